@@ -1,0 +1,126 @@
+import 'reflect-metadata';
+import type { AddressInfo } from 'node:net';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { DataSource } from 'typeorm';
+import type { Env } from './config/env';
+import { openDatabase } from './db/data-source';
+import { createSchema } from './graphql/schema';
+import { createHttpServer, type PurserHttpServer } from './http/server';
+import { createLogger, type Logger } from './observability/logger';
+import { createMetrics } from './observability/metrics';
+import { createServices, type Services } from './services';
+
+export interface PurserOptions {
+  env: Env;
+  logger?: Logger;
+}
+
+/** Something with a lifecycle that the service stops, in reverse order of start, on shutdown. */
+interface Stoppable {
+  name: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * One Purser instance: database (migrated), NATS (when configured), services, HTTP.
+ * Used by `main.ts` and by integration tests, which run several instances in one process.
+ */
+export class Purser {
+  private readonly stoppables: Stoppable[] = [];
+  private stopping?: Promise<void>;
+
+  private constructor(
+    readonly env: Env,
+    readonly logger: Logger,
+    readonly services: Services,
+    readonly http: PurserHttpServer,
+    readonly nats: NatsConnection | null,
+  ) {}
+
+  get dataSource(): DataSource {
+    return this.services.dataSource;
+  }
+
+  static async create(options: PurserOptions): Promise<Purser> {
+    const { env } = options;
+    const logger = options.logger ?? createLogger(env.LOG_LEVEL);
+    const metrics = createMetrics();
+    const dataSource = await openDatabase({
+      url: env.DATABASE_URL,
+      dataDir: env.PURSER_DATA_DIR,
+      poolSize: env.DATABASE_POOL_SIZE,
+    });
+    logger.info({ database: env.DATABASE_URL ? 'postgres' : `pglite:${env.PURSER_DATA_DIR}` }, 'database ready, migrations applied');
+
+    let nats: NatsConnection | null = null;
+    if (env.NATS_URL) {
+      nats = await connect({ servers: env.NATS_URL.split(','), name: 'purser', maxReconnectAttempts: -1 });
+      logger.info({ nats: env.NATS_URL }, 'connected to NATS');
+    } else {
+      logger.info('NATS_URL is not set: no NATS consumer; HTTP and GraphQL ingest still work');
+    }
+
+    const services = createServices({ env, logger, metrics, dataSource });
+    if (env.PURSER_ADMIN_TOKEN) await services.apiKeys.seedAdmin(env.PURSER_ADMIN_TOKEN);
+
+    const schema = await createSchema();
+    const http = await createHttpServer({
+      services,
+      schema,
+      routes: [],
+      readiness: [
+        { name: 'database', check: async () => (await dataSource.query('SELECT 1 AS ok')).length === 1 },
+        { name: 'migrations', check: async () => !(await dataSource.showMigrations()) },
+        ...(nats ? [{ name: 'nats', check: async () => !nats!.isClosed() && (await nats!.rtt()) >= 0 }] : []),
+      ],
+    });
+    const purser = new Purser(env, logger, services, http, nats);
+    purser.stoppables.push({ name: 'database', stop: () => dataSource.destroy() });
+    if (nats) purser.stoppables.push({ name: 'nats', stop: () => nats!.drain() });
+    purser.stoppables.push({ name: 'graphql', stop: () => http.apollo.stop() });
+    return purser;
+  }
+
+  /** Starts listening; resolves with the bound port (use port 0 in tests). */
+  async listen(port = this.env.PORT, host = this.env.HOST): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      this.http.server.once('error', reject);
+      this.http.server.listen(port, host, () => resolve());
+    });
+    const bound = (this.http.server.address() as AddressInfo).port;
+    this.logger.info({ port: bound }, `Purser listening: GraphQL on http://localhost:${bound}/graphql`);
+    return bound;
+  }
+
+  get url(): string {
+    const address = this.http.server.address() as AddressInfo | null;
+    if (!address) throw new Error('Purser is not listening');
+    return `http://127.0.0.1:${address.port}`;
+  }
+
+  /**
+   * Graceful stop: stop taking requests and let in-flight ones finish (Apollo's drain
+   * closes the HTTP server), stop consumers, then close NATS and the database pools.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      for (const stoppable of [...this.stoppables].reverse()) {
+        try {
+          await stoppable.stop();
+        } catch (error) {
+          this.logger.warn({ err: error, component: stoppable.name }, 'error while stopping');
+        }
+      }
+      if (this.http.server.listening) {
+        await new Promise<void>((resolve) => this.http.server.close(() => resolve()));
+      }
+      this.logger.info('Purser stopped');
+    })();
+    return this.stopping;
+  }
+
+  /** Registers a component to stop on shutdown (stopped before everything registered earlier). */
+  onStop(name: string, stop: () => Promise<void>): void {
+    this.stoppables.push({ name, stop });
+  }
+}

@@ -1,0 +1,46 @@
+import { Arg, Ctx, Field, ID, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import type { GraphQLContext } from '../graphql/context';
+import { assertPermission } from './api-key.service';
+
+@ObjectType()
+export class ApiKeyCreated {
+  @Field(() => ID) id: string;
+  @Field(() => String) role: string;
+  @Field(() => String, { description: 'The secret; shown this once and never again.' })
+  secret: string;
+}
+
+@ObjectType()
+export class ApiKey {
+  @Field(() => ID) id: string;
+  @Field(() => String) name: string;
+  @Field(() => String) role: string;
+  @Field(() => String, { description: 'The first characters of the secret.' }) secretPrefix: string;
+  @Field(() => Date) createdAt: Date;
+  @Field(() => Date, { nullable: true }) revokedAt: Date | null;
+}
+
+@Resolver()
+export class ApiKeyResolver {
+  @Mutation(() => ApiKeyCreated, { description: 'Creates an API key; returns the secret once.' })
+  async createApiKey(
+    @Arg('name', () => String) name: string,
+    @Arg('role', () => String) role: string,
+    @Ctx() context: GraphQLContext,
+  ): Promise<ApiKeyCreated> {
+    assertPermission(context.principal, 'apiKeys.manage');
+    return context.services.apiKeys.create(name, role);
+  }
+
+  @Mutation(() => Boolean, { description: 'Revokes a key; false when it was already revoked.' })
+  async revokeApiKey(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext): Promise<boolean> {
+    assertPermission(context.principal, 'apiKeys.manage');
+    return context.services.apiKeys.revoke(id);
+  }
+
+  @Query(() => [ApiKey])
+  async apiKeys(@Ctx() context: GraphQLContext): Promise<ApiKey[]> {
+    assertPermission(context.principal, 'apiKeys.manage');
+    return context.services.apiKeys.list();
+  }
+}

@@ -1,0 +1,105 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { DataSource, Repository } from 'typeorm';
+import { IsNull } from 'typeorm';
+import { forbidden, notFound, unauthenticated, badInput } from '../errors';
+import { ApiKeyEntity } from './api-key.entity';
+import { PERMISSIONS, type Permission, type Role, roleSchema } from './roles';
+
+/** The caller of a request, resolved from its bearer key. */
+export interface Principal {
+  keyId: string;
+  name: string;
+  role: Role;
+}
+
+/** How long a resolved key is trusted before it is read again (bounds revocation lag across replicas). */
+const CACHE_TTL_MS = 5_000;
+
+export function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret, 'utf8').digest('hex');
+}
+
+/** Throws UNAUTHENTICATED without a principal, FORBIDDEN when its role lacks the permission. */
+export function assertPermission(principal: Principal | null, permission: Permission): Principal {
+  if (!principal) throw unauthenticated();
+  const allowed: readonly Role[] = PERMISSIONS[permission];
+  if (!allowed.includes(principal.role)) throw forbidden(principal.role, allowed);
+  return principal;
+}
+
+export class ApiKeyService {
+  private readonly repository: Repository<ApiKeyEntity>;
+  private readonly cache = new Map<string, { principal: Principal | null; until: number }>();
+
+  constructor(dataSource: DataSource) {
+    this.repository = dataSource.getRepository(ApiKeyEntity);
+  }
+
+  /** Creates a key; the secret is returned once and only its hash is stored. */
+  async create(name: string, role: string): Promise<{ id: string; role: Role; secret: string }> {
+    const parsedRole = roleSchema.safeParse(role);
+    if (!parsedRole.success) {
+      throw badInput(`role must be one of ${roleSchema.options.join(', ')} (got ${JSON.stringify(role)})`);
+    }
+    if (!name.trim()) throw badInput('name must not be empty');
+    const secret = `purser_${randomBytes(32).toString('base64url')}`;
+    const id = randomUUID();
+    await this.repository.insert({
+      id,
+      name: name.trim(),
+      role: parsedRole.data,
+      secretHash: hashSecret(secret),
+      secretPrefix: secret.slice(0, 14),
+    });
+    return { id, role: parsedRole.data, secret };
+  }
+
+  /** Seeds a known secret (PURSER_ADMIN_TOKEN) as an admin key; idempotent. */
+  async seedAdmin(secret: string): Promise<void> {
+    const secretHash = hashSecret(secret);
+    const existing = await this.repository.findOneBy({ secretHash });
+    if (existing) return;
+    await this.repository.insert({
+      id: randomUUID(),
+      name: 'bootstrap admin (PURSER_ADMIN_TOKEN)',
+      role: 'admin',
+      secretHash,
+      secretPrefix: secret.slice(0, 4),
+    });
+  }
+
+  async revoke(id: string): Promise<boolean> {
+    const result = await this.repository.update({ id, revokedAt: IsNull() }, { revokedAt: new Date() });
+    if (!result.affected) {
+      const exists = await this.repository.existsBy({ id });
+      if (!exists) throw notFound('API key', id);
+      return false;
+    }
+    for (const [hash, entry] of this.cache) if (entry.principal?.keyId === id) this.cache.delete(hash);
+    return true;
+  }
+
+  list(): Promise<ApiKeyEntity[]> {
+    return this.repository.find({ order: { createdAt: 'ASC' } });
+  }
+
+  /** Resolves a bearer secret to its principal; null when unknown or revoked. */
+  async authenticate(secret: string): Promise<Principal | null> {
+    const secretHash = hashSecret(secret);
+    const now = Date.now();
+    const cached = this.cache.get(secretHash);
+    if (cached && cached.until > now) return cached.principal;
+    const key = await this.repository.findOneBy({ secretHash, revokedAt: IsNull() });
+    const principal = key ? { keyId: key.id, name: key.name, role: key.role } : null;
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(secretHash, { principal, until: now + CACHE_TTL_MS });
+    return principal;
+  }
+}
+
+/** Extracts the secret of an `Authorization: Bearer <key>` header. */
+export function bearerSecret(header: string | undefined): string | null {
+  if (!header) return null;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match ? match[1] : null;
+}

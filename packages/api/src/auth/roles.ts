@@ -1,0 +1,28 @@
+import { z } from 'zod';
+
+export const ROLES = ['admin', 'finance', 'viewer', 'gateway'] as const;
+export const roleSchema = z.enum(ROLES);
+export type Role = (typeof ROLES)[number];
+
+/**
+ * Who may do what. `admin` may do everything; the rest is listed per action so a
+ * resolver names its action, not a role list.
+ */
+export const PERMISSIONS = {
+  'apiKeys.manage': ['admin'],
+  'pricing.read': ['admin', 'finance', 'viewer'],
+  'pricing.write': ['admin', 'finance'],
+  'usage.ingest': ['admin', 'gateway'],
+  'usage.read': ['admin', 'finance', 'viewer'],
+  'usage.reprice': ['admin', 'finance'],
+  'deadLetters.replay': ['admin'],
+  'budgets.read': ['admin', 'finance', 'viewer'],
+  'budgets.write': ['admin', 'finance'],
+  'decisions.authorize': ['admin', 'gateway'],
+  'decisions.simulate': ['admin', 'finance', 'viewer', 'gateway'],
+  'decisions.read': ['admin', 'finance', 'viewer'],
+  'policy.activate': ['admin'],
+  'virtualKeys.manage': ['admin', 'finance'],
+} as const satisfies Record<string, readonly Role[]>;
+
+export type Permission = keyof typeof PERMISSIONS;

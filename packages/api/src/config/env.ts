@@ -1,0 +1,80 @@
+import { z } from 'zod';
+
+const booleanString = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+/**
+ * Every environment variable the service reads, validated once at start. Packages take
+ * configuration as parameters; only this module reads `process.env`.
+ */
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Postgres connection string; unset → embedded PGlite under PURSER_DATA_DIR. */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  DATABASE_POOL_SIZE: positiveInt(10),
+  /** Where the embedded PGlite database lives when DATABASE_URL is unset. */
+  PURSER_DATA_DIR: z.string().min(1).default('./.purser'),
+  /** NATS server(s), comma separated; unset → no NATS consumer (HTTP/GraphQL ingest still works). */
+  NATS_URL: z
+    .string()
+    .regex(/^(nats|tls|wss?):\/\/[^,\s]+(,(nats|tls|wss?):\/\/[^,\s]+)*$/, 'must be nats://host:port (comma separated for a cluster)')
+    .optional(),
+  /** Seeds the first admin key (stored hashed). */
+  PURSER_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Load the default price catalog into an empty database at start. */
+  PURSER_SEED_CATALOG: booleanString.default(true),
+  GRAPHQL_MAX_DEPTH: positiveInt(12),
+  GRAPHQL_MAX_COMPLEXITY: positiveInt(5000),
+  /** Events stamped further than this into the future are rejected. */
+  INGEST_MAX_FUTURE_SKEW_SECONDS: positiveInt(300),
+  INGEST_BATCH_SIZE: positiveInt(500),
+  INGEST_CONSUMER_NAME: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only').default('purser-ingest'),
+  SHUTDOWN_TIMEOUT_SECONDS: positiveInt(25),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+/** Thrown when the environment is invalid; the message names every bad variable. */
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  constructor(readonly issues: string[]) {
+    super(`Invalid configuration:\n${issues.map((issue) => `  - ${issue}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment; empty strings count as unset. */
+export function loadEnv(source: Record<string, string | undefined> = process.env): Env {
+  const cleaned: Record<string, string> = {};
+  for (const key of Object.keys(envSchema.shape)) {
+    const value = source[key];
+    if (value !== undefined && value !== '') cleaned[key] = value;
+  }
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = issue.path.join('.');
+        const got = cleaned[name] === undefined ? '' : ` (got ${JSON.stringify(cleaned[name])})`;
+        return `${name}: ${describeIssue(issue)}${got}`;
+      }),
+    );
+  }
+  return parsed.data;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_value') {
+    return `must be one of ${issue.values.map((value) => JSON.stringify(value)).join(', ')}`;
+  }
+  return issue.message;
+}

@@ -1,0 +1,61 @@
+import 'reflect-metadata';
+import fs from 'node:fs';
+import path from 'node:path';
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { PGliteDriver } from 'typeorm-pglite';
+import { entities } from './entities';
+import { migrations } from './migrations';
+
+export interface DatabaseOptions {
+  /** Postgres URL; undefined → embedded PGlite in `dataDir`. */
+  url?: string;
+  /** PGlite data directory, or `memory://` for a throwaway database. */
+  dataDir: string;
+  poolSize?: number;
+}
+
+/**
+ * One DataSource for both backends: Postgres through `pg`, or PGlite (Postgres compiled to
+ * wasm) through typeorm-pglite, so the same entities and migrations serve both.
+ * `synchronize` is never on: the schema comes from the versioned migrations.
+ */
+export function createDataSource(options: DatabaseOptions): DataSource {
+  const common = {
+    type: 'postgres',
+    entities,
+    migrations,
+    migrationsTableName: 'schema_migrations',
+    synchronize: false,
+    logging: false,
+  } as const;
+  if (options.url) {
+    return new DataSource({
+      ...common,
+      url: options.url,
+      poolSize: options.poolSize ?? 10,
+      extra: { connectionTimeoutMillis: 5000 },
+    } satisfies DataSourceOptions);
+  }
+  if (!options.dataDir.startsWith('memory://')) {
+    fs.mkdirSync(path.resolve(options.dataDir), { recursive: true });
+  }
+  const dataDir = options.dataDir.startsWith('memory://')
+    ? options.dataDir
+    : path.resolve(options.dataDir, 'pgdata');
+  return new DataSource({
+    ...common,
+    driver: new PGliteDriver({ dataDir }).driver,
+  } as DataSourceOptions);
+}
+
+export function isEmbedded(dataSource: DataSource): boolean {
+  return !('url' in dataSource.options && dataSource.options.url);
+}
+
+/** Connects and applies pending migrations, each in its own transaction. */
+export async function openDatabase(options: DatabaseOptions): Promise<DataSource> {
+  const dataSource = createDataSource(options);
+  await dataSource.initialize();
+  await dataSource.runMigrations({ transaction: 'each' });
+  return dataSource;
+}

@@ -1,0 +1,125 @@
+import http from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import {
+  ApolloServerPluginLandingPageLocalDefault,
+  ApolloServerPluginLandingPageProductionDefault,
+} from '@apollo/server/plugin/landingPage/default';
+import { expressMiddleware } from '@as-integrations/express5';
+import express, { type Express, type NextFunction, type Request, type Response, Router } from 'express';
+import type { GraphQLSchema } from 'graphql';
+import { bearerSecret } from '../auth/api-key.service';
+import type { GraphQLContext } from '../graphql/context';
+import { createFormatError } from '../graphql/format-error';
+import { complexityLimit, depthLimit } from '../graphql/limits';
+import type { Services } from '../services';
+import { restAuthentication, sendError } from './rest';
+
+/** A readiness probe: a name and a check that throws (or resolves false) when not ready. */
+export type ReadinessCheck = { name: string; check: () => Promise<boolean> };
+
+export interface HttpServerOptions {
+  services: Services;
+  schema: GraphQLSchema;
+  readiness: ReadinessCheck[];
+  /** REST routes under `/v1`, behind bearer authentication. */
+  routes: ((router: Router, services: Services) => void)[];
+}
+
+export interface PurserHttpServer {
+  app: Express;
+  server: http.Server;
+  apollo: ApolloServer<GraphQLContext>;
+}
+
+export async function createHttpServer(options: HttpServerOptions): Promise<PurserHttpServer> {
+  const { services, schema } = options;
+  const { env, metrics, logger } = services;
+  const production = env.NODE_ENV === 'production';
+  const app = express();
+  app.disable('x-powered-by');
+  const server = http.createServer(app);
+  // Keep-alive sockets must outlive typical load-balancer idle timeouts.
+  server.keepAliveTimeout = 65_000;
+
+  const apollo = new ApolloServer<GraphQLContext>({
+    schema,
+    csrfPrevention: true,
+    introspection: !production,
+    includeStacktraceInErrorResponses: !production,
+    validationRules: [depthLimit(env.GRAPHQL_MAX_DEPTH)],
+    formatError: createFormatError(logger, production),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer: server }),
+      complexityLimit(() => schema, env.GRAPHQL_MAX_COMPLEXITY),
+      production
+        ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
+        : ApolloServerPluginLandingPageLocalDefault({ footer: false, embed: true }),
+    ],
+  });
+  await apollo.start();
+
+  app.use((request: Request, response: Response, next: NextFunction) => {
+    response.on('finish', () => {
+      const route = request.route?.path ?? request.baseUrl ?? request.path;
+      metrics.httpRequests.inc({ route: typeof route === 'string' && route ? route : 'unmatched', status: String(response.statusCode) });
+    });
+    next();
+  });
+
+  app.get('/healthz', (_request, response) => {
+    response.json({ status: 'ok' });
+  });
+
+  app.get('/readyz', async (_request, response) => {
+    const checks: Record<string, 'ok' | 'failing'> = {};
+    await Promise.all(
+      options.readiness.map(async ({ name, check }) => {
+        checks[name] = await check().then(
+          (ok) => (ok ? 'ok' : 'failing'),
+          () => 'failing',
+        );
+      }),
+    );
+    const ready = Object.values(checks).every((state) => state === 'ok');
+    response.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks });
+  });
+
+  app.get('/metrics', async (_request, response) => {
+    response.setHeader('Content-Type', metrics.registry.contentType);
+    response.send(await metrics.registry.metrics());
+  });
+
+  app.use(
+    '/graphql',
+    express.json({ limit: '10mb' }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => {
+        const secret = bearerSecret(req.header('authorization'));
+        const principal = secret ? await services.apiKeys.authenticate(secret) : null;
+        return { principal, services, requestId: req.header('x-request-id') ?? randomUUID() };
+      },
+    }),
+  );
+
+  const router = Router();
+  router.use(express.json({ limit: '10mb' }));
+  router.use(restAuthentication(services));
+  for (const install of options.routes) install(router, services);
+  app.use('/v1', router);
+
+  app.use((request: Request, response: Response) => {
+    response.status(404).json({ code: 'NOT_FOUND', message: `No route for ${request.method} ${request.path}` });
+  });
+  // Express recognises an error handler by its four parameters.
+  app.use((error: unknown, _request: Request, response: Response, _next: NextFunction) => {
+    if (error instanceof SyntaxError || (error as { type?: string }).type === 'entity.parse.failed') {
+      response.status(400).json({ code: 'BAD_USER_INPUT', message: `Request body is not valid JSON: ${(error as Error).message}` });
+      return;
+    }
+    sendError(services, response, error);
+  });
+
+  return { app, server, apollo };
+}
