@@ -1,1 +1,37 @@
 export * from './usage';
+export { PricingError, type PricingErrorCode, type PricingErrorOptions } from './errors';
+export { Money, type MoneyValue, formatDecimal, TOKENS_PER_QUOTE } from './decimal';
+export { PROVIDERS, type ProviderId, canonicalProvider, isCanonicalProvider } from './providers';
+export {
+  DECIMAL_STRING_PATTERN,
+  decimalStringSchema,
+  instantSchema,
+  tokenPricesSchema,
+  type TokenPrices,
+  priceTierSchema,
+  type PriceTier,
+  priceSourceSchema,
+  type PriceSource,
+  priceCardSchema,
+  type PriceCard,
+  type PriceCardInput,
+  parsePriceCard,
+} from './price-card';
+export {
+  createPricingCatalog,
+  stripRoutingPrefixes,
+  type PricingCatalog,
+  type PriceMatch,
+  type MatchKind,
+  type ListPriceCardsOptions,
+} from './catalog';
+export {
+  calculateCost,
+  estimateCost,
+  selectTier,
+  type CalculateCostOptions,
+  type EstimateCostOptions,
+  type CostLine,
+  type CostResult,
+  type CostEstimate,
+} from './cost';

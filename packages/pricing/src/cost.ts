@@ -1,0 +1,227 @@
+import type Decimal from 'decimal.js';
+import type { PricingCatalog, PriceMatch } from './catalog';
+import { formatDecimal, Money, TOKENS_PER_QUOTE } from './decimal';
+import { PricingError } from './errors';
+
+import type { PriceCard, PriceTier } from './price-card';
+import {
+  BILLED_TOKEN_KEYS,
+  type BilledTokenKey,
+  promptTokens,
+  type Usage,
+  usageSchema,
+} from './usage';
+
+/** One priced line of a cost: `amount = quantity × unit_price`, exactly. */
+export interface CostLine {
+  /** A billed token key (`input_tokens`, …) or a unit name from `usage.units`. */
+  key: string;
+  /** Tokens or units consumed. */
+  quantity: number;
+  /** Exact price of ONE token or unit, as a plain decimal string (`"0.0000025"`). */
+  unit_price: string;
+  /** `quantity × unit_price`, as a plain decimal string. */
+  amount: string;
+}
+
+/** The cost of one call. */
+export interface CostResult {
+  /** Exact sum of `breakdown[].amount`. */
+  total: string;
+  /** ISO 4217 currency of every amount. */
+  currency: string;
+  /** Priced lines in vocabulary order (token keys, then units by name); zero quantities omitted. */
+  breakdown: CostLine[];
+  /** The card that priced the call; absent when none matched. */
+  price_card_id?: string;
+  /** The long-context tier applied, if any. */
+  tier?: { above_prompt_tokens: number };
+  /** Whether batch prices were requested. */
+  batch: boolean;
+  /**
+   * Keys with a non-zero quantity that the card does not price. Their cost is NOT in
+   * `total`: the call is under-priced until a price appears, and must be reported so.
+   */
+  unpriced_keys: string[];
+  /** Non-fatal remarks, e.g. a batch call priced at standard rates for lack of batch prices. */
+  warnings: string[];
+}
+
+/** Input of {@link calculateCost}. */
+export interface CalculateCostOptions {
+  /** The card to price with (normally from `PricingCatalog.match`). */
+  card: PriceCard;
+  /** Canonical usage of the call. */
+  usage: Usage;
+  /** A batch-API call: batch prices (or the batch discount) apply. */
+  batch?: boolean;
+}
+
+/**
+ * Picks the tier a call falls into: the one with the highest `above_prompt_tokens` that the
+ * prompt (input + cache reads + cache writes) strictly exceeds. A prompt of exactly 200,000
+ * tokens is not "above 200k".
+ */
+export function selectTier(tiers: readonly PriceTier[], prompt: number): PriceTier | undefined {
+  let selected: PriceTier | undefined;
+  for (const tier of tiers) {
+    if (prompt > tier.above_prompt_tokens) {
+      if (selected === undefined || tier.above_prompt_tokens > selected.above_prompt_tokens) {
+        selected = tier;
+      }
+    }
+  }
+  return selected;
+}
+
+/**
+ * Price per 1M tokens of `key` for this call, or `undefined` when the card does not price it.
+ * Batch calls take `batch_prices[key]`; failing that the standard price (tier, else base)
+ * less `batch_discount`; failing that the standard price, with a warning.
+ */
+function pricePerMillion(
+  card: PriceCard,
+  key: BilledTokenKey,
+  tier: PriceTier | undefined,
+  batch: boolean,
+  warnings: Set<string>,
+): Decimal | undefined {
+  if (batch) {
+    const batchPrice = card.batch_prices?.[key];
+    if (batchPrice !== undefined) return new Money(batchPrice);
+  }
+  const standard: string | undefined = tier?.prices[key] ?? card.prices[key];
+  if (standard === undefined) return undefined;
+  if (!batch) return new Money(standard);
+  if (card.batch_discount !== undefined) {
+    return new Money(standard).times(new Money(1).minus(card.batch_discount));
+  }
+  warnings.add(`${card.id} has no batch price for ${key}; standard price used`);
+  return new Money(standard);
+}
+
+function parseUsage(usage: Usage): Usage {
+  const result = usageSchema.safeParse(usage);
+  if (!result.success) {
+    throw new PricingError({
+      code: 'INVALID_USAGE',
+      message: `usage is invalid: ${result.error.issues
+        .map((issue) => `${issue.path.join('.')}: ${issue.message}`)
+        .join('; ')}`,
+      cause: result.error,
+    });
+  }
+  return result.data;
+}
+
+/**
+ * Prices one call exactly: Σ quantity × price over the billed keys and units, in decimal
+ * arithmetic from card to total. `reasoning_tokens` are part of `output_tokens` and never
+ * billed on top. A non-zero quantity the card does not price lands in `unpriced_keys`.
+ * Throws a `PricingError` (`INVALID_USAGE`) on usage outside the vocabulary.
+ */
+export function calculateCost({ card, usage, batch = false }: CalculateCostOptions): CostResult {
+  const parsed = parseUsage(usage);
+  const tier = selectTier(card.tiers, promptTokens(parsed));
+  const warnings = new Set<string>();
+  const breakdown: CostLine[] = [];
+  const unpriced: string[] = [];
+  let total = new Money(0);
+
+  const addLine = (name: string, quantity: number, unitPrice: Decimal) => {
+    const amount = unitPrice.times(quantity);
+    total = total.plus(amount);
+    breakdown.push({
+      key: name,
+      quantity,
+      unit_price: formatDecimal(unitPrice),
+      amount: formatDecimal(amount),
+    });
+  };
+
+  for (const key of BILLED_TOKEN_KEYS) {
+    const quantity = parsed[key] ?? 0;
+    if (quantity === 0) continue;
+    const perMillion = pricePerMillion(card, key, tier, batch, warnings);
+    if (perMillion === undefined) unpriced.push(key);
+    else addLine(key, quantity, perMillion.dividedBy(TOKENS_PER_QUOTE));
+  }
+
+  const units = parsed.units ?? {};
+  for (const name of Object.keys(units).sort()) {
+    const quantity = units[name]!;
+    if (quantity === 0) continue;
+    const price = card.unit_prices[name];
+    // Batch discounts are quoted for tokens; units keep their list price.
+    if (price === undefined) unpriced.push(name);
+    else addLine(name, quantity, new Money(price));
+  }
+
+  return {
+    total: formatDecimal(total),
+    currency: card.currency,
+    breakdown,
+    price_card_id: card.id,
+    ...(tier === undefined ? {} : { tier: { above_prompt_tokens: tier.above_prompt_tokens } }),
+    batch,
+    unpriced_keys: unpriced,
+    warnings: [...warnings],
+  };
+}
+
+/** Input of {@link estimateCost}. */
+export interface EstimateCostOptions {
+  /** Provider as the caller spells it. */
+  provider: string;
+  /** Model as the provider returned it (routing prefixes and cloud ids allowed). */
+  model: string;
+  /** Canonical usage (actual, or the estimate made before a call). */
+  usage: Usage;
+  /** Instant the call happened (or will happen); picks the price version. */
+  at: Date;
+  /** A batch-API call. */
+  batch?: boolean;
+  /** Currency reported when no card matches. Default `USD`. */
+  default_currency?: string;
+}
+
+/** A {@link CostResult} that also says whether a card was found. */
+export interface CostEstimate extends CostResult {
+  /** False when no card matched: `total` is `"0"` and every non-zero key is unpriced. */
+  priced: boolean;
+  /** How the card was found, when one was. */
+  match?: Omit<PriceMatch, 'card'>;
+}
+
+/**
+ * Matches the model in `catalog` and prices the usage. When no card matches, the result has
+ * `priced: false`, a zero total and every non-zero key (token keys and units) in
+ * `unpriced_keys`, so the call is flagged rather than silently free.
+ */
+export function estimateCost(catalog: PricingCatalog, options: EstimateCostOptions): CostEstimate {
+  const found = catalog.match(options.provider, options.model, options.at);
+  if (found === undefined) {
+    const usage = parseUsage(options.usage);
+    const unpriced = [
+      ...BILLED_TOKEN_KEYS.filter((key) => (usage[key] ?? 0) > 0),
+      ...Object.keys(usage.units ?? {})
+        .sort()
+        .filter((name) => usage.units![name]! > 0),
+    ];
+    return {
+      total: '0',
+      currency: options.default_currency ?? 'USD',
+      breakdown: [],
+      batch: options.batch ?? false,
+      unpriced_keys: unpriced,
+      warnings: [],
+      priced: false,
+    };
+  }
+  const { card, ...how } = found;
+  return {
+    ...calculateCost({ card, usage: options.usage, batch: options.batch }),
+    priced: true,
+    match: how,
+  };
+}
