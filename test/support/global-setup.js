@@ -51,10 +51,14 @@ module.exports = async function globalSetup() {
   }
   const port = await freePort();
   const storeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'purser-nats-'));
-  const child = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], {
-    stdio: 'ignore',
-    detached: false,
-  });
+  const child = spawn(
+    'nats-server',
+    ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir],
+    {
+      stdio: 'ignore',
+      detached: false,
+    },
+  );
   await waitForPort(port, 10000);
   process.env.NATS_URL = `nats://127.0.0.1:${port}`;
   globalThis.__PURSER_NATS__ = { child, storeDir };

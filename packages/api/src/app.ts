@@ -50,11 +50,18 @@ export class Purser {
       dataDir: env.PURSER_DATA_DIR,
       poolSize: env.DATABASE_POOL_SIZE,
     });
-    logger.info({ database: env.DATABASE_URL ? 'postgres' : `pglite:${env.PURSER_DATA_DIR}` }, 'database ready, migrations applied');
+    logger.info(
+      { database: env.DATABASE_URL ? 'postgres' : `pglite:${env.PURSER_DATA_DIR}` },
+      'database ready, migrations applied',
+    );
 
     let nats: NatsConnection | null = null;
     if (env.NATS_URL) {
-      nats = await connect({ servers: env.NATS_URL.split(','), name: 'purser', maxReconnectAttempts: -1 });
+      nats = await connect({
+        servers: env.NATS_URL.split(','),
+        name: 'purser',
+        maxReconnectAttempts: -1,
+      });
       logger.info({ nats: env.NATS_URL }, 'connected to NATS');
     } else {
       logger.info('NATS_URL is not set: no NATS consumer; HTTP and GraphQL ingest still work');
@@ -69,9 +76,14 @@ export class Purser {
       schema,
       routes: [],
       readiness: [
-        { name: 'database', check: async () => (await dataSource.query('SELECT 1 AS ok')).length === 1 },
+        {
+          name: 'database',
+          check: async () => (await dataSource.query('SELECT 1 AS ok')).length === 1,
+        },
         { name: 'migrations', check: async () => !(await dataSource.showMigrations()) },
-        ...(nats ? [{ name: 'nats', check: async () => !nats!.isClosed() && (await nats!.rtt()) >= 0 }] : []),
+        ...(nats
+          ? [{ name: 'nats', check: async () => !nats!.isClosed() && (await nats!.rtt()) >= 0 }]
+          : []),
       ],
     });
     const purser = new Purser(env, logger, services, http, nats);
@@ -88,7 +100,10 @@ export class Purser {
       this.http.server.listen(port, host, () => resolve());
     });
     const bound = (this.http.server.address() as AddressInfo).port;
-    this.logger.info({ port: bound }, `Purser listening: GraphQL on http://localhost:${bound}/graphql`);
+    this.logger.info(
+      { port: bound },
+      `Purser listening: GraphQL on http://localhost:${bound}/graphql`,
+    );
     return bound;
   }
 

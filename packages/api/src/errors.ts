@@ -43,8 +43,9 @@ export class PurserError extends Error {
   }
 }
 
-export const unauthenticated = (message = 'A valid API key is required: Authorization: Bearer <key>') =>
-  new PurserError({ code: 'UNAUTHENTICATED', message });
+export const unauthenticated = (
+  message = 'A valid API key is required: Authorization: Bearer <key>',
+) => new PurserError({ code: 'UNAUTHENTICATED', message });
 
 export const forbidden = (role: string, allowed: readonly string[]) =>
   new PurserError({

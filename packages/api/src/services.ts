@@ -13,7 +13,12 @@ export interface Services {
   apiKeys: ApiKeyService;
 }
 
-export function createServices(deps: { env: Env; logger: Logger; metrics: Metrics; dataSource: DataSource }): Services {
+export function createServices(deps: {
+  env: Env;
+  logger: Logger;
+  metrics: Metrics;
+  dataSource: DataSource;
+}): Services {
   return {
     ...deps,
     apiKeys: new ApiKeyService(deps.dataSource),

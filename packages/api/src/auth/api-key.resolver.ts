@@ -33,7 +33,10 @@ export class ApiKeyResolver {
   }
 
   @Mutation(() => Boolean, { description: 'Revokes a key; false when it was already revoked.' })
-  async revokeApiKey(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext): Promise<boolean> {
+  async revokeApiKey(
+    @Arg('id', () => ID) id: string,
+    @Ctx() context: GraphQLContext,
+  ): Promise<boolean> {
     assertPermission(context.principal, 'apiKeys.manage');
     return context.services.apiKeys.revoke(id);
   }

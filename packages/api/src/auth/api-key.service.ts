@@ -39,7 +39,9 @@ export class ApiKeyService {
   async create(name: string, role: string): Promise<{ id: string; role: Role; secret: string }> {
     const parsedRole = roleSchema.safeParse(role);
     if (!parsedRole.success) {
-      throw badInput(`role must be one of ${roleSchema.options.join(', ')} (got ${JSON.stringify(role)})`);
+      throw badInput(
+        `role must be one of ${roleSchema.options.join(', ')} (got ${JSON.stringify(role)})`,
+      );
     }
     if (!name.trim()) throw badInput('name must not be empty');
     const secret = `purser_${randomBytes(32).toString('base64url')}`;
@@ -69,13 +71,17 @@ export class ApiKeyService {
   }
 
   async revoke(id: string): Promise<boolean> {
-    const result = await this.repository.update({ id, revokedAt: IsNull() }, { revokedAt: new Date() });
+    const result = await this.repository.update(
+      { id, revokedAt: IsNull() },
+      { revokedAt: new Date() },
+    );
     if (!result.affected) {
       const exists = await this.repository.existsBy({ id });
       if (!exists) throw notFound('API key', id);
       return false;
     }
-    for (const [hash, entry] of this.cache) if (entry.principal?.keyId === id) this.cache.delete(hash);
+    for (const [hash, entry] of this.cache)
+      if (entry.principal?.keyId === id) this.cache.delete(hash);
     return true;
   }
 

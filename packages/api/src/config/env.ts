@@ -26,7 +26,10 @@ export const envSchema = z.object({
   /** NATS server(s), comma separated; unset → no NATS consumer (HTTP/GraphQL ingest still works). */
   NATS_URL: z
     .string()
-    .regex(/^(nats|tls|wss?):\/\/[^,\s]+(,(nats|tls|wss?):\/\/[^,\s]+)*$/, 'must be nats://host:port (comma separated for a cluster)')
+    .regex(
+      /^(nats|tls|wss?):\/\/[^,\s]+(,(nats|tls|wss?):\/\/[^,\s]+)*$/,
+      'must be nats://host:port (comma separated for a cluster)',
+    )
     .optional(),
   /** Seeds the first admin key (stored hashed). */
   PURSER_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -37,7 +40,10 @@ export const envSchema = z.object({
   /** Events stamped further than this into the future are rejected. */
   INGEST_MAX_FUTURE_SKEW_SECONDS: positiveInt(300),
   INGEST_BATCH_SIZE: positiveInt(500),
-  INGEST_CONSUMER_NAME: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only').default('purser-ingest'),
+  INGEST_CONSUMER_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only')
+    .default('purser-ingest'),
   SHUTDOWN_TIMEOUT_SECONDS: positiveInt(25),
 });
 

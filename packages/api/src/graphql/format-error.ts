@@ -1,4 +1,4 @@
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { PurserError } from '../errors';
 import type { Logger } from '../observability/logger';
@@ -16,6 +16,16 @@ export function createFormatError(logger: Logger, production: boolean) {
         locations: formatted.locations,
         path: formatted.path,
         extensions: { code: original.code, ...(original.details ?? {}) },
+      };
+    }
+    // Apollo re-wraps validation errors as GRAPHQL_VALIDATION_FAILED; keep our own rule's code.
+    const inner = original instanceof GraphQLError ? original.originalError : undefined;
+    const innerCode = inner instanceof GraphQLError ? inner.extensions?.code : undefined;
+    if (typeof innerCode === 'string') {
+      return {
+        message: formatted.message,
+        locations: formatted.locations,
+        extensions: { code: innerCode },
       };
     }
     const code = formatted.extensions?.code;

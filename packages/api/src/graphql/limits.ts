@@ -15,9 +15,14 @@ export function depthLimit(maxDepth: number) {
   return (context: ValidationContext): ASTVisitor => {
     const fragments = new Map<string, FragmentDefinitionNode>();
     for (const definition of context.getDocument().definitions) {
-      if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+      if (definition.kind === Kind.FRAGMENT_DEFINITION)
+        fragments.set(definition.name.value, definition);
     }
-    const depthOf = (selectionSet: SelectionSetNode | undefined, depth: number, seen: Set<string>): number => {
+    const depthOf = (
+      selectionSet: SelectionSetNode | undefined,
+      depth: number,
+      seen: Set<string>,
+    ): number => {
       if (!selectionSet) return depth;
       let deepest = depth;
       for (const selection of selectionSet.selections) {
@@ -30,7 +35,10 @@ export function depthLimit(maxDepth: number) {
           const name = selection.name.value;
           const fragment = fragments.get(name);
           if (fragment && !seen.has(name)) {
-            deepest = Math.max(deepest, depthOf(fragment.selectionSet, depth, new Set([...seen, name])));
+            deepest = Math.max(
+              deepest,
+              depthOf(fragment.selectionSet, depth, new Set([...seen, name])),
+            );
           }
         }
       }
@@ -53,7 +61,10 @@ export function depthLimit(maxDepth: number) {
 }
 
 /** Rejects an operation whose estimated cost (1 per field, times `first` on lists) is too high. */
-export function complexityLimit(schema: () => GraphQLSchema, maxComplexity: number): ApolloServerPlugin {
+export function complexityLimit(
+  schema: () => GraphQLSchema,
+  maxComplexity: number,
+): ApolloServerPlugin {
   return {
     async requestDidStart() {
       return {
@@ -73,9 +84,12 @@ export function complexityLimit(schema: () => GraphQLSchema, maxComplexity: numb
             ],
           });
           if (complexity > maxComplexity) {
-            throw new GraphQLError(`Query complexity ${complexity} exceeds the maximum of ${maxComplexity}`, {
-              extensions: { code: 'QUERY_TOO_COMPLEX', http: { status: 400 } },
-            });
+            throw new GraphQLError(
+              `Query complexity ${complexity} exceeds the maximum of ${maxComplexity}`,
+              {
+                extensions: { code: 'QUERY_TOO_COMPLEX', http: { status: 400 } },
+              },
+            );
           }
         },
       };

@@ -18,7 +18,9 @@ export function restAuthentication(services: Services) {
       if (!principal) {
         response.status(401).json({
           code: 'UNAUTHENTICATED',
-          message: secret ? 'Unknown or revoked API key' : 'A valid API key is required: Authorization: Bearer <key>',
+          message: secret
+            ? 'Unknown or revoked API key'
+            : 'A valid API key is required: Authorization: Bearer <key>',
         });
         return;
       }
@@ -48,11 +50,18 @@ export function restHandler(
 
 export function sendError(services: Services, response: Response, error: unknown): void {
   if (error instanceof PurserError) {
-    response.status(error.httpStatus).json({ code: error.code, message: error.message, ...(error.details ?? {}) });
+    response
+      .status(error.httpStatus)
+      .json({ code: error.code, message: error.message, ...(error.details ?? {}) });
     return;
   }
   if (error instanceof ZodError) {
-    response.status(400).json({ code: 'BAD_USER_INPUT', message: error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+    response
+      .status(400)
+      .json({
+        code: 'BAD_USER_INPUT',
+        message: error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+      });
     return;
   }
   services.logger.error({ err: error }, 'unexpected REST error');

@@ -7,7 +7,13 @@ import {
   ApolloServerPluginLandingPageProductionDefault,
 } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
-import express, { type Express, type NextFunction, type Request, type Response, Router } from 'express';
+import express, {
+  type Express,
+  type NextFunction,
+  type Request,
+  type Response,
+  Router,
+} from 'express';
 import type { GraphQLSchema } from 'graphql';
 import { bearerSecret } from '../auth/api-key.service';
 import type { GraphQLContext } from '../graphql/context';
@@ -63,7 +69,10 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Purs
   app.use((request: Request, response: Response, next: NextFunction) => {
     response.on('finish', () => {
       const route = request.route?.path ?? request.baseUrl ?? request.path;
-      metrics.httpRequests.inc({ route: typeof route === 'string' && route ? route : 'unmatched', status: String(response.statusCode) });
+      metrics.httpRequests.inc({
+        route: typeof route === 'string' && route ? route : 'unmatched',
+        status: String(response.statusCode),
+      });
     });
     next();
   });
@@ -110,12 +119,22 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Purs
   app.use('/v1', router);
 
   app.use((request: Request, response: Response) => {
-    response.status(404).json({ code: 'NOT_FOUND', message: `No route for ${request.method} ${request.path}` });
+    response
+      .status(404)
+      .json({ code: 'NOT_FOUND', message: `No route for ${request.method} ${request.path}` });
   });
   // Express recognises an error handler by its four parameters.
   app.use((error: unknown, _request: Request, response: Response, _next: NextFunction) => {
-    if (error instanceof SyntaxError || (error as { type?: string }).type === 'entity.parse.failed') {
-      response.status(400).json({ code: 'BAD_USER_INPUT', message: `Request body is not valid JSON: ${(error as Error).message}` });
+    if (
+      error instanceof SyntaxError ||
+      (error as { type?: string }).type === 'entity.parse.failed'
+    ) {
+      response
+        .status(400)
+        .json({
+          code: 'BAD_USER_INPUT',
+          message: `Request body is not valid JSON: ${(error as Error).message}`,
+        });
       return;
     }
     sendError(services, response, error);

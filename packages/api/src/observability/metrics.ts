@@ -35,7 +35,14 @@ export function createMetrics() {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
     registers: [registry],
   });
-  return { registry, httpRequests, graphqlOperations, ingestEvents, ingestBatchSeconds, decisionSeconds };
+  return {
+    registry,
+    httpRequests,
+    graphqlOperations,
+    ingestEvents,
+    ingestBatchSeconds,
+    decisionSeconds,
+  };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

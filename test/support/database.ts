@@ -1,0 +1,61 @@
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+
+export interface TestDatabase {
+  /** Postgres URL of a fresh database, or undefined when the suite runs on embedded PGlite. */
+  url?: string;
+  /** PGlite location when `url` is undefined. */
+  dataDir: string;
+  drop(): Promise<void>;
+}
+
+/** True when the suite talks to a real Postgres server (CI sets DATABASE_URL). */
+export const hasPostgres = Boolean(process.env.DATABASE_URL);
+
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+/**
+ * A database of the suite's own: with DATABASE_URL, a new Postgres database named
+ * `purser_t_<random>` (dropped afterwards) so parallel suites and runs never interfere;
+ * without it, a throwaway in-memory PGlite.
+ */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const adminUrl = process.env.DATABASE_URL;
+  if (!adminUrl) return { dataDir: 'memory://', drop: async () => undefined };
+  const name = `purser_t_${randomBytes(6).toString('hex')}`;
+  await adminQuery(adminUrl, `CREATE DATABASE ${name}`);
+  return {
+    url: withDatabase(adminUrl, name),
+    dataDir: 'memory://',
+    drop: () => adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+  };
+}
+
+async function adminQuery(url: string, sql: string): Promise<void> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Runs one query against a test database URL with a short-lived connection. */
+export async function queryDatabase<T = Record<string, unknown>>(
+  url: string,
+  sql: string,
+  params: unknown[] = [],
+): Promise<T[]> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(sql, params)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,81 @@
+import { randomBytes } from 'node:crypto';
+import { Purser, loadEnv, type Env } from '@purser/api';
+import { createTestDatabase, type TestDatabase } from './database';
+
+export interface RunningPurser {
+  purser: Purser;
+  url: string;
+  adminToken: string;
+  database: TestDatabase;
+  /** POSTs a GraphQL operation with the given bearer secret (the admin's by default). */
+  graphql<T = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    token?: string | null,
+  ): Promise<{ data?: T; errors?: { message: string; extensions?: { code?: string } }[] }>;
+  /** Creates a key with the role and returns its secret. */
+  keyFor(role: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a full Purser instance on a random port with a database of its own.
+ * Pass `database` to share one between instances (two replicas on one database).
+ */
+export async function startPurser(
+  options: { env?: Record<string, string>; database?: TestDatabase; nats?: boolean } = {},
+): Promise<RunningPurser> {
+  const database = options.database ?? (await createTestDatabase());
+  const ownsDatabase = !options.database;
+  const adminToken = `test-admin-${randomBytes(12).toString('hex')}`;
+  const env: Env = loadEnv({
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.PURSER_TEST_LOG_LEVEL ?? 'silent',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    PURSER_ADMIN_TOKEN: adminToken,
+    ...(database.url ? { DATABASE_URL: database.url } : { PURSER_DATA_DIR: database.dataDir }),
+    ...(options.nats && process.env.NATS_URL ? { NATS_URL: process.env.NATS_URL } : {}),
+    ...options.env,
+  });
+  const purser = await Purser.create({ env });
+  await purser.listen(0, '127.0.0.1');
+  const url = purser.url;
+  async function graphql<T>(
+    query: string,
+    variables?: Record<string, unknown>,
+    token: string | null = adminToken,
+  ) {
+    const response = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+      body: JSON.stringify({ query, variables }),
+    });
+    return (await response.json()) as {
+      data?: T;
+      errors?: { message: string; extensions?: { code?: string } }[];
+    };
+  }
+  return {
+    purser,
+    url,
+    adminToken,
+    database,
+    graphql,
+    async keyFor(role) {
+      const result = await graphql<{ createApiKey: { secret: string } }>(
+        'mutation($name: String!, $role: String!) { createApiKey(name: $name, role: $role) { secret } }',
+        { name: `test ${role}`, role },
+      );
+      if (!result.data) throw new Error(`createApiKey failed: ${JSON.stringify(result.errors)}`);
+      return result.data.createApiKey.secret;
+    },
+    async stop() {
+      await purser.stop();
+      if (ownsDatabase) await database.drop();
+    },
+  };
+}
