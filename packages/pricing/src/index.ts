@@ -35,3 +35,12 @@ export {
   type CostResult,
   type CostEstimate,
 } from './cost';
+export {
+  importLiteLLM,
+  priceFingerprint,
+  WEB_SEARCH_UNIT,
+  type LiteLLMImportOptions,
+  type LiteLLMImportResult,
+} from './litellm-import';
+export { mergePriceVersions, type MergePriceVersionsResult } from './price-versions';
+export { defaultCatalogCards, createDefaultPricingCatalog } from './default-catalog';
