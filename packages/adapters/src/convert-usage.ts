@@ -23,7 +23,8 @@ export type UsageFormat = keyof typeof USAGE_CONVERTERS;
 export const USAGE_FORMATS = Object.keys(USAGE_CONVERTERS) as UsageFormat[];
 
 /**
- * The usage format a canonical provider id returns when a usage event does not say. Providers
+ * The usage format a canonical provider id (see `canonicalProvider` of `@purser/pricing`)
+ * returns when a usage event does not say. Providers
  * with an OpenAI-compatible API share the `openai` shape; Bedrock is absent on purpose: its
  * InvokeModel returns the model vendor's shape and Converse its own, so it must be explicit.
  */
@@ -34,10 +35,13 @@ export const DEFAULT_USAGE_FORMAT_BY_PROVIDER: Readonly<Record<string, UsageForm
   xai: 'openai',
   deepseek: 'openai',
   groq: 'openai',
-  together_ai: 'openai',
-  fireworks_ai: 'openai',
+  together: 'openai',
+  fireworks: 'openai',
   openrouter: 'openai',
   perplexity: 'openai',
+  deepinfra: 'openai',
+  cerebras: 'openai',
+  moonshot: 'openai',
   anthropic: 'anthropic',
   google: 'google',
 };

@@ -1,0 +1,289 @@
+import { z } from 'zod';
+
+import { canonicalProvider, type Usage } from '@purser/pricing';
+
+import {
+  convertProviderUsage,
+  DEFAULT_USAGE_FORMAT_BY_PROVIDER,
+  isUsageFormat,
+  USAGE_FORMATS,
+} from '../convert-usage';
+import { AdapterError } from '../errors';
+import { parseJson } from '../parse-json';
+import { formatIssues } from '../zod-issues';
+import { type CloudEventEnvelope, unwrapCloudEvent } from './cloud-event';
+import {
+  ATTRIBUTION_KEYS,
+  attributionFromWire,
+  type UsageEvent,
+  USAGE_EVENT_LIMITS,
+  USAGE_EVENT_WIRE_KEYS,
+  usageEventWireSchema,
+  wireUsageSchema,
+} from './usage-event';
+
+/** Options of {@link parseUsageEvent}. */
+export interface ParseUsageEventOptions {
+  /** The current time; passed in so that parsing is pure and testable. */
+  now: Date;
+  /** How far in the future a timestamp may be (clock skew). Default 5 minutes. */
+  maxFutureSkewMs?: number;
+  /** How old a timestamp may be; unset: no limit (backfills are legitimate). */
+  maxAgeMs?: number;
+}
+
+/** Default of {@link ParseUsageEventOptions.maxFutureSkewMs}: 5 minutes. */
+export const DEFAULT_MAX_FUTURE_SKEW_MS = 5 * 60 * 1000;
+
+/** Result of {@link parseUsageEvent}: never throws on bad input. */
+export type ParseUsageEventResult =
+  | {
+      ok: true;
+      event: UsageEvent;
+      /** Unusual but accepted input: unknown fields, clamped provider counts… */
+      warnings: string[];
+      /** The CloudEvents envelope, when the body was one. */
+      cloudEvent?: CloudEventEnvelope;
+    }
+  | {
+      ok: false;
+      /** One line naming the field, e.g. `usage.input_tokens: must be a non-negative integer (got -5)`. */
+      reason: string;
+      details: {
+        /** Every problem found, one line each. */
+        issues: string[];
+        /** The event id, when it could be read (for the dead-letter record). */
+        id?: string;
+        source?: string;
+      };
+    };
+
+const MAX_REASON_ISSUES = 5;
+
+function failure(issues: string[], body: unknown): ParseUsageEventResult {
+  const record =
+    body !== null && typeof body === 'object' && !Array.isArray(body)
+      ? (body as Record<string, unknown>)
+      : {};
+  const id = typeof record.id === 'string' ? record.id.slice(0, 256) : undefined;
+  const source = typeof record.source === 'string' ? record.source.slice(0, 256) : undefined;
+  const shown = issues.slice(0, MAX_REASON_ISSUES);
+  const more = issues.length - shown.length;
+  return {
+    ok: false,
+    reason: shown.join('; ') + (more > 0 ? `; and ${more} more` : ''),
+    details: {
+      issues,
+      ...(id === undefined ? {} : { id }),
+      ...(source === undefined ? {} : { source }),
+    },
+  };
+}
+
+/** JSON `null` on an optional field means "absent", as most gateways serialize it. */
+function dropNulls(
+  record: Record<string, unknown>,
+  keep: readonly string[],
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(record)) {
+    if (value !== null || keep.includes(key)) out[key] = value;
+  }
+  return out;
+}
+
+function unknownFieldWarnings(record: Record<string, unknown>): string[] {
+  const warnings: string[] = [];
+  for (const key of Object.keys(record)) {
+    if (!USAGE_EVENT_WIRE_KEYS.includes(key))
+      warnings.push(`ignored unknown field ${JSON.stringify(key)}`);
+  }
+  const attribution = record.attribution;
+  if (attribution !== null && typeof attribution === 'object' && !Array.isArray(attribution)) {
+    for (const key of Object.keys(attribution)) {
+      if (!(ATTRIBUTION_KEYS as readonly string[]).includes(key)) {
+        warnings.push(`ignored unknown field ${JSON.stringify(`attribution.${key}`)}`);
+      }
+    }
+  }
+  return warnings;
+}
+
+function usageEquals(left: Usage, right: Usage): boolean {
+  return JSON.stringify(sortKeys(left)) === JSON.stringify(sortKeys(right));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([, item]) => item !== undefined && item !== 0)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([key, item]) => [key, sortKeys(item)]),
+  );
+}
+
+/**
+ * Validates and normalizes one usage event (or a CloudEvents 1.0 envelope holding one) in the
+ * wire shape. Never throws on bad input: a failure carries a reason that names the field,
+ * ready for a dead letter. Unknown fields are ignored and reported as warnings; `usage` keys
+ * are strict, because an unrecognized bucket would otherwise be silently unpriced.
+ *
+ * When `usage` is absent, `provider_usage` is converted with the converter named by
+ * `usage_format` (default: the provider's, see `DEFAULT_USAGE_FORMAT_BY_PROVIDER`).
+ */
+export function parseUsageEvent(
+  input: unknown,
+  options: ParseUsageEventOptions,
+): ParseUsageEventResult {
+  const unwrapped = unwrapCloudEvent(input);
+  if (!unwrapped.ok) return failure([unwrapped.reason], input);
+  const body = unwrapped.body;
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    return failure(['(root): must be a JSON object (a usage event)'], body);
+  }
+  const record = dropNulls(body as Record<string, unknown>, []);
+  if (
+    record.attribution !== null &&
+    typeof record.attribution === 'object' &&
+    !Array.isArray(record.attribution)
+  ) {
+    record.attribution = dropNulls(record.attribution as Record<string, unknown>, []);
+  }
+  const parsed = usageEventWireSchema.safeParse(record, { reportInput: true });
+  if (!parsed.success) return failure(formatIssues(parsed.error), body);
+  const wire = parsed.data;
+  const warnings = unknownFieldWarnings(record);
+  const issues: string[] = [];
+
+  // Time window.
+  const timestamp = new Date(wire.timestamp);
+  const maxFutureSkewMs = options.maxFutureSkewMs ?? DEFAULT_MAX_FUTURE_SKEW_MS;
+  const aheadMs = timestamp.getTime() - options.now.getTime();
+  if (aheadMs > maxFutureSkewMs) {
+    issues.push(
+      `timestamp: ${wire.timestamp} is ${aheadMs} ms in the future (more than the allowed ` +
+        `clock skew of ${maxFutureSkewMs} ms)`,
+    );
+  }
+  if (options.maxAgeMs !== undefined && -aheadMs > options.maxAgeMs) {
+    issues.push(
+      `timestamp: ${wire.timestamp} is older than the accepted age of ${options.maxAgeMs} ms`,
+    );
+  }
+
+  // Usage: given canonically, or converted from the provider's raw object.
+  let provider = wire.provider === undefined ? undefined : canonicalProvider(wire.provider);
+  let model = wire.model;
+  let usage: Usage | undefined = wire.usage;
+  let usageFormat: string | undefined;
+  if (wire.provider_usage !== undefined) {
+    const size = Buffer.byteLength(JSON.stringify(wire.provider_usage), 'utf8');
+    if (size > USAGE_EVENT_LIMITS.maxProviderUsageBytes) {
+      issues.push(
+        `provider_usage: ${size} bytes, more than the limit of ${USAGE_EVENT_LIMITS.maxProviderUsageBytes}`,
+      );
+    } else {
+      usageFormat =
+        wire.usage_format ??
+        (provider === undefined ? undefined : DEFAULT_USAGE_FORMAT_BY_PROVIDER[provider]);
+      if (usageFormat === undefined) {
+        issues.push(
+          `usage_format: required with provider_usage for provider ${JSON.stringify(provider ?? '(none)')} ` +
+            `(known formats: ${USAGE_FORMATS.join(', ')})`,
+        );
+      } else if (!isUsageFormat(usageFormat)) {
+        issues.push(
+          `usage_format: unknown format ${JSON.stringify(usageFormat)} (known formats: ${USAGE_FORMATS.join(', ')})`,
+        );
+      } else {
+        try {
+          const converted = convertProviderUsage(usageFormat, wire.provider_usage);
+          provider ??=
+            converted.provider === undefined ? undefined : canonicalProvider(converted.provider);
+          model ??= converted.model;
+          const checked = wireUsageSchema.safeParse(converted.usage, { reportInput: true });
+          if (!checked.success) {
+            issues.push(
+              ...formatIssues(checked.error).map((issue) => `provider_usage (converted): ${issue}`),
+            );
+          } else if (usage === undefined) {
+            usage = checked.data;
+            warnings.push(...converted.warnings.map((warning) => `provider_usage: ${warning}`));
+          } else if (!usageEquals(usage, checked.data)) {
+            warnings.push(
+              `usage and provider_usage disagree (${JSON.stringify(usage)} vs ` +
+                `${JSON.stringify(checked.data)}); usage is used`,
+            );
+          }
+        } catch (error) {
+          if (!AdapterError.isInstance(error)) throw error;
+          const message = `provider_usage: ${error.message}`;
+          if (usage === undefined) issues.push(message);
+          else warnings.push(`${message}; usage is used`);
+        }
+      }
+    }
+  } else if (wire.usage_format !== undefined) {
+    warnings.push('usage_format is ignored without provider_usage');
+  }
+
+  if (provider === undefined || provider === '') issues.push('provider: required');
+  if (model === undefined) issues.push('model: required');
+  if (usage === undefined && issues.length === 0) {
+    // A failed or gateway-cached call may legitimately have consumed nothing.
+    if (wire.status === 'error' || wire.cache_hit === true) usage = {};
+    else issues.push('usage: required (or provider_usage with its usage_format)');
+  }
+  if (issues.length > 0 || usage === undefined) return failure(issues, body);
+
+  const event: UsageEvent = {
+    id: wire.id,
+    source: wire.source,
+    timestamp,
+    timestampText: wire.timestamp,
+    provider: provider!,
+    model: model!,
+    usage,
+    attribution: attributionFromWire(wire.attribution),
+    tags: wire.tags ?? {},
+    status: wire.status,
+    cacheHit: wire.cache_hit ?? false,
+    batch: wire.batch ?? false,
+  };
+  if (wire.operation !== undefined) event.operation = wire.operation;
+  if (wire.provider_usage !== undefined) event.providerUsage = wire.provider_usage;
+  if (usageFormat !== undefined) event.usageFormat = usageFormat;
+  if (wire.latency_ms !== undefined) event.latencyMs = wire.latency_ms;
+  if (wire.error_type !== undefined) event.errorType = wire.error_type;
+  if (wire.retry_count !== undefined) event.retryCount = wire.retry_count;
+  if (wire.reported_cost !== undefined) event.reportedCost = wire.reported_cost;
+  if (wire.decision_id !== undefined) event.decisionId = wire.decision_id;
+  return {
+    ok: true,
+    event,
+    warnings,
+    ...(unwrapped.envelope === undefined ? {} : { cloudEvent: unwrapped.envelope }),
+  };
+}
+
+const jsonObjectSchema = z.record(z.string(), z.unknown(), { error: 'must be a JSON object' });
+
+/**
+ * `parseJson` + {@link parseUsageEvent} for a raw message body (NATS data, HTTP body): invalid
+ * JSON yields a reason with its position instead of an exception.
+ */
+export function parseUsageEventJson(
+  text: string | Uint8Array,
+  options: ParseUsageEventOptions,
+): ParseUsageEventResult {
+  const json = parseJson(text, jsonObjectSchema);
+  if (!json.ok) {
+    return {
+      ok: false,
+      reason: json.message,
+      details: { issues: json.issues.length > 0 ? json.issues : [json.message] },
+    };
+  }
+  return parseUsageEvent(json.value, options);
+}
