@@ -21,7 +21,15 @@ describe.each(backends)('migrations on %s', (_name, makeDatabase) => {
         `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`,
       );
       expect(tables.map((row: { table_name: string }) => row.table_name)).toEqual(
-        expect.arrayContaining(['api_keys', 'schema_migrations']),
+        expect.arrayContaining([
+          'api_keys',
+          'dead_letters',
+          'price_cards',
+          'pricing_catalog_state',
+          'schema_migrations',
+          'usage_events',
+          'usage_hourly',
+        ]),
       );
       for (let index = 0; index < applied.length; index += 1)
         await dataSource.undoLastMigration({ transaction: 'each' });

@@ -69,6 +69,10 @@ export class Purser {
 
     const services = createServices({ env, logger, metrics, dataSource });
     if (env.PURSER_ADMIN_TOKEN) await services.apiKeys.seedAdmin(env.PURSER_ADMIN_TOKEN);
+    if (env.PURSER_SEED_CATALOG && (await services.pricing.isEmpty())) {
+      const seeded = await services.pricing.reloadDefaults();
+      logger.info({ cards: seeded.inserted.length }, 'loaded the default price catalog');
+    }
 
     const schema = await createSchema();
     const http = await createHttpServer({

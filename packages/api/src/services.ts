@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { ApiKeyService } from './auth/api-key.service';
+import { PricingService } from './pricing/pricing.service';
 import type { Env } from './config/env';
 import type { Logger } from './observability/logger';
 import type { Metrics } from './observability/metrics';
@@ -11,6 +12,7 @@ export interface Services {
   metrics: Metrics;
   dataSource: DataSource;
   apiKeys: ApiKeyService;
+  pricing: PricingService;
 }
 
 export function createServices(deps: {
@@ -22,5 +24,6 @@ export function createServices(deps: {
   return {
     ...deps,
     apiKeys: new ApiKeyService(deps.dataSource),
+    pricing: new PricingService(deps.dataSource, deps.logger),
   };
 }

@@ -56,12 +56,10 @@ export function sendError(services: Services, response: Response, error: unknown
     return;
   }
   if (error instanceof ZodError) {
-    response
-      .status(400)
-      .json({
-        code: 'BAD_USER_INPUT',
-        message: error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
-      });
+    response.status(400).json({
+      code: 'BAD_USER_INPUT',
+      message: error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+    });
     return;
   }
   services.logger.error({ err: error }, 'unexpected REST error');

@@ -129,12 +129,10 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Purs
       error instanceof SyntaxError ||
       (error as { type?: string }).type === 'entity.parse.failed'
     ) {
-      response
-        .status(400)
-        .json({
-          code: 'BAD_USER_INPUT',
-          message: `Request body is not valid JSON: ${(error as Error).message}`,
-        });
+      response.status(400).json({
+        code: 'BAD_USER_INPUT',
+        message: `Request body is not valid JSON: ${(error as Error).message}`,
+      });
       return;
     }
     sendError(services, response, error);
