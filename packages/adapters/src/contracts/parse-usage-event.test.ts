@@ -383,6 +383,39 @@ describe('parseUsageEvent', () => {
       expect(result.ok && result.warnings[0]).toMatch(/^usage and provider_usage disagree/);
     });
 
+    it.each([
+      [
+        { provider: 'bedrock', provider_usage: { inputTokens: 1 } },
+        /^usage_format: required .*; usage is used$/,
+      ],
+      [
+        { usage_format: 'cohere', provider_usage: { prompt_tokens: 1 } },
+        /^usage_format: unknown format "cohere" .*; usage is used$/,
+      ],
+      [
+        { provider_usage: { prompt_tokens: -1 } },
+        /^provider_usage: openai usage: prompt_tokens: .*; usage is used$/,
+      ],
+    ])(
+      'should only warn about unreadable provider_usage when usage is given: %j',
+      (extra, warning) => {
+        const result = parseUsageEvent({ ...minimal, ...extra }, options);
+        expect(result.ok).toBe(true);
+        if (!result.ok) return;
+        expect(result.event.usage).toEqual(minimal.usage);
+        expect(result.warnings).toHaveLength(1);
+        expect(result.warnings[0]).toMatch(warning);
+      },
+    );
+
+    it('should reject an oversized provider_usage even with usage', () => {
+      const huge = { prompt_tokens: 1, padding: 'x'.repeat(70 * 1024) };
+      expectFailure(
+        { ...minimal, provider_usage: huge },
+        /^provider_usage: \d+ bytes, more than the limit of 65536$/,
+      );
+    });
+
     it('should not warn when usage and provider_usage agree', () => {
       const result = parseUsageEvent(
         { ...minimal, provider_usage: openaiCompletion.usage },

@@ -177,51 +177,54 @@ export function parseUsageEvent(
   let model = wire.model;
   let usage: Usage | undefined = wire.usage;
   let usageFormat: string | undefined;
+  // With canonical usage present, the raw object is only kept for audit: a problem reading it
+  // is a warning. Without it, the raw object is the usage: the same problem rejects the event.
+  const providerUsageProblem = (message: string): void => {
+    if (wire.usage === undefined) issues.push(message);
+    else warnings.push(`${message}; usage is used`);
+  };
   if (wire.provider_usage !== undefined) {
     const size = Buffer.byteLength(JSON.stringify(wire.provider_usage), 'utf8');
+    const format =
+      wire.usage_format ??
+      (provider === undefined ? undefined : DEFAULT_USAGE_FORMAT_BY_PROVIDER[provider]);
     if (size > USAGE_EVENT_LIMITS.maxProviderUsageBytes) {
       issues.push(
         `provider_usage: ${size} bytes, more than the limit of ${USAGE_EVENT_LIMITS.maxProviderUsageBytes}`,
       );
+    } else if (format === undefined) {
+      providerUsageProblem(
+        `usage_format: required with provider_usage for provider ${JSON.stringify(provider ?? '(none)')} ` +
+          `(known formats: ${USAGE_FORMATS.join(', ')})`,
+      );
+    } else if (!isUsageFormat(format)) {
+      providerUsageProblem(
+        `usage_format: unknown format ${JSON.stringify(format)} (known formats: ${USAGE_FORMATS.join(', ')})`,
+      );
     } else {
-      usageFormat =
-        wire.usage_format ??
-        (provider === undefined ? undefined : DEFAULT_USAGE_FORMAT_BY_PROVIDER[provider]);
-      if (usageFormat === undefined) {
-        issues.push(
-          `usage_format: required with provider_usage for provider ${JSON.stringify(provider ?? '(none)')} ` +
-            `(known formats: ${USAGE_FORMATS.join(', ')})`,
-        );
-      } else if (!isUsageFormat(usageFormat)) {
-        issues.push(
-          `usage_format: unknown format ${JSON.stringify(usageFormat)} (known formats: ${USAGE_FORMATS.join(', ')})`,
-        );
-      } else {
-        try {
-          const converted = convertProviderUsage(usageFormat, wire.provider_usage);
-          provider ??=
-            converted.provider === undefined ? undefined : canonicalProvider(converted.provider);
-          model ??= converted.model;
-          const checked = wireUsageSchema.safeParse(converted.usage, { reportInput: true });
-          if (!checked.success) {
-            issues.push(
-              ...formatIssues(checked.error).map((issue) => `provider_usage (converted): ${issue}`),
-            );
-          } else if (usage === undefined) {
-            usage = checked.data;
-            warnings.push(...converted.warnings.map((warning) => `provider_usage: ${warning}`));
-          } else if (!usageEquals(usage, checked.data)) {
-            warnings.push(
-              `usage and provider_usage disagree (${JSON.stringify(usage)} vs ` +
-                `${JSON.stringify(checked.data)}); usage is used`,
-            );
+      usageFormat = format;
+      try {
+        const converted = convertProviderUsage(format, wire.provider_usage);
+        provider ??=
+          converted.provider === undefined ? undefined : canonicalProvider(converted.provider);
+        model ??= converted.model;
+        const checked = wireUsageSchema.safeParse(converted.usage, { reportInput: true });
+        if (!checked.success) {
+          for (const issue of formatIssues(checked.error)) {
+            providerUsageProblem(`provider_usage (converted): ${issue}`);
           }
-        } catch (error) {
-          if (!AdapterError.isInstance(error)) throw error;
-          const message = `provider_usage: ${error.message}`;
-          if (usage === undefined) issues.push(message);
-          else warnings.push(`${message}; usage is used`);
+        } else if (usage === undefined) {
+          usage = checked.data;
+          warnings.push(...converted.warnings.map((warning) => `provider_usage: ${warning}`));
+        } else if (!usageEquals(usage, checked.data)) {
+          warnings.push(
+            `usage and provider_usage disagree (${JSON.stringify(usage)} vs ` +
+              `${JSON.stringify(checked.data)}); usage is used`,
+          );
         }
+      } catch (error) {
+        if (!AdapterError.isInstance(error)) throw error;
+        providerUsageProblem(`provider_usage: ${error.message}`);
       }
     }
   } else if (wire.usage_format !== undefined) {
