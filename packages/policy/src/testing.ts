@@ -1,0 +1,173 @@
+import { resolve } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+
+import { readBundle } from './bundle';
+import type {
+  BudgetSnapshot,
+  DecisionInput,
+  ModelEstimate,
+  VelocitySnapshot,
+} from './decision-input';
+
+/**
+ * The committed default bundle (`policies/bundle/bundle.tar.gz`). Resolves the same from
+ * `src/` and `dist/`, which sit at the same depth.
+ */
+export const DEFAULT_BUNDLE_PATH = resolve(__dirname, '../../../policies/bundle/bundle.tar.gz');
+
+/**
+ * gpt-4o for 1,000 input tokens at $2.50/1M and up to 4,000 output tokens at $10/1M:
+ * 2,500,000 + 4,000 × 10,000 = 42,500,000 nano-USD worst case.
+ */
+export const GPT_4O_ESTIMATE: ModelEstimate = {
+  model: 'gpt-4o',
+  cost_nanos: 42_500_000n,
+  input_cost_nanos: 2_500_000n,
+  cost_per_output_token_nanos: 10_000n,
+};
+
+/** gpt-4o-mini for the same request: $0.15/1M input, $0.60/1M output. */
+export const GPT_4O_MINI_ESTIMATE: ModelEstimate = {
+  model: 'gpt-4o-mini',
+  cost_nanos: 2_550_000n,
+  input_cost_nanos: 150_000n,
+  cost_per_output_token_nanos: 600n,
+};
+
+/** Sections of a decision input to replace; `request` is merged field by field. */
+export interface DecisionInputOverrides extends Partial<Omit<DecisionInput, 'request'>> {
+  request?: Partial<DecisionInput['request']>;
+}
+
+/**
+ * A valid decision input for a production gpt-4o chat request with no budgets or limits,
+ * with `overrides` applied.
+ */
+export function buildDecisionInput(overrides: DecisionInputOverrides = {}): DecisionInput {
+  const { request, ...rest } = overrides;
+  return {
+    request: {
+      provider: 'openai',
+      model: 'gpt-4o',
+      attribution: {
+        team: 'ml-platform',
+        feature: 'chat',
+        environment: 'production',
+        customer: 'acme',
+        project: 'assistant',
+        user: 'u-42',
+        agent: 'support-bot',
+        session: 's-1',
+        virtual_key: 'vk-ml',
+        request_path: '/v1/chat/completions',
+      },
+      estimated_input_tokens: 1000,
+      max_output_tokens: 4000,
+      metadata: {},
+      ...request,
+    },
+    principal: { key_id: 'key-gateway', role: 'gateway' },
+    estimate: GPT_4O_ESTIMATE,
+    candidates: [GPT_4O_MINI_ESTIMATE],
+    budgets: [],
+    velocity: [],
+    now_ns: 1_763_884_800_000_000_000n,
+    ...rest,
+  };
+}
+
+/** A budget snapshot with no spend, no thresholds and the default chain. */
+export function buildBudget(
+  overrides: Partial<BudgetSnapshot> & Pick<BudgetSnapshot, 'id' | 'mode' | 'limit_nanos'>,
+): BudgetSnapshot {
+  return {
+    name: overrides.id,
+    spent_nanos: 0n,
+    reserved_nanos: 0n,
+    soft_thresholds: [],
+    downgrade_chain: [],
+    resets_at: '2025-12-01T00:00:00Z',
+    ...overrides,
+  };
+}
+
+/** A velocity snapshot of a 60-second session window. */
+export function buildVelocityLimit(
+  overrides: Partial<VelocitySnapshot> &
+    Pick<VelocitySnapshot, 'id' | 'metric' | 'limit' | 'current'>,
+): VelocitySnapshot {
+  return { scope: 'session', window_seconds: 60, retry_after_seconds: 30, ...overrides };
+}
+
+/** Changes applied by {@link repackBundle}. */
+export interface RepackOptions {
+  /** New `/data.json` content, from the old one. */
+  data?: (data: Record<string, unknown>) => unknown;
+  /** New manifest revision. */
+  revision?: string;
+  /** Replace or add members (name → content), e.g. a broken `/policy.wasm`. */
+  members?: Record<string, Buffer>;
+}
+
+/**
+ * A copy of a bundle tarball with changed data, revision or members, for tests that need a
+ * second bundle without the opa CLI.
+ */
+export function repackBundle(tarball: Buffer, options: RepackOptions): Buffer {
+  const original = readBundle(tarball);
+  const manifest = JSON.parse(readTarMember(gunzipSync(tarball), '/.manifest') ?? '{}') as Record<
+    string,
+    unknown
+  >;
+  const data = options.data
+    ? Buffer.from(JSON.stringify(options.data(JSON.parse(original.data.toString('utf8')))))
+    : original.data;
+  const members: Record<string, Buffer> = {
+    '/.manifest': Buffer.from(
+      JSON.stringify({ ...manifest, revision: options.revision ?? original.revision }),
+    ),
+    '/data.json': data,
+    '/policy.wasm': original.wasm,
+    ...options.members,
+  };
+  return gzipSync(writeTar(members));
+}
+
+function readTarMember(archive: Buffer, name: string): string | undefined {
+  for (let offset = 0; offset + 512 <= archive.length;) {
+    const header = archive.subarray(offset, offset + 512);
+    const end = header.indexOf(0);
+    const memberName = header.subarray(0, end === -1 || end > 100 ? 100 : end).toString('utf8');
+    if (memberName === '') return undefined;
+    const size = parseInt(header.subarray(124, 136).toString('latin1').replace(/\0.*$/, ''), 8);
+    if (`/${memberName.replace(/^\/+/, '')}` === name) {
+      return archive.subarray(offset + 512, offset + 512 + size).toString('utf8');
+    }
+    offset += 512 + Math.ceil(size / 512) * 512;
+  }
+  return undefined;
+}
+
+/** A ustar archive of regular files with fixed owners and timestamps. */
+export function writeTar(members: Record<string, Buffer>): Buffer {
+  const blocks: Buffer[] = [];
+  for (const [name, content] of Object.entries(members)) {
+    const header = Buffer.alloc(512);
+    header.write(name, 0, 100, 'utf8');
+    header.write('0000644\0', 100, 'latin1');
+    header.write('0000000\0', 108, 'latin1');
+    header.write('0000000\0', 116, 'latin1');
+    header.write(`${content.length.toString(8).padStart(11, '0')}\0`, 124, 'latin1');
+    header.write('00000000000\0', 136, 'latin1');
+    header.write('        ', 148, 'latin1');
+    header.write('0', 156, 'latin1');
+    header.write('ustar\0', 257, 'latin1');
+    header.write('00', 263, 'latin1');
+    let sum = 0;
+    for (const byte of header) sum += byte;
+    header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
+    blocks.push(header, content, Buffer.alloc((512 - (content.length % 512)) % 512));
+  }
+  blocks.push(Buffer.alloc(1024));
+  return Buffer.concat(blocks);
+}
