@@ -9,10 +9,14 @@ import { createHttpServer, type PurserHttpServer } from './http/server';
 import { createLogger, type Logger } from './observability/logger';
 import { createMetrics } from './observability/metrics';
 import { createServices, type Services } from './services';
+import { UsageConsumer } from './usage/usage-consumer';
+import { usageRoutes } from './usage/usage.routes';
 
 export interface PurserOptions {
   env: Env;
   logger?: Logger;
+  /** Start the NATS usage consumer when NATS is configured (default true). */
+  consume?: boolean;
 }
 
 /** Something with a lifecycle that the service stops, in reverse order of start, on shutdown. */
@@ -28,6 +32,8 @@ interface Stoppable {
 export class Purser {
   private readonly stoppables: Stoppable[] = [];
   private stopping?: Promise<void>;
+  /** The JetStream usage consumer, when NATS is configured. */
+  consumer?: UsageConsumer;
 
   private constructor(
     readonly env: Env,
@@ -67,7 +73,7 @@ export class Purser {
       logger.info('NATS_URL is not set: no NATS consumer; HTTP and GraphQL ingest still work');
     }
 
-    const services = createServices({ env, logger, metrics, dataSource });
+    const services = createServices({ env, logger, metrics, dataSource, nats });
     if (env.PURSER_ADMIN_TOKEN) await services.apiKeys.seedAdmin(env.PURSER_ADMIN_TOKEN);
     if (env.PURSER_SEED_CATALOG && (await services.pricing.isEmpty())) {
       const seeded = await services.pricing.reloadDefaults();
@@ -78,7 +84,7 @@ export class Purser {
     const http = await createHttpServer({
       services,
       schema,
-      routes: [],
+      routes: [usageRoutes],
       readiness: [
         {
           name: 'database',
@@ -94,6 +100,19 @@ export class Purser {
     purser.stoppables.push({ name: 'database', stop: () => dataSource.destroy() });
     if (nats) purser.stoppables.push({ name: 'nats', stop: () => nats!.drain() });
     purser.stoppables.push({ name: 'graphql', stop: () => http.apollo.stop() });
+    if (nats && options.consume !== false) {
+      const consumer = new UsageConsumer({
+        nats,
+        ingest: services.ingest,
+        logger,
+        durableName: env.INGEST_CONSUMER_NAME,
+        batchSize: env.INGEST_BATCH_SIZE,
+        concurrency: env.INGEST_CONCURRENCY,
+      });
+      await consumer.start();
+      purser.consumer = consumer;
+      purser.stoppables.push({ name: 'usage consumer', stop: () => consumer.stop() });
+    }
     return purser;
   }
 

@@ -1,9 +1,14 @@
+import type { NatsConnection } from '@nats-io/transport-node';
 import type { DataSource } from 'typeorm';
 import { ApiKeyService } from './auth/api-key.service';
-import { PricingService } from './pricing/pricing.service';
 import type { Env } from './config/env';
 import type { Logger } from './observability/logger';
 import type { Metrics } from './observability/metrics';
+import { PricingService } from './pricing/pricing.service';
+import { IngestService } from './usage/ingest.service';
+import { RepriceService } from './usage/reprice.service';
+import { SpendService } from './usage/spend.service';
+import { UsageQueryService } from './usage/usage-query.service';
 
 /** The domain services of one instance, built once and shared by GraphQL, REST and consumers. */
 export interface Services {
@@ -11,8 +16,13 @@ export interface Services {
   logger: Logger;
   metrics: Metrics;
   dataSource: DataSource;
+  nats: NatsConnection | null;
   apiKeys: ApiKeyService;
   pricing: PricingService;
+  ingest: IngestService;
+  spend: SpendService;
+  usageQueries: UsageQueryService;
+  reprice: RepriceService;
 }
 
 export function createServices(deps: {
@@ -20,10 +30,17 @@ export function createServices(deps: {
   logger: Logger;
   metrics: Metrics;
   dataSource: DataSource;
+  nats: NatsConnection | null;
 }): Services {
+  const pricing = new PricingService(deps.dataSource, deps.logger);
+  const ingest = new IngestService({ ...deps, pricing, nats: () => deps.nats });
   return {
     ...deps,
     apiKeys: new ApiKeyService(deps.dataSource),
-    pricing: new PricingService(deps.dataSource, deps.logger),
+    pricing,
+    ingest,
+    spend: new SpendService(deps.dataSource),
+    usageQueries: new UsageQueryService(deps.dataSource, ingest),
+    reprice: new RepriceService(deps.dataSource, pricing, deps.logger),
   };
 }

@@ -40,6 +40,8 @@ export const envSchema = z.object({
   /** Events stamped further than this into the future are rejected. */
   INGEST_MAX_FUTURE_SKEW_SECONDS: positiveInt(300),
   INGEST_BATCH_SIZE: positiveInt(500),
+  /** Concurrent fetch loops of the NATS usage consumer per instance. */
+  INGEST_CONCURRENCY: positiveInt(2),
   INGEST_CONSUMER_NAME: z
     .string()
     .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only')

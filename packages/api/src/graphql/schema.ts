@@ -2,10 +2,11 @@ import type { GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { ApiKeyResolver } from '../auth/api-key.resolver';
 import { PricingResolver } from '../pricing/pricing.resolver';
+import { UsageResolver } from '../usage/usage.resolver';
 import { scalarsMap } from './scalars';
 
 /** Every resolver of the GraphQL API. */
-export const resolvers = [ApiKeyResolver, PricingResolver] as const;
+export const resolvers = [ApiKeyResolver, PricingResolver, UsageResolver] as const;
 
 export function createSchema(): Promise<GraphQLSchema> {
   return buildSchema({ resolvers, scalarsMap, validate: false, emitSchemaFile: false });

@@ -113,7 +113,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Purs
   );
 
   const router = Router();
-  router.use(express.json({ limit: '10mb' }));
+  router.use(express.json({ limit: '10mb', type: ['application/json', 'application/*+json'] }));
   router.use(restAuthentication(services));
   for (const install of options.routes) install(router, services);
   app.use('/v1', router);

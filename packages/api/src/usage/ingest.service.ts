@@ -1,0 +1,446 @@
+import {
+  createDeadLetter,
+  type DeadLetter,
+  parseUsageEvent,
+  parseUsageEventJson,
+  USAGE_DLQ_SUBJECT,
+  type UsageEvent,
+} from '@purser/adapters';
+import { estimateCost, type PricingCatalog } from '@purser/pricing';
+import { jetstream } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { Env } from '../config/env';
+import { PurserError } from '../errors';
+import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import type { PricingService } from '../pricing/pricing.service';
+import { isTransientDatabaseError } from './transient';
+import {
+  addToRollup,
+  type PricedEvent,
+  type RollupDelta,
+  rollupUpsert,
+  TOKEN_COLUMNS,
+} from './usage-rows';
+
+/** One message to ingest, from any path. */
+export interface IngestItem {
+  /** The message body: raw bytes/text (NATS) or an already parsed JSON value (HTTP, GraphQL). */
+  body: unknown;
+  /** True when `body` is raw bytes or text to be parsed as JSON. */
+  raw?: boolean;
+  /** Where it came from: a NATS subject, `http`, `graphql` or `replay`. */
+  subject: string;
+  streamSequence?: number;
+  deliveryCount?: number;
+}
+
+export type IngestStatus = 'accepted' | 'duplicate' | 'rejected';
+
+export interface IngestOutcome {
+  id?: string;
+  source?: string;
+  status: IngestStatus;
+  reason?: string;
+}
+
+/** Work done in the ingest transaction for the events it stored (e.g. settling holds). */
+export type StoredEventsHook = (manager: EntityManager, stored: PricedEvent[]) => Promise<void>;
+
+type Prepared =
+  | { kind: 'event'; index: number; priced: PricedEvent }
+  | { kind: 'dead'; index: number; letter: DeadLetter };
+
+const EVENT_COLUMNS: [column: string, type: string][] = [
+  ['source', 'text'],
+  ['event_id', 'text'],
+  ['occurred_at', 'timestamptz'],
+  ['ingest_path', 'text'],
+  ['provider', 'text'],
+  ['model', 'text'],
+  ['team', 'text'],
+  ['feature', 'text'],
+  ['environment', 'text'],
+  ['customer', 'text'],
+  ['project', 'text'],
+  ['user_id', 'text'],
+  ['agent', 'text'],
+  ['operation', 'text'],
+  ['session', 'text'],
+  ['virtual_key', 'text'],
+  ['request_path', 'text'],
+  ['tags', 'jsonb'],
+  ['status', 'text'],
+  ['error_type', 'text'],
+  ['latency_ms', 'integer'],
+  ['retry_count', 'integer'],
+  ['cache_hit', 'boolean'],
+  ['batch', 'boolean'],
+  ...TOKEN_COLUMNS.map((column) => [column, 'bigint'] as [string, string]),
+  ['units', 'jsonb'],
+  ['cost', 'numeric'],
+  ['currency', 'text'],
+  ['cost_breakdown', 'jsonb'],
+  ['price_card_id', 'text'],
+  ['unpriced', 'boolean'],
+  ['unpriced_keys', 'jsonb'],
+  ['reported_cost', 'numeric'],
+  ['reported_currency', 'text'],
+  ['decision_id', 'text'],
+];
+
+/** How a column is read from the unnest() row: json travels as text (unnest would flatten a text[][]). */
+function selectExpression(column: string, type: string): string {
+  if (column === 'unpriced_keys')
+    return `ARRAY(SELECT jsonb_array_elements_text(x.${column}::jsonb))`;
+  return type === 'jsonb' ? `x.${column}::jsonb` : `x.${column}`;
+}
+
+const INSERT_EVENTS_SQL = `
+  INSERT INTO usage_events (${EVENT_COLUMNS.map(([column]) => column).join(', ')})
+  SELECT ${EVENT_COLUMNS.map(([column, type]) => selectExpression(column, type)).join(', ')}
+  FROM unnest(${EVENT_COLUMNS.map(([, type], index) => `$${index + 1}::${type === 'jsonb' ? 'text' : type}[]`).join(', ')})
+    AS x(${EVENT_COLUMNS.map(([column]) => column).join(', ')})
+  ON CONFLICT (source, event_id) DO NOTHING
+  RETURNING source, event_id`;
+
+function eventParams(rows: PricedEvent[], path: string): unknown[] {
+  const column = (pick: (row: PricedEvent) => unknown) => rows.map(pick);
+  const a = (row: PricedEvent) => row.event.attribution;
+  return [
+    column((row) => row.event.source),
+    column((row) => row.event.id),
+    column((row) => row.event.timestampText),
+    column(() => path),
+    column((row) => row.event.provider),
+    column((row) => row.event.model),
+    column((row) => a(row).team ?? null),
+    column((row) => a(row).feature ?? null),
+    column((row) => a(row).environment ?? null),
+    column((row) => a(row).customer ?? null),
+    column((row) => a(row).project ?? null),
+    column((row) => a(row).user ?? null),
+    column((row) => a(row).agent ?? null),
+    column((row) => row.event.operation ?? null),
+    column((row) => a(row).session ?? null),
+    column((row) => a(row).virtualKey ?? null),
+    column((row) => a(row).requestPath ?? null),
+    column((row) => JSON.stringify(row.event.tags)),
+    column((row) => row.event.status),
+    column((row) => row.event.errorType ?? null),
+    column((row) => row.event.latencyMs ?? null),
+    column((row) => row.event.retryCount ?? null),
+    column((row) => row.event.cacheHit),
+    column((row) => row.event.batch),
+    ...TOKEN_COLUMNS.map((key) => column((row) => row.event.usage[key] ?? 0)),
+    column((row) => JSON.stringify(row.event.usage.units ?? {})),
+    column((row) => row.costTotal),
+    column((row) => row.cost.currency),
+    column((row) => JSON.stringify(row.cost.breakdown)),
+    column((row) => row.cost.price_card_id ?? null),
+    column((row) => row.cost.unpriced_keys.length > 0),
+    column((row) => JSON.stringify(row.cost.unpriced_keys)),
+    column((row) => row.event.reportedCost?.amount ?? null),
+    column((row) => row.event.reportedCost?.currency ?? null),
+    column((row) => row.event.decisionId ?? null),
+  ];
+}
+
+/** Prices one event with the catalog at its own timestamp (late events get the price of then). */
+export function priceEvent(catalog: PricingCatalog, event: UsageEvent): PricedEvent {
+  const cost = estimateCost(catalog, {
+    provider: event.provider,
+    model: event.model,
+    usage: event.usage,
+    at: event.timestamp,
+    batch: event.batch,
+  });
+  if (event.cacheHit) {
+    // Served by a gateway cache: the provider was never called, so nothing is owed.
+    return {
+      event,
+      cost: { ...cost, total: '0', breakdown: [], unpriced_keys: [] },
+      costTotal: '0',
+    };
+  }
+  return { event, cost, costTotal: cost.total };
+}
+
+/**
+ * The one ingest pipeline behind NATS, HTTP and GraphQL: validate → normalize → dedupe on
+ * (source, id) → price at the event's timestamp → persist in one transaction (multi-row
+ * insert, rollups, hooks) → publish dead letters. A transient database failure throws a
+ * retryable error and stores nothing; the caller retries the whole batch.
+ */
+export class IngestService {
+  private readonly hooks: StoredEventsHook[] = [];
+
+  constructor(
+    private readonly deps: {
+      env: Env;
+      dataSource: DataSource;
+      pricing: PricingService;
+      logger: Logger;
+      metrics: Metrics;
+      nats: () => NatsConnection | null;
+    },
+  ) {}
+
+  /** Registers work to run inside the ingest transaction for every stored event. */
+  onStored(hook: StoredEventsHook): void {
+    this.hooks.push(hook);
+  }
+
+  /**
+   * Ingests a batch; the outcomes are in the order of `items`. With `deadLetter: false`
+   * (replays), a rejected event is answered but not dead-lettered again.
+   */
+  async ingest(
+    items: IngestItem[],
+    path: string,
+    options: { deadLetter?: boolean } = {},
+  ): Promise<IngestOutcome[]> {
+    const recordRejections = options.deadLetter !== false;
+    const timer = this.deps.metrics.ingestBatchSeconds.startTimer();
+    const now = new Date();
+    const parseOptions = {
+      now,
+      maxFutureSkewMs: this.deps.env.INGEST_MAX_FUTURE_SKEW_SECONDS * 1000,
+    };
+    const catalog = await this.deps.pricing.catalog();
+    const outcomes: IngestOutcome[] = new Array(items.length);
+    const prepared: Prepared[] = [];
+    const seen = new Set<string>();
+
+    items.forEach((item, index) => {
+      const result = item.raw
+        ? parseUsageEventJson(item.body as string | Uint8Array, parseOptions)
+        : parseUsageEvent(item.body, parseOptions);
+      if (!result.ok) {
+        outcomes[index] = {
+          id: result.details.id,
+          source: result.details.source,
+          status: 'rejected',
+          reason: result.reason,
+        };
+        if (recordRejections) {
+          prepared.push({
+            kind: 'dead',
+            index,
+            letter: this.deadLetter(
+              item,
+              result.reason,
+              'invalid_event',
+              'INVALID_EVENT',
+              result.details.issues,
+              now,
+              result.details,
+            ),
+          });
+        }
+        return;
+      }
+      const { event } = result;
+      const identity = `${event.source}\u0000${event.id}`;
+      outcomes[index] = { id: event.id, source: event.source, status: 'duplicate' };
+      if (seen.has(identity)) return;
+      seen.add(identity);
+      prepared.push({ kind: 'event', index, priced: priceEvent(catalog, event) });
+    });
+
+    const stored = await this.persist(prepared, path, now, items);
+    for (const entry of prepared) {
+      if (entry.kind === 'event' && stored.accepted.has(entry.index))
+        outcomes[entry.index].status = 'accepted';
+      if (entry.kind === 'dead' || stored.unprocessable.has(entry.index)) {
+        const reason =
+          entry.kind === 'dead'
+            ? entry.letter.reason
+            : stored.unprocessable.get(entry.index)!.reason;
+        outcomes[entry.index] = { ...outcomes[entry.index], status: 'rejected', reason };
+      }
+    }
+    await this.publishDeadLetters([
+      ...prepared.flatMap((entry) => (entry.kind === 'dead' ? [entry.letter] : [])),
+      ...stored.unprocessable.values(),
+    ]);
+    for (const outcome of outcomes)
+      this.deps.metrics.ingestEvents.inc({ path, outcome: outcome.status });
+    timer();
+    return outcomes;
+  }
+
+  private deadLetter(
+    item: IngestItem,
+    reason: string,
+    kind: 'invalid_event' | 'unprocessable',
+    code: string,
+    issues: string[],
+    now: Date,
+    identity: { id?: string; source?: string } = {},
+  ): DeadLetter {
+    const payload = item.raw
+      ? (item.body as string | Uint8Array)
+      : (JSON.stringify(item.body) ?? 'undefined');
+    return createDeadLetter({
+      reason,
+      kind,
+      payload,
+      subject: item.subject,
+      streamSequence: item.streamSequence,
+      deliveryCount: item.deliveryCount,
+      eventId: identity.id,
+      eventSource: identity.source,
+      error: { code, issues },
+      now,
+    });
+  }
+
+  /**
+   * Writes the batch in one transaction. When the database rejects the data itself (not a
+   * connection problem), the batch is split in halves until the offending event is alone;
+   * it is then dead-lettered as unprocessable and the rest is stored.
+   */
+  private async persist(
+    prepared: Prepared[],
+    path: string,
+    now: Date,
+    items: IngestItem[],
+  ): Promise<{ accepted: Set<number>; unprocessable: Map<number, DeadLetter> }> {
+    const accepted = new Set<number>();
+    const unprocessable = new Map<number, DeadLetter>();
+    const attempt = async (part: Prepared[]): Promise<void> => {
+      if (part.length === 0) return;
+      try {
+        const inserted = await this.writeBatch(part, path);
+        for (const index of inserted) accepted.add(index);
+      } catch (error) {
+        if (isTransientDatabaseError(error)) {
+          throw new PurserError({
+            code: 'UNAVAILABLE',
+            message: 'The database is unavailable; retry later',
+            cause: error,
+            isRetryable: true,
+          });
+        }
+        if (part.length === 1) {
+          const [entry] = part;
+          if (entry.kind === 'dead') throw error;
+          const reason = `unprocessable: the database rejected the event: ${(error as Error).message}`;
+          const letter = this.deadLetter(
+            items[entry.index],
+            reason,
+            'unprocessable',
+            'DATABASE_REJECTED',
+            [],
+            now,
+            entry.priced.event,
+          );
+          await this.writeBatch([{ kind: 'dead', index: entry.index, letter }], path).catch(
+            (retryError) => {
+              throw isTransientDatabaseError(retryError)
+                ? new PurserError({
+                    code: 'UNAVAILABLE',
+                    message: 'The database is unavailable; retry later',
+                    cause: retryError,
+                    isRetryable: true,
+                  })
+                : retryError;
+            },
+          );
+          unprocessable.set(entry.index, letter);
+          this.deps.logger.warn(
+            { err: error, id: entry.priced.event.id },
+            'event rejected by the database; dead-lettered',
+          );
+          return;
+        }
+        const middle = Math.ceil(part.length / 2);
+        await attempt(part.slice(0, middle));
+        await attempt(part.slice(middle));
+      }
+    };
+    await attempt(prepared);
+    return { accepted, unprocessable };
+  }
+
+  /** One transaction: events (deduped by the unique key), dead letters, rollups, hooks. */
+  private async writeBatch(part: Prepared[], path: string): Promise<number[]> {
+    const events = part.flatMap((entry) => (entry.kind === 'event' ? [entry] : []));
+    const letters = part.flatMap((entry) => (entry.kind === 'dead' ? [entry.letter] : []));
+    return this.deps.dataSource.transaction(async (manager) => {
+      const insertedIndexes: number[] = [];
+      if (events.length > 0) {
+        const returned: { source: string; event_id: string }[] = await manager.query(
+          INSERT_EVENTS_SQL,
+          eventParams(
+            events.map((entry) => entry.priced),
+            path,
+          ),
+        );
+        const inserted = new Set(returned.map((row) => `${row.source}\u0000${row.event_id}`));
+        const deltas = new Map<string, RollupDelta>();
+        const stored: PricedEvent[] = [];
+        for (const entry of events) {
+          const { event } = entry.priced;
+          if (!inserted.has(`${event.source}\u0000${event.id}`)) continue;
+          insertedIndexes.push(entry.index);
+          stored.push(entry.priced);
+          addToRollup(deltas, event, entry.priced.cost.currency, entry.priced.costTotal, 1);
+        }
+        const rollup = rollupUpsert(deltas.values());
+        if (rollup) await manager.query(rollup.sql, rollup.params);
+        for (const hook of this.hooks) await hook(manager, stored);
+      }
+      if (letters.length > 0) await insertDeadLetters(manager, letters);
+      return insertedIndexes;
+    });
+  }
+
+  private async publishDeadLetters(letters: DeadLetter[]): Promise<void> {
+    const nats = this.deps.nats();
+    if (!nats || letters.length === 0) return;
+    for (const letter of letters) {
+      this.deps.logger.warn(
+        { reason: letter.reason, subject: letter.subject, event_id: letter.event_id },
+        'usage event dead-lettered',
+      );
+      // Published through JetStream (the usage stream keeps purser.usage.>), awaited so a
+      // failure surfaces to the caller, which then does not acknowledge the message.
+      await jetstream(nats).publish(USAGE_DLQ_SUBJECT, JSON.stringify(letter), {
+        msgID: letter.stream_sequence !== undefined ? `dlq-${letter.stream_sequence}` : undefined,
+      });
+    }
+  }
+}
+
+/** Stores dead letters; a redelivered message (same stream sequence) is stored once. */
+export async function insertDeadLetters(
+  manager: EntityManager,
+  letters: DeadLetter[],
+): Promise<void> {
+  await manager.query(
+    `INSERT INTO dead_letters (origin, subject, stream_sequence, event_id, source, reason, details, payload)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::text[])
+     ON CONFLICT (stream_sequence) WHERE stream_sequence IS NOT NULL DO NOTHING`,
+    [
+      letters.map((letter) => (letter.stream_sequence !== undefined ? 'nats' : letter.subject)),
+      letters.map((letter) => letter.subject),
+      letters.map((letter) => letter.stream_sequence ?? null),
+      letters.map((letter) => letter.event_id ?? null),
+      letters.map((letter) => letter.event_source ?? null),
+      letters.map((letter) => letter.reason),
+      letters.map((letter) =>
+        JSON.stringify({
+          kind: letter.kind,
+          error: letter.error,
+          delivery_count: letter.delivery_count,
+          payload_encoding: letter.payload_encoding,
+          payload_truncated: letter.payload_truncated,
+        }),
+      ),
+      letters.map((letter) => letter.payload),
+    ],
+  );
+}

@@ -1,0 +1,163 @@
+import {
+  AckPolicy,
+  DeliverPolicy,
+  type JsMsg,
+  jetstream,
+  jetstreamManager,
+  JetStreamApiError,
+  StorageType,
+  type Consumer,
+} from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { USAGE_INGEST_FILTER, USAGE_STREAM, USAGE_SUBJECTS } from '@purser/adapters';
+import type { Logger } from '../observability/logger';
+import type { IngestService } from './ingest.service';
+
+const SECOND_NS = 1_000_000_000;
+/** How long JetStream waits for an ack before redelivering. */
+const ACK_WAIT_SECONDS = 60;
+/** JetStream API error codes (see nats-server's errors.json). */
+const STREAM_NOT_FOUND = 10059;
+const CONSUMER_NOT_FOUND = 10014;
+
+export interface UsageConsumerOptions {
+  nats: NatsConnection;
+  ingest: IngestService;
+  logger: Logger;
+  durableName: string;
+  batchSize: number;
+  /** Fetch loops per instance; two let one batch be written while the next is validated. */
+  concurrency?: number;
+}
+
+/** Creates the usage stream and the shared durable pull consumer when they are missing. */
+export async function ensureUsageStream(nats: NatsConnection, durableName: string): Promise<void> {
+  const manager = await jetstreamManager(nats);
+  try {
+    await manager.streams.info(USAGE_STREAM);
+  } catch (error) {
+    if (!(error instanceof JetStreamApiError && error.code === STREAM_NOT_FOUND)) throw error;
+    await manager.streams.add({
+      name: USAGE_STREAM,
+      subjects: [USAGE_SUBJECTS],
+      storage: StorageType.File,
+      // Publishers set Nats-Msg-Id to the event id: JetStream drops republished copies in
+      // this window; the (source, id) key in Postgres catches the rest.
+      duplicate_window: 10 * 60 * SECOND_NS,
+    });
+  }
+  try {
+    await manager.consumers.info(USAGE_STREAM, durableName);
+  } catch (error) {
+    if (!(error instanceof JetStreamApiError && error.code === CONSUMER_NOT_FOUND)) throw error;
+    await manager.consumers.add(USAGE_STREAM, {
+      durable_name: durableName,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      filter_subject: USAGE_INGEST_FILTER,
+      ack_wait: ACK_WAIT_SECONDS * SECOND_NS,
+      max_ack_pending: 50_000,
+      max_deliver: -1,
+    });
+  }
+}
+
+/** Redelivery delay after a failed write: exponential from 250 ms, capped at 30 s. */
+export function retryDelayMs(deliveryCount: number): number {
+  return Math.min(30_000, 250 * 2 ** Math.max(0, Math.min(deliveryCount - 1, 10)));
+}
+
+/**
+ * The ingest side of JetStream: several fetch loops on the shared durable consumer (so any
+ * number of replicas split the stream), each handing a batch to the ingest pipeline and
+ * acknowledging only after the batch is committed. A failed write naks the batch with a
+ * backoff, so the events wait in JetStream; nothing is acknowledged that is not stored or
+ * dead-lettered.
+ */
+export class UsageConsumer {
+  private running = false;
+  private loops: Promise<void>[] = [];
+  private readonly abort = new AbortController();
+
+  constructor(private readonly options: UsageConsumerOptions) {}
+
+  async start(): Promise<void> {
+    const { nats, durableName, logger } = this.options;
+    await ensureUsageStream(nats, durableName);
+    const consumer = await jetstream(nats).consumers.get(USAGE_STREAM, durableName);
+    this.running = true;
+    this.loops = Array.from({ length: this.options.concurrency ?? 2 }, (_, index) =>
+      this.loop(consumer, index),
+    );
+    logger.info({ stream: USAGE_STREAM, consumer: durableName }, 'usage consumer started');
+  }
+
+  private async loop(consumer: Consumer, index: number): Promise<void> {
+    const { logger, batchSize } = this.options;
+    while (this.running) {
+      const messages: JsMsg[] = [];
+      try {
+        const batch = await consumer.fetch({ max_messages: batchSize, expires: 1000 });
+        for await (const message of batch) messages.push(message);
+      } catch (error) {
+        if (!this.running) break;
+        logger.warn({ err: error, loop: index }, 'fetching usage messages failed; retrying');
+        await this.sleep(1000);
+        continue;
+      }
+      if (messages.length > 0) await this.handle(messages);
+    }
+  }
+
+  /** Exposed for tests: processes one batch with the ack/nak rules above. */
+  async handle(messages: JsMsg[]): Promise<void> {
+    const { ingest, logger } = this.options;
+    // Long batches tell JetStream they are still being worked on, so it does not redeliver.
+    const keepAlive = setInterval(
+      () => messages.forEach((message) => message.working()),
+      (ACK_WAIT_SECONDS * 1000) / 3,
+    );
+    try {
+      await ingest.ingest(
+        messages.map((message) => ({
+          body: message.data,
+          raw: true,
+          subject: message.subject,
+          streamSequence: message.info.streamSequence,
+          deliveryCount: message.info.deliveryCount,
+        })),
+        'nats',
+      );
+      for (const message of messages) message.ack();
+    } catch (error) {
+      const delay = retryDelayMs(
+        Math.max(...messages.map((message) => message.info.deliveryCount)),
+      );
+      logger.warn(
+        { err: error, messages: messages.length, retry_in_ms: delay },
+        'usage batch not stored; it will be redelivered',
+      );
+      for (const message of messages) message.nak(delay);
+      await this.sleep(delay);
+    } finally {
+      clearInterval(keepAlive);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.abort.signal.addEventListener('abort', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  /** Stops fetching and waits for the batches in flight to be stored and acknowledged. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.abort.abort();
+    await Promise.allSettled(this.loops);
+  }
+}

@@ -1,0 +1,120 @@
+import type { UsageEvent } from '@purser/adapters';
+import { Money, type CostEstimate } from '@purser/pricing';
+
+/** Token columns shared by `usage_events` and `usage_hourly`, in vocabulary order. */
+export const TOKEN_COLUMNS = [
+  'input_tokens',
+  'cache_read_tokens',
+  'cache_write_tokens',
+  'cache_write_1h_tokens',
+  'output_tokens',
+  'reasoning_tokens',
+] as const;
+
+/** Attribution columns a spend report can group and filter by (`user` is stored as `user_id`). */
+export const DIMENSION_COLUMNS = [
+  'provider',
+  'model',
+  'team',
+  'feature',
+  'environment',
+  'customer',
+  'project',
+  'user_id',
+  'agent',
+] as const;
+
+/** A priced event, ready to be written. */
+export interface PricedEvent {
+  event: UsageEvent;
+  cost: CostEstimate;
+  /** `cache_hit` events cost nothing: no provider was called. */
+  costTotal: string;
+}
+
+/** The rollup key of an event: its hour and every dimension, plus the currency. */
+export function rollupKey(event: UsageEvent, currency: string): (string | null)[] {
+  const hour = new Date(event.timestamp);
+  hour.setUTCMinutes(0, 0, 0);
+  const a = event.attribution;
+  return [
+    hour.toISOString(),
+    event.provider,
+    event.model,
+    a.team ?? null,
+    a.feature ?? null,
+    a.environment ?? null,
+    a.customer ?? null,
+    a.project ?? null,
+    a.user ?? null,
+    a.agent ?? null,
+    currency,
+  ];
+}
+
+export interface RollupDelta {
+  key: (string | null)[];
+  requests: number;
+  cost: InstanceType<typeof Money>;
+  tokens: number[];
+}
+
+/** Adds `sign` × the event into the delta map (sign −1 takes an event back out, for re-rating). */
+export function addToRollup(
+  deltas: Map<string, RollupDelta>,
+  event: UsageEvent,
+  currency: string,
+  cost: string,
+  sign: 1 | -1,
+): void {
+  const key = rollupKey(event, currency);
+  const id = JSON.stringify(key);
+  let delta = deltas.get(id);
+  if (!delta) {
+    delta = { key, requests: 0, cost: new Money(0), tokens: TOKEN_COLUMNS.map(() => 0) };
+    deltas.set(id, delta);
+  }
+  delta.requests += sign;
+  delta.cost = delta.cost.plus(new Money(cost).times(sign));
+  TOKEN_COLUMNS.forEach((column, index) => {
+    delta!.tokens[index] += sign * (event.usage[column] ?? 0);
+  });
+}
+
+/**
+ * Applies rollup deltas in one statement. Rows are sorted by key so that concurrent
+ * transactions lock them in the same order and cannot deadlock.
+ */
+export function rollupUpsert(
+  deltas: Iterable<RollupDelta>,
+): { sql: string; params: unknown[] } | null {
+  const rows = [...deltas]
+    .filter(
+      (delta) =>
+        delta.requests !== 0 || !delta.cost.isZero() || delta.tokens.some((value) => value !== 0),
+    )
+    .sort((left, right) => (JSON.stringify(left.key) < JSON.stringify(right.key) ? -1 : 1));
+  if (rows.length === 0) return null;
+  const keyColumns = ['hour', ...DIMENSION_COLUMNS, 'currency'];
+  const params: unknown[] = [
+    ...keyColumns.map((_, index) => rows.map((row) => row.key[index])),
+    rows.map((row) => row.requests),
+    rows.map((row) => row.cost.toFixed()),
+    ...TOKEN_COLUMNS.map((_, index) => rows.map((row) => row.tokens[index])),
+  ];
+  const types = [
+    'timestamptz',
+    ...DIMENSION_COLUMNS.map(() => 'text'),
+    'text',
+    'bigint',
+    'numeric',
+    ...TOKEN_COLUMNS.map(() => 'bigint'),
+  ];
+  const columns = [...keyColumns, 'requests', 'cost', ...TOKEN_COLUMNS];
+  const sql = `
+    INSERT INTO usage_hourly (${columns.join(', ')})
+    SELECT * FROM unnest(${types.map((type, index) => `$${index + 1}::${type}[]`).join(', ')})
+    ON CONFLICT (${keyColumns.join(', ')})
+    DO UPDATE SET ${['requests', 'cost', ...TOKEN_COLUMNS].map((column) => `${column} = usage_hourly.${column} + EXCLUDED.${column}`).join(', ')}`;
+  return { sql, params };
+}

@@ -1,0 +1,51 @@
+import type { Router } from 'express';
+import { badInput } from '../errors';
+import { restHandler } from '../http/rest';
+import type { Services } from '../services';
+import { summarize } from './ingest-summary';
+
+/** Largest array one HTTP ingest request may carry. */
+export const MAX_EVENTS_PER_REQUEST = 5_000;
+
+/**
+ * `POST /v1/usage`: one event or an array, in the wire shape (or CloudEvents structured
+ * envelopes); answers the IngestResult in snake_case. A database outage answers 503 and
+ * stores nothing, so the caller can retry the whole request safely.
+ */
+export function usageRoutes(router: Router, services: Services): void {
+  router.post(
+    '/usage',
+    restHandler(services, 'usage.ingest', async (request, response) => {
+      const body: unknown = request.body;
+      if (
+        body === undefined ||
+        body === null ||
+        (typeof body !== 'object' && !Array.isArray(body))
+      ) {
+        throw badInput('body must be a usage event (JSON object) or an array of them');
+      }
+      const events = Array.isArray(body) ? body : [body];
+      if (events.length === 0) throw badInput('body is an empty array: send at least one event');
+      if (events.length > MAX_EVENTS_PER_REQUEST) {
+        throw badInput(
+          `at most ${MAX_EVENTS_PER_REQUEST} events per request (got ${events.length})`,
+        );
+      }
+      const outcomes = await services.ingest.ingest(
+        events.map((event) => ({ body: event, subject: 'http' })),
+        'http',
+      );
+      const summary = summarize(outcomes);
+      response.status(200).json({
+        accepted: summary.accepted,
+        duplicates: summary.duplicates,
+        rejected: summary.rejected,
+        results: summary.results.map((result) => ({
+          id: result.id ?? null,
+          status: result.status,
+          reason: result.reason ?? null,
+        })),
+      });
+    }),
+  );
+}
