@@ -32,10 +32,24 @@ export interface PricedEvent {
   costTotal: string;
 }
 
+/**
+ * The UTC hour an event is filed under in `usage_events`. A `timestamptz` keeps microseconds
+ * and rounds finer digits (`10:59:59.9999996Z` is stored as `11:00:00`), while a JS `Date`
+ * truncates to milliseconds; the rollup must follow the stored instant, or the event would
+ * count in one hour in `usage_hourly` and in the next one in `usage_events`.
+ */
+export function storedHour(event: Pick<UsageEvent, 'timestamp' | 'timestampText'>): Date {
+  const hour = new Date(event.timestamp.getTime());
+  const fraction = /\.(\d+)/.exec(event.timestampText)?.[1] ?? '';
+  // Only a fraction of at least .9999995 s rounds up into the next second (and maybe hour).
+  if (/^9{6}[5-9]/.test(fraction)) hour.setTime(hour.getTime() - hour.getUTCMilliseconds() + 1000);
+  hour.setUTCMinutes(0, 0, 0);
+  return hour;
+}
+
 /** The rollup key of an event: its hour and every dimension, plus the currency. */
 export function rollupKey(event: UsageEvent, currency: string): (string | null)[] {
-  const hour = new Date(event.timestamp);
-  hour.setUTCMinutes(0, 0, 0);
+  const hour = storedHour(event);
   const a = event.attribution;
   return [
     hour.toISOString(),
