@@ -1,0 +1,369 @@
+/**
+ * Ingest benchmark: how many usage events per second go from JetStream into Postgres,
+ * validated, priced and rolled up, compared with what JetStream alone accepts and what
+ * Postgres alone inserts for the same events.
+ *
+ *   pnpm bench:ingest [--events 100000] [--batch-size N] [--concurrency N] [--keep]
+ *
+ * Postgres: BENCH_DATABASE_URL or DATABASE_URL (used as an admin connection: the bench
+ * creates a database of its own and drops it), else postgres://postgres@127.0.0.1:5432.
+ * NATS: NATS_URL, else a nats-server it starts on a free port with a throwaway store.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { USAGE_STREAM, usageSubject } from '@purser/adapters';
+import { realisticUsageEvents } from '@purser/adapters/testing';
+import { loadEnv, Purser } from '@purser/api';
+import { Client } from 'pg';
+import {
+  connectNats,
+  createIngestConsumer,
+  deleteIngestConsumer,
+  ensureUsageStreamForTests,
+  publishAll,
+  type OutgoingMessage,
+} from '../support/nats';
+
+/** The throughput the pipeline must reach on a 2-core machine (NATS, Postgres and Purser on it). */
+const TARGET_EVENTS_PER_SECOND = 10_000;
+
+interface Options {
+  events: number;
+  batchSize?: number;
+  concurrency?: number;
+  keep: boolean;
+}
+
+function parseArgs(argv: string[]): Options {
+  const options: Options = { events: 100_000, keep: false };
+  for (let index = 0; index < argv.length; index += 1) {
+    const flag = argv[index];
+    const value = () => {
+      const parsed = Number(argv[++index]);
+      if (!Number.isInteger(parsed) || parsed <= 0)
+        throw new Error(`${flag} needs a positive integer`);
+      return parsed;
+    };
+    if (flag === '--events') options.events = value();
+    else if (flag === '--batch-size') options.batchSize = value();
+    else if (flag === '--concurrency') options.concurrency = value();
+    else if (flag === '--keep') options.keep = true;
+    else if (flag !== '--') throw new Error(`unknown argument ${flag}`);
+  }
+  return options;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function startNatsServer(): Promise<{ url: string; stop(): void }> {
+  const port = await freePort();
+  const storeDir = mkdtempSync(join(tmpdir(), 'purser-bench-nats-'));
+  const child: ChildProcess = spawn(
+    'nats-server',
+    ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir],
+    { stdio: 'ignore' },
+  );
+  const url = `nats://127.0.0.1:${port}`;
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const socket = net.connect(port, '127.0.0.1', () => {
+          socket.destroy();
+          resolve();
+        });
+        socket.on('error', reject);
+      });
+      break;
+    } catch (error) {
+      if (attempt > 100) throw new Error(`nats-server did not start: ${String(error)}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  return {
+    url,
+    stop() {
+      child.kill('SIGTERM');
+      rmSync(storeDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function adminQuery(url: string, sql: string): Promise<void> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+function seconds(from: bigint): number {
+  return Number(process.hrtime.bigint() - from) / 1e9;
+}
+
+/**
+ * Raw Postgres baseline: the rows the service stored, read back as column arrays and
+ * inserted again into an empty copy of `usage_events` with the same multi-row unnest
+ * INSERT … ON CONFLICT (source, event_id) DO NOTHING, batch size and concurrency — no
+ * parsing, validation, pricing, rollups or NATS.
+ */
+async function rawInsertRate(
+  url: string,
+  source: string,
+  batchSize: number,
+  concurrency: number,
+): Promise<{ rows: number; seconds: number }> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  await client.query(
+    'CREATE TABLE bench_usage_events (LIKE usage_events INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING CONSTRAINTS INCLUDING INDEXES)',
+  );
+  const columns: { column_name: string; data_type: string; udt_name: string }[] = (
+    await client.query(
+      `SELECT column_name, data_type, udt_name FROM information_schema.columns
+       WHERE table_name = 'usage_events' AND column_name NOT IN ('id', 'received_at', 'priced_at')
+       ORDER BY ordinal_position`,
+    )
+  ).rows;
+  // jsonb and text[] travel as text, as the service sends them.
+  const wireType = (column: (typeof columns)[number]) =>
+    column.data_type === 'jsonb' || column.data_type === 'ARRAY' ? 'text' : column.udt_name;
+  const select = columns.map((column) =>
+    column.data_type === 'ARRAY'
+      ? `ARRAY(SELECT jsonb_array_elements_text(x.${column.column_name}::jsonb))`
+      : column.data_type === 'jsonb'
+        ? `x.${column.column_name}::jsonb`
+        : `x.${column.column_name}`,
+  );
+  const names = columns.map((column) => column.column_name);
+  const sql = `INSERT INTO bench_usage_events (${names.join(', ')})
+    SELECT ${select.join(', ')}
+    FROM unnest(${columns.map((column, index) => `$${index + 1}::${wireType(column)}[]`).join(', ')}) AS x(${names.join(', ')})
+    ON CONFLICT (source, event_id) DO NOTHING RETURNING source, event_id`;
+  const rows: Record<string, unknown>[] = (
+    await client.query(
+      `SELECT ${columns
+        .map((column) =>
+          column.data_type === 'ARRAY'
+            ? `to_jsonb(${column.column_name})::text AS ${column.column_name}`
+            : column.data_type === 'jsonb'
+              ? `${column.column_name}::text AS ${column.column_name}`
+              : column.udt_name === 'numeric' || column.udt_name === 'timestamptz'
+                ? `${column.column_name}::text AS ${column.column_name}`
+                : column.column_name,
+        )
+        .join(', ')} FROM usage_events WHERE source = $1`,
+      [source],
+    )
+  ).rows;
+  await client.end();
+
+  const batches: unknown[][] = [];
+  for (let offset = 0; offset < rows.length; offset += batchSize) {
+    const part = rows.slice(offset, offset + batchSize);
+    batches.push(names.map((name) => part.map((row) => row[name])));
+  }
+  const clients = await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      const worker = new Client({ connectionString: url });
+      await worker.connect();
+      return worker;
+    }),
+  );
+  let next = 0;
+  let inserted = 0;
+  let elapsed = 0;
+  const started = process.hrtime.bigint();
+  try {
+    await Promise.all(
+      clients.map(async (worker) => {
+        while (next < batches.length) {
+          const params = batches[next]!;
+          next += 1;
+          await worker.query('BEGIN');
+          const result = await worker.query(sql, params);
+          inserted += result.rowCount ?? 0;
+          await worker.query('COMMIT');
+        }
+      }),
+    );
+    elapsed = seconds(started);
+  } finally {
+    await Promise.all(clients.map((worker) => worker.end()));
+  }
+  if (inserted !== rows.length) throw new Error(`raw insert stored ${inserted} of ${rows.length}`);
+  return { rows: inserted, seconds: elapsed };
+}
+
+async function main(): Promise<void> {
+  const options = parseArgs(process.argv.slice(2));
+  const count = options.events;
+  const adminUrl =
+    process.env.BENCH_DATABASE_URL ??
+    process.env.DATABASE_URL ??
+    'postgres://postgres@127.0.0.1:5432/postgres';
+  const ownNats = process.env.NATS_URL ? undefined : await startNatsServer();
+  const natsUrl = process.env.NATS_URL ?? ownNats!.url;
+  const databaseName = `purser_bench_${randomBytes(5).toString('hex')}`;
+  await adminQuery(adminUrl, `CREATE DATABASE ${databaseName}`);
+  const databaseUrl = new URL(adminUrl);
+  databaseUrl.pathname = `/${databaseName}`;
+  const source = `bench-${randomBytes(4).toString('hex')}`;
+  const consumerName = `purser-bench-${randomBytes(4).toString('hex')}`;
+
+  const nats: NatsConnection = await connectNats(natsUrl);
+  let purser: Purser | undefined;
+  try {
+    // Own server: a fresh stream. Shared server: the shared stream, a consumer of our own
+    // that starts at new messages, and a unique source to count our rows by.
+    await ensureUsageStreamForTests(nats);
+    await createIngestConsumer(nats, consumerName);
+
+    console.log(`generating ${count} events (realisticUsageEvents, seed 42) …`);
+    const events = [...realisticUsageEvents(count, 42, { source, spacingMs: 50 })];
+    const bodies = events.map((event) => JSON.stringify(event));
+    const averageBytes = Math.round(bodies.reduce((sum, body) => sum + body.length, 0) / count);
+
+    // (a) JetStream alone: the same bodies to a subject the stream keeps but the ingest
+    // consumer does not read, then purged.
+    const rawSubject = `purser.usage.bench.${source}`;
+    let started = process.hrtime.bigint();
+    await publishAll(
+      nats,
+      bodies.map((body, index) => ({ subject: rawSubject, body, msgId: `raw:${source}:${index}` })),
+      1024,
+    );
+    const publish = { seconds: seconds(started) };
+    await (await jetstreamManager(nats)).streams.purge(USAGE_STREAM, { filter: rawSubject });
+
+    const env = loadEnv({
+      ...process.env,
+      NODE_ENV: 'production',
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+      PORT: '0',
+      DATABASE_URL: databaseUrl.toString(),
+      NATS_URL: natsUrl,
+      INGEST_CONSUMER_NAME: consumerName,
+      ...(options.batchSize ? { INGEST_BATCH_SIZE: String(options.batchSize) } : {}),
+      ...(options.concurrency ? { INGEST_CONCURRENCY: String(options.concurrency) } : {}),
+    });
+    purser = await Purser.create({ env });
+
+    // End to end: publishing starts with the service idle; the clock stops when the last
+    // event is in Postgres.
+    const messages: OutgoingMessage[] = events.map((event, index) => ({
+      subject: usageSubject(String(event.provider)),
+      body: bodies[index],
+      msgId: `${source}:${event.id}`,
+    }));
+    const poller = new Client({ connectionString: databaseUrl.toString() });
+    await poller.connect();
+    started = process.hrtime.bigint();
+    let publishedAfter = 0;
+    const publishing = publishAll(nats, messages, 1024).then(() => {
+      publishedAfter = seconds(started);
+    });
+    let stored = 0;
+    let lastProgress = Date.now();
+    while (stored < count) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const [row] = (
+        await poller.query('SELECT count(*)::int AS n FROM usage_events WHERE source = $1', [
+          source,
+        ])
+      ).rows;
+      if (row.n !== stored) lastProgress = Date.now();
+      stored = row.n;
+      if (Date.now() - lastProgress > 60_000) throw new Error(`stalled at ${stored} of ${count}`);
+    }
+    const endToEnd = { seconds: seconds(started) };
+    await publishing;
+
+    const [check] = (
+      await poller.query(
+        `SELECT count(DISTINCT event_id)::int AS ids,
+                (SELECT count(*)::int FROM dead_letters) AS letters,
+                (SELECT sum(requests)::int FROM usage_hourly) AS requests
+         FROM usage_events WHERE source = $1`,
+        [source],
+      )
+    ).rows;
+    await poller.end();
+    await purser.stop();
+    purser = undefined;
+    if (check.ids !== count || check.letters !== 0 || check.requests < count) {
+      throw new Error(`inconsistent result: ${JSON.stringify(check)}`);
+    }
+
+    // (b) Postgres alone, same rows, batch size and concurrency as the consumer.
+    const insert = await rawInsertRate(
+      databaseUrl.toString(),
+      source,
+      env.INGEST_BATCH_SIZE,
+      env.INGEST_CONCURRENCY,
+    );
+
+    const rate = (seconds: number) => count / seconds;
+    const endToEndRate = rate(endToEnd.seconds);
+    const table = [
+      ['JetStream publish only', count, publish.seconds, rate(publish.seconds)],
+      ['Postgres insert only (same rows)', insert.rows, insert.seconds, rate(insert.seconds)],
+      ['end to end (publish → stored)', count, endToEnd.seconds, endToEndRate],
+    ] as const;
+    console.log(
+      `\n${count} events, ~${averageBytes} bytes each; batch size ${env.INGEST_BATCH_SIZE}, ` +
+        `concurrency ${env.INGEST_CONCURRENCY}; NATS ${ownNats ? 'own nats-server' : natsUrl}; ` +
+        `publishing took ${publishedAfter.toFixed(2)} s of the end-to-end run\n`,
+    );
+    console.log(
+      `${'phase'.padEnd(36)}${'events'.padStart(10)}${'seconds'.padStart(10)}${'events/s'.padStart(12)}`,
+    );
+    for (const [name, events, elapsed, perSecond] of table) {
+      console.log(
+        `${name.padEnd(36)}${String(events).padStart(10)}${elapsed.toFixed(2).padStart(10)}${Math.round(perSecond).toString().padStart(12)}`,
+      );
+    }
+    console.log(
+      `\nend to end / publish: ${(endToEndRate / rate(publish.seconds)).toFixed(2)}` +
+        `   end to end / insert: ${(endToEndRate / rate(insert.seconds)).toFixed(2)}`,
+    );
+    const met = endToEndRate >= TARGET_EVENTS_PER_SECOND;
+    console.log(
+      `target ≥ ${TARGET_EVENTS_PER_SECOND} events/s end to end: ${met ? 'met' : 'NOT met'} (${Math.round(endToEndRate)} events/s)`,
+    );
+    if (!met) process.exitCode = 1;
+  } catch (error) {
+    // Reported before the clean-up, which may fail in turn and hide it.
+    console.error(error);
+    process.exitCode = 1;
+  } finally {
+    if (purser) await purser.stop();
+    await deleteIngestConsumer(nats, consumerName);
+    await nats.close();
+    ownNats?.stop();
+    if (!options.keep)
+      await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`);
+    else console.log(`kept database ${databaseUrl.toString()}`);
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
