@@ -15,6 +15,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { USAGE_STREAM, usageSubject } from '@purser/adapters';
@@ -70,7 +71,7 @@ function freePort(): Promise<number> {
   });
 }
 
-async function startNatsServer(): Promise<{ url: string; stop(): void }> {
+async function startNatsServer(): Promise<{ url: string; stop(): Promise<void> }> {
   const port = await freePort();
   const storeDir = mkdtempSync(join(tmpdir(), 'purser-bench-nats-'));
   const child: ChildProcess = spawn(
@@ -96,8 +97,10 @@ async function startNatsServer(): Promise<{ url: string; stop(): void }> {
   }
   return {
     url,
-    stop() {
+    async stop() {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
+      await exited;
       rmSync(storeDir, { recursive: true, force: true });
     },
   };
@@ -111,6 +114,62 @@ async function adminQuery(url: string, sql: string): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+/** What the publishing worker is asked to do. */
+interface PublisherTask {
+  natsUrl: string;
+  count: number;
+  source: string;
+  /** `raw`: a subject the ingest consumer does not read; `usage`: purser.usage.v1.<provider>. */
+  mode: 'raw' | 'usage';
+}
+
+const SEED = 42;
+const SPACING_MS = 50;
+
+/**
+ * The gateways' side, in a worker thread: like a gateway it has its own event loop (it
+ * still shares the machine's two cores). Builds the events, connects, reports `ready`,
+ * publishes on `go` and reports how long publishing took.
+ */
+async function runPublisher(task: PublisherTask): Promise<void> {
+  const events = [
+    ...realisticUsageEvents(task.count, SEED, { source: task.source, spacingMs: SPACING_MS }),
+  ];
+  const messages: OutgoingMessage[] = events.map((event) => ({
+    subject:
+      task.mode === 'raw'
+        ? `purser.usage.bench.${task.source}`
+        : usageSubject(String(event.provider)),
+    body: JSON.stringify(event),
+    msgId: `${task.mode}:${task.source}:${event.id}`,
+  }));
+  const nats = await connectNats(task.natsUrl);
+  parentPort!.postMessage({ ready: true });
+  await new Promise((resolve) => parentPort!.once('message', resolve));
+  const started = process.hrtime.bigint();
+  await publishAll(nats, messages, 1024);
+  parentPort!.postMessage({ seconds: seconds(started) });
+  await nats.close();
+}
+
+/** Starts a publisher; `go()` starts publishing and resolves with its duration. */
+async function startPublisher(task: PublisherTask): Promise<{ go(): Promise<number> }> {
+  const worker = new Worker(__filename, { workerData: task });
+  const next = () =>
+    new Promise<{ ready?: boolean; seconds?: number }>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+  await next();
+  return {
+    async go() {
+      const done = next();
+      worker.postMessage('go');
+      return (await done).seconds!;
+    },
+  };
 }
 
 function seconds(from: bigint): number {
@@ -235,22 +294,19 @@ async function main(): Promise<void> {
     await ensureUsageStreamForTests(nats);
     await createIngestConsumer(nats, consumerName);
 
-    console.log(`generating ${count} events (realisticUsageEvents, seed 42) …`);
-    const events = [...realisticUsageEvents(count, 42, { source, spacingMs: 50 })];
-    const bodies = events.map((event) => JSON.stringify(event));
-    const averageBytes = Math.round(bodies.reduce((sum, body) => sum + body.length, 0) / count);
-
     // (a) JetStream alone: the same bodies to a subject the stream keeps but the ingest
     // consumer does not read, then purged.
-    const rawSubject = `purser.usage.bench.${source}`;
-    let started = process.hrtime.bigint();
-    await publishAll(
-      nats,
-      bodies.map((body, index) => ({ subject: rawSubject, body, msgId: `raw:${source}:${index}` })),
-      1024,
+    const rawPublisher = await startPublisher({ natsUrl, count, source, mode: 'raw' });
+    const publish = { seconds: await rawPublisher.go() };
+    await (
+      await jetstreamManager(nats)
+    ).streams.purge(USAGE_STREAM, { filter: `purser.usage.bench.${source}` });
+    const averageBytes = Math.round(
+      [...realisticUsageEvents(Math.min(count, 1000), SEED, { source })].reduce(
+        (sum, event) => sum + JSON.stringify(event).length,
+        0,
+      ) / Math.min(count, 1000),
     );
-    const publish = { seconds: seconds(started) };
-    await (await jetstreamManager(nats)).streams.purge(USAGE_STREAM, { filter: rawSubject });
 
     const env = loadEnv({
       ...process.env,
@@ -267,16 +323,12 @@ async function main(): Promise<void> {
 
     // End to end: publishing starts with the service idle; the clock stops when the last
     // event is in Postgres.
-    const messages: OutgoingMessage[] = events.map((event, index) => ({
-      subject: usageSubject(String(event.provider)),
-      body: bodies[index],
-      msgId: `${source}:${event.id}`,
-    }));
+    const publisher = await startPublisher({ natsUrl, count, source, mode: 'usage' });
     const poller = new Client({ connectionString: databaseUrl.toString() });
     await poller.connect();
-    started = process.hrtime.bigint();
+    const started = process.hrtime.bigint();
     let publishedAfter = 0;
-    const publishing = publishAll(nats, messages, 1024).then(() => {
+    const publishing = publisher.go().then(() => {
       publishedAfter = seconds(started);
     });
     let stored = 0;
@@ -356,14 +408,21 @@ async function main(): Promise<void> {
     if (purser) await purser.stop();
     await deleteIngestConsumer(nats, consumerName);
     await nats.close();
-    ownNats?.stop();
+    await ownNats?.stop();
     if (!options.keep)
       await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`);
     else console.log(`kept database ${databaseUrl.toString()}`);
   }
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+if (isMainThread) {
+  main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+} else {
+  runPublisher(workerData as PublisherTask).catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

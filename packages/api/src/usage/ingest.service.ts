@@ -16,13 +16,7 @@ import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { PricingService } from '../pricing/pricing.service';
 import { isTransientDatabaseError } from './transient';
-import {
-  addToRollup,
-  type PricedEvent,
-  type RollupDelta,
-  rollupUpsert,
-  TOKEN_COLUMNS,
-} from './usage-rows';
+import { DIMENSION_COLUMNS, type PricedEvent, TOKEN_COLUMNS } from './usage-rows';
 
 /** One message to ingest, from any path. */
 export interface IngestItem {
@@ -97,13 +91,38 @@ function selectExpression(column: string, type: string): string {
   return type === 'jsonb' ? `x.${column}::jsonb` : `x.${column}`;
 }
 
+const HOURLY_KEY = ['hour', ...DIMENSION_COLUMNS, 'currency'];
+const HOURLY_SUMS = ['requests', 'cost', ...TOKEN_COLUMNS];
+
+/**
+ * One statement per batch: insert the events (the unique (source, event_id) key drops
+ * those already stored) and add exactly the inserted ones to `usage_hourly`, so rollups
+ * and events cannot disagree and a redelivered batch adds nothing. Postgres sums the
+ * numeric costs exactly and files each event under the hour of the instant it stored.
+ * Rows are written in key order so that concurrent batches lock them in the same order
+ * and cannot deadlock.
+ */
 const INSERT_EVENTS_SQL = `
-  INSERT INTO usage_events (${EVENT_COLUMNS.map(([column]) => column).join(', ')})
-  SELECT ${EVENT_COLUMNS.map(([column, type]) => selectExpression(column, type)).join(', ')}
-  FROM unnest(${EVENT_COLUMNS.map(([, type], index) => `$${index + 1}::${type === 'jsonb' ? 'text' : type}[]`).join(', ')})
-    AS x(${EVENT_COLUMNS.map(([column]) => column).join(', ')})
-  ON CONFLICT (source, event_id) DO NOTHING
-  RETURNING source, event_id`;
+  WITH inserted AS (
+    INSERT INTO usage_events (${EVENT_COLUMNS.map(([column]) => column).join(', ')})
+    SELECT ${EVENT_COLUMNS.map(([column, type]) => selectExpression(column, type)).join(', ')}
+    FROM unnest(${EVENT_COLUMNS.map(([, type], index) => `$${index + 1}::${type === 'jsonb' ? 'text' : type}[]`).join(', ')})
+      AS x(${EVENT_COLUMNS.map(([column]) => column).join(', ')})
+    ORDER BY x.source, x.event_id
+    ON CONFLICT (source, event_id) DO NOTHING
+    RETURNING source, event_id, occurred_at, ${DIMENSION_COLUMNS.join(', ')}, currency, cost,
+      ${TOKEN_COLUMNS.join(', ')}
+  ), rollup AS (
+    INSERT INTO usage_hourly (${[...HOURLY_KEY, ...HOURLY_SUMS].join(', ')})
+    SELECT date_trunc('hour', occurred_at, 'UTC'), ${DIMENSION_COLUMNS.join(', ')}, currency,
+      count(*), sum(cost), ${TOKEN_COLUMNS.map((column) => `sum(${column})`).join(', ')}
+    FROM inserted
+    GROUP BY ${HOURLY_KEY.map((_, index) => index + 1).join(', ')}
+    ORDER BY ${HOURLY_KEY.map((_, index) => index + 1).join(', ')}
+    ON CONFLICT (${HOURLY_KEY.join(', ')})
+    DO UPDATE SET ${HOURLY_SUMS.map((column) => `${column} = usage_hourly.${column} + EXCLUDED.${column}`).join(', ')}
+  )
+  SELECT source, event_id FROM inserted`;
 
 function eventParams(rows: PricedEvent[], path: string): unknown[] {
   const column = (pick: (row: PricedEvent) => unknown) => rows.map(pick);
@@ -365,7 +384,7 @@ export class IngestService {
     return { accepted, unprocessable };
   }
 
-  /** One transaction: events (deduped by the unique key), dead letters, rollups, hooks. */
+  /** One transaction: events (deduped by the unique key) and their rollups, hooks, dead letters. */
   private async writeBatch(part: Prepared[], path: string): Promise<number[]> {
     const events = part.flatMap((entry) => (entry.kind === 'event' ? [entry] : []));
     const letters = part.flatMap((entry) => (entry.kind === 'dead' ? [entry.letter] : []));
@@ -380,17 +399,13 @@ export class IngestService {
           ),
         );
         const inserted = new Set(returned.map((row) => `${row.source}\u0000${row.event_id}`));
-        const deltas = new Map<string, RollupDelta>();
         const stored: PricedEvent[] = [];
         for (const entry of events) {
           const { event } = entry.priced;
           if (!inserted.has(`${event.source}\u0000${event.id}`)) continue;
           insertedIndexes.push(entry.index);
           stored.push(entry.priced);
-          addToRollup(deltas, event, entry.priced.cost.currency, entry.priced.costTotal, 1);
         }
-        const rollup = rollupUpsert(deltas.values());
-        if (rollup) await manager.query(rollup.sql, rollup.params);
         for (const hook of this.hooks) await hook(manager, stored);
       }
       if (letters.length > 0) await insertDeadLetters(manager, letters);

@@ -96,16 +96,32 @@ export class UsageConsumer {
     const { logger, batchSize } = this.options;
     while (this.running) {
       const messages: JsMsg[] = [];
+      let failed = false;
       try {
         const batch = await consumer.fetch({ max_messages: batchSize, expires: 1000 });
         for await (const message of batch) messages.push(message);
       } catch (error) {
-        if (!this.running) break;
-        logger.warn({ err: error, loop: index }, 'fetching usage messages failed; retrying');
-        await this.sleep(1000);
-        continue;
+        // A fetch can end in error (e.g. "heartbeats missed" while the event loop or the
+        // server is busy) after some messages arrived. They are delivered to us: dropping
+        // them would stall them until ack_wait expires, so they are handled like any batch.
+        failed = true;
+        if (this.running) {
+          logger.warn(
+            { err: error, loop: index, received: messages.length },
+            'fetching usage messages failed; retrying',
+          );
+        }
       }
-      if (messages.length > 0) await this.handle(messages);
+      if (messages.length > 0) {
+        try {
+          await this.handle(messages);
+        } catch (error) {
+          // handle() only throws when even the nak cannot be sent (connection closed): the
+          // messages come back after ack_wait; this loop must survive to fetch again.
+          logger.warn({ err: error, loop: index }, 'usage batch could not be settled');
+        }
+      }
+      if (failed && this.running) await this.sleep(messages.length > 0 ? 0 : 1000);
     }
   }
 
