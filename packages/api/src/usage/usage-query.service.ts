@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { notFound } from '../errors';
+import { badInput, notFound } from '../errors';
 import { decodeCursor, pageSize, toPage } from '../graphql/pagination';
 import type { IngestOutcome, IngestService } from './ingest.service';
 import { TOKEN_COLUMNS } from './usage-rows';
@@ -77,6 +77,8 @@ export class UsageQueryService {
    * itself). A failed replay is recorded on the dead letter; it does not create another one.
    */
   async replay(id: string, payload?: Record<string, unknown>): Promise<IngestOutcome> {
+    // Ids are bigints: anything else cannot name a dead letter (and must not reach the cast).
+    if (!/^\d{1,18}$/.test(id)) throw notFound('dead letter', id);
     const [letter] = await this.dataSource.query(
       `SELECT payload, details FROM dead_letters WHERE id = $1::bigint`,
       [id],
@@ -98,6 +100,7 @@ export class UsageQueryService {
   }
 
   async unpriced(from: Date, to: Date): Promise<UnpricedModel[]> {
+    if (!(to.getTime() > from.getTime())) throw badInput('to must be later than from');
     const range = [from.toISOString(), to.toISOString()];
     const rows: Record<string, unknown>[] = await this.dataSource.query(
       `SELECT provider, model, count(*)::int AS events, min(occurred_at) AS first_seen, max(occurred_at) AS last_seen,
