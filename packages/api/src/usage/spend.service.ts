@@ -39,6 +39,10 @@ export interface SpendReportValue {
 
 const HOUR_MS = 3_600_000;
 
+const FILTER_DIMENSIONS: ReadonlySet<string> = new Set(
+  SPEND_DIMENSIONS.filter((dimension) => dimension !== 'day' && dimension !== 'hour'),
+);
+
 function columnOf(dimension: Exclude<SpendDimensionName, 'day' | 'hour'>): string {
   return dimension === 'user' ? 'user_id' : dimension;
 }
@@ -65,6 +69,8 @@ export class SpendService {
     const where: string[] = ['currency = $1'];
     for (const [dimension, value] of Object.entries(options.filter)) {
       if (value === undefined || value === null) continue;
+      // The key becomes a column name in the SQL: only known attribution dimensions pass.
+      if (!FILTER_DIMENSIONS.has(dimension)) throw badInput(`filter.${dimension}: unknown filter`);
       params.push(value);
       where.push(
         `${columnOf(dimension as Exclude<SpendDimensionName, 'day' | 'hour'>)} = $${params.length}`,
