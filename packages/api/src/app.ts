@@ -11,12 +11,18 @@ import { createMetrics } from './observability/metrics';
 import { createServices, type Services } from './services';
 import { UsageConsumer } from './usage/usage-consumer';
 import { usageRoutes } from './usage/usage.routes';
+import { DEFAULT_BUNDLE_PATH } from '@purser/policy';
+import { BudgetMaintenance } from './budgets/budget-maintenance';
+import { decisionRoutes } from './decisions/decision.routes';
+import { PolicyRuntime } from './decisions/policy-runtime';
 
 export interface PurserOptions {
   env: Env;
   logger?: Logger;
   /** Start the NATS usage consumer when NATS is configured (default true). */
   consume?: boolean;
+  /** The clock decisions and budget windows use (tests move it); default: the system clock. */
+  clock?: () => Date;
 }
 
 /** Something with a lifecycle that the service stops, in reverse order of start, on shutdown. */
@@ -34,6 +40,8 @@ export class Purser {
   private stopping?: Promise<void>;
   /** The JetStream usage consumer, when NATS is configured. */
   consumer?: UsageConsumer;
+  /** Hold expiry and alert publishing. */
+  maintenance?: BudgetMaintenance;
 
   private constructor(
     readonly env: Env,
@@ -73,7 +81,13 @@ export class Purser {
       logger.info('NATS_URL is not set: no NATS consumer; HTTP and GraphQL ingest still work');
     }
 
-    const services = createServices({ env, logger, metrics, dataSource, nats });
+    const policy = await PolicyRuntime.load(
+      env.PURSER_POLICY_BUNDLE ?? DEFAULT_BUNDLE_PATH,
+      logger,
+      env.PURSER_POLICY_WATCH,
+    );
+    const clock = options.clock ?? (() => new Date());
+    const services = createServices({ env, logger, metrics, dataSource, nats, policy, clock });
     if (env.PURSER_ADMIN_TOKEN) await services.apiKeys.seedAdmin(env.PURSER_ADMIN_TOKEN);
     if (env.PURSER_SEED_CATALOG && (await services.pricing.isEmpty())) {
       const seeded = await services.pricing.reloadDefaults();
@@ -84,7 +98,7 @@ export class Purser {
     const http = await createHttpServer({
       services,
       schema,
-      routes: [usageRoutes],
+      routes: [usageRoutes, decisionRoutes],
       readiness: [
         {
           name: 'database',
@@ -99,6 +113,20 @@ export class Purser {
     const purser = new Purser(env, logger, services, http, nats);
     purser.stoppables.push({ name: 'database', stop: () => dataSource.destroy() });
     if (nats) purser.stoppables.push({ name: 'nats', stop: () => nats!.drain() });
+    purser.stoppables.push({ name: 'policy watcher', stop: async () => policy.close() });
+    services.decisionLog.start();
+    purser.stoppables.push({ name: 'decision log', stop: () => services.decisionLog.stop() });
+    const maintenance = new BudgetMaintenance({
+      dataSource,
+      ledger: services.ledger,
+      nats: () => nats,
+      logger,
+      clock,
+      intervalMs: env.PURSER_SWEEP_INTERVAL_SECONDS * 1000,
+    });
+    maintenance.start();
+    purser.maintenance = maintenance;
+    purser.stoppables.push({ name: 'budget maintenance', stop: () => maintenance.stop() });
     purser.stoppables.push({ name: 'graphql', stop: () => http.apollo.stop() });
     if (nats && options.consume !== false) {
       const consumer = new UsageConsumer({

@@ -1,7 +1,12 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { DataSource } from 'typeorm';
 import { ApiKeyService } from './auth/api-key.service';
+import { BudgetLedger } from './budgets/budget-ledger';
+import { BudgetService } from './budgets/budget.service';
 import type { Env } from './config/env';
+import { AuthorizeService } from './decisions/authorize.service';
+import { DecisionLog } from './decisions/decision-log';
+import type { PolicyRuntime } from './decisions/policy-runtime';
 import type { Logger } from './observability/logger';
 import type { Metrics } from './observability/metrics';
 import { PricingService } from './pricing/pricing.service';
@@ -9,6 +14,8 @@ import { IngestService } from './usage/ingest.service';
 import { RepriceService } from './usage/reprice.service';
 import { SpendService } from './usage/spend.service';
 import { UsageQueryService } from './usage/usage-query.service';
+import { VelocityService } from './velocity/velocity.service';
+import { VirtualKeyService } from './virtual-keys/virtual-key.service';
 
 /** The domain services of one instance, built once and shared by GraphQL, REST and consumers. */
 export interface Services {
@@ -17,12 +24,21 @@ export interface Services {
   metrics: Metrics;
   dataSource: DataSource;
   nats: NatsConnection | null;
+  /** The service's clock; tests move it to cross budget windows. */
+  clock: () => Date;
   apiKeys: ApiKeyService;
   pricing: PricingService;
   ingest: IngestService;
   spend: SpendService;
   usageQueries: UsageQueryService;
   reprice: RepriceService;
+  budgets: BudgetService;
+  ledger: BudgetLedger;
+  velocity: VelocityService;
+  virtualKeys: VirtualKeyService;
+  policy: () => PolicyRuntime;
+  decisionLog: DecisionLog;
+  authorizer: AuthorizeService;
 }
 
 export function createServices(deps: {
@@ -31,16 +47,44 @@ export function createServices(deps: {
   metrics: Metrics;
   dataSource: DataSource;
   nats: NatsConnection | null;
+  policy: PolicyRuntime;
+  clock: () => Date;
 }): Services {
-  const pricing = new PricingService(deps.dataSource, deps.logger);
+  const { dataSource, logger } = deps;
+  const pricing = new PricingService(dataSource, logger);
   const ingest = new IngestService({ ...deps, pricing, nats: () => deps.nats });
+  const budgets = new BudgetService(dataSource);
+  const ledger = new BudgetLedger(dataSource);
+  const velocity = new VelocityService(dataSource);
+  const virtualKeys = new VirtualKeyService(dataSource);
+  const decisionLog = new DecisionLog(dataSource, () => deps.nats, logger);
+  const policy = () => deps.policy;
+  // Usage that names a decision settles its hold, and all usage counts toward budgets, in
+  // the same transaction that stores it.
+  ingest.onStored((manager, stored) => ledger.settle(manager, stored, deps.clock()));
   return {
     ...deps,
-    apiKeys: new ApiKeyService(deps.dataSource),
+    policy,
+    apiKeys: new ApiKeyService(dataSource),
     pricing,
     ingest,
-    spend: new SpendService(deps.dataSource),
-    usageQueries: new UsageQueryService(deps.dataSource, ingest),
-    reprice: new RepriceService(deps.dataSource, pricing, deps.logger),
+    spend: new SpendService(dataSource),
+    usageQueries: new UsageQueryService(dataSource, ingest),
+    reprice: new RepriceService(dataSource, pricing, logger),
+    budgets,
+    ledger,
+    velocity,
+    virtualKeys,
+    decisionLog,
+    authorizer: new AuthorizeService({
+      ...deps,
+      pricing,
+      budgets,
+      ledger,
+      velocity,
+      virtualKeys,
+      policy,
+      decisionLog,
+    }),
   };
 }

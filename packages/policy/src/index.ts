@@ -1,4 +1,5 @@
 export { DECISION_ENTRYPOINT, readBundle, type PolicyBundle } from './bundle';
+export { DEFAULT_BUNDLE_PATH } from './default-bundle';
 export {
   attributionSchema,
   budgetSnapshotSchema,

@@ -17,6 +17,19 @@ export const REASON_CODES = {
   budget_exceeded_alert_only: 'warn',
   /** A budget reaches one of its soft thresholds. */
   budget_threshold: 'warn',
+  // Decided by the service around the policy (see the second table of REASONS.md).
+  /** The virtual key passed is unknown or revoked. */
+  virtual_key_invalid: 'deny',
+  /** The model has no price, so an enforced budget cannot be checked. */
+  unpriced_model: 'deny',
+  /** The model has no price; no enforced budget applies, so the call is allowed. */
+  unpriced_model_unenforced: 'warn',
+  /** The policy bundle failed to evaluate; a failure never allows. */
+  policy_error: 'deny',
+  /** Postgres is unreachable and the fail mode is fail_closed. */
+  purser_unavailable: 'deny',
+  /** Postgres is unreachable and the fail mode is fail_open: allowed without a hold. */
+  fail_open: 'warn',
 } as const;
 
 /** A reason code documented in `policies/REASONS.md`. */

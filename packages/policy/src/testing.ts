@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 
 import { readBundle } from './bundle';
@@ -9,11 +8,7 @@ import type {
   VelocitySnapshot,
 } from './decision-input';
 
-/**
- * The committed default bundle (`policies/bundle/bundle.tar.gz`). Resolves the same from
- * `src/` and `dist/`, which sit at the same depth.
- */
-export const DEFAULT_BUNDLE_PATH = resolve(__dirname, '../../../policies/bundle/bundle.tar.gz');
+export { DEFAULT_BUNDLE_PATH } from './default-bundle';
 
 /**
  * gpt-4o for 1,000 input tokens at $2.50/1M and up to 4,000 output tokens at $10/1M:

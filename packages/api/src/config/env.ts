@@ -47,6 +47,16 @@ export const envSchema = z.object({
     .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only')
     .default('purser-ingest'),
   SHUTDOWN_TIMEOUT_SECONDS: positiveInt(25),
+  /** The compiled policy bundle; default: the one committed in policies/bundle/. */
+  PURSER_POLICY_BUNDLE: z.string().min(1).optional(),
+  /** Swap in a new bundle when the file changes. */
+  PURSER_POLICY_WATCH: booleanString.default(true),
+  /** What authorize answers when Postgres is unreachable. */
+  PURSER_FAIL_MODE: z.enum(['fail_closed', 'fail_open']).default('fail_closed'),
+  /** How long a hold lives before the sweeper releases it. */
+  PURSER_HOLD_TTL_SECONDS: positiveInt(600),
+  /** How often expired holds are released and pending alerts published. */
+  PURSER_SWEEP_INTERVAL_SECONDS: positiveInt(5),
 });
 
 export type Env = z.infer<typeof envSchema>;

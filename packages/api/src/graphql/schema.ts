@@ -3,10 +3,18 @@ import { buildSchema } from 'type-graphql';
 import { ApiKeyResolver } from '../auth/api-key.resolver';
 import { PricingResolver } from '../pricing/pricing.resolver';
 import { UsageResolver } from '../usage/usage.resolver';
+import { BudgetResolver } from '../budgets/budget.resolver';
+import { DecisionResolver } from '../decisions/decision.resolver';
 import { scalarsMap } from './scalars';
 
 /** Every resolver of the GraphQL API. */
-export const resolvers = [ApiKeyResolver, PricingResolver, UsageResolver] as const;
+export const resolvers = [
+  ApiKeyResolver,
+  PricingResolver,
+  UsageResolver,
+  BudgetResolver,
+  DecisionResolver,
+] as const;
 
 export function createSchema(): Promise<GraphQLSchema> {
   return buildSchema({ resolvers, scalarsMap, validate: false, emitSchemaFile: false });

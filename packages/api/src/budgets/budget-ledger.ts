@@ -1,0 +1,394 @@
+import { Money, type MoneyValue } from '@purser/pricing';
+import type { UsageEvent } from '@purser/adapters';
+import type { DataSource, EntityManager } from 'typeorm';
+import { notFound } from '../errors';
+import type { PricedEvent } from '../usage/usage-rows';
+import type { WireAttribution as WireAttributionLike } from './budget-scope';
+import type { BudgetState } from './budget.service';
+import { plain } from './money';
+
+/** A conditional counter increment taken with a hold (velocity limits). */
+export interface CounterIncrement {
+  limitId: string;
+  scopeValue: string;
+  windowStart: Date;
+  amount: string;
+  limit: string;
+}
+
+export interface HoldRequest {
+  reservationId: string;
+  decisionId: string;
+  amount: string;
+  currency: string;
+  /** Budgets to hold on; `enforced` ones must still fit after the hold. */
+  budgets: { state: BudgetState; enforced: boolean }[];
+  counters: CounterIncrement[];
+  attribution: WireAttributionLike;
+  now: Date;
+  expiresAt: Date;
+}
+
+export type HoldResult = { ok: true } | { ok: false; budgetId?: string; limitId?: string };
+
+interface WindowDelta {
+  budgetId: string;
+  windowStart: string;
+  windowEnd: string | null;
+  spent: MoneyValue;
+  reserved: MoneyValue;
+}
+
+class HoldRefused extends Error {
+  constructor(readonly result: HoldResult) {
+    super('hold refused');
+  }
+}
+
+const windowKey = (budgetId: string, windowStart: string) =>
+  `${budgetId}|${new Date(windowStart).toISOString()}`;
+
+/**
+ * The budget counters. Holds are placed all-or-nothing in one transaction that locks the
+ * window rows in a fixed order (budget id, window start) and re-checks every enforced limit
+ * on the locked values, so concurrent requests on any number of replicas can never hold past
+ * a limit. Settlement, release and expiry move the same counters in the same lock order.
+ */
+export class BudgetLedger {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async hold(request: HoldRequest): Promise<HoldResult> {
+    const amount = new Money(request.amount);
+    const budgets = [...request.budgets].sort((left, right) =>
+      windowKey(left.state.id, left.state.windowStart.toISOString()).localeCompare(
+        windowKey(right.state.id, right.state.windowStart.toISOString()),
+      ),
+    );
+    try {
+      await this.dataSource.transaction(async (manager) => {
+        if (budgets.length > 0) {
+          const ids = budgets.map((budget) => budget.state.id);
+          const starts = budgets.map((budget) => budget.state.windowStart.toISOString());
+          await manager.query(
+            `INSERT INTO budget_windows (budget_id, window_start, window_end)
+             SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[]) ORDER BY 1, 2
+             ON CONFLICT DO NOTHING`,
+            [ids, starts, budgets.map((budget) => budget.state.windowEnd?.toISOString() ?? null)],
+          );
+          const locked: { budget_id: string; spent: string; reserved: string }[] =
+            await manager.query(
+              `SELECT budget_id, spent::text AS spent, reserved::text AS reserved FROM budget_windows
+             WHERE (budget_id, window_start) IN (SELECT * FROM unnest($1::uuid[], $2::timestamptz[]))
+             ORDER BY budget_id, window_start FOR UPDATE`,
+              [ids, starts],
+            );
+          const byId = new Map(locked.map((row) => [row.budget_id, row]));
+          for (const budget of budgets) {
+            if (!budget.enforced) continue;
+            const row = byId.get(budget.state.id)!;
+            if (
+              new Money(row.spent).plus(row.reserved).plus(amount).greaterThan(budget.state.limit)
+            ) {
+              throw new HoldRefused({ ok: false, budgetId: budget.state.id });
+            }
+          }
+          await manager.query(
+            `UPDATE budget_windows SET reserved = reserved + $3::numeric
+             WHERE (budget_id, window_start) IN (SELECT * FROM unnest($1::uuid[], $2::timestamptz[]))`,
+            [ids, starts, request.amount],
+          );
+        }
+        for (const counter of request.counters) {
+          const rows = await manager.query(
+            `INSERT INTO velocity_counters AS c (limit_id, scope_value, window_start, value) VALUES ($1, $2, $3, $4::numeric)
+             ON CONFLICT (limit_id, scope_value, window_start) DO UPDATE SET value = c.value + EXCLUDED.value
+             WHERE c.value + EXCLUDED.value <= $5::numeric
+             RETURNING value`,
+            [
+              counter.limitId,
+              counter.scopeValue,
+              counter.windowStart.toISOString(),
+              counter.amount,
+              counter.limit,
+            ],
+          );
+          if (rows.length === 0 || new Money(counter.amount).greaterThan(counter.limit)) {
+            throw new HoldRefused({ ok: false, limitId: counter.limitId });
+          }
+        }
+        await manager.query(
+          `INSERT INTO reservations (id, decision_id, status, amount, currency, attribution, created_at, expires_at)
+           VALUES ($1, $2, 'held', $3::numeric, $4, $5::jsonb, $6, $7)`,
+          [
+            request.reservationId,
+            request.decisionId,
+            request.amount,
+            request.currency,
+            JSON.stringify(request.attribution),
+            request.now.toISOString(),
+            request.expiresAt.toISOString(),
+          ],
+        );
+        if (budgets.length > 0) {
+          await manager.query(
+            `INSERT INTO reservation_holds (reservation_id, budget_id, window_start, amount)
+             SELECT $1, * FROM unnest($2::uuid[], $3::timestamptz[]), LATERAL (SELECT $4::numeric) AS a`,
+            [
+              request.reservationId,
+              budgets.map((budget) => budget.state.id),
+              budgets.map((budget) => budget.state.windowStart.toISOString()),
+              request.amount,
+            ],
+          );
+        }
+      });
+      return { ok: true };
+    } catch (error) {
+      if (error instanceof HoldRefused) return error.result;
+      throw error;
+    }
+  }
+
+  /** Frees a held reservation (by reservation id or decision id); false when it is no longer held. */
+  async release(id: string, now: Date): Promise<boolean> {
+    return this.dataSource.transaction(async (manager) => {
+      const released: { id: string }[] = await manager.query(
+        `UPDATE reservations SET status = 'released', closed_at = $2
+         WHERE (id::text = $1 OR decision_id = $1) AND status = 'held' RETURNING id`,
+        [id, now.toISOString()],
+      );
+      if (released.length === 0) {
+        const exists = await manager.query(
+          `SELECT 1 FROM reservations WHERE id::text = $1 OR decision_id = $1`,
+          [id],
+        );
+        if (exists.length === 0) throw notFound('reservation', id);
+        return false;
+      }
+      await this.returnHolds(
+        manager,
+        released.map((row) => row.id),
+      );
+      return true;
+    });
+  }
+
+  /** Expires holds past their TTL; returns how many. Safe to run on every replica at once. */
+  async expire(now: Date, limit = 500): Promise<number> {
+    return this.dataSource.transaction(async (manager) => {
+      const expired: { id: string }[] = await manager.query(
+        `UPDATE reservations SET status = 'expired', closed_at = $1
+         WHERE id IN (SELECT id FROM reservations WHERE status = 'held' AND expires_at <= $1 ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+         RETURNING id`,
+        [now.toISOString(), limit],
+      );
+      if (expired.length > 0)
+        await this.returnHolds(
+          manager,
+          expired.map((row) => row.id),
+        );
+      return expired.length;
+    });
+  }
+
+  private async returnHolds(manager: EntityManager, reservationIds: string[]): Promise<void> {
+    const holds: { budget_id: string; window_start: string; amount: string }[] =
+      await manager.query(
+        `SELECT budget_id, window_start, sum(amount)::text AS amount FROM reservation_holds
+       WHERE reservation_id = ANY($1::uuid[]) GROUP BY budget_id, window_start`,
+        [reservationIds],
+      );
+    await applyWindowDeltas(
+      manager,
+      holds.map((hold) => ({
+        budgetId: hold.budget_id,
+        windowStart: hold.window_start,
+        windowEnd: null,
+        spent: new Money(0),
+        reserved: new Money(hold.amount).negated(),
+      })),
+    );
+  }
+
+  /**
+   * Runs inside the ingest transaction for the events it stored: settles the holds their
+   * `decision_id`s name, adds their cost to every applicable budget's window (the window of
+   * the event's own timestamp, so late events land where they belong), and records each
+   * threshold the spend crosses, once per window.
+   */
+  async settle(manager: EntityManager, stored: PricedEvent[], now: Date): Promise<void> {
+    if (stored.length === 0) return;
+    const withDecision = stored.filter((row) => row.event.decisionId);
+    const resolved = new Map<string, WireAttributionLike>();
+    const deltas = new Map<string, WindowDelta>();
+    const delta = (budgetId: string, windowStart: string, windowEnd: string | null) => {
+      const key = windowKey(budgetId, windowStart);
+      let entry = deltas.get(key);
+      if (!entry)
+        deltas.set(
+          key,
+          (entry = {
+            budgetId,
+            windowStart,
+            windowEnd,
+            spent: new Money(0),
+            reserved: new Money(0),
+          }),
+        );
+      return entry;
+    };
+    if (withDecision.length > 0) {
+      const decisionIds = withDecision.map((row) => row.event.decisionId!);
+      const settled: { id: string }[] = await manager.query(
+        `UPDATE reservations AS r SET status = 'settled', closed_at = $3, actual_cost = x.cost
+         FROM unnest($1::text[], $2::numeric[]) AS x(decision_id, cost)
+         WHERE r.decision_id = x.decision_id AND r.status = 'held' RETURNING r.id`,
+        [decisionIds, withDecision.map((row) => row.costTotal), now.toISOString()],
+      );
+      if (settled.length > 0) {
+        const holds: { budget_id: string; window_start: string; amount: string }[] =
+          await manager.query(
+            `SELECT budget_id, window_start, sum(amount)::text AS amount FROM reservation_holds
+           WHERE reservation_id = ANY($1::uuid[]) GROUP BY budget_id, window_start`,
+            [settled.map((row) => row.id)],
+          );
+        for (const hold of holds) {
+          const entry = delta(hold.budget_id, hold.window_start, null);
+          entry.reserved = entry.reserved.minus(hold.amount);
+        }
+      }
+      const attributions: { decision_id: string; attribution: WireAttributionLike }[] =
+        await manager.query(
+          `SELECT decision_id, attribution FROM reservations WHERE decision_id = ANY($1::text[])`,
+          [decisionIds],
+        );
+      for (const row of attributions) resolved.set(row.decision_id, row.attribution);
+    }
+    const costly = stored.filter((row) => !new Money(row.costTotal).isZero());
+    let spentRows: {
+      budget_id: string;
+      window_start: string;
+      window_end: string | null;
+      cost: string;
+    }[] = [];
+    if (costly.length > 0) {
+      spentRows = await manager.query(
+        `SELECT b.id AS budget_id,
+                purser_window_start(b.period, b.timezone, x.at) AS window_start,
+                purser_window_end(b.period, b.timezone, x.at) AS window_end,
+                sum(x.cost)::text AS cost
+         FROM unnest($1::text[], $2::timestamptz[], $3::numeric[], $4::text[]) AS x(attribution, at, cost, currency)
+         JOIN budgets b ON b.deleted_at IS NULL AND b.currency = x.currency AND b.scope <@ x.attribution::jsonb
+         GROUP BY 1, 2, 3`,
+        [
+          costly.map((row) =>
+            JSON.stringify({
+              ...wireAttribution(row.event),
+              ...(row.event.decisionId ? resolved.get(row.event.decisionId) : {}),
+            }),
+          ),
+          costly.map((row) => row.event.timestamp.toISOString()),
+          costly.map((row) => row.costTotal),
+          costly.map((row) => row.cost.currency),
+        ],
+      );
+    }
+    for (const row of spentRows) {
+      const entry = delta(row.budget_id, row.window_start, row.window_end);
+      entry.spent = entry.spent.plus(row.cost);
+    }
+    const updated = await applyWindowDeltas(manager, [...deltas.values()]);
+    await recordCrossings(manager, updated, deltas);
+  }
+}
+
+/** Applies counter deltas in lock order (budget id, window start), creating windows as needed. */
+async function applyWindowDeltas(
+  manager: EntityManager,
+  deltas: WindowDelta[],
+): Promise<{ budget_id: string; window_start: string; spent: string }[]> {
+  const rows = deltas.filter((delta) => !delta.spent.isZero() || !delta.reserved.isZero());
+  if (rows.length === 0) return [];
+  return manager.query(
+    `INSERT INTO budget_windows AS w (budget_id, window_start, window_end, spent, reserved)
+     SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[], $4::numeric[], $5::numeric[]) ORDER BY 1, 2
+     ON CONFLICT (budget_id, window_start) DO UPDATE
+       SET spent = w.spent + EXCLUDED.spent, reserved = w.reserved + EXCLUDED.reserved
+     RETURNING budget_id, window_start, spent::text AS spent`,
+    [
+      rows.map((delta) => delta.budgetId),
+      rows.map((delta) => new Date(delta.windowStart).toISOString()),
+      rows.map((delta) => (delta.windowEnd ? new Date(delta.windowEnd).toISOString() : null)),
+      rows.map((delta) => plain(delta.spent)),
+      rows.map((delta) => plain(delta.reserved)),
+    ],
+  );
+}
+
+/** Records every soft threshold (and the limit itself) that this spend crossed, once per window. */
+async function recordCrossings(
+  manager: EntityManager,
+  updated: { budget_id: string; window_start: string; spent: string }[],
+  deltas: Map<string, WindowDelta>,
+): Promise<void> {
+  const crossed = updated.filter(
+    (row) => !deltas.get(windowKey(row.budget_id, row.window_start))?.spent.isZero(),
+  );
+  if (crossed.length === 0) return;
+  const budgets: {
+    id: string;
+    limit_amount: string;
+    soft_thresholds: number[];
+    currency: string;
+  }[] = await manager.query(
+    `SELECT id, limit_amount::text AS limit_amount, soft_thresholds, currency FROM budgets WHERE id = ANY($1::uuid[])`,
+    [crossed.map((row) => row.budget_id)],
+  );
+  const byId = new Map(budgets.map((budget) => [budget.id, budget]));
+  const alerts: [string, string, string, string, string, string, string][] = [];
+  for (const row of crossed) {
+    const budget = byId.get(row.budget_id)!;
+    const after = new Money(row.spent);
+    const before = after.minus(deltas.get(windowKey(row.budget_id, row.window_start))!.spent);
+    const limit = new Money(budget.limit_amount);
+    for (const threshold of [...budget.soft_thresholds.filter((value) => value < 1), 1]) {
+      const line = limit.times(threshold);
+      if (before.lessThan(line) && after.greaterThanOrEqualTo(line)) {
+        alerts.push([
+          row.budget_id,
+          new Date(row.window_start).toISOString(),
+          String(threshold),
+          threshold >= 1 ? 'limit_reached' : 'soft_threshold',
+          plain(after),
+          budget.limit_amount,
+          budget.currency,
+        ]);
+      }
+    }
+  }
+  if (alerts.length === 0) return;
+  await manager.query(
+    `INSERT INTO budget_alerts (budget_id, window_start, threshold, kind, spent, limit_amount, currency)
+     SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::numeric[], $4::text[], $5::numeric[], $6::numeric[], $7::text[])
+     ON CONFLICT (budget_id, window_start, threshold) DO NOTHING`,
+    [0, 1, 2, 3, 4, 5, 6].map((index) => alerts.map((alert) => alert[index])),
+  );
+}
+
+/** The event's attribution in the snake_case form budget scopes use. */
+export function wireAttribution(event: UsageEvent): WireAttributionLike {
+  const a = event.attribution;
+  const out: WireAttributionLike = {};
+  const pairs: [keyof WireAttributionLike, string | undefined][] = [
+    ['team', a.team],
+    ['feature', a.feature],
+    ['environment', a.environment],
+    ['customer', a.customer],
+    ['project', a.project],
+    ['user', a.user],
+    ['agent', a.agent],
+    ['virtual_key', a.virtualKey],
+  ];
+  for (const [key, value] of pairs) if (value !== undefined) out[key] = value;
+  return out;
+}

@@ -1,0 +1,98 @@
+import { ALERTS_SUBJECT, type BudgetThresholdCrossedInput } from '@purser/adapters';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { DataSource } from 'typeorm';
+import type { Logger } from '../observability/logger';
+import type { BudgetLedger } from './budget-ledger';
+
+/**
+ * Background work every replica runs: releasing expired holds, and publishing recorded
+ * threshold crossings on `purser.alerts.v1` (a transactional outbox: recorded once per
+ * threshold per window with the spend, published here, marked when sent).
+ */
+export class BudgetMaintenance {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+
+  constructor(
+    private readonly deps: {
+      dataSource: DataSource;
+      ledger: BudgetLedger;
+      nats: () => NatsConnection | null;
+      logger: Logger;
+      clock: () => Date;
+      intervalMs: number;
+    },
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.tick(), this.deps.intervalMs);
+    this.timer.unref();
+  }
+
+  /** One pass; exposed so tests and shutdown can run it on demand. */
+  tick(): Promise<void> {
+    this.running ??= (async () => {
+      try {
+        const expired = await this.deps.ledger.expire(this.deps.clock());
+        if (expired > 0) this.deps.logger.info({ expired }, 'expired holds released');
+        await this.publishAlerts();
+      } catch (error) {
+        this.deps.logger.warn({ err: error }, 'budget maintenance failed; will retry');
+      }
+    })().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  async publishAlerts(): Promise<number> {
+    const nats = this.deps.nats();
+    if (!nats || nats.isClosed()) return 0;
+    return this.deps.dataSource.transaction(async (manager) => {
+      const rows: Record<string, unknown>[] = await manager.query(
+        `SELECT a.id::text AS id, a.budget_id, a.window_start, a.threshold::float8 AS threshold, a.kind, a.spent::text AS spent,
+                a.limit_amount::text AS limit_amount, a.currency, a.created_at, b.name, b.period, b.timezone, b.scope, b.mode,
+                purser_window_end(b.period, b.timezone, a.window_start) AS window_end,
+                coalesce(w.reserved, 0)::text AS reserved
+         FROM budget_alerts a JOIN budgets b ON b.id = a.budget_id
+         LEFT JOIN budget_windows w ON w.budget_id = a.budget_id AND w.window_start = a.window_start
+         WHERE a.published_at IS NULL ORDER BY a.id LIMIT 200 FOR UPDATE OF a SKIP LOCKED`,
+      );
+      if (rows.length === 0) return 0;
+      for (const row of rows) {
+        const alert: BudgetThresholdCrossedInput = {
+          alert_id: `${row.budget_id}:${new Date(row.window_start as string).toISOString()}:${row.threshold}`,
+          budget_id: String(row.budget_id),
+          budget_name: String(row.name),
+          threshold: Number(row.threshold),
+          kind: row.kind as 'soft_threshold' | 'limit_reached',
+          window: {
+            period: row.period as 'daily',
+            starts_at: new Date(row.window_start as string).toISOString(),
+            ends_at: row.window_end ? new Date(row.window_end as string).toISOString() : undefined,
+            timezone: String(row.timezone),
+          },
+          spent: String(row.spent),
+          reserved: String(row.reserved).replace(/^-.*/, '0'),
+          limit: String(row.limit_amount),
+          currency: String(row.currency),
+          scope: row.scope as Record<string, string>,
+          mode: row.mode as 'block',
+          crossed_at: new Date(row.created_at as string).toISOString(),
+        };
+        nats.publish(ALERTS_SUBJECT, JSON.stringify(alert));
+      }
+      await nats.flush();
+      await manager.query(
+        `UPDATE budget_alerts SET published_at = now() WHERE id = ANY($1::bigint[])`,
+        [rows.map((row) => row.id)],
+      );
+      return rows.length;
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+  }
+}

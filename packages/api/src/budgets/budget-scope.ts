@@ -1,0 +1,34 @@
+import { z } from 'zod';
+
+/** Attribution keys a budget scope or a virtual key may bind. */
+export const SCOPE_KEYS = [
+  'team',
+  'feature',
+  'environment',
+  'customer',
+  'project',
+  'user',
+  'agent',
+  'virtual_key',
+] as const;
+export type ScopeKey = (typeof SCOPE_KEYS)[number];
+export type Scope = Partial<Record<ScopeKey, string>>;
+
+/** Request attribution in wire (snake_case) form. */
+export type WireAttribution = Partial<Record<ScopeKey | 'session' | 'request_path', string>>;
+
+export const scopeSchema = z.partialRecord(z.enum(SCOPE_KEYS), z.string().min(1).max(256));
+
+/**
+ * How wide a scope is, for ordering nested budgets org → team → feature → customer → key:
+ * fewer keys is wider; equal counts fall back to the key order above.
+ */
+export function scopeRank(scope: Scope): number {
+  const keys = Object.keys(scope) as ScopeKey[];
+  return keys.length * 100 + Math.max(-1, ...keys.map((key) => SCOPE_KEYS.indexOf(key)));
+}
+
+/** True when every key of the scope is in the attribution with the same value. */
+export function scopeApplies(scope: Scope, attribution: WireAttribution): boolean {
+  return Object.entries(scope).every(([key, value]) => attribution[key as ScopeKey] === value);
+}

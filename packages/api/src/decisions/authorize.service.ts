@@ -1,0 +1,578 @@
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { canonicalProvider, estimateCost, Money, type PricingCatalog } from '@purser/pricing';
+import type {
+  BudgetSnapshot,
+  DecisionInput,
+  DecisionReason,
+  VelocitySnapshot,
+} from '@purser/policy';
+import type { Principal } from '../auth/api-key.service';
+import type { BudgetLedger, CounterIncrement } from '../budgets/budget-ledger';
+import type { WireAttribution } from '../budgets/budget-scope';
+import type { BudgetService, BudgetState } from '../budgets/budget.service';
+import { plain, toNanosCeil, toNanosFloor } from '../budgets/money';
+import type { Env } from '../config/env';
+import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import type { PricingService } from '../pricing/pricing.service';
+import { isTransientDatabaseError } from '../usage/transient';
+import type { VelocityService, VelocityState } from '../velocity/velocity.service';
+import type { VirtualKey, VirtualKeyService } from '../virtual-keys/virtual-key.service';
+import type { DecisionLog } from './decision-log';
+import type { PolicyRuntime } from './policy-runtime';
+
+/** What a gateway asks (ARCHITECTURE "Decisions"), already in snake_case attribution. */
+export interface AuthorizeRequest {
+  provider: string;
+  model: string;
+  attribution: WireAttribution & { session?: string; request_path?: string };
+  virtualKey?: string;
+  estimatedInputTokens: number;
+  maxOutputTokens: number;
+  metadata?: Record<string, unknown>;
+}
+
+export interface DecisionBudget {
+  id: string;
+  name: string;
+  mode: string;
+  limit: string;
+  spent: string;
+  reserved: string;
+  remaining: string;
+  currency: string;
+  resetsAt: Date | null;
+}
+
+export interface Decision {
+  decisionId: string;
+  allow: boolean;
+  action: 'allow' | 'warn' | 'downgrade' | 'deny';
+  model: string;
+  maxOutputTokens: number;
+  reasons: { code: string; message: string; budgetId?: string; retryAfterSeconds?: number }[];
+  budgets: DecisionBudget[];
+  reservation?: { id: string; amount: string; currency: string; expiresAt: Date };
+  estimatedCost?: string;
+  currency: string;
+  policyRevision: string;
+  retryAfterSeconds?: number;
+}
+
+type Reason = Decision['reasons'][number];
+
+/** Where a decision was asked: GraphQL `authorize`, the OPA-compatible REST path, or a simulation. */
+export type DecisionPath = 'graphql' | 'rest' | 'simulate';
+
+const MAX_TOKENS = 2 ** 31 - 1;
+
+interface Estimate {
+  model: string;
+  total: string;
+  input: string;
+  perOutputToken: string;
+  currency: string;
+  priced: boolean;
+}
+
+function worstCase(
+  catalog: PricingCatalog,
+  provider: string,
+  model: string,
+  inputTokens: number,
+  outputTokens: number,
+  at: Date,
+): Estimate {
+  const full = estimateCost(catalog, {
+    provider,
+    model,
+    usage: { input_tokens: inputTokens, output_tokens: outputTokens },
+    at,
+  });
+  const input = full.breakdown.find((line) => line.key === 'input_tokens')?.amount ?? '0';
+  const output = full.breakdown.find((line) => line.key === 'output_tokens');
+  return {
+    model,
+    total: full.total,
+    input,
+    perOutputToken: output ? output.unit_price : '0',
+    currency: full.currency,
+    priced: full.priced && full.unpriced_keys.length === 0,
+  };
+}
+
+function toPolicyEstimate(estimate: Estimate) {
+  return {
+    model: estimate.model,
+    cost_nanos: toNanosCeil(estimate.total),
+    input_cost_nanos: toNanosCeil(estimate.input),
+    cost_per_output_token_nanos: toNanosCeil(estimate.perOutputToken),
+  };
+}
+
+function fromPolicyReason(reason: DecisionReason): Reason {
+  return {
+    code: reason.code,
+    message: reason.message,
+    ...(reason.budget_id ? { budgetId: reason.budget_id } : {}),
+    ...(reason.retry_after_seconds !== undefined
+      ? { retryAfterSeconds: reason.retry_after_seconds }
+      : {}),
+  };
+}
+
+/**
+ * Pre-call authorization: resolve the principal and every applicable budget → price the
+ * worst case → ask the policy → hold on every budget atomically → answer and record. The
+ * policy decides; this service supplies the facts (time, counters, prices) and enforces.
+ */
+export class AuthorizeService {
+  constructor(
+    private readonly deps: {
+      env: Env;
+      logger: Logger;
+      metrics: Metrics;
+      pricing: PricingService;
+      budgets: BudgetService;
+      ledger: BudgetLedger;
+      velocity: VelocityService;
+      virtualKeys: VirtualKeyService;
+      policy: () => PolicyRuntime;
+      decisionLog: DecisionLog;
+      clock: () => Date;
+    },
+  ) {}
+
+  async authorize(
+    request: AuthorizeRequest,
+    principal: Principal,
+    path: DecisionPath,
+  ): Promise<Decision> {
+    const started = performance.now();
+    const now = this.deps.clock();
+    const decisionId = randomUUID();
+    const provider = canonicalProvider(request.provider);
+    const policy = this.deps.policy();
+    const base = {
+      decisionId,
+      model: request.model,
+      maxOutputTokens: request.maxOutputTokens,
+      budgets: [],
+      currency: 'USD',
+      policyRevision: policy.revision,
+    };
+    let decision: Decision;
+    let attribution: AuthorizeRequest['attribution'] = { ...request.attribution };
+    try {
+      let virtualKey: VirtualKey | null = null;
+      if (request.virtualKey) {
+        virtualKey = await this.deps.virtualKeys.resolve(request.virtualKey);
+        if (!virtualKey) {
+          decision = {
+            ...base,
+            allow: false,
+            action: 'deny',
+            reasons: [
+              { code: 'virtual_key_invalid', message: 'The virtual key is unknown or revoked' },
+            ],
+          };
+          return this.finish(
+            decision,
+            request,
+            provider,
+            attribution,
+            principal,
+            path,
+            started,
+            now,
+          );
+        }
+        // The key's own attribution wins over what the request claims.
+        attribution = { ...attribution, ...virtualKey.attribution, virtual_key: virtualKey.id };
+      }
+      decision = await this.decide(
+        request,
+        provider,
+        attribution,
+        principal,
+        virtualKey,
+        path,
+        now,
+        decisionId,
+      );
+    } catch (error) {
+      if (!isTransientDatabaseError(error)) throw error;
+      decision = this.failMode(base, error);
+    }
+    return this.finish(decision, request, provider, attribution, principal, path, started, now);
+  }
+
+  private failMode(base: Omit<Decision, 'allow' | 'action' | 'reasons'>, error: unknown): Decision {
+    if (this.deps.env.PURSER_FAIL_MODE === 'fail_open') {
+      this.deps.logger.error(
+        { err: error, decision_id: base.decisionId },
+        'database unreachable: allowing without a hold (PURSER_FAIL_MODE=fail_open)',
+      );
+      return {
+        ...base,
+        allow: true,
+        action: 'warn',
+        reasons: [
+          {
+            code: 'fail_open',
+            message:
+              'Budgets could not be checked (database unreachable); allowed without a hold by fail_open',
+          },
+        ],
+      };
+    }
+    this.deps.logger.error(
+      { err: error, decision_id: base.decisionId },
+      'database unreachable: denying (PURSER_FAIL_MODE=fail_closed)',
+    );
+    return {
+      ...base,
+      allow: false,
+      action: 'deny',
+      reasons: [
+        {
+          code: 'purser_unavailable',
+          message: 'Budgets could not be checked (database unreachable); denied by fail_closed',
+        },
+      ],
+    };
+  }
+
+  private async decide(
+    request: AuthorizeRequest,
+    provider: string,
+    attribution: AuthorizeRequest['attribution'],
+    principal: Principal,
+    virtualKey: VirtualKey | null,
+    path: DecisionPath,
+    now: Date,
+    decisionId: string,
+  ): Promise<Decision> {
+    const policy = this.deps.policy();
+    const catalog = await this.deps.pricing.catalog();
+    const estimate = worstCase(
+      catalog,
+      provider,
+      request.model,
+      request.estimatedInputTokens,
+      request.maxOutputTokens,
+      now,
+    );
+    const [allBudgets, velocity] = await Promise.all([
+      this.deps.budgets.applicable(attribution, now),
+      this.deps.velocity.applicable(attribution, now),
+    ]);
+    // Budgets count spend in their own currency; prices in another currency do not move them.
+    const budgets = allBudgets.filter((budget) => budget.currency === estimate.currency);
+    const candidates = this.candidates(catalog, provider, request, budgets, policy.chains, now);
+    const input: DecisionInput = {
+      request: {
+        provider,
+        model: request.model,
+        attribution,
+        estimated_input_tokens: request.estimatedInputTokens,
+        max_output_tokens: request.maxOutputTokens,
+        metadata: request.metadata ?? {},
+      },
+      principal: {
+        key_id: principal.keyId,
+        role: principal.role,
+        ...(virtualKey
+          ? { virtual_key: { id: virtualKey.id, allowed_models: virtualKey.allowedModels } }
+          : {}),
+      },
+      estimate: toPolicyEstimate(estimate),
+      candidates: candidates.map(toPolicyEstimate),
+      budgets: budgets.map(toBudgetSnapshot),
+      velocity: velocity.map((state) => toVelocitySnapshot(state, now)),
+      now_ns: (BigInt(now.getTime()) * 1_000_000n).toString(),
+    };
+    const base = { decisionId, currency: estimate.currency, policyRevision: policy.revision };
+    const evaluated = policy.engine.evaluate(input);
+    if (!evaluated.ok) {
+      this.deps.logger.error(
+        { err: evaluated.error, decision_id: decisionId },
+        'policy evaluation failed; denying',
+      );
+      return {
+        ...base,
+        allow: false,
+        action: 'deny',
+        model: request.model,
+        maxOutputTokens: request.maxOutputTokens,
+        budgets: budgets.map((budget) => view(budget, '0')),
+        reasons: [
+          {
+            code: 'policy_error',
+            message: `The policy could not be evaluated: ${evaluated.error.code}`,
+          },
+        ],
+      };
+    }
+    const answer = evaluated.decision;
+    const reasons = answer.reasons.map(fromPolicyReason);
+    let decision: Decision = {
+      ...base,
+      policyRevision: evaluated.revision,
+      allow: answer.allow,
+      action: answer.action,
+      model: answer.model,
+      maxOutputTokens: answer.max_output_tokens,
+      reasons,
+      budgets: budgets.map((budget) => view(budget, '0')),
+      ...(answer.retry_after_seconds !== null
+        ? { retryAfterSeconds: answer.retry_after_seconds }
+        : {}),
+    };
+    if (!decision.allow) return decision;
+
+    const final =
+      answer.model === request.model && answer.max_output_tokens === request.maxOutputTokens
+        ? estimate
+        : worstCase(
+            catalog,
+            provider,
+            answer.model,
+            request.estimatedInputTokens,
+            answer.max_output_tokens,
+            now,
+          );
+    decision.estimatedCost = final.total;
+    if (!final.priced) {
+      const enforced = budgets.find((budget) => budget.mode !== 'alert_only');
+      if (enforced) {
+        return {
+          ...decision,
+          allow: false,
+          action: 'deny',
+          reasons: [
+            {
+              code: 'unpriced_model',
+              message: `${provider}/${answer.model} has no price, so budget "${enforced.name}" cannot be checked`,
+              budgetId: enforced.id,
+            },
+          ],
+          estimatedCost: undefined,
+        };
+      }
+      decision = {
+        ...decision,
+        action: decision.action === 'allow' ? 'warn' : decision.action,
+        reasons: [
+          ...reasons,
+          {
+            code: 'unpriced_model_unenforced',
+            message: `${provider}/${answer.model} has no price; add one so its usage is costed`,
+          },
+        ],
+      };
+    }
+    if (path === 'simulate') return decision;
+
+    const counters: CounterIncrement[] = velocity.map((state) => ({
+      limitId: state.limit.id,
+      scopeValue: state.scopeValue,
+      windowStart: state.windowStart,
+      amount:
+        state.limit.metric === 'requests'
+          ? '1'
+          : state.limit.metric === 'tokens'
+            ? String(request.estimatedInputTokens + answer.max_output_tokens)
+            : final.total,
+      limit: state.limit.limit,
+    }));
+    const reservationId = randomUUID();
+    const expiresAt = new Date(now.getTime() + this.deps.env.PURSER_HOLD_TTL_SECONDS * 1000);
+    const held = await this.deps.ledger.hold({
+      reservationId,
+      decisionId,
+      amount: final.total,
+      currency: final.currency,
+      budgets: budgets.map((state) => ({ state, enforced: state.mode !== 'alert_only' })),
+      counters,
+      attribution,
+      now,
+      expiresAt,
+    });
+    if (!held.ok) {
+      const reason: Reason = held.budgetId
+        ? {
+            code: 'budget_exceeded',
+            message: 'Concurrent holds used the remaining budget before this hold could be placed',
+            budgetId: held.budgetId,
+          }
+        : {
+            code: 'rate_limited',
+            message: 'The velocity limit was reached by concurrent requests',
+            retryAfterSeconds: retryAfter(
+              velocity.find((state) => state.limit.id === held.limitId),
+              now,
+            ),
+          };
+      return {
+        ...decision,
+        allow: false,
+        action: 'deny',
+        model: request.model,
+        maxOutputTokens: request.maxOutputTokens,
+        reasons: [reason],
+        estimatedCost: undefined,
+        ...(reason.retryAfterSeconds !== undefined
+          ? { retryAfterSeconds: reason.retryAfterSeconds }
+          : {}),
+      };
+    }
+    return {
+      ...decision,
+      budgets: budgets.map((budget) => view(budget, final.total)),
+      reservation: { id: reservationId, amount: final.total, currency: final.currency, expiresAt },
+    };
+  }
+
+  /** Worst-case estimates of every model the policy may downgrade to. */
+  private candidates(
+    catalog: PricingCatalog,
+    provider: string,
+    request: AuthorizeRequest,
+    budgets: BudgetState[],
+    defaultChains: string[][],
+    now: Date,
+  ): Estimate[] {
+    if (!budgets.some((budget) => budget.mode === 'downgrade')) return [];
+    const models = new Set<string>();
+    const chains = [...budgets.map((budget) => budget.downgradeChain), ...defaultChains];
+    for (const chain of chains) {
+      const index = chain.indexOf(request.model);
+      if (index >= 0) chain.slice(index + 1).forEach((model) => models.add(model));
+    }
+    models.delete(request.model);
+    return [...models].map((model) =>
+      worstCase(
+        catalog,
+        provider,
+        model,
+        request.estimatedInputTokens,
+        request.maxOutputTokens,
+        now,
+      ),
+    );
+  }
+
+  private finish(
+    decision: Decision,
+    request: AuthorizeRequest,
+    provider: string,
+    attribution: AuthorizeRequest['attribution'],
+    principal: Principal,
+    path: DecisionPath,
+    started: number,
+    now: Date,
+  ): Decision {
+    const latencyMs = performance.now() - started;
+    this.deps.metrics.decisionSeconds.observe({ path, action: decision.action }, latencyMs / 1000);
+    this.deps.decisionLog.record({
+      id: decision.decisionId,
+      createdAt: now,
+      path,
+      keyId: principal.keyId,
+      provider,
+      requestedModel: request.model,
+      model: decision.model,
+      action: decision.action,
+      allow: decision.allow,
+      attribution: Object.fromEntries(
+        Object.entries(attribution).filter(([, value]) => typeof value === 'string'),
+      ) as Record<string, string>,
+      request: {
+        provider: request.provider,
+        model: request.model,
+        estimated_input_tokens: request.estimatedInputTokens,
+        max_output_tokens: request.maxOutputTokens,
+        metadata: request.metadata ?? {},
+        virtual_key: request.virtualKey ? 'redacted' : undefined,
+      },
+      reasons: decision.reasons.map((reason) => ({
+        code: reason.code,
+        message: reason.message,
+        ...(reason.budgetId ? { budget_id: reason.budgetId } : {}),
+      })),
+      budgets: decision.budgets,
+      estimatedCost: decision.estimatedCost ?? null,
+      currency: decision.currency,
+      reservationId: decision.reservation?.id ?? null,
+      policyRevision: decision.policyRevision,
+      latencyMs,
+      maxOutputTokens: decision.maxOutputTokens,
+    });
+    return decision;
+  }
+}
+
+export function validateAuthorizeRequest(request: AuthorizeRequest): string | null {
+  if (!request.provider.trim()) return 'provider must not be empty';
+  if (!request.model.trim()) return 'model must not be empty';
+  for (const [name, value] of [
+    ['estimatedInputTokens', request.estimatedInputTokens],
+    ['maxOutputTokens', request.maxOutputTokens],
+  ] as const) {
+    if (!Number.isInteger(value) || value < 0 || value > MAX_TOKENS)
+      return `${name} must be a whole number between 0 and ${MAX_TOKENS} (got ${value})`;
+  }
+  return null;
+}
+
+function toBudgetSnapshot(budget: BudgetState): BudgetSnapshot {
+  return {
+    id: budget.id,
+    name: budget.name,
+    mode: budget.mode,
+    limit_nanos: toNanosFloor(budget.limit),
+    spent_nanos: toNanosCeil(budget.spent),
+    reserved_nanos: toNanosCeil(budget.reserved),
+    soft_thresholds: budget.softThresholds,
+    downgrade_chain: budget.downgradeChain,
+    resets_at: budget.windowEnd?.toISOString() ?? null,
+  };
+}
+
+function retryAfter(state: VelocityState | undefined, now: Date): number {
+  if (!state) return 1;
+  return Math.max(1, Math.ceil((state.windowEnd.getTime() - now.getTime()) / 1000));
+}
+
+function toVelocitySnapshot(state: VelocityState, now: Date): VelocitySnapshot {
+  const money = state.limit.metric === 'cost';
+  return {
+    id: state.limit.id,
+    scope: state.limit.scope,
+    metric: money ? 'cost_nanos' : state.limit.metric === 'tokens' ? 'tokens' : 'requests',
+    limit: money
+      ? toNanosFloor(state.limit.limit)
+      : new Money(state.limit.limit).floor().toFixed(0),
+    window_seconds: state.limit.windowSeconds,
+    current: money ? toNanosCeil(state.current) : new Money(state.current).ceil().toFixed(0),
+    retry_after_seconds: retryAfter(state, now),
+  };
+}
+
+function view(budget: BudgetState, held: string): DecisionBudget {
+  const reserved = new Money(budget.reserved).plus(held);
+  const remaining = Money.max(0, new Money(budget.limit).minus(budget.spent).minus(reserved));
+  return {
+    id: budget.id,
+    name: budget.name,
+    mode: budget.mode,
+    limit: budget.limit,
+    spent: budget.spent,
+    reserved: plain(reserved),
+    remaining: plain(remaining),
+    currency: budget.currency,
+    resetsAt: budget.windowEnd,
+  };
+}

@@ -1,0 +1,137 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { SCOPE_KEYS, type WireAttribution } from '../budgets/budget-scope';
+import { badInput, notFound } from '../errors';
+
+export const VELOCITY_SCOPES = [...SCOPE_KEYS, 'session'] as const;
+export const VELOCITY_METRICS = ['requests', 'tokens', 'cost'] as const;
+
+export interface VelocityLimit {
+  id: string;
+  name: string;
+  /** The attribution key the counter is kept per (`session`, `virtual_key`, `user`, …). */
+  scope: (typeof VELOCITY_SCOPES)[number];
+  metric: (typeof VELOCITY_METRICS)[number];
+  /** Decimal string: a count, or money for `cost`. */
+  limit: string;
+  windowSeconds: number;
+}
+
+/** A limit that applies to a request, with the counter of its current fixed window. */
+export interface VelocityState {
+  limit: VelocityLimit;
+  scopeValue: string;
+  windowStart: Date;
+  windowEnd: Date;
+  current: string;
+}
+
+const REFRESH_MS = 2_000;
+
+/**
+ * Velocity limits (calls, tokens or cost per window per session, key, user…), none by
+ * default. Counters are fixed windows aligned to the epoch, incremented with the hold only
+ * when the request is allowed.
+ */
+export class VelocityService {
+  private cached?: { limits: VelocityLimit[]; at: number };
+
+  constructor(private readonly dataSource: DataSource) {}
+
+  async create(input: Omit<VelocityLimit, 'id'>): Promise<VelocityLimit> {
+    if (!VELOCITY_SCOPES.includes(input.scope))
+      throw badInput(
+        `scope must be one of ${VELOCITY_SCOPES.join(', ')} (got ${JSON.stringify(input.scope)})`,
+      );
+    if (!VELOCITY_METRICS.includes(input.metric))
+      throw badInput(`metric must be one of ${VELOCITY_METRICS.join(', ')}`);
+    if (!/^\d+(\.\d+)?$/.test(input.limit))
+      throw badInput(
+        `limit must be a non-negative decimal string (got ${JSON.stringify(input.limit)})`,
+      );
+    if (
+      !Number.isInteger(input.windowSeconds) ||
+      input.windowSeconds < 1 ||
+      input.windowSeconds > 86_400 * 31
+    ) {
+      throw badInput(
+        `windowSeconds must be a whole number of seconds between 1 and ${86_400 * 31}`,
+      );
+    }
+    const id = randomUUID();
+    await this.dataSource.query(
+      `INSERT INTO velocity_limits (id, name, scope, metric, limit_value, window_seconds) VALUES ($1, $2, $3, $4, $5::numeric, $6)`,
+      [id, input.name, input.scope, input.metric, input.limit, input.windowSeconds],
+    );
+    this.cached = undefined;
+    return { id, ...input };
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const rows = await this.dataSource.query(
+      `UPDATE velocity_limits SET deleted_at = now() WHERE id::text = $1 AND deleted_at IS NULL RETURNING id`,
+      [id],
+    );
+    this.cached = undefined;
+    if (rows.length === 0) throw notFound('velocity limit', id);
+    return true;
+  }
+
+  async list(): Promise<VelocityLimit[]> {
+    const now = Date.now();
+    if (this.cached && now - this.cached.at < REFRESH_MS) return this.cached.limits;
+    const rows = await this.dataSource.query(
+      `SELECT id, name, scope, metric, limit_value::text AS limit_value, window_seconds FROM velocity_limits WHERE deleted_at IS NULL ORDER BY created_at, id`,
+    );
+    const limits = rows.map((row: Record<string, unknown>) => ({
+      id: String(row.id),
+      name: String(row.name),
+      scope: row.scope as VelocityLimit['scope'],
+      metric: row.metric as VelocityLimit['metric'],
+      limit: String(row.limit_value),
+      windowSeconds: Number(row.window_seconds),
+    }));
+    this.cached = { limits, at: now };
+    return limits;
+  }
+
+  /** Limits whose scope key the request carries, with their current counters. */
+  async applicable(
+    attribution: WireAttribution & { session?: string },
+    now: Date,
+  ): Promise<VelocityState[]> {
+    const limits = (await this.list()).filter(
+      (limit) => attribution[limit.scope as keyof typeof attribution],
+    );
+    if (limits.length === 0) return [];
+    const states = limits.map((limit) => {
+      const size = limit.windowSeconds * 1000;
+      const windowStart = new Date(Math.floor(now.getTime() / size) * size);
+      return {
+        limit,
+        scopeValue: String(attribution[limit.scope as keyof typeof attribution]),
+        windowStart,
+        windowEnd: new Date(windowStart.getTime() + size),
+        current: '0',
+      };
+    });
+    const rows: { limit_id: string; scope_value: string; window_start: string; value: string }[] =
+      await this.dataSource.query(
+        `SELECT limit_id, scope_value, window_start, value::text AS value FROM velocity_counters
+       WHERE (limit_id, scope_value, window_start) IN (SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]))`,
+        [
+          states.map((state) => state.limit.id),
+          states.map((state) => state.scopeValue),
+          states.map((state) => state.windowStart.toISOString()),
+        ],
+      );
+    for (const row of rows) {
+      const state = states.find(
+        (candidate) =>
+          candidate.limit.id === row.limit_id && candidate.scopeValue === row.scope_value,
+      );
+      if (state) state.current = row.value;
+    }
+    return states;
+  }
+}

@@ -1,0 +1,100 @@
+import type { RunningPurser } from './purser';
+
+export const AUTHORIZE = `mutation($request: AuthorizeInput!) {
+  authorize(request: $request) {
+    decisionId allow action model maxOutputTokens estimatedCost policyRevision retryAfterSeconds
+    reasons { code message budgetId retryAfterSeconds }
+    budgets { id limit spent reserved remaining resetsAt }
+    reservation { id amount currency expiresAt }
+  }
+}`;
+
+export const SIMULATE = AUTHORIZE.replace(
+  'mutation($request: AuthorizeInput!) {\n  authorize(',
+  'query($request: AuthorizeInput!) {\n  simulateDecision(',
+);
+
+export const CREATE_BUDGET = `mutation($input: CreateBudgetInput!) {
+  createBudget(input: $input) { id name limit spent reserved remaining resetsAt currentWindow { start end } forecast }
+}`;
+
+export const BUDGET = `query($id: ID!) { budget(id: $id) { id limit spent reserved remaining resetsAt } }`;
+
+export interface DecisionAnswer {
+  decisionId: string;
+  allow: boolean;
+  action: string;
+  model: string;
+  maxOutputTokens: number;
+  estimatedCost: string | null;
+  policyRevision: string;
+  retryAfterSeconds: number | null;
+  reasons: {
+    code: string;
+    message: string;
+    budgetId: string | null;
+    retryAfterSeconds: number | null;
+  }[];
+  budgets: {
+    id: string;
+    limit: string;
+    spent: string;
+    reserved: string;
+    remaining: string;
+    resetsAt: string | null;
+  }[];
+  reservation: { id: string; amount: string; currency: string; expiresAt: string } | null;
+}
+
+export interface BudgetAnswer {
+  id: string;
+  limit: string;
+  spent: string;
+  reserved: string;
+  remaining: string;
+  resetsAt: string | null;
+}
+
+/** Creates a budget through GraphQL and returns it; throws with the errors otherwise. */
+export async function createBudget(
+  service: RunningPurser,
+  input: Record<string, unknown>,
+): Promise<BudgetAnswer> {
+  const result = await service.graphql<{ createBudget: BudgetAnswer }>(CREATE_BUDGET, { input });
+  if (!result.data) throw new Error(`createBudget failed: ${JSON.stringify(result.errors)}`);
+  return result.data.createBudget;
+}
+
+export async function budgetState(service: RunningPurser, id: string): Promise<BudgetAnswer> {
+  const result = await service.graphql<{ budget: BudgetAnswer }>(BUDGET, { id });
+  if (!result.data?.budget) throw new Error(`budget failed: ${JSON.stringify(result.errors)}`);
+  return result.data.budget;
+}
+
+export async function authorize(
+  service: RunningPurser,
+  request: Record<string, unknown>,
+  token?: string,
+): Promise<DecisionAnswer> {
+  const result = await service.graphql<{ authorize: DecisionAnswer }>(
+    AUTHORIZE,
+    { request },
+    token,
+  );
+  if (!result.data) throw new Error(`authorize failed: ${JSON.stringify(result.errors)}`);
+  return result.data.authorize;
+}
+
+/** Adds a price card so that a request's worst case is an exact, known amount. */
+export async function priceModel(
+  service: RunningPurser,
+  model: string,
+  prices: { inputTokens: string; outputTokens: string },
+  provider = 'openai',
+) {
+  const result = await service.graphql(
+    `mutation($input: ModelPriceInput!) { upsertModelPrice(input: $input) { id } }`,
+    { input: { provider, model, effectiveFrom: '2020-01-01T00:00:00Z', prices } },
+  );
+  if (result.errors) throw new Error(`upsertModelPrice failed: ${JSON.stringify(result.errors)}`);
+}
