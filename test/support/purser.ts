@@ -23,7 +23,13 @@ export interface RunningPurser {
  * Pass `database` to share one between instances (two replicas on one database).
  */
 export async function startPurser(
-  options: { env?: Record<string, string>; database?: TestDatabase; nats?: boolean } = {},
+  options: {
+    env?: Record<string, string>;
+    database?: TestDatabase;
+    nats?: boolean;
+    /** The clock decisions, windows and the hold sweeper read (tests move it). */
+    clock?: () => Date;
+  } = {},
 ): Promise<RunningPurser> {
   const database = options.database ?? (await createTestDatabase());
   const ownsDatabase = !options.database;
@@ -38,7 +44,7 @@ export async function startPurser(
     ...(options.nats && process.env.NATS_URL ? { NATS_URL: process.env.NATS_URL } : {}),
     ...options.env,
   });
-  const purser = await Purser.create({ env });
+  const purser = await Purser.create({ env, ...(options.clock ? { clock: options.clock } : {}) });
   await purser.listen(0, '127.0.0.1');
   const url = purser.url;
   async function graphql<T>(

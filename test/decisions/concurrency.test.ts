@@ -1,0 +1,132 @@
+// What unit tests cannot catch: holds placed by many requests at once, on one replica and on
+// two replicas sharing a database. The row locks must admit exactly as many $0.01 holds as
+// a $1.00 budget covers — never one more, never one fewer.
+import { randomBytes } from 'node:crypto';
+import { hasPostgres, createTestDatabase, type TestDatabase } from '../support/database';
+import { authorize, budgetState, createBudget, priceModel } from '../support/decisions';
+import { startPurser, type RunningPurser } from '../support/purser';
+
+const CALLS = 200;
+
+/** $10 per 1M input tokens, output free: 1000 input tokens hold exactly $0.01. */
+const PENNY = { inputTokens: '10', outputTokens: '0' };
+
+function request(team: string) {
+  return {
+    provider: 'openai',
+    model: 'penny-model',
+    attribution: { team },
+    estimatedInputTokens: 1000,
+    maxOutputTokens: 100,
+  };
+}
+
+function tally(decisions: { allow: boolean; action: string; reasons: { code: string }[] }[]) {
+  const allowed = decisions.filter((decision) => decision.allow);
+  const denied = decisions.filter((decision) => !decision.allow);
+  return {
+    allowed: allowed.length,
+    denied: denied.length,
+    deniedCodes: [...new Set(denied.flatMap((decision) => decision.reasons.map((r) => r.code)))],
+    deniedActions: [...new Set(denied.map((decision) => decision.action))],
+  };
+}
+
+describe('concurrent authorize', () => {
+  let service: RunningPurser;
+  let gateway: string;
+  beforeAll(async () => {
+    service = await startPurser();
+    gateway = await service.keyFor('gateway');
+    await priceModel(service, 'penny-model', PENNY);
+  });
+  afterAll(() => service.stop());
+
+  it('should admit exactly 100 of 200 concurrent $0.01 holds on a $1.00 BLOCK budget', async () => {
+    const team = `t-${randomBytes(5).toString('hex')}`;
+    const budget = await createBudget(service, {
+      name: 'one dollar',
+      scope: { team },
+      period: 'TOTAL',
+      limit: '1',
+      mode: 'BLOCK',
+    });
+    const decisions = await Promise.all(
+      Array.from({ length: CALLS }, () => authorize(service, request(team), gateway)),
+    );
+    expect(tally(decisions)).toEqual({
+      allowed: 100,
+      denied: 100,
+      deniedCodes: ['budget_exceeded'],
+      deniedActions: ['DENY'],
+    });
+    for (const decision of decisions.filter((d) => d.allow)) {
+      expect(decision.reservation).toMatchObject({ amount: '0.01', currency: 'USD' });
+    }
+    expect(await budgetState(service, budget.id)).toMatchObject({
+      limit: '1',
+      spent: '0',
+      reserved: '1',
+      remaining: '0',
+    });
+    const holds = await service.purser.dataSource.query(
+      `SELECT count(*)::int AS n, sum(amount)::text AS total FROM reservation_holds WHERE budget_id = $1`,
+      [budget.id],
+    );
+    expect(holds).toEqual([{ n: 100, total: '1.00' }]);
+  });
+});
+
+describe('concurrent authorize on two replicas sharing one database', () => {
+  if (!hasPostgres) {
+    it.skip('needs a Postgres server (two instances cannot share one in-memory PGlite)', () => {});
+    return;
+  }
+  let database: TestDatabase;
+  let first: RunningPurser;
+  let second: RunningPurser;
+  let firstKey: string;
+  let secondKey: string;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    first = await startPurser({ database });
+    second = await startPurser({ database });
+    firstKey = await first.keyFor('gateway');
+    secondKey = await second.keyFor('gateway');
+    await priceModel(first, 'penny-model', PENNY);
+  });
+  afterAll(async () => {
+    await first?.stop();
+    await second?.stop();
+    await database?.drop();
+  });
+
+  it('should admit exactly 100 holds in total when 200 calls are split between the replicas', async () => {
+    const team = `t-${randomBytes(5).toString('hex')}`;
+    const budget = await createBudget(first, {
+      name: 'one dollar, two replicas',
+      scope: { team },
+      period: 'TOTAL',
+      limit: '1.00',
+      mode: 'BLOCK',
+    });
+    const decisions = await Promise.all(
+      Array.from({ length: CALLS }, (_, index) =>
+        index % 2 === 0
+          ? authorize(first, request(team), firstKey)
+          : authorize(second, request(team), secondKey),
+      ),
+    );
+    expect(tally(decisions)).toEqual({
+      allowed: 100,
+      denied: 100,
+      deniedCodes: ['budget_exceeded'],
+      deniedActions: ['DENY'],
+    });
+    // Both replicas granted some: the race really crossed processes.
+    const grantedByFirst = decisions.filter((d, index) => index % 2 === 0 && d.allow).length;
+    expect(grantedByFirst).toBeGreaterThan(0);
+    expect(grantedByFirst).toBeLessThan(100);
+    expect(await budgetState(second, budget.id)).toMatchObject({ reserved: '1', remaining: '0' });
+  });
+});
