@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import {
   createPolicyEngine,
@@ -20,6 +21,10 @@ const chainsSchema = z.object({
     .default({ config: { downgrade_chains: [] } }),
 });
 
+function sha256(buffer: Buffer): string {
+  return createHash('sha256').update(buffer).digest('hex');
+}
+
 /**
  * The policy engine of this instance plus what the service reads from the active bundle's
  * data (the default downgrade chains, to price the candidates the policy may pick).
@@ -37,13 +42,19 @@ export class PolicyRuntime {
   static async load(bundlePath: string, logger: Logger, watch: boolean): Promise<PolicyRuntime> {
     const bundle = await readFile(bundlePath);
     const runtime = new PolicyRuntime(await createPolicyEngine({ bundle }), logger);
-    runtime.readData(bundle);
+    runtime.defaultChains = runtime.readChains(bundle);
     logger.info({ revision: runtime.engine.revision, bundle: bundlePath }, 'policy bundle loaded');
     if (watch) {
       runtime.watcher = watchBundle(bundlePath, runtime.engine, (event) => {
         if (event.type === 'swapped') {
+          // The file may have changed again since the swap: only read the data of the bundle
+          // that is active, so the chains never belong to another revision.
           readFile(bundlePath).then(
-            (buffer) => runtime.readData(buffer),
+            (buffer) => {
+              if (sha256(buffer) === runtime.engine.bundleSha256) {
+                runtime.defaultChains = runtime.readChains(buffer);
+              }
+            },
             () => undefined,
           );
           runtime.activatedAt = new Date();
@@ -70,9 +81,11 @@ export class PolicyRuntime {
 
   /** Activates a bundle (tarball bytes) without dropping requests; a bad one changes nothing. */
   async activate(bundle: Buffer): Promise<SwapResult> {
+    // Read before swapping, so that no request sees the new policy with the old chains.
+    const chains = this.readChains(bundle);
     const result = await this.engine.swap(bundle);
     if (result.ok) {
-      this.readData(bundle);
+      this.defaultChains = chains;
       this.activatedAt = new Date();
       this.logger.info(
         { revision: result.revision, previous: result.previousRevision },
@@ -82,12 +95,13 @@ export class PolicyRuntime {
     return result;
   }
 
-  private readData(bundle: Buffer): void {
+  private readChains(bundle: Buffer): string[][] {
     try {
       const parsed = chainsSchema.safeParse(JSON.parse(readBundle(bundle).data.toString('utf8')));
-      this.defaultChains = parsed.success ? parsed.data.purser.config.downgrade_chains : [];
+      return parsed.success ? parsed.data.purser.config.downgrade_chains : [];
     } catch (error) {
       this.logger.warn({ err: error }, 'could not read the downgrade chains of the policy data');
+      return [];
     }
   }
 
