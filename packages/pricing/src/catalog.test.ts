@@ -171,6 +171,25 @@ describe('createPricingCatalog', () => {
       expect(catalog.providers()).toEqual(['openai']);
     });
 
+    it('should answer repeated lookups on both sides of a boundary with the version then in force', () => {
+      const instants = [
+        '2026-07-24T00:00:00.000Z',
+        '2026-07-23T23:59:59.999Z',
+        '2026-07-24T00:00:00.000Z',
+        '2025-08-31T23:59:59.999Z',
+        '2026-07-23T23:59:59.999Z',
+      ];
+      expect(
+        instants.map((instant) => catalog.match('openai', 'gpt-4o', new Date(instant))?.card.id),
+      ).toEqual([current.id, old.id, current.id, undefined, old.id]);
+    });
+
+    it('should not let a caller that changes an answer change the next one', () => {
+      const first = catalog.match('openai', 'gpt-4o', at)!;
+      first.model = 'changed';
+      expect(catalog.match('openai', 'gpt-4o', at)?.model).toBe('gpt-4o');
+    });
+
     it('should return nothing for an invalid date', () => {
       expect(catalog.match('openai', 'gpt-4o', new Date('nope'))).toBeUndefined();
     });

@@ -195,13 +195,69 @@ export function createPricingCatalog(cards: readonly unknown[]): PricingCatalog 
 
   const revision = fnv1a(JSON.stringify(indexed.map((entry) => sortKeys(entry.card))));
 
+  // Instants at which some card of a provider starts or stops: between two consecutive ones the
+  // cards in force — hence every match — cannot change.
+  const boundaries = new Map<string, number[]>();
+  for (const [provider, entries] of byProvider) {
+    const instants = new Set<number>();
+    for (const entry of entries) {
+      instants.add(entry.from);
+      if (entry.to !== Infinity) instants.add(entry.to);
+    }
+    boundaries.set(
+      provider,
+      [...instants].sort((left, right) => left - right),
+    );
+  }
+
+  /** `[from, to)` around `instant` in which the cards in force for `provider` are constant. */
+  function stableRange(provider: string, instant: number): [number, number] {
+    const instants = boundaries.get(provider) ?? [];
+    let low = 0;
+    let high = instants.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (instants[middle]! <= instant) low = middle + 1;
+      else high = middle;
+    }
+    return [low === 0 ? -Infinity : instants[low - 1]!, instants[low] ?? Infinity];
+  }
+
+  // Ingest asks the same few (provider, model) pairs again and again; the catalog is
+  // immutable, so an answer holds for the whole range in which the cards in force are the
+  // same. Bounded: model names come from the outside.
+  const memo = new Map<string, { from: number; to: number; found: PriceMatch | undefined }[]>();
+  const MEMO_LIMIT = 10_000;
+
   function match(provider: string, model: string, at: Date): PriceMatch | undefined {
-    const canonical = canonicalProvider(provider);
     const instant = at.getTime();
+    if (Number.isNaN(instant)) return undefined;
+    const memoKey = `${provider}\u0000${model}`;
+    let ranges = memo.get(memoKey);
+    if (ranges !== undefined) {
+      for (const range of ranges) {
+        if (range.from <= instant && instant < range.to) {
+          return range.found === undefined ? undefined : { ...range.found };
+        }
+      }
+    }
+    const found = matchUncached(provider, model, instant);
+    const [from, to] = stableRange(canonicalProvider(provider), instant);
+    if (ranges === undefined) {
+      if (memo.size >= MEMO_LIMIT) memo.clear();
+      ranges = [];
+      memo.set(memoKey, ranges);
+    }
+    ranges.push({ from, to, found });
+    return found === undefined ? undefined : { ...found };
+  }
+
+  function matchUncached(provider: string, model: string, instant: number): PriceMatch | undefined {
+    const canonical = canonicalProvider(provider);
     const inForce = (byProvider.get(canonical) ?? []).filter(
       (entry) => entry.from <= instant && instant < entry.to,
     );
-    if (inForce.length === 0 || Number.isNaN(instant)) return undefined;
+    if (inForce.length === 0) return undefined;
     const stripped = stripRoutingPrefixes(model);
     const names = [...new Set([stripped, model.trim()])];
 

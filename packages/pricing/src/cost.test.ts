@@ -228,6 +228,23 @@ describe('calculateCost', () => {
     );
   });
 
+  it.each([
+    ['a fractional token count', { input_tokens: 1.5 }],
+    ['NaN', { input_tokens: Number.NaN }],
+    ['an infinite count', { output_tokens: Number.POSITIVE_INFINITY }],
+    ['more than 1e12 tokens', { output_tokens: 1e13 }],
+    ['a count as a string', { input_tokens: '5' }],
+    ['an unnamed unit', { units: { '': 1 } }],
+    ['a negative unit count', { units: { web_search_requests: -1 } }],
+    ['units as an array', { units: [1] }],
+    ['an array', [1]],
+    ['null', null],
+  ])('should reject %s as usage', (_name, usage) => {
+    expect(() => calculateCost({ card: sonnet, usage: usage as unknown as Usage })).toThrow(
+      PricingError,
+    );
+  });
+
   it('should report the currency of the card', () => {
     const card = testPriceCard({ currency: 'EUR' });
     expect(calculateCost({ card, usage: { input_tokens: 1 } }).currency).toBe('EUR');

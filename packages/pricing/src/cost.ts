@@ -8,6 +8,7 @@ import {
   BILLED_TOKEN_KEYS,
   type BilledTokenKey,
   promptTokens,
+  TOKEN_KEYS,
   type Usage,
   usageSchema,
 } from './usage';
@@ -100,7 +101,53 @@ function pricePerMillion(
   return new Money(standard);
 }
 
+const USAGE_KEYS: ReadonlySet<string> = new Set([...TOKEN_KEYS, 'units']);
+const MAX_QUANTITY = 1e12;
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
+/**
+ * True when `usage` certainly passes {@link usageSchema} as it is; anything unusual answers
+ * false and goes through the schema, which then has the last word (and the error message).
+ */
+function isCanonicalUsage(usage: unknown): usage is Usage {
+  if (!isPlainObject(usage)) return false;
+  for (const key of Object.keys(usage)) {
+    if (!USAGE_KEYS.has(key)) return false;
+    const value = usage[key];
+    if (value === undefined) continue;
+    if (key === 'units') {
+      if (!isPlainObject(value)) return false;
+      for (const name of Object.keys(value)) {
+        const quantity = value[name];
+        if (
+          name === '' ||
+          name === '__proto__' ||
+          typeof quantity !== 'number' ||
+          !Number.isFinite(quantity) ||
+          !(quantity >= 0 && quantity <= MAX_QUANTITY)
+        ) {
+          return false;
+        }
+      }
+    } else if (
+      typeof value !== 'number' ||
+      !Number.isSafeInteger(value) ||
+      !(value >= 0 && value <= MAX_QUANTITY)
+    ) {
+      return false;
+    }
+  }
+  return true;
+}
+
 function parseUsage(usage: Usage): Usage {
+  // The hot path (ingest prices already validated usage): no schema run, no copy.
+  if (isCanonicalUsage(usage)) return usage;
   const result = usageSchema.safeParse(usage);
   if (!result.success) {
     throw new PricingError({
@@ -112,6 +159,82 @@ function parseUsage(usage: Usage): Usage {
     });
   }
   return result.data;
+}
+
+/** A price ready to multiply: per ONE token or unit, with its formatted text. */
+interface UnitPrice {
+  value: Decimal;
+  text: string;
+}
+
+/** Per-token prices of one (card, tier, batch) combination; `undefined`: not priced. */
+interface TokenPriceSet {
+  prices: Partial<Record<BilledTokenKey, UnitPrice>>;
+  warnings: Partial<Record<BilledTokenKey, string>>;
+}
+
+interface CardPrices {
+  /** Keyed by tier threshold (-1: no tier), then batch or not. */
+  tokens: Map<number, [standard?: TokenPriceSet, batch?: TokenPriceSet]>;
+  units: Map<string, UnitPrice>;
+}
+
+// Cards are immutable once validated, so the Decimal work of turning a card's quotes into
+// per-token prices is done once per card rather than once per call.
+const cardPrices = new WeakMap<PriceCard, CardPrices>();
+
+function unitPrice(value: Decimal): UnitPrice {
+  return { value, text: formatDecimal(value) };
+}
+
+function tokenPriceSet(
+  card: PriceCard,
+  tier: PriceTier | undefined,
+  batch: boolean,
+): TokenPriceSet {
+  let cached = cardPrices.get(card);
+  if (cached === undefined) {
+    cached = { tokens: new Map(), units: new Map() };
+    cardPrices.set(card, cached);
+  }
+  const threshold = tier === undefined ? -1 : tier.above_prompt_tokens;
+  let byBatch = cached.tokens.get(threshold);
+  if (byBatch === undefined) {
+    byBatch = [];
+    cached.tokens.set(threshold, byBatch);
+  }
+  const slot = batch ? 1 : 0;
+  let set = byBatch[slot];
+  if (set === undefined) {
+    set = { prices: {}, warnings: {} };
+    for (const key of BILLED_TOKEN_KEYS) {
+      const warnings = new Set<string>();
+      const perMillion = pricePerMillion(card, key, tier, batch, warnings);
+      if (perMillion !== undefined) {
+        set.prices[key] = unitPrice(perMillion.dividedBy(TOKENS_PER_QUOTE));
+      }
+      const [warning] = warnings;
+      if (warning !== undefined) set.warnings[key] = warning;
+    }
+    byBatch[slot] = set;
+  }
+  return set;
+}
+
+function unitPriceOf(card: PriceCard, name: string): UnitPrice | undefined {
+  const price = card.unit_prices[name];
+  if (price === undefined) return undefined;
+  let cached = cardPrices.get(card);
+  if (cached === undefined) {
+    cached = { tokens: new Map(), units: new Map() };
+    cardPrices.set(card, cached);
+  }
+  let found = cached.units.get(name);
+  if (found === undefined) {
+    found = unitPrice(new Money(price));
+    cached.units.set(name, found);
+  }
+  return found;
 }
 
 /**
@@ -126,35 +249,38 @@ export function calculateCost({ card, usage, batch = false }: CalculateCostOptio
   const warnings = new Set<string>();
   const breakdown: CostLine[] = [];
   const unpriced: string[] = [];
-  let total = new Money(0);
+  let total: Decimal = new Money(0);
 
-  const addLine = (name: string, quantity: number, unitPrice: Decimal) => {
-    const amount = unitPrice.times(quantity);
+  const addLine = (name: string, quantity: number, price: UnitPrice) => {
+    const amount = price.value.times(quantity);
     total = total.plus(amount);
     breakdown.push({
       key: name,
       quantity,
-      unit_price: formatDecimal(unitPrice),
+      unit_price: price.text,
       amount: formatDecimal(amount),
     });
   };
 
+  const tokenPrices = tokenPriceSet(card, tier, batch);
   for (const key of BILLED_TOKEN_KEYS) {
     const quantity = parsed[key] ?? 0;
     if (quantity === 0) continue;
-    const perMillion = pricePerMillion(card, key, tier, batch, warnings);
-    if (perMillion === undefined) unpriced.push(key);
-    else addLine(key, quantity, perMillion.dividedBy(TOKENS_PER_QUOTE));
+    const warning = tokenPrices.warnings[key];
+    if (warning !== undefined) warnings.add(warning);
+    const price = tokenPrices.prices[key];
+    if (price === undefined) unpriced.push(key);
+    else addLine(key, quantity, price);
   }
 
   const units = parsed.units ?? {};
   for (const name of Object.keys(units).sort()) {
     const quantity = units[name]!;
     if (quantity === 0) continue;
-    const price = card.unit_prices[name];
     // Batch discounts are quoted for tokens; units keep their list price.
+    const price = unitPriceOf(card, name);
     if (price === undefined) unpriced.push(name);
-    else addLine(name, quantity, new Money(price));
+    else addLine(name, quantity, price);
   }
 
   return {

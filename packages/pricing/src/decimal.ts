@@ -20,7 +20,8 @@ export const TOKENS_PER_QUOTE = 1_000_000;
  * always have equal strings.
  */
 export function formatDecimal(value: Decimal.Value): string {
-  const decimal = new Money(value);
+  // A Money instance is read as is: copying it (as the constructor does) changes nothing.
+  const decimal = value instanceof Money ? value : new Money(value);
   // toFixed() without arguments never uses exponent notation, and a Decimal keeps no
   // trailing zeros; the zero check folds `-0` into `0`.
   return decimal.isZero() ? '0' : decimal.toFixed();
