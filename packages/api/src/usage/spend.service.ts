@@ -39,11 +39,15 @@ export interface SpendReportValue {
 
 const HOUR_MS = 3_600_000;
 
-const FILTER_DIMENSIONS: ReadonlySet<string> = new Set(
-  SPEND_DIMENSIONS.filter((dimension) => dimension !== 'day' && dimension !== 'hour'),
+/** Dimensions that are stored columns (everything but the time buckets), usable as filters. */
+export const ATTRIBUTION_DIMENSIONS = SPEND_DIMENSIONS.filter(
+  (dimension): dimension is Exclude<SpendDimensionName, 'day' | 'hour'> =>
+    dimension !== 'day' && dimension !== 'hour',
 );
 
-function columnOf(dimension: Exclude<SpendDimensionName, 'day' | 'hour'>): string {
+const FILTER_DIMENSIONS: ReadonlySet<string> = new Set(ATTRIBUTION_DIMENSIONS);
+
+export function columnOf(dimension: Exclude<SpendDimensionName, 'day' | 'hour'>): string {
   return dimension === 'user' ? 'user_id' : dimension;
 }
 

@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { ATTRIBUTION_DIMENSIONS, columnOf } from './spend.service';
 import { badInput, notFound } from '../errors';
 import { decodeCursor, pageSize, toPage } from '../graphql/pagination';
 import type { IngestOutcome, IngestService } from './ingest.service';
@@ -9,18 +10,6 @@ import type {
   UsageEventFilter,
   UsageEventNode,
 } from './usage.types';
-
-const ATTRIBUTION_FILTERS = [
-  'provider',
-  'model',
-  'team',
-  'feature',
-  'environment',
-  'customer',
-  'project',
-  'user',
-  'agent',
-] as const;
 
 /** Reads over stored usage: raw events, dead letters (and their replay), unpriced models. */
 export class UsageQueryService {
@@ -35,10 +24,9 @@ export class UsageQueryService {
     const where: string[] = [];
     const add = (sql: string, value: unknown) =>
       where.push(sql.replace('?', `$${params.push(value)}`));
-    for (const key of ATTRIBUTION_FILTERS) {
+    for (const key of ATTRIBUTION_DIMENSIONS) {
       const value = filter[key];
-      if (value !== undefined && value !== null)
-        add(`${key === 'user' ? 'user_id' : key} = ?`, value);
+      if (value !== undefined && value !== null) add(`${columnOf(key)} = ?`, value);
     }
     if (filter.source) add('source = ?', filter.source);
     if (filter.from) add('occurred_at >= ?', filter.from.toISOString());

@@ -1,15 +1,8 @@
 import type { UsageEvent } from '@purser/adapters';
-import { Money, type CostEstimate } from '@purser/pricing';
+import { Money, TOKEN_KEYS, type CostEstimate } from '@purser/pricing';
 
 /** Token columns shared by `usage_events` and `usage_hourly`, in vocabulary order. */
-export const TOKEN_COLUMNS = [
-  'input_tokens',
-  'cache_read_tokens',
-  'cache_write_tokens',
-  'cache_write_1h_tokens',
-  'output_tokens',
-  'reasoning_tokens',
-] as const;
+export const TOKEN_COLUMNS = TOKEN_KEYS;
 
 /** Attribution columns a spend report can group and filter by (`user` is stored as `user_id`). */
 export const DIMENSION_COLUMNS = [

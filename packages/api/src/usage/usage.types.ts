@@ -1,4 +1,5 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { AttributionFields } from '../graphql/attribution-fields';
 import { Connection } from '../graphql/pagination';
 import { DecimalScalar, JSONObjectScalar } from '../graphql/scalars';
 import { CostComponent } from '../pricing/pricing.types';
@@ -19,16 +20,9 @@ export enum SpendDimension {
 registerEnumType(SpendDimension, { name: 'SpendDimension' });
 
 @InputType({ description: 'Every field optional; a row must match all that are set.' })
-export class SpendFilter {
+export class SpendFilter extends AttributionFields {
   @Field(() => String, { nullable: true }) provider?: string;
   @Field(() => String, { nullable: true }) model?: string;
-  @Field(() => String, { nullable: true }) team?: string;
-  @Field(() => String, { nullable: true }) feature?: string;
-  @Field(() => String, { nullable: true }) environment?: string;
-  @Field(() => String, { nullable: true }) customer?: string;
-  @Field(() => String, { nullable: true }) project?: string;
-  @Field(() => String, { nullable: true }) user?: string;
-  @Field(() => String, { nullable: true }) agent?: string;
 }
 
 @ObjectType()
