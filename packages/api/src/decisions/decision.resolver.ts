@@ -109,7 +109,7 @@ export class DecisionResolver {
     if (cursor) where.push(`seq < $${params.push(cursor)}::bigint`);
     params.push(size + 1);
     const rows: Record<string, unknown>[] = await context.services.dataSource.query(
-      `SELECT *, seq::text AS seq FROM decisions ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT $${params.length}`,
+      `SELECT *, seq::text AS seq FROM decisions ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY decisions.seq DESC LIMIT $${params.length}`,
       params,
     );
     return toPage(
