@@ -6,6 +6,7 @@ import type { PricedEvent } from '../usage/usage-rows';
 import type { WireAttribution as WireAttributionLike } from './budget-scope';
 import type { BudgetState } from './budget.service';
 import { plain } from './money';
+import { returningRows } from './returning';
 
 /** A conditional counter increment taken with a hold (velocity limits). */
 export interface CounterIncrement {
@@ -152,10 +153,12 @@ export class BudgetLedger {
   /** Frees a held reservation (by reservation id or decision id); false when it is no longer held. */
   async release(id: string, now: Date): Promise<boolean> {
     return this.dataSource.transaction(async (manager) => {
-      const released: { id: string }[] = await manager.query(
-        `UPDATE reservations SET status = 'released', closed_at = $2
-         WHERE (id::text = $1 OR decision_id = $1) AND status = 'held' RETURNING id`,
-        [id, now.toISOString()],
+      const released = returningRows<{ id: string }>(
+        await manager.query(
+          `UPDATE reservations SET status = 'released', closed_at = $2
+           WHERE (id::text = $1 OR decision_id = $1) AND status = 'held' RETURNING id`,
+          [id, now.toISOString()],
+        ),
       );
       if (released.length === 0) {
         const exists = await manager.query(
@@ -176,11 +179,13 @@ export class BudgetLedger {
   /** Expires holds past their TTL; returns how many. Safe to run on every replica at once. */
   async expire(now: Date, limit = 500): Promise<number> {
     return this.dataSource.transaction(async (manager) => {
-      const expired: { id: string }[] = await manager.query(
-        `UPDATE reservations SET status = 'expired', closed_at = $1
-         WHERE id IN (SELECT id FROM reservations WHERE status = 'held' AND expires_at <= $1 ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED)
-         RETURNING id`,
-        [now.toISOString(), limit],
+      const expired = returningRows<{ id: string }>(
+        await manager.query(
+          `UPDATE reservations SET status = 'expired', closed_at = $1
+           WHERE id IN (SELECT id FROM reservations WHERE status = 'held' AND expires_at <= $1 ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+           RETURNING id`,
+          [now.toISOString(), limit],
+        ),
       );
       if (expired.length > 0)
         await this.returnHolds(
@@ -239,11 +244,13 @@ export class BudgetLedger {
     };
     if (withDecision.length > 0) {
       const decisionIds = withDecision.map((row) => row.event.decisionId!);
-      const settled: { id: string }[] = await manager.query(
-        `UPDATE reservations AS r SET status = 'settled', closed_at = $3, actual_cost = x.cost
-         FROM unnest($1::text[], $2::numeric[]) AS x(decision_id, cost)
-         WHERE r.decision_id = x.decision_id AND r.status = 'held' RETURNING r.id`,
-        [decisionIds, withDecision.map((row) => row.costTotal), now.toISOString()],
+      const settled = returningRows<{ id: string }>(
+        await manager.query(
+          `UPDATE reservations AS r SET status = 'settled', closed_at = $3, actual_cost = x.cost
+           FROM unnest($1::text[], $2::numeric[]) AS x(decision_id, cost)
+           WHERE r.decision_id = x.decision_id AND r.status = 'held' RETURNING r.id`,
+          [decisionIds, withDecision.map((row) => row.costTotal), now.toISOString()],
+        ),
       );
       if (settled.length > 0) {
         const holds: { budget_id: string; window_start: string; amount: string }[] =

@@ -55,7 +55,7 @@ export class BudgetResolver {
   ): Promise<Budget> {
     assertPermission(context.principal, 'budgets.write');
     const now = context.services.clock();
-    return toBudget(await context.services.budgets.create(definition(input)), now);
+    return toBudget(await context.services.budgets.create(definition(input), now), now);
   }
 
   @Mutation(() => Budget)
@@ -65,18 +65,23 @@ export class BudgetResolver {
     @Ctx() context: GraphQLContext,
   ): Promise<Budget> {
     assertPermission(context.principal, 'budgets.write');
-    const state = await context.services.budgets.update(id, {
-      name: input.name,
-      scope: input.scope === undefined || input.scope === null ? undefined : toScope(input.scope),
-      period: input.period,
-      timezone: input.timezone,
-      limit: input.limit,
-      currency: input.currency?.toUpperCase(),
-      mode: input.mode,
-      softThresholds: input.softThresholds,
-      downgradeChain: input.downgradeChain,
-    });
-    return toBudget(state, context.services.clock());
+    const now = context.services.clock();
+    const state = await context.services.budgets.update(
+      id,
+      {
+        name: input.name,
+        scope: input.scope === undefined || input.scope === null ? undefined : toScope(input.scope),
+        period: input.period,
+        timezone: input.timezone,
+        limit: input.limit,
+        currency: input.currency?.toUpperCase(),
+        mode: input.mode,
+        softThresholds: input.softThresholds,
+        downgradeChain: input.downgradeChain,
+      },
+      now,
+    );
+    return toBudget(state, now);
   }
 
   @Mutation(() => Boolean, { description: 'Stops the budget from applying; its history stays.' })
@@ -163,17 +168,20 @@ export class BudgetResolver {
     const now = context.services.clock();
     const budgets: Budget[] = [];
     for (const [index, budget] of (input.budgets ?? []).entries()) {
-      const state = await context.services.budgets.create({
-        name: budget.name ?? `${input.name} (key budget ${index + 1})`,
-        scope: { virtual_key: key.id },
-        period: budget.period,
-        timezone: budget.timezone ?? 'UTC',
-        limit: budget.limit,
-        currency: (budget.currency ?? 'USD').toUpperCase(),
-        mode: budget.mode ?? BudgetMode.BLOCK,
-        softThresholds: budget.softThresholds ?? [],
-        downgradeChain: budget.downgradeChain ?? [],
-      });
+      const state = await context.services.budgets.create(
+        {
+          name: budget.name ?? `${input.name} (key budget ${index + 1})`,
+          scope: { virtual_key: key.id },
+          period: budget.period,
+          timezone: budget.timezone ?? 'UTC',
+          limit: budget.limit,
+          currency: (budget.currency ?? 'USD').toUpperCase(),
+          mode: budget.mode ?? BudgetMode.BLOCK,
+          softThresholds: budget.softThresholds ?? [],
+          downgradeChain: budget.downgradeChain ?? [],
+        },
+        now,
+      );
       budgets.push(toBudget(state, now));
     }
     return { ...key, attribution: key.attribution as Record<string, string>, budgets };

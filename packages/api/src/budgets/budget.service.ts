@@ -5,6 +5,7 @@ import { badInput, notFound } from '../errors';
 import { decodeCursor, pageSize, toPage } from '../graphql/pagination';
 import { type Scope, scopeRank, scopeSchema, type WireAttribution } from './budget-scope';
 import { plain } from './money';
+import { returningRows } from './returning';
 
 export const BUDGET_PERIODS = ['daily', 'weekly', 'monthly', 'total'] as const;
 export const BUDGET_MODES = ['block', 'downgrade', 'alert_only'] as const;
@@ -125,8 +126,10 @@ export function validateDefinition(definition: BudgetDefinition): BudgetDefiniti
 export class BudgetService {
   constructor(private readonly dataSource: DataSource) {}
 
+  /** Creates a budget; answers its state in the window containing `at` (the service clock). */
   async create(
     definition: BudgetDefinition,
+    at: Date = new Date(),
     manager: EntityManager = this.dataSource.manager,
   ): Promise<BudgetState> {
     const valid = validateDefinition(definition);
@@ -147,11 +150,16 @@ export class BudgetService {
         valid.downgradeChain,
       ],
     );
-    return (await this.get(id, new Date(), manager))!;
+    return (await this.get(id, at, manager))!;
   }
 
-  async update(id: string, changes: Partial<BudgetDefinition>): Promise<BudgetState> {
-    const current = await this.get(id, new Date());
+  /** Changes a budget; answers its state in the window containing `at` (the service clock). */
+  async update(
+    id: string,
+    changes: Partial<BudgetDefinition>,
+    at: Date = new Date(),
+  ): Promise<BudgetState> {
+    const current = await this.get(id, at);
     if (!current) throw notFound('budget', id);
     const valid = validateDefinition({
       ...current,
@@ -176,14 +184,18 @@ export class BudgetService {
         valid.downgradeChain,
       ],
     );
-    return (await this.get(id, new Date()))!;
+    return (await this.get(id, at))!;
   }
 
   /** Soft delete: the budget stops applying; its windows and history stay. */
   async delete(id: string): Promise<boolean> {
-    const result = await this.dataSource.query(
-      `UPDATE budgets SET deleted_at = now() WHERE id = $1 AND deleted_at IS NULL RETURNING id`,
-      [id],
+    // Not a uuid: Postgres would refuse the cast with an internal error; it names no budget.
+    if (!/^[0-9a-f-]{36}$/i.test(id)) throw notFound('budget', id);
+    const result = returningRows<{ id: string }>(
+      await this.dataSource.query(
+        `UPDATE budgets SET deleted_at = now() WHERE id = $1 AND deleted_at IS NULL RETURNING id`,
+        [id],
+      ),
     );
     if (result.length === 0) {
       const exists = await this.dataSource.query(`SELECT 1 FROM budgets WHERE id = $1`, [id]);
