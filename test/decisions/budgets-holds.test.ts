@@ -433,6 +433,11 @@ describe('budgets and holds', () => {
         { id: budget.id },
       );
       expect(deleted.data?.deleteBudget).toBe(true);
+      const deletedAgain = await service.graphql<{ deleteBudget: boolean }>(
+        'mutation($id: ID!) { deleteBudget(id: $id) }',
+        { id: budget.id },
+      );
+      expect(deletedAgain.data?.deleteBudget).toBe(false);
       const free = await authorize(service, ask({ team }), gateway);
       expect(free).toMatchObject({ allow: true, action: 'ALLOW', budgets: [] });
       const gone = await service.graphql<{ budget: unknown }>(
