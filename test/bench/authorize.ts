@@ -1,0 +1,362 @@
+/**
+ * Authorization benchmark: decisions per second and latency of Purser's pre-call
+ * authorization with holds (REST and GraphQL), against the same Rego on a plain
+ * `opa run --server` and against the bare in-process opa-wasm evaluation (the limit).
+ *
+ *   pnpm bench:authorize [--rate 1000] [--seconds 10] [--max-seconds 5] [--concurrency 64]
+ *
+ * Postgres: BENCH_DATABASE_URL or DATABASE_URL (an admin connection: the bench creates a
+ * database of its own and drops it), else postgres://postgres@127.0.0.1:5432/postgres.
+ * OPA: `opa` on PATH (or OPA_BIN); without it the peer is skipped with a message.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { loadEnv, Purser } from '@purser/api';
+import { createPolicyEngine, DEFAULT_BUNDLE_PATH, toPolicyJson } from '@purser/policy';
+import { buildBudget, buildDecisionInput } from '@purser/policy/testing';
+import { Client } from 'pg';
+import { percentile, runLoad, type LoadResult } from './load';
+
+const TARGET_P99_MS = 5;
+const REPO = join(__dirname, '..', '..', '..');
+
+interface Options {
+  rate: number;
+  seconds: number;
+  maxSeconds: number;
+  concurrency: number;
+}
+
+function parseArgs(argv: string[]): Options {
+  const options: Options = { rate: 1000, seconds: 10, maxSeconds: 5, concurrency: 64 };
+  for (let index = 0; index < argv.length; index += 1) {
+    const flag = argv[index];
+    const value = () => {
+      const parsed = Number(argv[++index]);
+      if (!Number.isFinite(parsed) || parsed <= 0) throw new Error(`${flag} needs a number > 0`);
+      return parsed;
+    };
+    if (flag === '--rate') options.rate = value();
+    else if (flag === '--seconds') options.seconds = value();
+    else if (flag === '--max-seconds') options.maxSeconds = value();
+    else if (flag === '--concurrency') options.concurrency = Math.round(value());
+    else if (flag !== '--') throw new Error(`unknown argument ${flag}`);
+  }
+  return options;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function adminQuery(url: string, sql: string): Promise<void> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+function findOpa(): string | null {
+  const candidates = [process.env.OPA_BIN, 'opa'].filter(Boolean) as string[];
+  for (const candidate of candidates) {
+    if (spawnSync(candidate, ['version'], { stdio: 'ignore' }).status === 0) return candidate;
+  }
+  return null;
+}
+
+/** `opa run --server` on the policy sources (tests left out) and data.json. */
+async function startOpa(opa: string): Promise<{ url: string; stop(): void }> {
+  const directory = mkdtempSync(join(tmpdir(), 'purser-bench-opa-'));
+  const policies = join(REPO, 'policies');
+  for (const file of readdirSync(policies)) {
+    if ((file.endsWith('.rego') && !file.endsWith('_test.rego')) || file === 'data.json') {
+      copyFileSync(join(policies, file), join(directory, file));
+    }
+  }
+  const port = await freePort();
+  const child: ChildProcess = spawn(
+    opa,
+    ['run', '--server', '--addr', `127.0.0.1:${port}`, '--log-level', 'error', directory],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    try {
+      if ((await fetch(`${url}/health`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error('opa did not become healthy in 15 s');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    url,
+    stop() {
+      child.kill('SIGTERM');
+      rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+/** In-process opa-wasm evaluations of `input`, one at a time, each timed. */
+async function wasmLoop(input: ReturnType<typeof buildDecisionInput>, seconds: number) {
+  const engine = await createPolicyEngine({ bundle: DEFAULT_BUNDLE_PATH });
+  for (let i = 0; i < 500; i += 1) engine.evaluate(input);
+  const times: number[] = [];
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  while (performance.now() < deadline) {
+    const before = performance.now();
+    const result = engine.evaluate(input);
+    times.push(performance.now() - before);
+    if (!result.ok || !result.decision.allow) throw new Error('wasm evaluation did not allow');
+  }
+  const elapsed = (performance.now() - started) / 1000;
+  const sorted = Float64Array.from(times).sort();
+  return {
+    perSecond: times.length / elapsed,
+    p50Ms: percentile(sorted, 0.5),
+    p99Ms: percentile(sorted, 0.99),
+  };
+}
+
+function row(name: string, result: { perSecond: number; p50Ms: number; p99Ms: number }) {
+  const failed = 'failed' in result ? String((result as LoadResult).failed) : '-';
+  return [
+    name.padEnd(44),
+    result.perSecond.toFixed(0).padStart(10),
+    result.p50Ms.toFixed(2).padStart(9),
+    result.p99Ms.toFixed(2).padStart(9),
+    failed.padStart(7),
+  ].join(' ');
+}
+
+async function main(): Promise<void> {
+  const options = parseArgs(process.argv.slice(2));
+  const adminUrl =
+    process.env.BENCH_DATABASE_URL ??
+    process.env.DATABASE_URL ??
+    'postgres://postgres@127.0.0.1:5432/postgres';
+  const name = `purser_bench_${randomBytes(5).toString('hex')}`;
+  await adminQuery(adminUrl, `CREATE DATABASE ${name}`);
+  const databaseUrl = new URL(adminUrl);
+  databaseUrl.pathname = `/${name}`;
+  const adminToken = `bench-${randomBytes(12).toString('hex')}`;
+  let purser: Purser | undefined;
+  let opaServer: { url: string; stop(): void } | undefined;
+  try {
+    purser = await Purser.create({
+      env: loadEnv({
+        NODE_ENV: 'production',
+        LOG_LEVEL: 'error',
+        PORT: '0',
+        HOST: '127.0.0.1',
+        PURSER_ADMIN_TOKEN: adminToken,
+        DATABASE_URL: databaseUrl.toString(),
+        PURSER_POLICY_WATCH: 'false',
+      }),
+    });
+    await purser.listen(0, '127.0.0.1');
+    const url = purser.url;
+    const graphql = async <T>(query: string, variables: Record<string, unknown>) => {
+      const response = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await response.json()) as { data?: T; errors?: unknown };
+      if (!body.data) throw new Error(`GraphQL failed: ${JSON.stringify(body.errors)}`);
+      return body.data;
+    };
+    const { createApiKey } = await graphql<{ createApiKey: { secret: string } }>(
+      'mutation($name: String!) { createApiKey(name: $name, role: "gateway") { secret } }',
+      { name: 'bench gateway' },
+    );
+    // An org budget and a team budget with room for every decision: each one holds on both.
+    for (const [budgetName, scope] of [
+      ['bench org', {}],
+      ['bench team', { team: 'bench' }],
+    ] as const) {
+      await graphql('mutation($input: CreateBudgetInput!) { createBudget(input: $input) { id } }', {
+        input: {
+          name: budgetName,
+          scope,
+          period: 'MONTHLY',
+          limit: '1000000000',
+          mode: 'BLOCK',
+          softThresholds: [0.8],
+        },
+      });
+    }
+    const gatewayHeaders = { authorization: `Bearer ${createApiKey.secret}` };
+    const request = {
+      provider: 'openai',
+      model: 'gpt-4o',
+      attribution: { team: 'bench', feature: 'chat', environment: 'production' },
+      estimated_input_tokens: 1000,
+      max_output_tokens: 4000,
+    };
+    const restBody = JSON.stringify({ input: request });
+    const graphqlBody = JSON.stringify({
+      query: `mutation($request: AuthorizeInput!) { authorize(request: $request) {
+        decisionId allow action model maxOutputTokens estimatedCost policyRevision
+        reasons { code message budgetId } budgets { id limit spent reserved remaining resetsAt }
+        reservation { id amount currency expiresAt } } }`,
+      variables: {
+        request: {
+          provider: request.provider,
+          model: request.model,
+          attribution: request.attribution,
+          estimatedInputTokens: request.estimated_input_tokens,
+          maxOutputTokens: request.max_output_tokens,
+        },
+      },
+    });
+    const rest = {
+      url,
+      path: '/v1/data/purser/authz/decision',
+      headers: gatewayHeaders,
+      body: restBody,
+      expect: 'rest-hold' as const,
+    };
+    const gql = {
+      url,
+      path: '/graphql',
+      headers: gatewayHeaders,
+      body: graphqlBody,
+      expect: 'graphql-hold' as const,
+    };
+    const open = { mode: 'open' as const, rate: options.rate, seconds: options.seconds };
+    const closed = {
+      mode: 'closed' as const,
+      concurrency: options.concurrency,
+      seconds: options.maxSeconds,
+    };
+
+    process.stdout.write(
+      `Offered load ${options.rate}/s for ${options.seconds} s (open loop); max throughput: ${options.concurrency} callers for ${options.maxSeconds} s\n`,
+    );
+    // Warm-up: JIT, connection pools, the price catalog cache.
+    await runLoad({ ...rest, mode: 'closed', concurrency: 16, seconds: 2 });
+    await runLoad({ ...gql, mode: 'closed', concurrency: 16, seconds: 1 });
+
+    const results: [string, { perSecond: number; p50Ms: number; p99Ms: number }][] = [];
+    const restOpen = await runLoad({ ...rest, ...open });
+    results.push([`Purser REST @ ${options.rate}/s (holds on 2 budgets)`, restOpen]);
+    const gqlOpen = await runLoad({ ...gql, ...open });
+    results.push([`Purser GraphQL @ ${options.rate}/s (holds)`, gqlOpen]);
+    const restMax = await runLoad({ ...rest, ...closed });
+    results.push([`Purser REST max (${options.concurrency} callers)`, restMax]);
+
+    const served = await purser.dataSource.query(
+      `SELECT path, count(*)::int AS n,
+              percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms) AS p50,
+              percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms) AS p99
+         FROM decisions GROUP BY path ORDER BY path`,
+    );
+    const [holds] = await purser.dataSource.query(
+      `SELECT count(DISTINCT reservation_id)::int AS reservations, count(*)::int AS holds FROM reservation_holds`,
+    );
+
+    const input = buildDecisionInput({
+      request: {
+        attribution: { team: 'bench', feature: 'chat', environment: 'production' },
+      },
+      principal: { key_id: 'bench', role: 'gateway' },
+      candidates: [],
+      budgets: [
+        buildBudget({ id: 'org', mode: 'block', limit_nanos: 10n ** 18n, soft_thresholds: [0.8] }),
+        buildBudget({ id: 'team', mode: 'block', limit_nanos: 10n ** 18n, soft_thresholds: [0.8] }),
+      ],
+    });
+    const opa = findOpa();
+    let opaOpen: LoadResult | undefined;
+    let opaMax: LoadResult | undefined;
+    if (opa) {
+      opaServer = await startOpa(opa);
+      const peer = {
+        url: opaServer.url,
+        path: '/v1/data/purser/authz/decision',
+        headers: {},
+        body: `{"input":${toPolicyJson(input)}}`,
+        expect: 'opa-allow' as const,
+      };
+      await runLoad({ ...peer, mode: 'closed', concurrency: 16, seconds: 2 });
+      opaOpen = await runLoad({ ...peer, ...open });
+      results.push([`plain opa run --server @ ${options.rate}/s`, opaOpen]);
+      opaMax = await runLoad({ ...peer, ...closed });
+      results.push([`plain opa run --server max (${options.concurrency} callers)`, opaMax]);
+    } else {
+      process.stdout.write(
+        'opa is not on PATH (nor OPA_BIN): the plain OPA server peer is skipped\n',
+      );
+    }
+    const wasm = await wasmLoop(input, 3);
+    results.push(['opa-wasm evaluate in-process (the limit)', wasm]);
+
+    process.stdout.write(
+      `\n${'path'.padEnd(44)} ${'decisions/s'.padStart(10)} ${'p50 ms'.padStart(9)} ${'p99 ms'.padStart(9)} ${'failed'.padStart(7)}\n`,
+    );
+    for (const [label, result] of results) process.stdout.write(`${row(label, result)}\n`);
+    process.stdout.write(
+      `\nServer-side (decision log latency_ms, all runs): ${served
+        .map(
+          (s: { path: string; n: number; p50: number; p99: number }) =>
+            `${s.path} n=${s.n} p50=${Number(s.p50).toFixed(2)} ms p99=${Number(s.p99).toFixed(2)} ms`,
+        )
+        .join('; ')}\n`,
+    );
+    process.stdout.write(
+      `Holds placed: ${holds.reservations} reservations, ${holds.holds} budget holds\n`,
+    );
+    for (const [label, result] of results) {
+      if ('firstFailure' in result && (result as LoadResult).firstFailure) {
+        process.stdout.write(`first failure of ${label}: ${(result as LoadResult).firstFailure}\n`);
+      }
+    }
+
+    const verdict = (ok: boolean) => (ok ? 'MET' : 'MISSED');
+    const rateReached = (result: LoadResult) =>
+      result.failed === 0 && result.perSecond >= options.rate * 0.97;
+    process.stdout.write('\nTargets\n');
+    process.stdout.write(
+      `  REST p99 < ${TARGET_P99_MS} ms at ${options.rate}/s with holds: ${restOpen.p99Ms.toFixed(2)} ms, ${restOpen.perSecond.toFixed(0)}/s → ${verdict(restOpen.p99Ms < TARGET_P99_MS && rateReached(restOpen))}\n`,
+    );
+    process.stdout.write(
+      `  GraphQL p99 < ${TARGET_P99_MS} ms at ${options.rate}/s with holds: ${gqlOpen.p99Ms.toFixed(2)} ms, ${gqlOpen.perSecond.toFixed(0)}/s → ${verdict(gqlOpen.p99Ms < TARGET_P99_MS && rateReached(gqlOpen))}\n`,
+    );
+    if (opaOpen && opaMax) {
+      process.stdout.write(
+        `  REST decisions/s ≥ plain OPA at ${options.rate}/s: ${restOpen.perSecond.toFixed(0)} vs ${opaOpen.perSecond.toFixed(0)} → ${verdict(restOpen.perSecond >= opaOpen.perSecond * 0.99)}\n`,
+      );
+      process.stdout.write(
+        `  REST max decisions/s vs plain OPA max: ${restMax.perSecond.toFixed(0)} vs ${opaMax.perSecond.toFixed(0)} (${((restMax.perSecond / opaMax.perSecond) * 100).toFixed(0)}%)\n`,
+      );
+    }
+  } finally {
+    opaServer?.stop();
+    await purser?.stop();
+    await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : error}\n`);
+  process.exit(1);
+});
