@@ -157,6 +157,17 @@ describe('parseUsageEvent', () => {
   });
 
   it.each([
+    ['no nulls', { ...minimal, attribution: { team: 'a' } }],
+    ['nulls at the top only', { ...minimal, operation: null, attribution: { team: 'a' } }],
+    ['nulls in attribution only', { ...minimal, attribution: { team: 'a', user: null } }],
+  ])('should leave the input unchanged with %s', (_name, input) => {
+    const before = structuredClone(input);
+    const result = parseUsageEvent(input, options);
+    expect(result.ok && result.event.attribution).toEqual({ team: 'a' });
+    expect(input).toEqual(before);
+  });
+
+  it.each([
     [
       { ...minimal, usage: { input_tokens: -5 } },
       'usage.input_tokens: must be a non-negative integer (got -5)',
@@ -536,6 +547,33 @@ describe('parseUsageEventJson', () => {
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.reason).toMatch(/^invalid JSON at line 1, column 12 \(position 11\)/);
+  });
+
+  it.each([
+    ['a string', (text: string) => text],
+    ['a Buffer', (text: string) => Buffer.from(text)],
+    ['a view into a larger buffer', (text: string) => Buffer.from(`xx${text}yy`).subarray(2, -2)],
+  ])('should read the same event from %s', (_name, encode) => {
+    const text = JSON.stringify({ ...minimal, tags: { note: 'café ☕' }, attribution: null });
+    expect(parseUsageEventJson(encode(text), options)).toEqual(
+      parseUsageEvent({ ...minimal, tags: { note: 'café ☕' } }, options),
+    );
+  });
+
+  it('should refuse a body over 1 MiB', () => {
+    const text = JSON.stringify({ ...minimal, padding: 'x'.repeat(1024 * 1024) });
+    const result = parseUsageEventJson(text, options);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.reason).toMatch(/^body is \d+ bytes, more than the limit of 1048576/);
+  });
+
+  it('should read a __proto__ key as an ordinary unknown field', () => {
+    const result = parseUsageEventJson(
+      `{"__proto__": {"x": 1}, ${JSON.stringify(minimal).slice(1)}`,
+      options,
+    );
+    expect(result.ok && result.event.id).toBe('evt_01');
   });
 
   it('should reject a JSON value that is not an object', () => {

@@ -80,6 +80,17 @@ function failure(issues: string[], body: unknown): ParseUsageEventResult {
   };
 }
 
+/**
+ * Whether {@link dropNulls} would change `record`. A `__proto__` own key answers true so that
+ * such a record takes the copying path, whose assignment semantics the parser has always had.
+ */
+function needsNullDrop(record: Record<string, unknown>): boolean {
+  for (const key of Object.keys(record)) {
+    if (record[key] === null || key === '__proto__') return true;
+  }
+  return false;
+}
+
 /** JSON `null` on an optional field means "absent", as most gateways serialize it. */
 function dropNulls(
   record: Record<string, unknown>,
@@ -142,12 +153,17 @@ export function parseUsageEvent(
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     return failure(['(root): must be a JSON object (a usage event)'], body);
   }
-  const record = dropNulls(body as Record<string, unknown>, []);
+  // Most events have no nulls: they are then read as they are, without copies (the schema
+  // never changes its input).
+  let record = body as Record<string, unknown>;
+  if (needsNullDrop(record)) record = dropNulls(record, []);
   if (
     record.attribution !== null &&
     typeof record.attribution === 'object' &&
-    !Array.isArray(record.attribution)
+    !Array.isArray(record.attribution) &&
+    needsNullDrop(record.attribution as Record<string, unknown>)
   ) {
+    if (record === body) record = dropNulls(record, []);
     record.attribution = dropNulls(record.attribution as Record<string, unknown>, []);
   }
   const parsed = usageEventWireSchema.safeParse(record, { reportInput: true });
@@ -270,6 +286,41 @@ export function parseUsageEvent(
   };
 }
 
+/** `parseJson`'s default body limit, which the fast path must not exceed. */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * The common case of `parseJson(text, jsonObjectSchema)` without its copy of the object: a
+ * body within the size limit that is a JSON object. Anything else (too large, not JSON, not an
+ * object, a `__proto__` key) answers `undefined` and goes the full way, which also words the
+ * failure.
+ */
+function parseJsonObjectFast(text: string | Uint8Array): Record<string, unknown> | undefined {
+  let source: string;
+  if (typeof text === 'string') {
+    if (Buffer.byteLength(text, 'utf8') > MAX_BODY_BYTES) return undefined;
+    source = text;
+  } else {
+    if (text.byteLength > MAX_BODY_BYTES) return undefined;
+    source = Buffer.from(text.buffer, text.byteOffset, text.byteLength).toString('utf8');
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(source);
+  } catch {
+    return undefined;
+  }
+  if (
+    value === null ||
+    typeof value !== 'object' ||
+    Array.isArray(value) ||
+    Object.prototype.hasOwnProperty.call(value, '__proto__')
+  ) {
+    return undefined;
+  }
+  return value as Record<string, unknown>;
+}
+
 const jsonObjectSchema = z.record(z.string(), z.unknown(), { error: 'must be a JSON object' });
 
 /**
@@ -280,6 +331,8 @@ export function parseUsageEventJson(
   text: string | Uint8Array,
   options: ParseUsageEventOptions,
 ): ParseUsageEventResult {
+  const fast = parseJsonObjectFast(text);
+  if (fast !== undefined) return parseUsageEvent(fast, options);
   const json = parseJson(text, jsonObjectSchema);
   if (!json.ok) {
     return {
