@@ -172,6 +172,7 @@ export class Purser {
     this.stopping ??= (async () => {
       for (const stoppable of [...this.stoppables].reverse()) {
         try {
+          this.logger.debug({ component: stoppable.name }, 'stopping');
           await stoppable.stop();
         } catch (error) {
           this.logger.warn({ err: error, component: stoppable.name }, 'error while stopping');

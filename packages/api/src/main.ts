@@ -14,6 +14,8 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(env.LOG_LEVEL);
+  // Logs are written asynchronously: flush them before the process ends.
+  const exitAfterFlush = (code: number) => logger.flush(() => process.exit(code));
   const purser = await Purser.create({ env, logger });
   await purser.listen();
 
@@ -24,14 +26,14 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     const timer = setTimeout(() => {
       logger.error('graceful shutdown timed out; exiting');
-      process.exit(1);
+      exitAfterFlush(1);
     }, env.SHUTDOWN_TIMEOUT_SECONDS * 1000);
     timer.unref();
     purser.stop().then(
-      () => process.exit(0),
+      () => exitAfterFlush(0),
       (error) => {
         logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
+        exitAfterFlush(1);
       },
     );
   };

@@ -6,7 +6,7 @@ import type { PricedEvent } from '../usage/usage-rows';
 import type { WireAttribution as WireAttributionLike } from './budget-scope';
 import type { BudgetState } from './budget.service';
 import { plain } from './money';
-import { returningRows } from './returning';
+import { returningRows } from '../db/returning';
 
 /** A conditional counter increment taken with a hold (velocity limits). */
 export interface CounterIncrement {

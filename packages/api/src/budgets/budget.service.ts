@@ -5,7 +5,7 @@ import { badInput, notFound } from '../errors';
 import { decodeCursor, pageSize, toPage } from '../graphql/pagination';
 import { type Scope, scopeRank, scopeSchema, type WireAttribution } from './budget-scope';
 import { plain } from './money';
-import { returningRows } from './returning';
+import { returningRows } from '../db/returning';
 
 export const BUDGET_PERIODS = ['daily', 'weekly', 'monthly', 'total'] as const;
 export const BUDGET_MODES = ['block', 'downgrade', 'alert_only'] as const;

@@ -52,6 +52,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Purs
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     csrfPrevention: true,
+    // main.ts owns SIGTERM/SIGINT and stops every component in order.
+    stopOnTerminationSignals: false,
     introspection: !production,
     includeStacktraceInErrorResponses: !production,
     validationRules: [depthLimit(env.GRAPHQL_MAX_DEPTH)],

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { SCOPE_KEYS, type WireAttribution } from '../budgets/budget-scope';
+import { returningRows } from '../db/returning';
 import { badInput, notFound } from '../errors';
 
 export const VELOCITY_SCOPES = [...SCOPE_KEYS, 'session'] as const;
@@ -68,9 +69,11 @@ export class VelocityService {
   }
 
   async delete(id: string): Promise<boolean> {
-    const rows = await this.dataSource.query(
-      `UPDATE velocity_limits SET deleted_at = now() WHERE id::text = $1 AND deleted_at IS NULL RETURNING id`,
-      [id],
+    const rows = returningRows(
+      await this.dataSource.query(
+        `UPDATE velocity_limits SET deleted_at = now() WHERE id::text = $1 AND deleted_at IS NULL RETURNING id`,
+        [id],
+      ),
     );
     this.cached = undefined;
     if (rows.length === 0) throw notFound('velocity limit', id);

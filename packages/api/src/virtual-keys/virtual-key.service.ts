@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { hashSecret } from '../auth/api-key.service';
 import { type Scope, scopeSchema } from '../budgets/budget-scope';
+import { returningRows } from '../db/returning';
 import { badInput, notFound } from '../errors';
 
 export interface VirtualKey {
@@ -70,9 +71,11 @@ export class VirtualKeyService {
   }
 
   async revoke(id: string): Promise<boolean> {
-    const rows = await this.dataSource.query(
-      `UPDATE virtual_keys SET revoked_at = now() WHERE id::text = $1 AND revoked_at IS NULL RETURNING id`,
-      [id],
+    const rows = returningRows(
+      await this.dataSource.query(
+        `UPDATE virtual_keys SET revoked_at = now() WHERE id::text = $1 AND revoked_at IS NULL RETURNING id`,
+        [id],
+      ),
     );
     this.cache.clear();
     if (rows.length > 0) return true;
