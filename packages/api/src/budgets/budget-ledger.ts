@@ -40,12 +40,6 @@ interface WindowDelta {
   reserved: MoneyValue;
 }
 
-class HoldRefused extends Error {
-  constructor(readonly result: HoldResult) {
-    super('hold refused');
-  }
-}
-
 const windowKey = (budgetId: string, windowStart: string) =>
   `${budgetId}|${new Date(windowStart).toISOString()}`;
 
@@ -58,94 +52,40 @@ const windowKey = (budgetId: string, windowStart: string) =>
 export class BudgetLedger {
   constructor(private readonly dataSource: DataSource) {}
 
+  /** Places the hold in one round trip (`purser_hold`, see its migration). */
   async hold(request: HoldRequest): Promise<HoldResult> {
-    const amount = new Money(request.amount);
-    const budgets = [...request.budgets].sort((left, right) =>
-      windowKey(left.state.id, left.state.windowStart.toISOString()).localeCompare(
-        windowKey(right.state.id, right.state.windowStart.toISOString()),
-      ),
-    );
+    const budgets = request.budgets;
+    const counters = request.counters;
     try {
-      await this.dataSource.transaction(async (manager) => {
-        if (budgets.length > 0) {
-          const ids = budgets.map((budget) => budget.state.id);
-          const starts = budgets.map((budget) => budget.state.windowStart.toISOString());
-          await manager.query(
-            `INSERT INTO budget_windows (budget_id, window_start, window_end)
-             SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[]) ORDER BY 1, 2
-             ON CONFLICT DO NOTHING`,
-            [ids, starts, budgets.map((budget) => budget.state.windowEnd?.toISOString() ?? null)],
-          );
-          const locked: { budget_id: string; spent: string; reserved: string }[] =
-            await manager.query(
-              `SELECT budget_id, spent::text AS spent, reserved::text AS reserved FROM budget_windows
-             WHERE (budget_id, window_start) IN (SELECT * FROM unnest($1::uuid[], $2::timestamptz[]))
-             ORDER BY budget_id, window_start FOR UPDATE`,
-              [ids, starts],
-            );
-          const byId = new Map(locked.map((row) => [row.budget_id, row]));
-          for (const budget of budgets) {
-            if (!budget.enforced) continue;
-            const row = byId.get(budget.state.id)!;
-            if (
-              new Money(row.spent).plus(row.reserved).plus(amount).greaterThan(budget.state.limit)
-            ) {
-              throw new HoldRefused({ ok: false, budgetId: budget.state.id });
-            }
-          }
-          await manager.query(
-            `UPDATE budget_windows SET reserved = reserved + $3::numeric
-             WHERE (budget_id, window_start) IN (SELECT * FROM unnest($1::uuid[], $2::timestamptz[]))`,
-            [ids, starts, request.amount],
-          );
-        }
-        for (const counter of request.counters) {
-          const rows = await manager.query(
-            `INSERT INTO velocity_counters AS c (limit_id, scope_value, window_start, value) VALUES ($1, $2, $3, $4::numeric)
-             ON CONFLICT (limit_id, scope_value, window_start) DO UPDATE SET value = c.value + EXCLUDED.value
-             WHERE c.value + EXCLUDED.value <= $5::numeric
-             RETURNING value`,
-            [
-              counter.limitId,
-              counter.scopeValue,
-              counter.windowStart.toISOString(),
-              counter.amount,
-              counter.limit,
-            ],
-          );
-          if (rows.length === 0 || new Money(counter.amount).greaterThan(counter.limit)) {
-            throw new HoldRefused({ ok: false, limitId: counter.limitId });
-          }
-        }
-        await manager.query(
-          `INSERT INTO reservations (id, decision_id, status, amount, currency, attribution, created_at, expires_at)
-           VALUES ($1, $2, 'held', $3::numeric, $4, $5::jsonb, $6, $7)`,
-          [
-            request.reservationId,
-            request.decisionId,
-            request.amount,
-            request.currency,
-            JSON.stringify(request.attribution),
-            request.now.toISOString(),
-            request.expiresAt.toISOString(),
-          ],
-        );
-        if (budgets.length > 0) {
-          await manager.query(
-            `INSERT INTO reservation_holds (reservation_id, budget_id, window_start, amount)
-             SELECT $1, * FROM unnest($2::uuid[], $3::timestamptz[]), LATERAL (SELECT $4::numeric) AS a`,
-            [
-              request.reservationId,
-              budgets.map((budget) => budget.state.id),
-              budgets.map((budget) => budget.state.windowStart.toISOString()),
-              request.amount,
-            ],
-          );
-        }
-      });
-      return { ok: true };
+      const [{ refused }]: { refused: string | null }[] = await this.dataSource.query(
+        `SELECT purser_hold($1, $2, $3::numeric, $4, $5::jsonb, $6, $7, $8::uuid[], $9::timestamptz[], $10::timestamptz[],
+                            $11::numeric[], $12::boolean[], $13::uuid[], $14::text[], $15::timestamptz[], $16::numeric[],
+                            $17::numeric[]) AS refused`,
+        [
+          request.reservationId,
+          request.decisionId,
+          request.amount,
+          request.currency,
+          JSON.stringify(request.attribution),
+          request.now.toISOString(),
+          request.expiresAt.toISOString(),
+          budgets.map((budget) => budget.state.id),
+          budgets.map((budget) => budget.state.windowStart.toISOString()),
+          budgets.map((budget) => budget.state.windowEnd?.toISOString() ?? null),
+          budgets.map((budget) => budget.state.limit),
+          budgets.map((budget) => budget.enforced),
+          counters.map((counter) => counter.limitId),
+          counters.map((counter) => counter.scopeValue),
+          counters.map((counter) => counter.windowStart.toISOString()),
+          counters.map((counter) => counter.amount),
+          counters.map((counter) => counter.limit),
+        ],
+      );
+      if (refused === null) return { ok: true };
+      return { ok: false, budgetId: refused.replace(/^budget:/, '') };
     } catch (error) {
-      if (error instanceof HoldRefused) return error.result;
+      const match = /purser_hold_refused:limit:([0-9a-f-]+)/.exec(String((error as Error).message));
+      if (match) return { ok: false, limitId: match[1] };
       throw error;
     }
   }

@@ -2,6 +2,7 @@ import { ApiKeys1763900000000 } from './1763900000000-api-keys';
 import { Pricing1763900100000 } from './1763900100000-pricing';
 import { Usage1763900200000 } from './1763900200000-usage';
 import { Budgets1763900300000 } from './1763900300000-budgets';
+import { HoldFunction1763900400000 } from './1763900400000-hold-function';
 
 /** Every migration, oldest first. The same list runs on PGlite and on Postgres 15. */
 export const migrations = [
@@ -9,4 +10,5 @@ export const migrations = [
   Pricing1763900100000,
   Usage1763900200000,
   Budgets1763900300000,
+  HoldFunction1763900400000,
 ];
