@@ -12,14 +12,13 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadEnv, Purser } from '@purser/api';
 import { createPolicyEngine, DEFAULT_BUNDLE_PATH, toPolicyJson } from '@purser/policy';
 import { buildBudget, buildDecisionInput } from '@purser/policy/testing';
-import { Client } from 'pg';
+import { adminQuery, freePort } from '../support/database';
 import { percentile, runLoad, type LoadResult } from './load';
 
 const TARGET_P99_MS = 5;
@@ -48,27 +47,6 @@ function parseArgs(argv: string[]): Options {
     else if (flag !== '--') throw new Error(`unknown argument ${flag}`);
   }
   return options;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function adminQuery(url: string, sql: string): Promise<void> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
 }
 
 function findOpa(): string | null {

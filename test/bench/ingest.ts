@@ -22,6 +22,7 @@ import { USAGE_STREAM, usageSubject } from '@purser/adapters';
 import { realisticUsageEvents } from '@purser/adapters/testing';
 import { loadEnv, Purser } from '@purser/api';
 import { Client } from 'pg';
+import { adminQuery, freePort } from '../support/database';
 import {
   connectNats,
   createIngestConsumer,
@@ -60,17 +61,6 @@ function parseArgs(argv: string[]): Options {
   return options;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 async function startNatsServer(): Promise<{ url: string; stop(): Promise<void> }> {
   const port = await freePort();
   const storeDir = mkdtempSync(join(tmpdir(), 'purser-bench-nats-'));
@@ -104,16 +94,6 @@ async function startNatsServer(): Promise<{ url: string; stop(): Promise<void> }
       rmSync(storeDir, { recursive: true, force: true });
     },
   };
-}
-
-async function adminQuery(url: string, sql: string): Promise<void> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
 }
 
 /** What the publishing worker is asked to do. */
