@@ -1,5 +1,5 @@
 import { Money, type MoneyValue } from '@purser/pricing';
-import type { UsageEvent } from '@purser/adapters';
+import { attributionToWire } from '@purser/adapters';
 import type { DataSource, EntityManager } from 'typeorm';
 import { notFound } from '../errors';
 import type { PricedEvent } from '../usage/usage-rows';
@@ -230,7 +230,7 @@ export class BudgetLedger {
         [
           costly.map((row) =>
             JSON.stringify({
-              ...wireAttribution(row.event),
+              ...attributionToWire(row.event.attribution),
               ...(row.event.decisionId ? resolved.get(row.event.decisionId) : {}),
             }),
           ),
@@ -320,22 +320,4 @@ async function recordCrossings(
      ON CONFLICT (budget_id, window_start, threshold) DO NOTHING`,
     [0, 1, 2, 3, 4, 5, 6].map((index) => alerts.map((alert) => alert[index])),
   );
-}
-
-/** The event's attribution in the snake_case form budget scopes use. */
-export function wireAttribution(event: UsageEvent): WireAttributionLike {
-  const a = event.attribution;
-  const out: WireAttributionLike = {};
-  const pairs: [keyof WireAttributionLike, string | undefined][] = [
-    ['team', a.team],
-    ['feature', a.feature],
-    ['environment', a.environment],
-    ['customer', a.customer],
-    ['project', a.project],
-    ['user', a.user],
-    ['agent', a.agent],
-    ['virtual_key', a.virtualKey],
-  ];
-  for (const [key, value] of pairs) if (value !== undefined) out[key] = value;
-  return out;
 }

@@ -1,16 +1,11 @@
+import { ATTRIBUTION_KEYS } from '@purser/adapters';
 import { z } from 'zod';
 
 /** Attribution keys a budget scope or a virtual key may bind. */
-export const SCOPE_KEYS = [
-  'team',
-  'feature',
-  'environment',
-  'customer',
-  'project',
-  'user',
-  'agent',
-  'virtual_key',
-] as const;
+export const SCOPE_KEYS = ATTRIBUTION_KEYS.filter(
+  (key): key is Exclude<(typeof ATTRIBUTION_KEYS)[number], 'session' | 'request_path'> =>
+    key !== 'session' && key !== 'request_path',
+);
 export type ScopeKey = (typeof SCOPE_KEYS)[number];
 export type Scope = Partial<Record<ScopeKey, string>>;
 

@@ -122,6 +122,22 @@ export function validateDefinition(definition: BudgetDefinition): BudgetDefiniti
   };
 }
 
+/** Query parameters $1…$10 of a budget row, in the column order create and update share. */
+function definitionParams(id: string, valid: BudgetDefinition): unknown[] {
+  return [
+    id,
+    valid.name,
+    JSON.stringify(valid.scope),
+    valid.period,
+    valid.timezone,
+    valid.limit,
+    valid.currency,
+    valid.mode,
+    JSON.stringify(valid.softThresholds),
+    valid.downgradeChain,
+  ];
+}
+
 /** Budgets: definitions in `budgets`, counters per window in `budget_windows`. */
 export class BudgetService {
   constructor(private readonly dataSource: DataSource) {}
@@ -137,18 +153,7 @@ export class BudgetService {
     await manager.query(
       `INSERT INTO budgets (id, name, scope, period, timezone, limit_amount, currency, mode, soft_thresholds, downgrade_chain)
        VALUES ($1, $2, $3::jsonb, $4, $5, $6::numeric, $7, $8, $9::jsonb, $10::text[])`,
-      [
-        id,
-        valid.name,
-        JSON.stringify(valid.scope),
-        valid.period,
-        valid.timezone,
-        valid.limit,
-        valid.currency,
-        valid.mode,
-        JSON.stringify(valid.softThresholds),
-        valid.downgradeChain,
-      ],
+      definitionParams(id, valid),
     );
     return (await this.get(id, at, manager))!;
   }
@@ -171,18 +176,7 @@ export class BudgetService {
       `UPDATE budgets SET name = $2, scope = $3::jsonb, period = $4, timezone = $5, limit_amount = $6::numeric, currency = $7,
               mode = $8, soft_thresholds = $9::jsonb, downgrade_chain = $10::text[], updated_at = now()
        WHERE id = $1 AND deleted_at IS NULL`,
-      [
-        id,
-        valid.name,
-        JSON.stringify(valid.scope),
-        valid.period,
-        valid.timezone,
-        valid.limit,
-        valid.currency,
-        valid.mode,
-        JSON.stringify(valid.softThresholds),
-        valid.downgradeChain,
-      ],
+      definitionParams(id, valid),
     );
     return (await this.get(id, at))!;
   }
