@@ -42,5 +42,4 @@ export {
   type LiteLLMImportOptions,
   type LiteLLMImportResult,
 } from './litellm-import';
-export { mergePriceVersions, type MergePriceVersionsResult } from './price-versions';
 export { defaultCatalogCards, createDefaultPricingCatalog } from './default-catalog';
