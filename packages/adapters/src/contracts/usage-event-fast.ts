@@ -1,0 +1,247 @@
+import { z } from 'zod';
+
+import { DECIMAL_STRING_PATTERN } from '@purser/pricing';
+
+import {
+  ATTRIBUTION_KEYS,
+  USAGE_EVENT_LIMITS,
+  USAGE_STATUSES,
+  type UsageEventWire,
+  wireUsageSchema,
+} from './usage-event';
+
+/**
+ * The fast path of `usageEventWireSchema.safeParse` for the common case: an event whose every
+ * field is certainly valid. It answers exactly the schema's output (same values, same keys in
+ * the same order, defaults applied, currency upper-cased), or `undefined` as soon as anything
+ * is unusual — a wrong type, a bound crossed, an unknown usage key, a number for an amount, a
+ * non-plain object, a `__proto__` key, an explicit `undefined` — and the caller then runs the
+ * schema, which has the last word and words the error. It never rejects on its own.
+ *
+ * `usage-event-fast.test.ts` runs both over realistic events and many mutations of them.
+ */
+export function fastUsageEventWire(record: Record<string, unknown>): UsageEventWire | undefined {
+  if (!isPlainObject(record)) return undefined;
+  const { id, source, timestamp } = record;
+  if (!isBoundedString(id, USAGE_EVENT_LIMITS.maxIdLength)) return undefined;
+  if (source !== undefined || 'source' in record) {
+    if (!isBoundedString(source, USAGE_EVENT_LIMITS.maxIdLength)) return undefined;
+  }
+  if (typeof timestamp !== 'string' || !DATETIME_PATTERN.test(timestamp)) return undefined;
+
+  const out: Record<string, unknown> = {
+    id,
+    source: source ?? 'default',
+    timestamp,
+  };
+  for (const [key, max] of OPTIONAL_STRINGS_BEFORE_USAGE) {
+    if (!copyOptionalString(record, out, key, max)) return undefined;
+  }
+  if ('usage' in record) {
+    const usage = fastWireUsage(record.usage);
+    if (usage === undefined) return undefined;
+    out.usage = usage;
+  }
+  if ('provider_usage' in record) {
+    const raw = record.provider_usage;
+    const copy = copyProviderUsage(raw);
+    if (copy === undefined) return undefined;
+    out.provider_usage = copy;
+  }
+  if (!copyOptionalString(record, out, 'usage_format', 32)) return undefined;
+  if ('attribution' in record) {
+    const attribution = fastAttribution(record.attribution);
+    if (attribution === undefined) return undefined;
+    out.attribution = attribution;
+  }
+  if ('tags' in record) {
+    const tags = fastTags(record.tags);
+    if (tags === undefined) return undefined;
+    out.tags = tags;
+  }
+  if ('latency_ms' in record) {
+    const latency = record.latency_ms;
+    if (
+      typeof latency !== 'number' ||
+      !(latency >= 0 && latency <= USAGE_EVENT_LIMITS.maxLatencyMs)
+    ) {
+      return undefined;
+    }
+    out.latency_ms = latency;
+  }
+  if ('status' in record) {
+    const status = record.status;
+    if (status !== USAGE_STATUSES[0] && status !== USAGE_STATUSES[1]) return undefined;
+    out.status = status;
+  } else {
+    out.status = USAGE_STATUSES[0];
+  }
+  if (!copyOptionalString(record, out, 'error_type', 256)) return undefined;
+  if ('retry_count' in record) {
+    const retries = record.retry_count;
+    if (!isIntegerWithin(retries, USAGE_EVENT_LIMITS.maxRetryCount)) return undefined;
+    out.retry_count = retries;
+  }
+  if ('cache_hit' in record) {
+    if (typeof record.cache_hit !== 'boolean') return undefined;
+    out.cache_hit = record.cache_hit;
+  }
+  if ('reported_cost' in record) {
+    const cost = record.reported_cost;
+    if (!isPlainObject(cost)) return undefined;
+    const { amount, currency } = cost;
+    if (typeof amount !== 'string' || !DECIMAL_STRING_PATTERN.test(amount)) return undefined;
+    if (typeof currency !== 'string' || !CURRENCY_PATTERN.test(currency)) return undefined;
+    out.reported_cost = { amount, currency: currency.toUpperCase() };
+  }
+  if (!copyOptionalString(record, out, 'decision_id', USAGE_EVENT_LIMITS.maxIdLength)) {
+    return undefined;
+  }
+  if ('batch' in record) {
+    if (typeof record.batch !== 'boolean') return undefined;
+    out.batch = record.batch;
+  }
+  return out as UsageEventWire;
+}
+
+/** The schema's own RFC 3339 pattern (`z.iso.datetime({ offset: true })`). */
+const DATETIME_PATTERN = z.core.regexes.datetime({ offset: true });
+const CURRENCY_PATTERN = /^[A-Za-z]{3}$/;
+
+const OPTIONAL_STRINGS_BEFORE_USAGE: [key: string, max: number][] = [
+  ['provider', 64],
+  ['model', 256],
+  ['operation', 64],
+];
+
+/** Keys of the canonical wire usage in schema order (the token buckets, then `units`). */
+const USAGE_KEYS: readonly string[] = Object.keys(wireUsageSchema.shape);
+const USAGE_KEY_SET: ReadonlySet<string> = new Set(USAGE_KEYS);
+
+function hasOwn(value: object, key: string): boolean {
+  return Object.prototype.hasOwnProperty.call(value, key);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
+function isBoundedString(value: unknown, max: number): value is string {
+  return typeof value === 'string' && value.length >= 1 && value.length <= max;
+}
+
+function isIntegerWithin(value: unknown, max: number): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= max;
+}
+
+/** Copies `key` when it holds a valid bounded string; false when it is present and not one. */
+function copyOptionalString(
+  record: Record<string, unknown>,
+  out: Record<string, unknown>,
+  key: string,
+  max: number,
+): boolean {
+  if (!(key in record)) return true;
+  const value = record[key];
+  if (!isBoundedString(value, max)) return false;
+  out[key] = value;
+  return true;
+}
+
+/** A shallow copy of the raw provider usage (an object or an array), as the schema makes. */
+function copyProviderUsage(raw: unknown): Record<string, unknown> | unknown[] | undefined {
+  if (Array.isArray(raw)) {
+    const copy: unknown[] = [];
+    for (let index = 0; index < raw.length; index += 1) {
+      if (raw[index] === undefined) return undefined;
+      copy.push(raw[index]);
+    }
+    return copy;
+  }
+  if (!isPlainObject(raw)) return undefined;
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(raw)) {
+    if (key === '__proto__' || raw[key] === undefined) return undefined;
+    copy[key] = raw[key];
+  }
+  return copy;
+}
+
+/**
+ * The fast path of `wireUsageSchema.safeParse` (canonical usage with per-call limits): its
+ * exact output, or `undefined` when the schema must decide.
+ */
+export function fastWireUsage(usage: unknown): Record<string, unknown> | undefined {
+  if (!isPlainObject(usage)) return undefined;
+  for (const key in usage) {
+    if (!USAGE_KEY_SET.has(key) || !hasOwn(usage, key)) return undefined;
+  }
+  const out: Record<string, unknown> = {};
+  for (const key of USAGE_KEYS) {
+    if (!(key in usage)) continue;
+    const value = usage[key];
+    if (key === 'units') {
+      const units = fastUnits(value);
+      if (units === undefined) return undefined;
+      out.units = units;
+    } else {
+      if (!isIntegerWithin(value, USAGE_EVENT_LIMITS.maxTokensPerBucket)) return undefined;
+      out[key] = value;
+    }
+  }
+  return out;
+}
+
+function fastUnits(units: unknown): Record<string, number> | undefined {
+  if (!isPlainObject(units)) return undefined;
+  const out: Record<string, number> = {};
+  for (const name of Object.keys(units)) {
+    const quantity = units[name];
+    if (
+      name.length < 1 ||
+      name.length > 64 ||
+      name === '__proto__' ||
+      typeof quantity !== 'number' ||
+      !(quantity >= 0 && quantity <= USAGE_EVENT_LIMITS.maxUnitsPerKey)
+    ) {
+      return undefined;
+    }
+    out[name] = quantity;
+  }
+  return out;
+}
+
+function fastAttribution(attribution: unknown): Record<string, string> | undefined {
+  if (!isPlainObject(attribution)) return undefined;
+  const out: Record<string, string> = {};
+  for (const key of ATTRIBUTION_KEYS) {
+    if (!(key in attribution)) continue;
+    const value = attribution[key];
+    if (!isBoundedString(value, USAGE_EVENT_LIMITS.maxAttributionLength)) return undefined;
+    out[key] = value;
+  }
+  return out;
+}
+
+function fastTags(tags: unknown): Record<string, string> | undefined {
+  if (!isPlainObject(tags)) return undefined;
+  const keys = Object.keys(tags);
+  if (keys.length > USAGE_EVENT_LIMITS.maxTags) return undefined;
+  const out: Record<string, string> = {};
+  for (const key of keys) {
+    const value = tags[key];
+    if (
+      key.length < 1 ||
+      key.length > USAGE_EVENT_LIMITS.maxTagKeyLength ||
+      key === '__proto__' ||
+      typeof value !== 'string' ||
+      value.length > USAGE_EVENT_LIMITS.maxTagValueLength
+    ) {
+      return undefined;
+    }
+    out[key] = value;
+  }
+  return out;
+}
