@@ -12,8 +12,9 @@ import { createServices, type Services } from './services';
 import { UsageConsumer } from './usage/usage-consumer';
 import { usageRoutes } from './usage/usage.routes';
 import { DEFAULT_BUNDLE_PATH } from '@purser/policy';
+import { DefinitionsListener } from './budgets/budget-cache';
 import { BudgetMaintenance } from './budgets/budget-maintenance';
-import { decisionRoutes } from './decisions/decision.routes';
+import { decisionRawRoute, decisionRoutes } from './decisions/decision.routes';
 import { PolicyRuntime } from './decisions/policy-runtime';
 
 export interface PurserOptions {
@@ -99,6 +100,7 @@ export class Purser {
       services,
       schema,
       routes: [usageRoutes, decisionRoutes],
+      rawRoutes: [decisionRawRoute],
       readiness: [
         {
           name: 'database',
@@ -114,6 +116,17 @@ export class Purser {
     purser.stoppables.push({ name: 'database', stop: () => dataSource.destroy() });
     if (nats) purser.stoppables.push({ name: 'nats', stop: () => nats!.drain() });
     purser.stoppables.push({ name: 'policy watcher', stop: async () => policy.close() });
+    // Budget and velocity definitions are cached per replica; changes anywhere drop them.
+    const definitions = new DefinitionsListener(
+      dataSource,
+      (table) => {
+        if (table !== 'velocity_limits') services.budgetCache.invalidate();
+        if (table !== 'budgets') services.velocity.invalidate();
+      },
+      logger,
+    );
+    await definitions.start();
+    purser.stoppables.push({ name: 'definitions listener', stop: () => definitions.stop() });
     services.decisionLog.start();
     purser.stoppables.push({ name: 'decision log', stop: () => services.decisionLog.stop() });
     const maintenance = new BudgetMaintenance({

@@ -1,6 +1,7 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { DataSource } from 'typeorm';
 import { ApiKeyService } from './auth/api-key.service';
+import { BudgetCache } from './budgets/budget-cache';
 import { BudgetLedger } from './budgets/budget-ledger';
 import { BudgetService } from './budgets/budget.service';
 import type { Env } from './config/env';
@@ -33,6 +34,7 @@ export interface Services {
   usageQueries: UsageQueryService;
   reprice: RepriceService;
   budgets: BudgetService;
+  budgetCache: BudgetCache;
   ledger: BudgetLedger;
   velocity: VelocityService;
   virtualKeys: VirtualKeyService;
@@ -55,7 +57,12 @@ export function createServices(deps: {
   const ingest = new IngestService({ ...deps, pricing, nats: () => deps.nats });
   const budgets = new BudgetService(dataSource);
   const ledger = new BudgetLedger(dataSource);
-  const velocity = new VelocityService(dataSource);
+  const budgetCache = new BudgetCache(budgets, deps.env.PURSER_COUNTER_STALENESS_MS);
+  budgets.onChange(() => budgetCache.invalidate());
+  ledger.onWindowsMoved((windows) => {
+    for (const window of windows) budgetCache.forget(window.budgetId, window.windowStart);
+  });
+  const velocity = new VelocityService(dataSource, deps.env.PURSER_COUNTER_STALENESS_MS);
   const virtualKeys = new VirtualKeyService(dataSource);
   const decisionLog = new DecisionLog(dataSource, () => deps.nats, logger);
   const policy = () => deps.policy;
@@ -72,6 +79,7 @@ export function createServices(deps: {
     usageQueries: new UsageQueryService(dataSource, ingest),
     reprice: new RepriceService(dataSource, pricing, logger),
     budgets,
+    budgetCache,
     ledger,
     velocity,
     virtualKeys,
@@ -80,6 +88,7 @@ export function createServices(deps: {
       ...deps,
       pricing,
       budgets,
+      budgetCache,
       ledger,
       velocity,
       virtualKeys,

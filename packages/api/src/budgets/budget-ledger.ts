@@ -7,6 +7,7 @@ import type { WireAttribution as WireAttributionLike } from './budget-scope';
 import type { BudgetState } from './budget.service';
 import { plain } from './money';
 import { returningRows } from '../db/returning';
+import { isTransientDatabaseError } from '../usage/transient';
 
 /** A conditional counter increment taken with a hold (velocity limits). */
 export interface CounterIncrement {
@@ -22,15 +23,27 @@ export interface HoldRequest {
   decisionId: string;
   amount: string;
   currency: string;
-  /** Budgets to hold on; `enforced` ones must still fit after the hold. */
-  budgets: { state: BudgetState; enforced: boolean }[];
+  /** Budgets to hold on; the limit and mode that count are read under lock in the database. */
+  budgets: BudgetState[];
   counters: CounterIncrement[];
   attribution: WireAttributionLike;
   now: Date;
   expiresAt: Date;
 }
 
-export type HoldResult = { ok: true } | { ok: false; budgetId?: string; limitId?: string };
+/**
+ * What a hold found: whether it was placed (or which budget or limit refused it), and the
+ * counters it saw under lock just before its own increment, in the order of the request's
+ * budgets and counters — the exact state the decision must be made on.
+ */
+export interface HoldResult {
+  ok: boolean;
+  budgetId?: string;
+  limitId?: string;
+  spent: string[];
+  reserved: string[];
+  counted: string[];
+}
 
 interface WindowDelta {
   budgetId: string;
@@ -43,56 +56,180 @@ interface WindowDelta {
 const windowKey = (budgetId: string, windowStart: string) =>
   `${budgetId}|${new Date(windowStart).toISOString()}`;
 
+/** Holds sent in one statement at most; more wait for the next batch. */
+const MAX_BATCH = 256;
+/** Batches in flight at once: the next one queues on the row locks while one commits. */
+const MAX_IN_FLIGHT = 2;
+
+interface Pending {
+  request: HoldRequest;
+  resolve(result: HoldResult): void;
+  reject(error: unknown): void;
+}
+
 /**
- * The budget counters. Holds are placed all-or-nothing in one transaction that locks the
+ * The budget counters. Holds are placed all-or-nothing in one statement that locks the
  * window rows in a fixed order (budget id, window start) and re-checks every enforced limit
  * on the locked values, so concurrent requests on any number of replicas can never hold past
- * a limit. Settlement, release and expiry move the same counters in the same lock order.
+ * a limit. Concurrent holds of this replica share a statement (`purser_hold_batch`), so one
+ * commit — one flush of the write-ahead log — serves many decisions. Settlement, release and
+ * expiry move the same counters in the same lock order.
  */
 export class BudgetLedger {
+  private queue: Pending[] = [];
+  private inFlight = 0;
+  private readonly movedListeners: ((
+    windows: { budgetId: string; windowStart: Date }[],
+  ) => void)[] = [];
+
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Places the hold in one round trip (`purser_hold`, see its migration). */
-  async hold(request: HoldRequest): Promise<HoldResult> {
-    const budgets = request.budgets;
-    const counters = request.counters;
-    try {
-      const [{ refused }]: { refused: string | null }[] = await this.dataSource.query(
-        `SELECT purser_hold($1, $2, $3::numeric, $4, $5::jsonb, $6, $7, $8::uuid[], $9::timestamptz[], $10::timestamptz[],
-                            $11::numeric[], $12::boolean[], $13::uuid[], $14::text[], $15::timestamptz[], $16::numeric[],
-                            $17::numeric[]) AS refused`,
-        [
-          request.reservationId,
-          request.decisionId,
-          request.amount,
-          request.currency,
-          JSON.stringify(request.attribution),
-          request.now.toISOString(),
-          request.expiresAt.toISOString(),
-          budgets.map((budget) => budget.state.id),
-          budgets.map((budget) => budget.state.windowStart.toISOString()),
-          budgets.map((budget) => budget.state.windowEnd?.toISOString() ?? null),
-          budgets.map((budget) => budget.state.limit),
-          budgets.map((budget) => budget.enforced),
-          counters.map((counter) => counter.limitId),
-          counters.map((counter) => counter.scopeValue),
-          counters.map((counter) => counter.windowStart.toISOString()),
-          counters.map((counter) => counter.amount),
-          counters.map((counter) => counter.limit),
-        ],
-      );
-      if (refused === null) return { ok: true };
-      return { ok: false, budgetId: refused.replace(/^budget:/, '') };
-    } catch (error) {
-      const match = /purser_hold_refused:limit:([0-9a-f-]+)/.exec(String((error as Error).message));
-      if (match) return { ok: false, limitId: match[1] };
-      throw error;
+  /**
+   * Calls `listener` with the windows whose counters settlement, release or expiry moved
+   * (the caches of the decision path forget them).
+   */
+  onWindowsMoved(listener: (windows: { budgetId: string; windowStart: Date }[]) => void): void {
+    this.movedListeners.push(listener);
+  }
+
+  private moved(rows: { budget_id: string; window_start: string }[]): void {
+    if (rows.length === 0) return;
+    const windows = rows.map((row) => ({
+      budgetId: row.budget_id,
+      windowStart: new Date(row.window_start),
+    }));
+    for (const listener of this.movedListeners) listener(windows);
+  }
+
+  /** Places a hold, batched with the holds asked for concurrently (`purser_hold_batch`). */
+  hold(request: HoldRequest): Promise<HoldResult> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ request, resolve, reject });
+      this.drain();
+    });
+  }
+
+  private drain(): void {
+    while (this.inFlight < MAX_IN_FLIGHT && this.queue.length > 0) {
+      const batch = this.queue.splice(0, MAX_BATCH);
+      this.inFlight += 1;
+      void this.place(batch).finally(() => {
+        this.inFlight -= 1;
+        this.drain();
+      });
     }
+  }
+
+  private async place(batch: Pending[]): Promise<void> {
+    try {
+      const results = await this.holdBatch(batch.map((pending) => pending.request));
+      batch.forEach((pending, index) => pending.resolve(results[index]!));
+    } catch (error) {
+      if (batch.length === 1 || isTransientDatabaseError(error)) {
+        for (const pending of batch) pending.reject(error);
+        return;
+      }
+      // A statement refused for one hold's data must not fail the others: each alone.
+      await Promise.all(batch.map((pending) => this.place([pending])));
+    }
+  }
+
+  /** One statement for many holds; results in the order of `requests`. */
+  async holdBatch(requests: HoldRequest[]): Promise<HoldResult[]> {
+    const windows = new Map<string, number>();
+    const counters = new Map<string, number>();
+    const w = { budgets: [] as string[], starts: [] as string[], ends: [] as (string | null)[] };
+    const k = { limits: [] as string[], scopes: [] as string[], starts: [] as string[] };
+    const b = { holds: [] as number[], windows: [] as number[] };
+    const c = {
+      holds: [] as number[],
+      counters: [] as number[],
+      amounts: [] as string[],
+      limits: [] as string[],
+    };
+    requests.forEach((request, index) => {
+      for (const budget of request.budgets) {
+        const start = budget.windowStart.toISOString();
+        const key = `${budget.id}|${start}`;
+        let position = windows.get(key);
+        if (position === undefined) {
+          w.budgets.push(budget.id);
+          w.starts.push(start);
+          w.ends.push(budget.windowEnd?.toISOString() ?? null);
+          windows.set(key, (position = w.budgets.length));
+        }
+        b.holds.push(index + 1);
+        b.windows.push(position);
+      }
+      for (const counter of request.counters) {
+        const start = counter.windowStart.toISOString();
+        const key = `${counter.limitId}|${counter.scopeValue}|${start}`;
+        let position = counters.get(key);
+        if (position === undefined) {
+          k.limits.push(counter.limitId);
+          k.scopes.push(counter.scopeValue);
+          k.starts.push(start);
+          counters.set(key, (position = k.limits.length));
+        }
+        c.holds.push(index + 1);
+        c.counters.push(position);
+        c.amounts.push(counter.amount);
+        c.limits.push(counter.limit);
+      }
+    });
+    const rows: {
+      o_refused: string | null;
+      o_spent: string[];
+      o_reserved: string[];
+      o_counted: string[];
+    }[] = await this.dataSource.query(
+      `SELECT * FROM purser_hold_batch($1::uuid[], $2::text[], $3::numeric[], $4::text[], $5::jsonb[], $6::timestamptz[],
+         $7::timestamptz[], $8::uuid[], $9::timestamptz[], $10::timestamptz[], $11::integer[], $12::integer[], $13::uuid[],
+         $14::text[], $15::timestamptz[], $16::integer[], $17::integer[], $18::numeric[], $19::numeric[])`,
+      [
+        requests.map((request) => request.reservationId),
+        requests.map((request) => request.decisionId),
+        requests.map((request) => request.amount),
+        requests.map((request) => request.currency),
+        requests.map((request) => JSON.stringify(request.attribution)),
+        requests.map((request) => request.now.toISOString()),
+        requests.map((request) => request.expiresAt.toISOString()),
+        w.budgets,
+        w.starts,
+        w.ends,
+        b.holds,
+        b.windows,
+        k.limits,
+        k.scopes,
+        k.starts,
+        c.holds,
+        c.counters,
+        c.amounts,
+        c.limits,
+      ],
+    );
+    if (rows.length !== requests.length) {
+      throw new Error(
+        `purser_hold_batch answered ${rows.length} rows for ${requests.length} holds`,
+      );
+    }
+    return rows.map((row) => {
+      const refused = row.o_refused;
+      return {
+        ok: refused === null,
+        ...(refused?.startsWith('budget:') ? { budgetId: refused.slice('budget:'.length) } : {}),
+        ...(refused?.startsWith('limit:') ? { limitId: refused.slice('limit:'.length) } : {}),
+        spent: row.o_spent,
+        reserved: row.o_reserved,
+        counted: row.o_counted,
+      };
+    });
   }
 
   /** Frees a held reservation (by reservation id or decision id); false when it is no longer held. */
   async release(id: string, now: Date): Promise<boolean> {
-    return this.dataSource.transaction(async (manager) => {
+    const moved: { budget_id: string; window_start: string }[] = [];
+    const released = await this.dataSource.transaction(async (manager) => {
       const released = returningRows<{ id: string }>(
         await manager.query(
           `UPDATE reservations SET status = 'released', closed_at = $2
@@ -108,17 +245,22 @@ export class BudgetLedger {
         if (exists.length === 0) throw notFound('reservation', id);
         return false;
       }
-      await this.returnHolds(
-        manager,
-        released.map((row) => row.id),
+      moved.push(
+        ...(await this.returnHolds(
+          manager,
+          released.map((row) => row.id),
+        )),
       );
       return true;
     });
+    this.moved(moved);
+    return released;
   }
 
   /** Expires holds past their TTL; returns how many. Safe to run on every replica at once. */
   async expire(now: Date, limit = 500): Promise<number> {
-    return this.dataSource.transaction(async (manager) => {
+    const moved: { budget_id: string; window_start: string }[] = [];
+    const count = await this.dataSource.transaction(async (manager) => {
       const expired = returningRows<{ id: string }>(
         await manager.query(
           `UPDATE reservations SET status = 'expired', closed_at = $1
@@ -128,22 +270,29 @@ export class BudgetLedger {
         ),
       );
       if (expired.length > 0)
-        await this.returnHolds(
-          manager,
-          expired.map((row) => row.id),
+        moved.push(
+          ...(await this.returnHolds(
+            manager,
+            expired.map((row) => row.id),
+          )),
         );
       return expired.length;
     });
+    this.moved(moved);
+    return count;
   }
 
-  private async returnHolds(manager: EntityManager, reservationIds: string[]): Promise<void> {
+  private async returnHolds(
+    manager: EntityManager,
+    reservationIds: string[],
+  ): Promise<{ budget_id: string; window_start: string }[]> {
     const holds: { budget_id: string; window_start: string; amount: string }[] =
       await manager.query(
         `SELECT budget_id, window_start, sum(amount)::text AS amount FROM reservation_holds
        WHERE reservation_id = ANY($1::uuid[]) GROUP BY budget_id, window_start`,
         [reservationIds],
       );
-    await applyWindowDeltas(
+    return applyWindowDeltas(
       manager,
       holds.map((hold) => ({
         budgetId: hold.budget_id,
@@ -246,6 +395,7 @@ export class BudgetLedger {
     }
     const updated = await applyWindowDeltas(manager, [...deltas.values()]);
     await recordCrossings(manager, updated, deltas);
+    this.moved(updated);
   }
 }
 

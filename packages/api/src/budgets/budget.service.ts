@@ -140,7 +140,18 @@ function definitionParams(id: string, valid: BudgetDefinition): unknown[] {
 
 /** Budgets: definitions in `budgets`, counters per window in `budget_windows`. */
 export class BudgetService {
+  private readonly listeners: (() => void)[] = [];
+
   constructor(private readonly dataSource: DataSource) {}
+
+  /** Calls `listener` after every change this instance makes to a budget definition. */
+  onChange(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  private changed(): void {
+    for (const listener of this.listeners) listener();
+  }
 
   /** Creates a budget; answers its state in the window containing `at` (the service clock). */
   async create(
@@ -155,6 +166,7 @@ export class BudgetService {
        VALUES ($1, $2, $3::jsonb, $4, $5, $6::numeric, $7, $8, $9::jsonb, $10::text[])`,
       definitionParams(id, valid),
     );
+    this.changed();
     return (await this.get(id, at, manager))!;
   }
 
@@ -178,6 +190,7 @@ export class BudgetService {
        WHERE id = $1 AND deleted_at IS NULL`,
       definitionParams(id, valid),
     );
+    this.changed();
     return (await this.get(id, at))!;
   }
 
@@ -191,6 +204,7 @@ export class BudgetService {
         [id],
       ),
     );
+    this.changed();
     if (result.length === 0) {
       const exists = await this.dataSource.query(`SELECT 1 FROM budgets WHERE id = $1`, [id]);
       if (exists.length === 0) throw notFound('budget', id);
@@ -229,6 +243,15 @@ export class BudgetService {
       size,
       ({ budgetId, seq: _seq, ...state }) => ({ ...state, id: budgetId }),
     );
+  }
+
+  /** Every active budget with the counters of the window containing `at`. */
+  async all(at: Date): Promise<BudgetState[]> {
+    const rows = await this.dataSource.query(
+      `SELECT ${STATE_COLUMNS} ${STATE_FROM} WHERE b.deleted_at IS NULL`,
+      [at.toISOString()],
+    );
+    return rows.map(toBudgetState);
   }
 
   /**

@@ -53,6 +53,12 @@ export const envSchema = z.object({
   PURSER_POLICY_WATCH: booleanString.default(true),
   /** What authorize answers when Postgres is unreachable. */
   PURSER_FAIL_MODE: z.enum(['fail_closed', 'fail_open']).default('fail_closed'),
+  /**
+   * How old the budget and velocity counters a decision starts from may be (milliseconds);
+   * older ones are read again. 0 reads them for every decision. Holds are always checked
+   * under lock on the current values whatever this is.
+   */
+  PURSER_COUNTER_STALENESS_MS: z.coerce.number().int().min(0).max(60_000).default(500),
   /** How long a hold lives before the sweeper releases it. */
   PURSER_HOLD_TTL_SECONDS: positiveInt(600),
   /** How often expired holds are released and pending alerts published. */

@@ -8,7 +8,8 @@ import type {
   VelocitySnapshot,
 } from '@purser/policy';
 import type { Principal } from '../auth/api-key.service';
-import type { BudgetLedger, CounterIncrement } from '../budgets/budget-ledger';
+import { type BudgetCache, withCounters } from '../budgets/budget-cache';
+import type { BudgetLedger, CounterIncrement, HoldResult } from '../budgets/budget-ledger';
 import type { WireAttribution } from '../budgets/budget-scope';
 import type { BudgetService, BudgetState } from '../budgets/budget.service';
 import { plain, toNanosCeil, toNanosFloor } from '../budgets/money';
@@ -61,6 +62,36 @@ export interface Decision {
 }
 
 type Reason = Decision['reasons'][number];
+
+/** Holds tried for one decision at most, when concurrent holds keep taking the room. */
+const MAX_HOLD_ATTEMPTS = 3;
+
+/** Budgets and velocity counters a decision is made on; `exact` when read from the database. */
+interface Snapshot {
+  budgets: BudgetState[];
+  velocity: VelocityState[];
+  exact: boolean;
+}
+
+interface DecisionContext {
+  request: AuthorizeRequest;
+  provider: string;
+  attribution: AuthorizeRequest['attribution'];
+  principal: Principal;
+  virtualKey: VirtualKey | null;
+  catalog: PricingCatalog;
+  estimate: Estimate;
+  policy: PolicyRuntime;
+  now: Date;
+  decisionId: string;
+}
+
+/** The policy's decision, the budgets it saw, and — when allowed — the cost to hold. */
+interface Evaluation {
+  decision: Decision;
+  budgets: BudgetState[];
+  final?: Estimate;
+}
 
 /** Where a decision was asked: GraphQL `authorize`, the OPA-compatible REST path, or a simulation. */
 export type DecisionPath = 'graphql' | 'rest' | 'simulate';
@@ -135,6 +166,7 @@ export class AuthorizeService {
       metrics: Metrics;
       pricing: PricingService;
       budgets: BudgetService;
+      budgetCache: BudgetCache;
       ledger: BudgetLedger;
       velocity: VelocityService;
       virtualKeys: VirtualKeyService;
@@ -244,6 +276,13 @@ export class AuthorizeService {
     };
   }
 
+  /**
+   * Decides on the counters this replica last saw (read again when older than
+   * PURSER_COUNTER_STALENESS_MS), then holds. The hold re-checks every limit under lock and
+   * answers the counters it saw: when it is refused, the policy decides again on those exact
+   * counters (a downgrade or a smaller cap may still fit). A deny made on remembered
+   * counters is checked on a fresh read before it is answered.
+   */
   private async decide(
     request: AuthorizeRequest,
     provider: string,
@@ -252,7 +291,7 @@ export class AuthorizeService {
     virtualKey: VirtualKey | null,
     path: DecisionPath,
     now: Date,
-    decisionId: string,
+    firstDecisionId: string,
   ): Promise<Decision> {
     const policy = this.deps.policy();
     const catalog = await this.deps.pricing.catalog();
@@ -264,12 +303,185 @@ export class AuthorizeService {
       request.maxOutputTokens,
       now,
     );
-    const [allBudgets, velocity] = await Promise.all([
+    const context: DecisionContext = {
+      request,
+      provider,
+      attribution,
+      principal,
+      virtualKey,
+      catalog,
+      estimate,
+      policy,
+      now,
+      decisionId: firstDecisionId,
+    };
+    let snapshot =
+      path === 'simulate'
+        ? await this.freshSnapshot(attribution, now)
+        : await this.cachedSnapshot(attribution, now);
+    let refused: HoldResult | undefined;
+    for (let holds = 0; ;) {
+      const outcome = this.evaluate(context, snapshot);
+      if (!outcome.decision.allow || !outcome.final) {
+        if (!snapshot.exact) {
+          snapshot = await this.freshSnapshot(attribution, now);
+          continue;
+        }
+        return outcome.decision;
+      }
+      if (path === 'simulate') return outcome.decision;
+      if (holds === MAX_HOLD_ATTEMPTS) break;
+      holds += 1;
+
+      const final = outcome.final;
+      const counters: CounterIncrement[] = snapshot.velocity.map((state) => ({
+        limitId: state.limit.id,
+        scopeValue: state.scopeValue,
+        windowStart: state.windowStart,
+        amount:
+          state.limit.metric === 'requests'
+            ? '1'
+            : state.limit.metric === 'tokens'
+              ? String(request.estimatedInputTokens + outcome.decision.maxOutputTokens)
+              : final.total,
+        limit: state.limit.limit,
+      }));
+      const reservationId = randomUUID();
+      const expiresAt = new Date(now.getTime() + this.deps.env.PURSER_HOLD_TTL_SECONDS * 1000);
+      const held = await this.deps.ledger.hold({
+        reservationId,
+        decisionId: context.decisionId,
+        amount: final.total,
+        currency: final.currency,
+        budgets: outcome.budgets,
+        counters,
+        attribution,
+        now,
+        expiresAt,
+      });
+      const exact = this.exactSnapshot(snapshot, outcome.budgets, held, final.total, counters);
+      if (!held.ok) {
+        // Concurrent holds took what the snapshot promised: decide again on what the hold saw.
+        refused = held;
+        snapshot = exact;
+        continue;
+      }
+      const seen = new Map(exact.budgets.map((budget) => [budget.id, budget]));
+      return {
+        ...outcome.decision,
+        budgets: outcome.budgets.map((budget) => view(seen.get(budget.id) ?? budget, final.total)),
+        reservation: {
+          id: reservationId,
+          amount: final.total,
+          currency: final.currency,
+          expiresAt,
+        },
+      };
+    }
+    // Concurrent holds kept taking what this one needed.
+    const reason: Reason = refused?.limitId
+      ? {
+          code: 'rate_limited',
+          message: 'The velocity limit was reached by concurrent requests',
+          retryAfterSeconds: retryAfter(
+            snapshot.velocity.find((state) => state.limit.id === refused!.limitId),
+            now,
+          ),
+        }
+      : {
+          code: 'budget_exceeded',
+          message: 'Concurrent holds used the remaining budget before this hold could be placed',
+          ...(refused?.budgetId ? { budgetId: refused.budgetId } : {}),
+        };
+    return {
+      decisionId: context.decisionId,
+      currency: estimate.currency,
+      policyRevision: policy.revision,
+      allow: false,
+      action: 'deny',
+      model: request.model,
+      maxOutputTokens: request.maxOutputTokens,
+      budgets: snapshot.budgets
+        .filter((budget) => budget.currency === estimate.currency)
+        .map((budget) => view(budget, '0')),
+      reasons: [reason],
+      ...(reason.retryAfterSeconds !== undefined
+        ? { retryAfterSeconds: reason.retryAfterSeconds }
+        : {}),
+    };
+  }
+
+  private async cachedSnapshot(
+    attribution: AuthorizeRequest['attribution'],
+    now: Date,
+  ): Promise<Snapshot> {
+    const [budgets, velocity] = await Promise.all([
+      this.deps.budgetCache.applicable(attribution, now),
+      this.deps.velocity.cachedApplicable(attribution, now),
+    ]);
+    if (budgets.stale || velocity.stale) return this.freshSnapshot(attribution, now);
+    return { budgets: budgets.budgets, velocity: velocity.velocity, exact: false };
+  }
+
+  private async freshSnapshot(
+    attribution: AuthorizeRequest['attribution'],
+    now: Date,
+  ): Promise<Snapshot> {
+    const [budgets, velocity] = await Promise.all([
       this.deps.budgets.applicable(attribution, now),
       this.deps.velocity.applicable(attribution, now),
     ]);
+    for (const budget of budgets)
+      this.deps.budgetCache.observe(budget.id, budget.windowStart, budget.spent, budget.reserved);
+    return { budgets, velocity, exact: true };
+  }
+
+  /**
+   * The counters a hold saw under lock, before its own increment; remembered (with the
+   * increment when the hold was placed) for the next decisions.
+   */
+  private exactSnapshot(
+    snapshot: Snapshot,
+    held: BudgetState[],
+    result: HoldResult,
+    amount: string,
+    counters: CounterIncrement[],
+  ): Snapshot {
+    const seen = new Map(
+      held.map((budget, index) => [
+        budget.id,
+        { spent: result.spent[index]!, reserved: result.reserved[index]! },
+      ]),
+    );
+    const budgets = snapshot.budgets.map((budget) => {
+      const counters = seen.get(budget.id);
+      if (!counters) return budget;
+      this.deps.budgetCache.observe(
+        budget.id,
+        budget.windowStart,
+        counters.spent,
+        result.ok ? plain(new Money(counters.reserved).plus(amount)) : counters.reserved,
+      );
+      return withCounters(budget, counters.spent, counters.reserved);
+    });
+    const velocity = snapshot.velocity.map((state, index) => {
+      const current = result.counted[index] ?? state.current;
+      this.deps.velocity.observe(
+        state,
+        result.ok ? plain(new Money(current).plus(counters[index]!.amount)) : current,
+      );
+      return { ...state, current };
+    });
+    return { budgets, velocity, exact: true };
+  }
+
+  /** The policy's answer on a snapshot, with the worst case of the model it chose. */
+  private evaluate(context: DecisionContext, snapshot: Snapshot): Evaluation {
+    const { request, provider, attribution, principal, virtualKey, catalog, estimate, now } =
+      context;
+    const policy = context.policy;
     // Budgets count spend in their own currency; prices in another currency do not move them.
-    const budgets = allBudgets.filter((budget) => budget.currency === estimate.currency);
+    const budgets = snapshot.budgets.filter((budget) => budget.currency === estimate.currency);
     const candidates = this.candidates(catalog, provider, request, budgets, policy.chains, now);
     const input: DecisionInput = {
       request: {
@@ -290,29 +502,36 @@ export class AuthorizeService {
       estimate: toPolicyEstimate(estimate),
       candidates: candidates.map(toPolicyEstimate),
       budgets: budgets.map(toBudgetSnapshot),
-      velocity: velocity.map((state) => toVelocitySnapshot(state, now)),
+      velocity: snapshot.velocity.map((state) => toVelocitySnapshot(state, now)),
       now_ns: (BigInt(now.getTime()) * 1_000_000n).toString(),
     };
-    const base = { decisionId, currency: estimate.currency, policyRevision: policy.revision };
+    const base = {
+      decisionId: context.decisionId,
+      currency: estimate.currency,
+      policyRevision: policy.revision,
+    };
     const evaluated = policy.engine.evaluate(input);
     if (!evaluated.ok) {
       this.deps.logger.error(
-        { err: evaluated.error, decision_id: decisionId },
+        { err: evaluated.error, decision_id: context.decisionId },
         'policy evaluation failed; denying',
       );
       return {
-        ...base,
-        allow: false,
-        action: 'deny',
-        model: request.model,
-        maxOutputTokens: request.maxOutputTokens,
-        budgets: budgets.map((budget) => view(budget, '0')),
-        reasons: [
-          {
-            code: 'policy_error',
-            message: `The policy could not be evaluated: ${evaluated.error.code}`,
-          },
-        ],
+        budgets,
+        decision: {
+          ...base,
+          allow: false,
+          action: 'deny',
+          model: request.model,
+          maxOutputTokens: request.maxOutputTokens,
+          budgets: budgets.map((budget) => view(budget, '0')),
+          reasons: [
+            {
+              code: 'policy_error',
+              message: `The policy could not be evaluated: ${evaluated.error.code}`,
+            },
+          ],
+        },
       };
     }
     const answer = evaluated.decision;
@@ -330,7 +549,7 @@ export class AuthorizeService {
         ? { retryAfterSeconds: answer.retry_after_seconds }
         : {}),
     };
-    if (!decision.allow) return decision;
+    if (!decision.allow) return { budgets, decision };
 
     const final =
       answer.model === request.model && answer.max_output_tokens === request.maxOutputTokens
@@ -348,17 +567,20 @@ export class AuthorizeService {
       const enforced = budgets.find((budget) => budget.mode !== 'alert_only');
       if (enforced) {
         return {
-          ...decision,
-          allow: false,
-          action: 'deny',
-          reasons: [
-            {
-              code: 'unpriced_model',
-              message: `${provider}/${answer.model} has no price, so budget "${enforced.name}" cannot be checked`,
-              budgetId: enforced.id,
-            },
-          ],
-          estimatedCost: undefined,
+          budgets,
+          decision: {
+            ...decision,
+            allow: false,
+            action: 'deny',
+            reasons: [
+              {
+                code: 'unpriced_model',
+                message: `${provider}/${answer.model} has no price, so budget "${enforced.name}" cannot be checked`,
+                budgetId: enforced.id,
+              },
+            ],
+            estimatedCost: undefined,
+          },
         };
       }
       decision = {
@@ -373,66 +595,7 @@ export class AuthorizeService {
         ],
       };
     }
-    if (path === 'simulate') return decision;
-
-    const counters: CounterIncrement[] = velocity.map((state) => ({
-      limitId: state.limit.id,
-      scopeValue: state.scopeValue,
-      windowStart: state.windowStart,
-      amount:
-        state.limit.metric === 'requests'
-          ? '1'
-          : state.limit.metric === 'tokens'
-            ? String(request.estimatedInputTokens + answer.max_output_tokens)
-            : final.total,
-      limit: state.limit.limit,
-    }));
-    const reservationId = randomUUID();
-    const expiresAt = new Date(now.getTime() + this.deps.env.PURSER_HOLD_TTL_SECONDS * 1000);
-    const held = await this.deps.ledger.hold({
-      reservationId,
-      decisionId,
-      amount: final.total,
-      currency: final.currency,
-      budgets: budgets.map((state) => ({ state, enforced: state.mode !== 'alert_only' })),
-      counters,
-      attribution,
-      now,
-      expiresAt,
-    });
-    if (!held.ok) {
-      const reason: Reason = held.budgetId
-        ? {
-            code: 'budget_exceeded',
-            message: 'Concurrent holds used the remaining budget before this hold could be placed',
-            budgetId: held.budgetId,
-          }
-        : {
-            code: 'rate_limited',
-            message: 'The velocity limit was reached by concurrent requests',
-            retryAfterSeconds: retryAfter(
-              velocity.find((state) => state.limit.id === held.limitId),
-              now,
-            ),
-          };
-      return {
-        ...decision,
-        allow: false,
-        action: 'deny',
-        model: request.model,
-        maxOutputTokens: request.maxOutputTokens,
-        reasons: [reason],
-        estimatedCost: undefined,
-        ...(reason.retryAfterSeconds !== undefined
-          ? { retryAfterSeconds: reason.retryAfterSeconds }
-          : {}),
-      };
-    }
-    return {
-      ...decision,
-      budgets: budgets.map((budget) => view(budget, final.total)),
-      reservation: { id: reservationId, amount: final.total, currency: final.currency, expiresAt },
-    };
+    return { budgets, decision, final };
   }
 
   /** Worst-case estimates of every model the policy may downgrade to. */

@@ -1,3 +1,4 @@
+import type http from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import { ZodError } from 'zod';
 import { assertPermission, bearerSecret, type Principal } from '../auth/api-key.service';
@@ -16,12 +17,7 @@ export function restAuthentication(services: Services) {
       const secret = bearerSecret(request.header('authorization'));
       const principal = secret ? await services.apiKeys.authenticate(secret) : null;
       if (!principal) {
-        response.status(401).json({
-          code: 'UNAUTHENTICATED',
-          message: secret
-            ? 'Unknown or revoked API key'
-            : 'A valid API key is required: Authorization: Bearer <key>',
-        });
+        response.status(401).json(unauthenticatedBody(secret));
         return;
       }
       request.principal = principal;
@@ -49,22 +45,145 @@ export function restHandler(
 }
 
 export function sendError(services: Services, response: Response, error: unknown): void {
+  const { status, body } = errorResponse(services, error);
+  response.status(status).json(body);
+}
+
+/** The status and JSON body a REST error is answered with. */
+export function errorResponse(
+  services: Services,
+  error: unknown,
+): { status: number; body: Record<string, unknown> } {
   if (error instanceof PurserError) {
-    response
-      .status(error.httpStatus)
-      .json({ code: error.code, message: error.message, ...(error.details ?? {}) });
-    return;
+    return {
+      status: error.httpStatus,
+      body: { code: error.code, message: error.message, ...(error.details ?? {}) },
+    };
   }
   if (error instanceof ZodError) {
-    response.status(400).json({
-      code: 'BAD_USER_INPUT',
-      message: error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
-    });
-    return;
+    return {
+      status: 400,
+      body: {
+        code: 'BAD_USER_INPUT',
+        message: error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+      },
+    };
   }
   services.logger.error({ err: error }, 'unexpected REST error');
-  response.status(500).json({
-    code: 'INTERNAL_SERVER_ERROR',
-    message: services.env.NODE_ENV === 'production' ? 'Internal server error' : String(error),
+  return {
+    status: 500,
+    body: {
+      code: 'INTERNAL_SERVER_ERROR',
+      message: services.env.NODE_ENV === 'production' ? 'Internal server error' : String(error),
+    },
+  };
+}
+
+/** The answer to a request without a usable API key, as `restAuthentication` gives it. */
+export function unauthenticatedBody(secret: string | null) {
+  return {
+    code: 'UNAUTHENTICATED',
+    message: secret
+      ? 'Unknown or revoked API key'
+      : 'A valid API key is required: Authorization: Bearer <key>',
+  };
+}
+
+/**
+ * A REST endpoint on the hot path, served straight from Node's HTTP server (no Express
+ * router, body parser or ETag): the same authentication, permission, JSON and error bodies
+ * as the routes under `restHandler`, with a fraction of the work per request.
+ */
+export interface RawRoute {
+  method: 'POST';
+  /** The exact request path under `/v1` (with a query string the Express route serves it). */
+  path: string;
+  permission: Permission;
+  /** Answers the JSON body of a 200; throws domain errors like a `restHandler`. */
+  handle(body: unknown, principal: Principal): Promise<unknown>;
+}
+
+const JSON_TYPE = /^application\/(json|[^;\s]+\+json)\s*(;|$)/i;
+const MAX_RAW_BODY = 1024 * 1024;
+
+function send(response: http.ServerResponse, status: number, body: unknown): void {
+  const json = JSON.stringify(body);
+  response.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(json),
   });
+  response.end(json);
+}
+
+/**
+ * Serves `route` for a request it matches and answers true; false when Express must serve
+ * it (another method or path, a query string, or a compressed body).
+ */
+export function serveRaw(
+  services: Services,
+  route: RawRoute,
+  request: http.IncomingMessage,
+  response: http.ServerResponse,
+): boolean {
+  if (request.method !== route.method || request.url !== `/v1${route.path}`) return false;
+  const encoding = request.headers['content-encoding'];
+  if (encoding && encoding !== 'identity') return false;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let tooLarge = false;
+  request.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > MAX_RAW_BODY) tooLarge = true;
+    else chunks.push(chunk);
+  });
+  request.on('error', () => response.destroy());
+  request.on('end', () => {
+    void answer().then(
+      ([status, body]) => {
+        services.metrics.httpRequests.inc({ route: route.path, status: String(status) });
+        send(response, status, body);
+      },
+      (error: unknown) => {
+        services.logger.error({ err: error }, 'unexpected REST error');
+        response.destroy();
+      },
+    );
+  });
+
+  const answer = async (): Promise<[number, unknown]> => {
+    if (tooLarge) {
+      return [
+        413,
+        {
+          code: 'PAYLOAD_TOO_LARGE',
+          message: `Request body is larger than ${MAX_RAW_BODY} bytes`,
+        },
+      ];
+    }
+    let body: unknown;
+    if (JSON_TYPE.test(request.headers['content-type'] ?? '')) {
+      const text = Buffer.concat(chunks).toString('utf8');
+      try {
+        body = text.length > 0 ? JSON.parse(text) : undefined;
+      } catch (error) {
+        return [
+          400,
+          {
+            code: 'BAD_USER_INPUT',
+            message: `Request body is not valid JSON: ${(error as Error).message}`,
+          },
+        ];
+      }
+    }
+    try {
+      const secret = bearerSecret(request.headers.authorization);
+      const principal = secret ? await services.apiKeys.authenticate(secret) : null;
+      if (!principal) return [401, unauthenticatedBody(secret)];
+      return [200, await route.handle(body, assertPermission(principal, route.permission))];
+    } catch (error) {
+      const { status, body: problem } = errorResponse(services, error);
+      return [status, problem];
+    }
+  };
+  return true;
 }

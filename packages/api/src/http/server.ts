@@ -20,7 +20,7 @@ import type { GraphQLContext } from '../graphql/context';
 import { createFormatError } from '../graphql/format-error';
 import { complexityLimit, depthLimit } from '../graphql/limits';
 import type { Services } from '../services';
-import { restAuthentication, sendError } from './rest';
+import { type RawRoute, restAuthentication, sendError, serveRaw } from './rest';
 
 /** A readiness probe: a name and a check that throws (or resolves false) when not ready. */
 export type ReadinessCheck = { name: string; check: () => Promise<boolean> };
@@ -31,6 +31,8 @@ export interface HttpServerOptions {
   readiness: ReadinessCheck[];
   /** REST routes under `/v1`, behind bearer authentication. */
   routes: ((router: Router, services: Services) => void)[];
+  /** Hot-path REST routes served before Express (each also has an Express route). */
+  rawRoutes?: ((services: Services) => RawRoute)[];
 }
 
 export interface PurserHttpServer {
@@ -45,7 +47,11 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Purs
   const production = env.NODE_ENV === 'production';
   const app = express();
   app.disable('x-powered-by');
-  const server = http.createServer(app);
+  const rawRoutes = (options.rawRoutes ?? []).map((route) => route(services));
+  const server = http.createServer((request, response) => {
+    for (const route of rawRoutes) if (serveRaw(services, route, request, response)) return;
+    app(request, response);
+  });
   // Keep-alive sockets must outlive typical load-balancer idle timeouts.
   server.keepAliveTimeout = 65_000;
 

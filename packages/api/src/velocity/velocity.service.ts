@@ -36,8 +36,14 @@ const REFRESH_MS = 2_000;
  */
 export class VelocityService {
   private cached?: { limits: VelocityLimit[]; at: number };
+  /** Last known counters (limit, scope value, window start) → value, for the decision path. */
+  private counters = new Map<string, { value: string; windowEnd: number; at: number }>();
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    /** Counters older than this (ms) are reported stale. */
+    private readonly stalenessMs = 0,
+  ) {}
 
   async create(input: Omit<VelocityLimit, 'id'>): Promise<VelocityLimit> {
     if (!VELOCITY_SCOPES.includes(input.scope))
@@ -80,6 +86,11 @@ export class VelocityService {
     return true;
   }
 
+  /** Forgets the cached definitions (a limit changed on another replica). */
+  invalidate(): void {
+    this.cached = undefined;
+  }
+
   async list(): Promise<VelocityLimit[]> {
     const now = Date.now();
     if (this.cached && now - this.cached.at < REFRESH_MS) return this.cached.limits;
@@ -103,21 +114,8 @@ export class VelocityService {
     attribution: WireAttribution & { session?: string },
     now: Date,
   ): Promise<VelocityState[]> {
-    const limits = (await this.list()).filter(
-      (limit) => attribution[limit.scope as keyof typeof attribution],
-    );
-    if (limits.length === 0) return [];
-    const states = limits.map((limit) => {
-      const size = limit.windowSeconds * 1000;
-      const windowStart = new Date(Math.floor(now.getTime() / size) * size);
-      return {
-        limit,
-        scopeValue: String(attribution[limit.scope as keyof typeof attribution]),
-        windowStart,
-        windowEnd: new Date(windowStart.getTime() + size),
-        current: '0',
-      };
-    });
+    const states = await this.states(attribution, now);
+    if (states.length === 0) return [];
     const rows: { limit_id: string; scope_value: string; window_start: string; value: string }[] =
       await this.dataSource.query(
         `SELECT limit_id, scope_value, window_start, value::text AS value FROM velocity_counters
@@ -135,6 +133,64 @@ export class VelocityService {
       );
       if (state) state.current = row.value;
     }
+    for (const state of states) this.observe(state, state.current);
     return states;
   }
+
+  /**
+   * The same from memory: the counters last read or answered by a hold; `stale` when one is
+   * unknown or older than the staleness bound. A hold re-checks every counter under lock.
+   */
+  async cachedApplicable(
+    attribution: WireAttribution & { session?: string },
+    now: Date,
+  ): Promise<{ velocity: VelocityState[]; stale: boolean }> {
+    const states = await this.states(attribution, now);
+    const oldest = Date.now() - this.stalenessMs;
+    let stale = false;
+    for (const state of states) {
+      const counter = this.counters.get(counterKey(state));
+      if (!counter || counter.at <= oldest) stale = true;
+      state.current = counter?.value ?? '0';
+    }
+    return { velocity: states, stale };
+  }
+
+  /** Records a counter's value read or answered by the database. */
+  observe(state: VelocityState, value: string): void {
+    if (this.counters.size >= 100_000) {
+      const now = Date.now();
+      for (const [key, entry] of this.counters)
+        if (entry.windowEnd <= now) this.counters.delete(key);
+      if (this.counters.size >= 100_000) this.counters.clear();
+    }
+    this.counters.set(counterKey(state), {
+      value,
+      windowEnd: state.windowEnd.getTime(),
+      at: Date.now(),
+    });
+  }
+
+  private async states(
+    attribution: WireAttribution & { session?: string },
+    now: Date,
+  ): Promise<VelocityState[]> {
+    const limits = (await this.list()).filter(
+      (limit) => attribution[limit.scope as keyof typeof attribution],
+    );
+    return limits.map((limit) => {
+      const size = limit.windowSeconds * 1000;
+      const windowStart = new Date(Math.floor(now.getTime() / size) * size);
+      return {
+        limit,
+        scopeValue: String(attribution[limit.scope as keyof typeof attribution]),
+        windowStart,
+        windowEnd: new Date(windowStart.getTime() + size),
+        current: '0',
+      };
+    });
+  }
 }
+
+const counterKey = (state: VelocityState) =>
+  `${state.limit.id}|${state.scopeValue}|${state.windowStart.getTime()}`;

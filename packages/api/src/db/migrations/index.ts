@@ -3,6 +3,7 @@ import { Pricing1763900100000 } from './1763900100000-pricing';
 import { Usage1763900200000 } from './1763900200000-usage';
 import { Budgets1763900300000 } from './1763900300000-budgets';
 import { HoldFunction1763900400000 } from './1763900400000-hold-function';
+import { HoldBatch1763900500000 } from './1763900500000-hold-batch';
 
 /** Every migration, oldest first. The same list runs on PGlite and on Postgres 15. */
 export const migrations = [
@@ -11,4 +12,5 @@ export const migrations = [
   Usage1763900200000,
   Budgets1763900300000,
   HoldFunction1763900400000,
+  HoldBatch1763900500000,
 ];
