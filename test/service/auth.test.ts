@@ -116,6 +116,23 @@ describe('authentication and roles', () => {
     ).toBe('Query depth 15 exceeds the maximum of 12');
   });
 
+  it('should reject an operation too costly for its variables with QUERY_TOO_COMPLEX, the same text with small variables not', async () => {
+    const query = `query($first: Int) {
+      usageEvents(first: $first) {
+        edges { cursor node { id source timestamp model attribution usage cost currency
+          breakdown { key quantity unitPrice amount } priceCardId unpriced unpricedKeys ingestPath } }
+        pageInfo { hasNextPage endCursor }
+      }
+    }`;
+    const code = async (first: number) =>
+      (await service.graphql(query, { first })).errors?.map((error) => error.extensions?.code);
+    // The cost of a document is remembered per variables: asking again must not reuse another's.
+    expect(await code(10)).toBeUndefined();
+    expect(await code(500)).toEqual(['QUERY_TOO_COMPLEX']);
+    expect(await code(10)).toBeUndefined();
+    expect(await code(500)).toEqual(['QUERY_TOO_COMPLEX']);
+  });
+
   it('should refuse a simple cross-site request (CSRF prevention)', async () => {
     const response = await fetch(
       `${service.url}/graphql?query=${encodeURIComponent('{ apiKeys { id } }')}`,

@@ -4,6 +4,7 @@ import {
   Kind,
   type ASTVisitor,
   type FragmentDefinitionNode,
+  type DocumentNode,
   type GraphQLSchema,
   type SelectionSetNode,
   type ValidationContext,
@@ -65,24 +66,38 @@ export function complexityLimit(
   schema: () => GraphQLSchema,
   maxComplexity: number,
 ): ApolloServerPlugin {
+  // Apollo hands the same parsed document for the same query text, so the cost of an
+  // operation with the same variables is computed once (per schema).
+  const known = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, Map<string, number>>>();
+  const cost = (
+    current: GraphQLSchema,
+    document: DocumentNode,
+    operationName: string | null | undefined,
+    variables: Record<string, unknown>,
+  ): number => {
+    let byDocument = known.get(current);
+    if (!byDocument) known.set(current, (byDocument = new WeakMap()));
+    let byVariables = byDocument.get(document);
+    if (!byVariables) byDocument.set(document, (byVariables = new Map()));
+    const key = `${operationName ?? ''}\u0000${JSON.stringify(variables)}`;
+    let complexity = byVariables.get(key);
+    if (complexity === undefined) {
+      complexity = computeComplexity(current, document, operationName, variables);
+      if (byVariables.size >= 256) byVariables.clear();
+      byVariables.set(key, complexity);
+    }
+    return complexity;
+  };
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document }) {
-          const complexity = getComplexity({
-            schema: schema(),
-            operationName: request.operationName,
-            query: document,
-            variables: request.variables ?? {},
-            estimators: [
-              fieldExtensionsEstimator(),
-              ({ args, childComplexity }) => {
-                const first = typeof args.first === 'number' ? args.first : 1;
-                return childComplexity > 0 ? 1 + childComplexity * Math.max(1, first) : undefined;
-              },
-              simpleEstimator({ defaultComplexity: 1 }),
-            ],
-          });
+          const complexity = cost(
+            schema(),
+            document,
+            request.operationName,
+            request.variables ?? {},
+          );
           if (complexity > maxComplexity) {
             throw new GraphQLError(
               `Query complexity ${complexity} exceeds the maximum of ${maxComplexity}`,
@@ -95,4 +110,26 @@ export function complexityLimit(
       };
     },
   };
+}
+
+function computeComplexity(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  variables: Record<string, unknown>,
+): number {
+  return getComplexity({
+    schema,
+    operationName: operationName ?? undefined,
+    query: document,
+    variables,
+    estimators: [
+      fieldExtensionsEstimator(),
+      ({ args, childComplexity }) => {
+        const first = typeof args.first === 'number' ? args.first : 1;
+        return childComplexity > 0 ? 1 + childComplexity * Math.max(1, first) : undefined;
+      },
+      simpleEstimator({ defaultComplexity: 1 }),
+    ],
+  });
 }
