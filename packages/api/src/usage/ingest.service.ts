@@ -46,49 +46,136 @@ type Prepared =
   | { kind: 'event'; index: number; priced: PricedEvent }
   | { kind: 'dead'; index: number; letter: DeadLetter };
 
-const EVENT_COLUMNS: [column: string, type: string][] = [
-  ['source', 'text'],
-  ['event_id', 'text'],
-  ['occurred_at', 'timestamptz'],
-  ['ingest_path', 'text'],
-  ['provider', 'text'],
-  ['model', 'text'],
-  ['team', 'text'],
-  ['feature', 'text'],
-  ['environment', 'text'],
-  ['customer', 'text'],
-  ['project', 'text'],
-  ['user_id', 'text'],
-  ['agent', 'text'],
-  ['operation', 'text'],
-  ['session', 'text'],
-  ['virtual_key', 'text'],
-  ['request_path', 'text'],
-  ['tags', 'jsonb'],
-  ['status', 'text'],
-  ['error_type', 'text'],
-  ['latency_ms', 'integer'],
-  ['retry_count', 'integer'],
-  ['cache_hit', 'boolean'],
-  ['batch', 'boolean'],
-  ...TOKEN_COLUMNS.map((column) => [column, 'bigint'] as [string, string]),
-  ['units', 'jsonb'],
-  ['cost', 'numeric'],
-  ['currency', 'text'],
-  ['cost_breakdown', 'jsonb'],
-  ['price_card_id', 'text'],
-  ['unpriced', 'boolean'],
-  ['unpriced_keys', 'jsonb'],
-  ['reported_cost', 'numeric'],
-  ['reported_currency', 'text'],
-  ['decision_id', 'text'],
-];
+/**
+ * The columns of `usage_events` an ingest batch writes, each with its type and the short key
+ * it travels under in the batch's JSON document (short keys keep the document small).
+ * `ingest_path` is the same for the whole batch and travels as a parameter of its own.
+ */
+const EVENT_COLUMNS = [
+  ['source', 'text', 's'],
+  ['event_id', 'text', 'i'],
+  ['occurred_at', 'timestamptz', 'ts'],
+  ['provider', 'text', 'p'],
+  ['model', 'text', 'm'],
+  ['team', 'text', 'te'],
+  ['feature', 'text', 'fe'],
+  ['environment', 'text', 'en'],
+  ['customer', 'text', 'cu'],
+  ['project', 'text', 'pr'],
+  ['user_id', 'text', 'us'],
+  ['agent', 'text', 'ag'],
+  ['operation', 'text', 'op'],
+  ['session', 'text', 'se'],
+  ['virtual_key', 'text', 'vk'],
+  ['request_path', 'text', 'rp'],
+  ['tags', 'jsonb', 'tg'],
+  ['status', 'text', 'st'],
+  ['error_type', 'text', 'et'],
+  ['latency_ms', 'integer', 'la'],
+  ['retry_count', 'integer', 'rc'],
+  ['cache_hit', 'boolean', 'ch'],
+  ['batch', 'boolean', 'ba'],
+  ['input_tokens', 'bigint', 't0'],
+  ['cache_read_tokens', 'bigint', 't1'],
+  ['cache_write_tokens', 'bigint', 't2'],
+  ['cache_write_1h_tokens', 'bigint', 't3'],
+  ['output_tokens', 'bigint', 't4'],
+  ['reasoning_tokens', 'bigint', 't5'],
+  ['units', 'jsonb', 'un'],
+  ['cost', 'numeric', 'co'],
+  ['currency', 'text', 'cy'],
+  ['cost_breakdown', 'jsonb', 'cb'],
+  ['price_card_id', 'text', 'pc'],
+  ['unpriced', 'boolean', 'up'],
+  ['unpriced_keys', 'text[]', 'uk'],
+  ['reported_cost', 'numeric', 'ra'],
+  ['reported_currency', 'text', 'rq'],
+  ['decision_id', 'text', 'di'],
+] as const;
 
-/** How a column is read from the unnest() row: json travels as text (unnest would flatten a text[][]). */
-function selectExpression(column: string, type: string): string {
-  if (column === 'unpriced_keys')
-    return `ARRAY(SELECT jsonb_array_elements_text(x.${column}::jsonb))`;
-  return type === 'jsonb' ? `x.${column}::jsonb` : `x.${column}`;
+type RowKey = (typeof EVENT_COLUMNS)[number][2];
+
+/** One event as an object of the batch document; `undefined` fields are left out (NULL). */
+type EventRow = { [K in RowKey]: unknown };
+
+/** Keys of the text columns (see {@link wellFormedText}). */
+const TEXT_KEYS = EVENT_COLUMNS.filter(([, type]) => type === 'text').map(([, , key]) => key);
+
+/**
+ * `JSON.stringify` escapes a lone UTF-16 surrogate (`\ud800`), which Postgres refuses in a
+ * JSON document, while a text parameter is sent as UTF-8 with U+FFFD in its place. Text
+ * columns keep that meaning (a JSON column holding one is still refused, as it always was).
+ */
+const LONE_SURROGATE_ESCAPE = /\\ud[89a-f][0-9a-f]{2}/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+function wellFormedText(value: string): string {
+  return value.replace(LONE_SURROGATE, '\ufffd');
+}
+
+function eventRow(row: PricedEvent): EventRow {
+  const { event, cost } = row;
+  const a = event.attribution;
+  const usage = event.usage;
+  return {
+    s: event.source,
+    i: event.id,
+    ts: event.timestampText,
+    p: event.provider,
+    m: event.model,
+    te: a.team,
+    fe: a.feature,
+    en: a.environment,
+    cu: a.customer,
+    pr: a.project,
+    us: a.user,
+    ag: a.agent,
+    op: event.operation,
+    se: a.session,
+    vk: a.virtualKey,
+    rp: a.requestPath,
+    tg: event.tags,
+    st: event.status,
+    et: event.errorType,
+    la: event.latencyMs,
+    rc: event.retryCount,
+    ch: event.cacheHit,
+    ba: event.batch,
+    t0: usage.input_tokens ?? 0,
+    t1: usage.cache_read_tokens ?? 0,
+    t2: usage.cache_write_tokens ?? 0,
+    t3: usage.cache_write_1h_tokens ?? 0,
+    t4: usage.output_tokens ?? 0,
+    t5: usage.reasoning_tokens ?? 0,
+    un: usage.units ?? {},
+    co: row.costTotal,
+    cy: cost.currency,
+    cb: cost.breakdown,
+    pc: cost.price_card_id,
+    up: cost.unpriced_keys.length > 0,
+    uk: cost.unpriced_keys,
+    ra: event.reportedCost?.amount,
+    rq: event.reportedCost?.currency,
+    di: event.decisionId,
+  };
+}
+
+/**
+ * The batch as one JSON document (an array of {@link eventRow} objects): one parameter that
+ * `JSON.stringify` writes in one pass and Postgres reads with `json_to_recordset`, instead of
+ * dozens of array parameters escaped element by element.
+ */
+export function eventRowsJson(rows: PricedEvent[]): string {
+  const objects = rows.map(eventRow);
+  const json = JSON.stringify(objects);
+  if (!LONE_SURROGATE_ESCAPE.test(json)) return json;
+  for (const object of objects) {
+    for (const key of TEXT_KEYS) {
+      const value = object[key];
+      if (typeof value === 'string') object[key] = wellFormedText(value);
+    }
+  }
+  return JSON.stringify(objects);
 }
 
 const HOURLY_KEY = ['hour', ...DIMENSION_COLUMNS, 'currency'];
@@ -100,15 +187,15 @@ const HOURLY_SUMS = ['requests', 'cost', ...TOKEN_COLUMNS];
  * and events cannot disagree and a redelivered batch adds nothing. Postgres sums the
  * numeric costs exactly and files each event under the hour of the instant it stored.
  * Rows are written in key order so that concurrent batches lock them in the same order
- * and cannot deadlock.
+ * and cannot deadlock. `$1` is the batch document ({@link eventRowsJson}), `$2` the path.
  */
 const INSERT_EVENTS_SQL = `
   WITH inserted AS (
-    INSERT INTO usage_events (${EVENT_COLUMNS.map(([column]) => column).join(', ')})
-    SELECT ${EVENT_COLUMNS.map(([column, type]) => selectExpression(column, type)).join(', ')}
-    FROM unnest(${EVENT_COLUMNS.map(([, type], index) => `$${index + 1}::${type === 'jsonb' ? 'text' : type}[]`).join(', ')})
-      AS x(${EVENT_COLUMNS.map(([column]) => column).join(', ')})
-    ORDER BY x.source, x.event_id
+    INSERT INTO usage_events (${EVENT_COLUMNS.map(([column]) => column).join(', ')}, ingest_path)
+    SELECT ${EVENT_COLUMNS.map(([, , key]) => `x.${key}`).join(', ')}, $2::text
+    FROM json_to_recordset($1::json)
+      AS x(${EVENT_COLUMNS.map(([, type, key]) => `${key} ${type}`).join(', ')})
+    ORDER BY x.s, x.i
     ON CONFLICT (source, event_id) DO NOTHING
     RETURNING source, event_id, occurred_at, ${DIMENSION_COLUMNS.join(', ')}, currency, cost,
       ${TOKEN_COLUMNS.join(', ')}
@@ -123,48 +210,6 @@ const INSERT_EVENTS_SQL = `
     DO UPDATE SET ${HOURLY_SUMS.map((column) => `${column} = usage_hourly.${column} + EXCLUDED.${column}`).join(', ')}
   )
   SELECT source, event_id FROM inserted`;
-
-function eventParams(rows: PricedEvent[], path: string): unknown[] {
-  const column = (pick: (row: PricedEvent) => unknown) => rows.map(pick);
-  const a = (row: PricedEvent) => row.event.attribution;
-  return [
-    column((row) => row.event.source),
-    column((row) => row.event.id),
-    column((row) => row.event.timestampText),
-    column(() => path),
-    column((row) => row.event.provider),
-    column((row) => row.event.model),
-    column((row) => a(row).team ?? null),
-    column((row) => a(row).feature ?? null),
-    column((row) => a(row).environment ?? null),
-    column((row) => a(row).customer ?? null),
-    column((row) => a(row).project ?? null),
-    column((row) => a(row).user ?? null),
-    column((row) => a(row).agent ?? null),
-    column((row) => row.event.operation ?? null),
-    column((row) => a(row).session ?? null),
-    column((row) => a(row).virtualKey ?? null),
-    column((row) => a(row).requestPath ?? null),
-    column((row) => JSON.stringify(row.event.tags)),
-    column((row) => row.event.status),
-    column((row) => row.event.errorType ?? null),
-    column((row) => row.event.latencyMs ?? null),
-    column((row) => row.event.retryCount ?? null),
-    column((row) => row.event.cacheHit),
-    column((row) => row.event.batch),
-    ...TOKEN_COLUMNS.map((key) => column((row) => row.event.usage[key] ?? 0)),
-    column((row) => JSON.stringify(row.event.usage.units ?? {})),
-    column((row) => row.costTotal),
-    column((row) => row.cost.currency),
-    column((row) => JSON.stringify(row.cost.breakdown)),
-    column((row) => row.cost.price_card_id ?? null),
-    column((row) => row.cost.unpriced_keys.length > 0),
-    column((row) => JSON.stringify(row.cost.unpriced_keys)),
-    column((row) => row.event.reportedCost?.amount ?? null),
-    column((row) => row.event.reportedCost?.currency ?? null),
-    column((row) => row.event.decisionId ?? null),
-  ];
-}
 
 /** Prices one event with the catalog at its own timestamp (late events get the price of then). */
 export function priceEvent(catalog: PricingCatalog, event: UsageEvent): PricedEvent {
@@ -393,10 +438,7 @@ export class IngestService {
       if (events.length > 0) {
         const returned: { source: string; event_id: string }[] = await manager.query(
           INSERT_EVENTS_SQL,
-          eventParams(
-            events.map((entry) => entry.priced),
-            path,
-          ),
+          [eventRowsJson(events.map((entry) => entry.priced)), path],
         );
         const inserted = new Set(returned.map((row) => `${row.source}\u0000${row.event_id}`));
         const stored: PricedEvent[] = [];

@@ -1,0 +1,222 @@
+// How a batch travels to Postgres must not change what is stored: every column of every event
+// as sent (quotes, backslashes, braces, commas, "NULL", unicode, empty strings), absent
+// fields as NULL, and what the database refuses (a NUL character) dead-lettered alone while
+// the rest of the batch is stored.
+import { makeUsageEvent } from '@purser/adapters/testing';
+import { startPurser, type RunningPurser } from '../support/purser';
+
+describe('ingest batch encoding', () => {
+  let service: RunningPurser;
+  let gateway: string;
+  beforeAll(async () => {
+    service = await startPurser();
+    gateway = await service.keyFor('gateway');
+  });
+  afterAll(() => service.stop());
+
+  const post = async (body: unknown) => {
+    const response = await fetch(`${service.url}/v1/usage`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${gateway}` },
+      body: JSON.stringify(body),
+    });
+    return (await response.json()) as {
+      accepted: number;
+      rejected: number;
+      results: { id: string; status: string; reason: string | null }[];
+    };
+  };
+
+  const stored = (source: string) =>
+    service.purser.dataSource.query(
+      `SELECT event_id, occurred_at::text AS occurred_at, ingest_path, provider, model, team,
+              feature, environment, customer, project, user_id, agent, operation, session,
+              virtual_key, request_path, tags, status, error_type, latency_ms, retry_count,
+              cache_hit, batch, input_tokens::int, cache_read_tokens::int,
+              cache_write_tokens::int, cache_write_1h_tokens::int, output_tokens::int,
+              reasoning_tokens::int, units, cost::text AS cost, currency, price_card_id,
+              unpriced, unpriced_keys, reported_cost::text AS reported_cost, reported_currency,
+              decision_id
+       FROM usage_events WHERE source = $1 ORDER BY event_id`,
+      [source],
+    ) as Promise<Record<string, unknown>[]>;
+
+  it('should store every field of every event exactly as sent, whatever its characters', async () => {
+    const source = `encoding-${Date.now()}`;
+    const awkward = [
+      'a "quoted" value',
+      'back\\slash',
+      '{braces},commas',
+      'NULL',
+      'null',
+      ' padded ',
+      'line\nbreak\ttab',
+      'émoji 🚀 中文',
+      "it's",
+    ];
+    const events = awkward.map((value, index) =>
+      makeUsageEvent({
+        id: `${value}-${index}`,
+        source,
+        timestamp: '2026-11-23T09:30:00.123456+01:00',
+        provider: 'anthropic',
+        model: 'claude-sonnet-4-5-20250929',
+        operation: value,
+        usage: {
+          input_tokens: 10 + index,
+          cache_read_tokens: 20,
+          cache_write_tokens: 5,
+          cache_write_1h_tokens: 3,
+          output_tokens: 7,
+          reasoning_tokens: 2,
+          units: { web_search_requests: 2, [value]: 1 },
+        },
+        attribution: {
+          team: value,
+          feature: 'f',
+          environment: 'e',
+          customer: 'c',
+          project: 'p',
+          user: 'u',
+          agent: 'a',
+          session: 's',
+          virtual_key: 'vk',
+          request_path: '/v1/messages',
+        },
+        tags: { [value]: value, empty: '' },
+        latency_ms: 640,
+        status: 'error',
+        error_type: value,
+        retry_count: 2,
+        cache_hit: false,
+        reported_cost: { amount: '0.00125', currency: 'eur' },
+        decision_id: `dec-${value}`,
+        batch: true,
+      }),
+    );
+    const bare = makeUsageEvent({
+      id: 'bare',
+      source,
+      provider: 'openai',
+      model: 'gpt-imaginary',
+      operation: undefined,
+      attribution: undefined,
+      tags: undefined,
+      latency_ms: undefined,
+      usage: { input_tokens: 1 },
+    });
+    const result = await post([...events, bare]);
+    expect(result).toMatchObject({ accepted: events.length + 1, rejected: 0 });
+
+    const rows = await stored(source);
+    expect(rows).toHaveLength(events.length + 1);
+    const byId = new Map(rows.map((row) => [row.event_id as string, row]));
+    awkward.forEach((value, index) => {
+      const row = byId.get(`${value}-${index}`)!;
+      expect(row).toEqual({
+        event_id: `${value}-${index}`,
+        occurred_at: '2026-11-23 08:30:00.123456+00',
+        ingest_path: 'http',
+        provider: 'anthropic',
+        model: 'claude-sonnet-4-5-20250929',
+        team: value,
+        feature: 'f',
+        environment: 'e',
+        customer: 'c',
+        project: 'p',
+        user_id: 'u',
+        agent: 'a',
+        operation: value,
+        session: 's',
+        virtual_key: 'vk',
+        request_path: '/v1/messages',
+        tags: { [value]: value, empty: '' },
+        status: 'error',
+        error_type: value,
+        latency_ms: 640,
+        retry_count: 2,
+        cache_hit: false,
+        batch: true,
+        input_tokens: 10 + index,
+        cache_read_tokens: 20,
+        cache_write_tokens: 5,
+        cache_write_1h_tokens: 3,
+        output_tokens: 7,
+        reasoning_tokens: 2,
+        units: { web_search_requests: 2, [value]: 1 },
+        cost: expect.stringMatching(/^[0-9]+\.[0-9]+$/),
+        currency: 'USD',
+        price_card_id: expect.stringMatching(/^anthropic\/claude-sonnet-4-5/),
+        unpriced: true,
+        unpriced_keys: [value],
+        reported_cost: '0.00125',
+        reported_currency: 'EUR',
+        decision_id: `dec-${value}`,
+      });
+    });
+    expect(byId.get('bare')).toEqual(
+      expect.objectContaining({
+        operation: null,
+        team: null,
+        user_id: null,
+        tags: {},
+        latency_ms: null,
+        retry_count: null,
+        error_type: null,
+        cache_hit: false,
+        batch: false,
+        input_tokens: 1,
+        output_tokens: 0,
+        units: {},
+        cost: '0',
+        price_card_id: null,
+        unpriced: true,
+        unpriced_keys: ['input_tokens'],
+        reported_cost: null,
+        reported_currency: null,
+        decision_id: null,
+      }),
+    );
+  });
+
+  it('should store a lone surrogate in a text column as U+FFFD, as UTF-8 requires', async () => {
+    const source = `surrogate-${Date.now()}`;
+    const event = makeUsageEvent({
+      id: 'lone',
+      source,
+      attribution: { team: 'a\ud800b', customer: 'x\udc00' },
+    });
+    expect(await post([event])).toMatchObject({ accepted: 1 });
+    const [row] = await stored(source);
+    expect(row).toMatchObject({ team: 'a\ufffdb', customer: 'x\ufffd' });
+  });
+
+  it('should dead-letter an event the database refuses and store the rest of its batch', async () => {
+    const source = `refused-${Date.now()}`;
+    const events = Array.from({ length: 5 }, (_, index) =>
+      makeUsageEvent({
+        id: `e${index}`,
+        source,
+        tags: index === 3 ? { note: 'nul \u0000 inside' } : { note: 'fine' },
+      }),
+    );
+    const result = await post(events);
+    expect(result).toMatchObject({ accepted: 4, rejected: 1 });
+    expect(result.results[3]).toMatchObject({
+      id: 'e3',
+      status: 'rejected',
+      reason: expect.stringMatching(/^unprocessable: the database rejected the event: /),
+    });
+    expect((await stored(source)).map((row) => row.event_id)).toEqual(['e0', 'e1', 'e2', 'e4']);
+    const letters = await service.purser.dataSource.query(
+      'SELECT reason FROM dead_letters WHERE source = $1 AND event_id = $2',
+      [source, 'e3'],
+    );
+    expect(letters).toHaveLength(1);
+    const [hourly] = await service.purser.dataSource.query(
+      `SELECT sum(requests)::int AS requests FROM usage_hourly
+       WHERE hour = '2026-11-23T09:00:00Z' AND team = 'search' AND customer = 'acme'`,
+    );
+    expect(hourly.requests).toBeGreaterThanOrEqual(4);
+  });
+});
