@@ -344,10 +344,8 @@ export function estimateCost(catalog: PricingCatalog, options: EstimateCostOptio
       priced: false,
     };
   }
-  const { card, ...how } = found;
-  return {
-    ...calculateCost({ card, usage: options.usage, batch: options.batch }),
-    priced: true,
-    match: how,
-  };
+  // Built field by field: object spread and rest copies cost more than the pricing itself.
+  const result = calculateCost({ card: found.card, usage: options.usage, batch: options.batch });
+  const match = { matched_by: found.matched_by, provider: found.provider, model: found.model };
+  return Object.assign(result, { priced: true, match });
 }
