@@ -11,7 +11,7 @@ import {
 import type { NatsConnection } from '@nats-io/transport-node';
 import { USAGE_INGEST_FILTER, USAGE_STREAM, USAGE_SUBJECTS } from '@purser/adapters';
 import type { Logger } from '../observability/logger';
-import type { IngestService } from './ingest.service';
+import type { IngestItem, IngestService } from './ingest.service';
 
 const SECOND_NS = 1_000_000_000;
 /** How long JetStream waits for an ack before redelivering. */
@@ -60,6 +60,24 @@ export async function ensureUsageStream(nats: NatsConnection, durableName: strin
       max_deliver: -1,
     });
   }
+}
+
+/**
+ * A message as an ingest item. The stream sequence and delivery count are parsed from the
+ * reply subject only when asked for (a dead letter records them); most events never need them.
+ */
+function ingestItem(message: JsMsg): IngestItem {
+  return {
+    body: message.data,
+    raw: true,
+    subject: message.subject,
+    get streamSequence() {
+      return message.info.streamSequence;
+    },
+    get deliveryCount() {
+      return message.info.deliveryCount;
+    },
+  };
 }
 
 /** Redelivery delay after a failed write: exponential from 250 ms, capped at 30 s. */
@@ -134,16 +152,7 @@ export class UsageConsumer {
       (ACK_WAIT_SECONDS * 1000) / 3,
     );
     try {
-      await ingest.ingest(
-        messages.map((message) => ({
-          body: message.data,
-          raw: true,
-          subject: message.subject,
-          streamSequence: message.info.streamSequence,
-          deliveryCount: message.info.deliveryCount,
-        })),
-        'nats',
-      );
+      await ingest.ingest(messages.map(ingestItem), 'nats');
       for (const message of messages) message.ack();
     } catch (error) {
       const delay = retryDelayMs(
