@@ -164,7 +164,8 @@ export function serveRaw(
     if (JSON_TYPE.test(request.headers['content-type'] ?? '')) {
       const text = Buffer.concat(chunks).toString('utf8');
       try {
-        body = text.length > 0 ? JSON.parse(text) : undefined;
+        // An empty JSON body reads as {}, as express.json reads it (the Express route).
+        body = text.length > 0 ? JSON.parse(text) : {};
       } catch (error) {
         return [
           400,
