@@ -392,6 +392,53 @@ describe('budgets and holds', () => {
   });
 
   describe('budget CRUD', () => {
+    it('should page budgets in creation order without skipping one when an earlier one is deleted between pages', async () => {
+      const team = unique('paging');
+      const created: string[] = [];
+      for (const name of ['p1', 'p2', 'p3', 'p4']) {
+        created.push(
+          (
+            await createBudget(service, {
+              name,
+              scope: { team },
+              period: 'MONTHLY',
+              limit: '1',
+              mode: 'BLOCK',
+            })
+          ).id,
+        );
+      }
+      type Page = {
+        budgets: {
+          edges: { node: { id: string } }[];
+          pageInfo: { hasNextPage: boolean; endCursor: string | null };
+        };
+      };
+      const page = async (after?: string) =>
+        (
+          await service.graphql<Page>(
+            `query($after: String) { budgets(first: 2, after: $after) { edges { node { id } } pageInfo { hasNextPage endCursor } } }`,
+            { after },
+          )
+        ).data!.budgets;
+      // Walk to the page that holds p1 and p2, then delete p1 before asking for the next.
+      let current = await page();
+      const seen: string[] = [];
+      while (!current.edges.some((edge) => edge.node.id === created[1])) {
+        current = await page(current.pageInfo.endCursor!);
+      }
+      seen.push(...current.edges.map((edge) => edge.node.id));
+      await service.graphql('mutation($id: ID!) { deleteBudget(id: $id) }', { id: created[0] });
+      for (;;) {
+        if (!current.pageInfo.hasNextPage) break;
+        current = await page(current.pageInfo.endCursor!);
+        seen.push(...current.edges.map((edge) => edge.node.id));
+      }
+      const ours = seen.filter((id) => created.includes(id));
+      expect(ours).toEqual(created.filter((id) => seen.includes(id)));
+      expect(ours).toEqual(expect.arrayContaining([created[1], created[2], created[3]]));
+    });
+
     it('should apply an updated limit, list the budget with a forecast, and stop applying it once deleted', async () => {
       const team = unique('t');
       setClock('2026-11-22T06:00:00Z');

@@ -230,8 +230,8 @@ export class BudgetService {
     const size = pageSize(first);
     const cursor = decodeCursor(after);
     const rows = await this.dataSource.query(
-      `SELECT ${STATE_COLUMNS}, b.seq::text AS seq ${STATE_FROM.replace('FROM budgets b', 'FROM (SELECT *, row_number() OVER (ORDER BY created_at, id) AS seq FROM budgets WHERE deleted_at IS NULL) b')}
-       ${cursor ? 'WHERE b.seq > $3::bigint' : ''} ORDER BY b.seq LIMIT $2`,
+      `SELECT ${STATE_COLUMNS}, b.seq::text AS seq ${STATE_FROM}
+       WHERE b.deleted_at IS NULL ${cursor ? 'AND b.seq > $3::bigint' : ''} ORDER BY b.seq LIMIT $2`,
       cursor ? [at.toISOString(), size + 1, cursor] : [at.toISOString(), size + 1],
     );
     const states: (BudgetState & { seq: string })[] = rows.map((row: Record<string, unknown>) => ({

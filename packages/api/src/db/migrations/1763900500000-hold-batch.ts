@@ -2,7 +2,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { HoldFunction1763900400000 } from './1763900400000-hold-function';
 
 /**
- * Holds in batches, and a notification when budget or velocity definitions change.
+ * Holds in batches, a notification when budget or velocity definitions change, and a stable
+ * paging key for budgets.
  *
  * `purser_hold_batch` places many holds in one statement, so one transaction and one commit
  * for all of them: the budget window rows and velocity counters every hold of the batch
@@ -137,6 +138,12 @@ export class HoldBatch1763900500000 implements MigrationInterface {
     await queryRunner.query(
       `DROP FUNCTION purser_hold(uuid, text, numeric, text, jsonb, timestamptz, timestamptz, uuid[], timestamptz[], timestamptz[], numeric[], boolean[], uuid[], text[], timestamptz[], numeric[], numeric[])`,
     );
+    // Budgets page by insertion order on a key of their own, so a deletion between two pages
+    // shifts nothing (row numbers over the live budgets did).
+    await queryRunner.query(
+      `ALTER TABLE budgets ADD COLUMN seq bigint GENERATED ALWAYS AS IDENTITY`,
+    );
+    await queryRunner.query(`CREATE UNIQUE INDEX budgets_seq ON budgets (seq)`);
     // Replicas cache budget and velocity definitions; a change tells them all at commit.
     await queryRunner.query(`
       CREATE FUNCTION purser_notify_definitions() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -154,6 +161,7 @@ export class HoldBatch1763900500000 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`ALTER TABLE budgets DROP COLUMN seq`);
     for (const table of ['budgets', 'velocity_limits']) {
       await queryRunner.query(`DROP TRIGGER ${table}_changed ON ${table}`);
     }
