@@ -133,6 +133,15 @@ describe('authentication and roles', () => {
     expect(await code(500)).toEqual(['QUERY_TOO_COMPLEX']);
   });
 
+  it('should refuse variables that do not fit the operation with BAD_USER_INPUT naming the field', async () => {
+    const result = await service.graphql(
+      'mutation($input: CreateBudgetInput!) { createBudget(input: $input) { id } }',
+      { input: { name: 'no period', scope: {}, limit: '1', mode: 'BLOCK' } },
+    );
+    expect(result.errors?.map((error) => error.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+    expect(result.errors?.[0]?.message).toContain('"period"');
+  });
+
   it('should refuse a simple cross-site request (CSRF prevention)', async () => {
     const response = await fetch(
       `${service.url}/graphql?query=${encodeURIComponent('{ apiKeys { id } }')}`,

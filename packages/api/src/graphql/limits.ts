@@ -92,12 +92,14 @@ export function complexityLimit(
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document }) {
-          const complexity = cost(
-            schema(),
-            document,
-            request.operationName,
-            request.variables ?? {},
-          );
+          let complexity: number;
+          try {
+            complexity = cost(schema(), document, request.operationName, request.variables ?? {});
+          } catch {
+            // Variables that do not fit the operation: execution refuses them with
+            // BAD_USER_INPUT naming the field, and nothing runs.
+            return;
+          }
           if (complexity > maxComplexity) {
             throw new GraphQLError(
               `Query complexity ${complexity} exceeds the maximum of ${maxComplexity}`,
