@@ -217,6 +217,16 @@ describe('BudgetCache', () => {
         stale: false,
       });
       expect(calls).toHaveLength(1);
+      // No budgets: nothing bounds the set in time, so later instants answer from memory too.
+      expect(await cache.applicable({ team: 'a' }, new Date(T0 + 1))).toEqual({
+        budgets: [],
+        stale: false,
+      });
+      expect(await cache.applicable({ team: 'a' }, new Date(T0 + 3 * DAY))).toEqual({
+        budgets: [],
+        stale: false,
+      });
+      expect(calls).toHaveLength(1);
     });
   });
 

@@ -132,7 +132,8 @@ export class BudgetCache {
   private async load(at: Date): Promise<Loaded> {
     const started = this.wallClock();
     const states = await this.budgets.all(at);
-    const observed = this.wallClock();
+    // Counters are as old as the start of the read that returned them.
+    const observed = started;
     let validFrom = -Infinity;
     let validUntil = Infinity;
     const groups = new Map<string, Loaded['groups'][number]>();
@@ -153,10 +154,6 @@ export class BudgetCache {
       const list = group.byValues.get(values);
       if (list) list.push(state);
       else group.byValues.set(values, [state]);
-    }
-    if (states.length === 0) {
-      validFrom = at.getTime();
-      validUntil = at.getTime() + 1;
     }
     return { at: started, validFrom, validUntil, groups: [...groups.values()] };
   }

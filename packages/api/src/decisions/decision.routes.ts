@@ -40,7 +40,7 @@ async function decideOpaInput(
   body: unknown,
   principal: Principal,
 ): Promise<Record<string, unknown>> {
-  const parsed = opaInputSchema.safeParse(body);
+  const parsed = opaInputSchema.safeParse(body ?? {});
   if (!parsed.success) {
     throw badInput(
       parsed.error.issues
