@@ -219,4 +219,33 @@ describe('ingest batch encoding', () => {
     );
     expect(hourly.requests).toBeGreaterThanOrEqual(4);
   });
+
+  it('should count every event of a batch by outcome in the metrics', async () => {
+    const counter = async (outcome: string) => {
+      const text = await (await fetch(`${service.url}/metrics`)).text();
+      const line = text
+        .split('\n')
+        .find((entry) =>
+          entry.startsWith(`purser_ingest_events_total{path="http",outcome="${outcome}"}`),
+        );
+      return line === undefined ? 0 : Number(line.split(' ').pop());
+    };
+    const before = {
+      accepted: await counter('accepted'),
+      duplicate: await counter('duplicate'),
+      rejected: await counter('rejected'),
+    };
+    const source = `metrics-${Date.now()}`;
+    const events = Array.from({ length: 3 }, (_, index) =>
+      makeUsageEvent({ id: `m${index}`, source }),
+    );
+    const bad = makeUsageEvent({ id: 'bad', source, usage: { input_tokens: -1 } });
+    expect(await post([...events, events[0], events[1], bad])).toMatchObject({
+      accepted: 3,
+      rejected: 1,
+    });
+    expect(await counter('accepted')).toBe(before.accepted + 3);
+    expect(await counter('duplicate')).toBe(before.duplicate + 2);
+    expect(await counter('rejected')).toBe(before.rejected + 1);
+  });
 });

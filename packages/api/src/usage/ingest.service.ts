@@ -329,8 +329,12 @@ export class IngestService {
       ...prepared.flatMap((entry) => (entry.kind === 'dead' ? [entry.letter] : [])),
       ...stored.unprocessable.values(),
     ]);
-    for (const outcome of outcomes)
-      this.deps.metrics.ingestEvents.inc({ path, outcome: outcome.status });
+    const counts: Record<IngestStatus, number> = { accepted: 0, duplicate: 0, rejected: 0 };
+    for (const outcome of outcomes) counts[outcome.status] += 1;
+    for (const outcome of ['accepted', 'duplicate', 'rejected'] as const) {
+      if (counts[outcome] > 0)
+        this.deps.metrics.ingestEvents.inc({ path, outcome }, counts[outcome]);
+    }
     timer();
     return outcomes;
   }
