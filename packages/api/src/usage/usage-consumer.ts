@@ -26,7 +26,7 @@ export interface UsageConsumerOptions {
   logger: Logger;
   durableName: string;
   batchSize: number;
-  /** Fetch loops per instance; two let one batch be written while the next is validated. */
+  /** Fetch loops per instance; each also fetches and validates its next batch while one is written. */
   concurrency?: number;
 }
 
@@ -80,6 +80,9 @@ function ingestItem(message: JsMsg): IngestItem {
   };
 }
 
+/** Batches a fetch loop has in flight: one being written while the next is fetched and priced. */
+const PIPELINE_DEPTH = 2;
+
 /** Redelivery delay after a failed write: exponential from 250 ms, capped at 30 s. */
 export function retryDelayMs(deliveryCount: number): number {
   return Math.min(30_000, 250 * 2 ** Math.max(0, Math.min(deliveryCount - 1, 10)));
@@ -112,7 +115,14 @@ export class UsageConsumer {
 
   private async loop(consumer: Consumer, index: number): Promise<void> {
     const { logger, batchSize } = this.options;
+    // Batches of this loop being stored: the next fetch (and its validation and pricing)
+    // overlaps the write of the previous batch. Each batch is still acknowledged only after
+    // its own commit; a failed batch keeps its slot through its backoff, so a loop whose
+    // writes fail stops fetching once PIPELINE_DEPTH batches wait.
+    const inFlight = new Set<Promise<void>>();
     while (this.running) {
+      while (inFlight.size >= PIPELINE_DEPTH) await Promise.race(inFlight);
+      if (!this.running) break;
       const messages: JsMsg[] = [];
       let failed = false;
       try {
@@ -131,16 +141,18 @@ export class UsageConsumer {
         }
       }
       if (messages.length > 0) {
-        try {
-          await this.handle(messages);
-        } catch (error) {
-          // handle() only throws when even the nak cannot be sent (connection closed): the
-          // messages come back after ack_wait; this loop must survive to fetch again.
-          logger.warn({ err: error, loop: index }, 'usage batch could not be settled');
-        }
+        const settled: Promise<void> = this.handle(messages)
+          .catch((error: unknown) => {
+            // handle() only throws when even the nak cannot be sent (connection closed): the
+            // messages come back after ack_wait; this loop must survive to fetch again.
+            logger.warn({ err: error, loop: index }, 'usage batch could not be settled');
+          })
+          .finally(() => inFlight.delete(settled));
+        inFlight.add(settled);
       }
       if (failed && this.running) await this.sleep(messages.length > 0 ? 0 : 1000);
     }
+    await Promise.allSettled(inFlight);
   }
 
   /** Exposed for tests: processes one batch with the ack/nak rules above. */
