@@ -53,6 +53,7 @@ describe('ingest batch encoding', () => {
       'line\nbreak\ttab',
       'émoji 🚀 中文',
       "it's",
+      'literal \\ud800 text',
     ];
     const events = awkward.map((value, index) =>
       makeUsageEvent({
