@@ -53,6 +53,13 @@ interface WindowDelta {
   reserved: MoneyValue;
 }
 
+function isRetryableConflict(error: unknown): boolean {
+  const code =
+    (error as { code?: string; driverError?: { code?: string } })?.code ??
+    (error as { driverError?: { code?: string } })?.driverError?.code;
+  return code === '40P01' || code === '40001';
+}
+
 const windowKey = (budgetId: string, windowStart: string) =>
   `${budgetId}|${new Date(windowStart).toISOString()}`;
 
@@ -120,11 +127,14 @@ export class BudgetLedger {
     }
   }
 
-  private async place(batch: Pending[]): Promise<void> {
+  private async place(batch: Pending[], attempt = 1): Promise<void> {
     try {
       const results = await this.holdBatch(batch.map((pending) => pending.request));
       batch.forEach((pending, index) => pending.resolve(results[index]!));
     } catch (error) {
+      // A deadlock (two batches creating the same new windows) or a serialization failure
+      // rolled everything back: the batch is simply asked again.
+      if (isRetryableConflict(error) && attempt < 3) return this.place(batch, attempt + 1);
       if (batch.length === 1 || isTransientDatabaseError(error)) {
         for (const pending of batch) pending.reject(error);
         return;

@@ -42,6 +42,8 @@ export class HoldBatch1763900500000 implements MigrationInterface {
         k_values numeric[];
         accepted boolean[] := '{}';
         holds integer := coalesce(array_length(h_ids, 1), 0);
+        nw integer := coalesce(array_length(w_budgets, 1), 0);
+        found_rows bigint;
         nb integer := coalesce(array_length(b_holds, 1), 0);
         nc integer := coalesce(array_length(c_holds, 1), 0);
         bi integer := 1;
@@ -51,20 +53,28 @@ export class HoldBatch1763900500000 implements MigrationInterface {
         x integer;
         why text;
       BEGIN
-        IF coalesce(array_length(w_budgets, 1), 0) > 0 THEN
-          INSERT INTO budget_windows (budget_id, window_start, window_end)
-            SELECT b, s, e FROM unnest(w_budgets, w_starts, w_ends) AS t(b, s, e) ORDER BY 1, 2
-            ON CONFLICT DO NOTHING;
-          SELECT array_agg(l.spent ORDER BY t.n), array_agg(l.reserved ORDER BY t.n),
-                 array_agg(bu.limit_amount ORDER BY t.n),
-                 array_agg(bu.mode <> 'alert_only' AND bu.deleted_at IS NULL ORDER BY t.n)
-            INTO w_spent, w_reserved, w_limit, w_enforced
-            FROM unnest(w_budgets, w_starts) WITH ORDINALITY AS t(b, s, n)
-            JOIN (SELECT w.budget_id, w.window_start, w.spent, w.reserved FROM budget_windows w
-                  WHERE (w.budget_id, w.window_start) IN (SELECT * FROM unnest(w_budgets, w_starts))
-                  ORDER BY w.budget_id, w.window_start FOR UPDATE) l
-              ON l.budget_id = t.b AND l.window_start = t.s
-            JOIN budgets bu ON bu.id = t.b;
+        IF nw > 0 THEN
+          -- Lock the windows; create the missing ones (rare: the first hold of a window) and lock again.
+          FOR attempt IN 1 .. 2 LOOP
+            SELECT array_agg(l.spent ORDER BY t.n), array_agg(l.reserved ORDER BY t.n),
+                   array_agg(bu.limit_amount ORDER BY t.n),
+                   array_agg(bu.mode <> 'alert_only' AND bu.deleted_at IS NULL ORDER BY t.n), count(*)
+              INTO w_spent, w_reserved, w_limit, w_enforced, found_rows
+              FROM unnest(w_budgets, w_starts) WITH ORDINALITY AS t(b, s, n)
+              JOIN (SELECT w.budget_id, w.window_start, w.spent, w.reserved FROM budget_windows w
+                    WHERE (w.budget_id, w.window_start) IN (SELECT * FROM unnest(w_budgets, w_starts))
+                    ORDER BY w.budget_id, w.window_start FOR UPDATE) l
+                ON l.budget_id = t.b AND l.window_start = t.s
+              JOIN budgets bu ON bu.id = t.b;
+            EXIT WHEN found_rows = nw;
+            IF attempt = 2 THEN
+              RAISE EXCEPTION 'purser_hold_batch: % of % budget windows exist', found_rows, nw
+                USING ERRCODE = 'foreign_key_violation';
+            END IF;
+            INSERT INTO budget_windows (budget_id, window_start, window_end)
+              SELECT b, s, e FROM unnest(w_budgets, w_starts, w_ends) AS t(b, s, e) ORDER BY 1, 2
+              ON CONFLICT DO NOTHING;
+          END LOOP;
         END IF;
         IF coalesce(array_length(k_limits, 1), 0) > 0 THEN
           INSERT INTO velocity_counters (limit_id, scope_value, window_start, value)
@@ -118,21 +128,28 @@ export class HoldBatch1763900500000 implements MigrationInterface {
         IF NOT (true = ANY(accepted)) THEN
           RETURN;
         END IF;
-        UPDATE budget_windows w SET reserved = t.r
-          FROM unnest(w_budgets, w_starts, w_reserved) AS t(b, s, r)
-          WHERE w.budget_id = t.b AND w.window_start = t.s AND w.reserved <> t.r;
-        UPDATE velocity_counters c SET value = t.v
-          FROM unnest(k_limits, k_scopes, k_starts, k_values) AS t(l, sv, s, v)
-          WHERE c.limit_id = t.l AND c.scope_value = t.sv AND c.window_start = t.s AND c.value <> t.v;
-        INSERT INTO reservations (id, decision_id, status, amount, currency, attribution, created_at, expires_at)
-          SELECT id, d, 'held', a, cu, at, n, e
-          FROM unnest(h_ids, h_decisions, h_amounts, h_currencies, h_attributions, h_now, h_expires, accepted)
-            AS t(id, d, a, cu, at, n, e, ok)
-          WHERE ok;
+        IF nc > 0 THEN
+          UPDATE velocity_counters c SET value = t.v
+            FROM unnest(k_limits, k_scopes, k_starts, k_values) AS t(l, sv, s, v)
+            WHERE c.limit_id = t.l AND c.scope_value = t.sv AND c.window_start = t.s AND c.value <> t.v;
+        END IF;
+        -- The new reserved amounts, the reservations and their holds in one statement.
+        WITH windows AS (
+          UPDATE budget_windows w SET reserved = t.r
+            FROM unnest(w_budgets, w_starts, w_reserved) AS t(b, s, r)
+            WHERE w.budget_id = t.b AND w.window_start = t.s AND w.reserved <> t.r
+        ), placed AS (
+          INSERT INTO reservations (id, decision_id, status, amount, currency, attribution, created_at, expires_at)
+            SELECT id, d, 'held', a, cu, at, n, e
+            FROM unnest(h_ids, h_decisions, h_amounts, h_currencies, h_attributions, h_now, h_expires, accepted)
+              AS t(id, d, a, cu, at, n, e, ok)
+            WHERE ok
+            RETURNING id
+        )
         INSERT INTO reservation_holds (reservation_id, budget_id, window_start, amount)
           SELECT h_ids[t.h], w_budgets[t.x], w_starts[t.x], h_amounts[t.h]
           FROM unnest(b_holds, b_windows) AS t(h, x)
-          WHERE accepted[t.h];
+          WHERE accepted[t.h] AND h_ids[t.h] IN (SELECT id FROM placed);
       END
       $$`);
     await queryRunner.query(
