@@ -1,0 +1,73 @@
+import type { DataSource } from 'typeorm';
+import { BudgetLedger, type HoldRequest } from './budget-ledger';
+import type { BudgetState } from './budget.service';
+
+const AT = new Date('2026-11-20T10:00:00.000Z');
+
+const budget = { id: '00000000-0000-4000-8000-000000000001', windowStart: AT, windowEnd: null };
+
+function request(index: number): HoldRequest {
+  return {
+    reservationId: `00000000-0000-4000-8000-${String(index).padStart(12, '0')}`,
+    decisionId: `decision-${index}`,
+    amount: '0.01',
+    currency: 'USD',
+    budgets: [budget as unknown as BudgetState],
+    counters: [],
+    attribution: {},
+    now: AT,
+    expiresAt: AT,
+  };
+}
+
+/** A data source whose hold statement fails with `failures` first, then places every hold. */
+function flakyDataSource(failures: unknown[]) {
+  const statements: number[] = [];
+  const dataSource = {
+    async query(_sql: string, params: unknown[]) {
+      statements.push((params[0] as string[]).length);
+      const failure = failures.shift();
+      if (failure) throw failure;
+      return (params[0] as string[]).map(() => ({
+        o_refused: null,
+        o_spent: ['0'],
+        o_reserved: ['0'],
+        o_counted: [],
+      }));
+    },
+  } as unknown as DataSource;
+  return { dataSource, statements };
+}
+
+describe('BudgetLedger batching', () => {
+  it('should ask a batch again after a deadlock or a serialization failure, and answer every hold', async () => {
+    const { dataSource, statements } = flakyDataSource([
+      Object.assign(new Error('deadlock detected'), { code: '40P01' }),
+      Object.assign(new Error('could not serialize access'), { code: '40001' }),
+    ]);
+    const ledger = new BudgetLedger(dataSource);
+    const results = await Promise.all([0, 1, 2].map((index) => ledger.hold(request(index))));
+    expect(results.every((result) => result.ok)).toBe(true);
+    expect(statements.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('should give up after three deadlocks in a row and reject the batch', async () => {
+    const deadlock = () => Object.assign(new Error('deadlock detected'), { code: '40P01' });
+    const { dataSource } = flakyDataSource([deadlock(), deadlock(), deadlock()]);
+    const ledger = new BudgetLedger(dataSource);
+    await expect(ledger.hold(request(0))).rejects.toThrow('deadlock detected');
+  });
+
+  it('should reject every hold of a batch the database cannot take (an outage), without retrying them one by one', async () => {
+    const outage = () => Object.assign(new Error('Connection terminated'), { code: '57P01' });
+    const { dataSource, statements } = flakyDataSource([outage(), outage(), outage(), outage()]);
+    const ledger = new BudgetLedger(dataSource);
+    const settled = await Promise.allSettled(
+      [0, 1, 2, 3].map((index) => ledger.hold(request(index))),
+    );
+    expect(settled.every((result) => result.status === 'rejected')).toBe(true);
+    // At most two statements in flight: the first alone, the rest together.
+    expect(statements).toEqual([1, 1, 2].slice(0, statements.length));
+    expect(statements.reduce((sum, size) => sum + size, 0)).toBe(4);
+  });
+});
