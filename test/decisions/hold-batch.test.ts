@@ -124,6 +124,22 @@ describe('holds in batches (purser_hold_batch)', () => {
     expect(await services().budgets.get(pool.id, AT)).toMatchObject({ reserved: '0.25' });
   });
 
+  it('should place holds the same way when commits do not wait for the WAL flush', async () => {
+    // A ledger of its own on the same database, as PURSER_HOLD_SYNC_COMMIT=false builds it.
+    type Ledger = ReturnType<typeof services>['ledger'];
+    const FastLedger = services().ledger.constructor as new (
+      dataSource: ReturnType<typeof services>['dataSource'],
+      options: { syncCommit: boolean },
+    ) => Ledger;
+    const fast = new FastLedger(services().dataSource, { syncCommit: false });
+    const capped = await budget('capped', { customer: 'fast-co' }, '0.05');
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => fast.hold(hold('0.01', [capped]))),
+    );
+    expect(results.filter((result) => result.ok)).toHaveLength(5);
+    expect(await services().budgets.get(capped.id, AT)).toMatchObject({ reserved: '0.05' });
+  });
+
   it('should fail only the hold the database rejects, not the others of its statement', async () => {
     const shared = await budget('shared', { customer: 'isolation-co' }, '100');
     const ghost = { ...shared, id: randomUUID() }; // no such budget: its window cannot exist

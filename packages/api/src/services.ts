@@ -56,7 +56,9 @@ export function createServices(deps: {
   const pricing = new PricingService(dataSource, logger);
   const ingest = new IngestService({ ...deps, pricing, nats: () => deps.nats });
   const budgets = new BudgetService(dataSource);
-  const ledger = new BudgetLedger(dataSource);
+  const ledger = new BudgetLedger(dataSource, {
+    syncCommit: deps.env.PURSER_HOLD_SYNC_COMMIT,
+  });
   const budgetCache = new BudgetCache(budgets, deps.env.PURSER_COUNTER_STALENESS_MS);
   budgets.onChange(() => budgetCache.invalidate());
   ledger.onWindowsMoved((windows) => {

@@ -23,9 +23,11 @@ function request(index: number): HoldRequest {
 /** A data source whose hold statement fails with `failures` first, then places every hold. */
 function flakyDataSource(failures: unknown[]) {
   const statements: number[] = [];
+  const flushes: unknown[] = [];
   const dataSource = {
     async query(_sql: string, params: unknown[]) {
       statements.push((params[0] as string[]).length);
+      flushes.push(params[19]);
       const failure = failures.shift();
       if (failure) throw failure;
       return (params[0] as string[]).map(() => ({
@@ -36,7 +38,7 @@ function flakyDataSource(failures: unknown[]) {
       }));
     },
   } as unknown as DataSource;
-  return { dataSource, statements };
+  return { dataSource, statements, flushes };
 }
 
 describe('BudgetLedger batching', () => {
@@ -49,6 +51,14 @@ describe('BudgetLedger batching', () => {
     const results = await Promise.all([0, 1, 2].map((index) => ledger.hold(request(index))));
     expect(results.every((result) => result.ok)).toBe(true);
     expect(statements.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('should ask for the WAL flush on commit unless told not to (PURSER_HOLD_SYNC_COMMIT)', async () => {
+    const durable = flakyDataSource([]);
+    await new BudgetLedger(durable.dataSource).hold(request(0));
+    const fast = flakyDataSource([]);
+    await new BudgetLedger(fast.dataSource, { syncCommit: false }).hold(request(0));
+    expect([durable.flushes, fast.flushes]).toEqual([[true], [false]]);
   });
 
   it('should give up after three deadlocks in a row and reject the batch', async () => {

@@ -59,6 +59,11 @@ export const envSchema = z.object({
    * under lock on the current values whatever this is.
    */
   PURSER_COUNTER_STALENESS_MS: z.coerce.number().int().min(0).max(60_000).default(500),
+  /**
+   * Whether a hold's commit waits for Postgres to flush its write-ahead log. `false` answers
+   * sooner; a Postgres crash may then lose the holds of its last few hundred milliseconds.
+   */
+  PURSER_HOLD_SYNC_COMMIT: booleanString.default(true),
   /** How long a hold lives before the sweeper releases it. */
   PURSER_HOLD_TTL_SECONDS: positiveInt(600),
   /** How often expired holds are released and pending alerts published. */

@@ -17,7 +17,8 @@ import { HoldFunction1763900400000 } from './1763900400000-hold-function';
  *
  * Windows and counters come as distinct lists (`w_*`, `k_*`); each budget row of a hold
  * (`b_*`) and each counter row (`c_*`) points into them by position, and rows are grouped by
- * hold, in hold order.
+ * hold, in hold order. `flush` false lets the commit return before the write-ahead log reaches
+ * the disk (PURSER_HOLD_SYNC_COMMIT=false).
  */
 export class HoldBatch1763900500000 implements MigrationInterface {
   name = 'HoldBatch1763900500000';
@@ -30,7 +31,8 @@ export class HoldBatch1763900500000 implements MigrationInterface {
         w_budgets uuid[], w_starts timestamptz[], w_ends timestamptz[],
         b_holds integer[], b_windows integer[],
         k_limits uuid[], k_scopes text[], k_starts timestamptz[],
-        c_holds integer[], c_counters integer[], c_amounts numeric[], c_limits numeric[]
+        c_holds integer[], c_counters integer[], c_amounts numeric[], c_limits numeric[],
+        flush boolean
       ) RETURNS TABLE (o_refused text, o_spent text[], o_reserved text[], o_counted text[])
       LANGUAGE plpgsql AS $$
       #variable_conflict use_column
@@ -53,6 +55,10 @@ export class HoldBatch1763900500000 implements MigrationInterface {
         x integer;
         why text;
       BEGIN
+        IF NOT flush THEN
+          -- PURSER_HOLD_SYNC_COMMIT=false: this transaction's commit does not wait for the WAL flush.
+          PERFORM set_config('synchronous_commit', 'off', true);
+        END IF;
         IF nw > 0 THEN
           -- Lock the windows; create the missing ones (rare: the first hold of a window) and lock again.
           FOR attempt IN 1 .. 2 LOOP
@@ -184,7 +190,7 @@ export class HoldBatch1763900500000 implements MigrationInterface {
     }
     await queryRunner.query(`DROP FUNCTION purser_notify_definitions()`);
     await queryRunner.query(
-      `DROP FUNCTION purser_hold_batch(uuid[], text[], numeric[], text[], jsonb[], timestamptz[], timestamptz[], uuid[], timestamptz[], timestamptz[], integer[], integer[], uuid[], text[], timestamptz[], integer[], integer[], numeric[], numeric[])`,
+      `DROP FUNCTION purser_hold_batch(uuid[], text[], numeric[], text[], jsonb[], timestamptz[], timestamptz[], uuid[], timestamptz[], timestamptz[], integer[], integer[], uuid[], text[], timestamptz[], integer[], integer[], numeric[], numeric[], boolean)`,
     );
     await new HoldFunction1763900400000().up(queryRunner);
   }
