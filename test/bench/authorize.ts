@@ -5,6 +5,9 @@
  *
  *   pnpm bench:authorize [--rate 1000] [--seconds 10] [--max-seconds 5] [--concurrency 64]
  *
+ * PURSER_HOLD_SYNC_COMMIT, PURSER_COUNTER_STALENESS_MS and DATABASE_POOL_SIZE, when set,
+ * are passed to the instance under test (and printed); otherwise it runs with the defaults.
+ *
  * Postgres: BENCH_DATABASE_URL or DATABASE_URL (an admin connection: the bench creates a
  * database of its own and drops it), else postgres://postgres@127.0.0.1:5432/postgres.
  * OPA: `opa` on PATH (or OPA_BIN); without it the peer is skipped with a message.
@@ -136,6 +139,12 @@ async function main(): Promise<void> {
   const databaseUrl = new URL(adminUrl);
   databaseUrl.pathname = `/${name}`;
   const adminToken = `bench-${randomBytes(12).toString('hex')}`;
+  // Decision-path settings a run may change from the environment, printed with the figures.
+  const tuning = Object.fromEntries(
+    ['PURSER_HOLD_SYNC_COMMIT', 'PURSER_COUNTER_STALENESS_MS', 'DATABASE_POOL_SIZE']
+      .filter((name) => process.env[name] !== undefined)
+      .map((name) => [name, process.env[name]!]),
+  );
   let purser: Purser | undefined;
   let opaServer: { url: string; stop(): void } | undefined;
   try {
@@ -148,6 +157,7 @@ async function main(): Promise<void> {
         PURSER_ADMIN_TOKEN: adminToken,
         DATABASE_URL: databaseUrl.toString(),
         PURSER_POLICY_WATCH: 'false',
+        ...tuning,
       }),
     });
     await purser.listen(0, '127.0.0.1');
@@ -229,6 +239,15 @@ async function main(): Promise<void> {
 
     process.stdout.write(
       `Offered load ${options.rate}/s for ${options.seconds} s (open loop); max throughput: ${options.concurrency} callers for ${options.maxSeconds} s\n`,
+    );
+    process.stdout.write(
+      `Settings: ${Object.entries({
+        PURSER_HOLD_SYNC_COMMIT: 'true',
+        PURSER_COUNTER_STALENESS_MS: '500',
+        ...tuning,
+      })
+        .map(([name, value]) => `${name}=${value}`)
+        .join(' ')}\n`,
     );
     // Warm-up: JIT, connection pools, the price catalog cache.
     await runLoad({ ...rest, mode: 'closed', concurrency: 16, seconds: 2 });
