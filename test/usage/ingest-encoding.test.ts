@@ -180,6 +180,20 @@ describe('ingest batch encoding', () => {
     );
   });
 
+  it('should store a fractional latency rounded to the millisecond, not dead-letter it', async () => {
+    const source = `latency-${Date.now()}`;
+    const result = await post([
+      makeUsageEvent({ id: 'half', source, latency_ms: 812.5 }),
+      makeUsageEvent({ id: 'small', source, latency_ms: 0.4 }),
+    ]);
+    expect(result).toMatchObject({ accepted: 2, rejected: 0 });
+    const rows = await stored(source);
+    expect(rows.map((row) => [row.event_id, row.latency_ms])).toEqual([
+      ['half', 813],
+      ['small', 0],
+    ]);
+  });
+
   it('should store a lone surrogate in a text column as U+FFFD, as UTF-8 requires', async () => {
     const source = `surrogate-${Date.now()}`;
     const event = makeUsageEvent({

@@ -136,7 +136,8 @@ function eventRow(row: PricedEvent): EventRow {
     tg: event.tags,
     st: event.status,
     et: event.errorType,
-    la: event.latencyMs,
+    // The contract allows fractions; the column keeps whole milliseconds.
+    la: event.latencyMs === undefined ? undefined : Math.round(event.latencyMs),
     rc: event.retryCount,
     ch: event.cacheHit,
     ba: event.batch,
