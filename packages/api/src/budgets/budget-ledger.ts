@@ -389,24 +389,45 @@ export class BudgetLedger {
       cost: string;
     }[] = [];
     if (costly.length > 0) {
+      // Events of the same attribution and currency within the same second fall in the same
+      // window of every budget (time zone offsets, so window bounds, are whole seconds), so
+      // they go to Postgres as one row; the rows travel as one JSON document.
+      const grouped = new Map<
+        string,
+        { attribution: string; at: string; cost: MoneyValue; currency: string }
+      >();
+      for (const row of costly) {
+        const attribution = JSON.stringify({
+          ...attributionToWire(row.event.attribution),
+          ...(row.event.decisionId ? resolved.get(row.event.decisionId) : {}),
+        });
+        const second = Math.floor(row.event.timestamp.getTime() / 1000) * 1000;
+        const key = `${second}|${row.cost.currency}|${attribution}`;
+        const entry = grouped.get(key);
+        if (entry) entry.cost = entry.cost.plus(row.costTotal);
+        else
+          grouped.set(key, {
+            attribution,
+            at: new Date(second).toISOString(),
+            cost: new Money(row.costTotal),
+            currency: row.cost.currency,
+          });
+      }
       spentRows = await manager.query(
         `SELECT b.id AS budget_id,
                 purser_window_start(b.period, b.timezone, x.at) AS window_start,
                 purser_window_end(b.period, b.timezone, x.at) AS window_end,
                 sum(x.cost)::text AS cost
-         FROM unnest($1::text[], $2::timestamptz[], $3::numeric[], $4::text[]) AS x(attribution, at, cost, currency)
-         JOIN budgets b ON b.deleted_at IS NULL AND b.currency = x.currency AND b.scope <@ x.attribution::jsonb
+         FROM json_to_recordset($1::json) AS x(attribution jsonb, at timestamptz, cost numeric, currency text)
+         JOIN budgets b ON b.deleted_at IS NULL AND b.currency = x.currency AND b.scope <@ x.attribution
          GROUP BY 1, 2, 3`,
         [
-          costly.map((row) =>
-            JSON.stringify({
-              ...attributionToWire(row.event.attribution),
-              ...(row.event.decisionId ? resolved.get(row.event.decisionId) : {}),
-            }),
-          ),
-          costly.map((row) => row.event.timestamp.toISOString()),
-          costly.map((row) => row.costTotal),
-          costly.map((row) => row.cost.currency),
+          `[${[...grouped.values()]
+            .map(
+              (entry) =>
+                `{"attribution":${entry.attribution},"at":"${entry.at}","cost":"${plain(entry.cost)}","currency":${JSON.stringify(entry.currency)}}`,
+            )
+            .join(',')}]`,
         ],
       );
     }
