@@ -222,6 +222,32 @@ describe('decision log', () => {
     ]);
   });
 
+  it('should decide and log a request whose attribution and metadata hold a lone surrogate, written as U+FFFD, with its batch', async () => {
+    const lone = `${otherTeam}-\ud800`;
+    const answers = await Promise.all(
+      [lone, otherTeam].map((attributionTeam) =>
+        authorize(
+          service,
+          { ...request(attributionTeam), metadata: { note: attributionTeam } },
+          gateway,
+        ),
+      ),
+    );
+    await service.purser.services.decisionLog.flush();
+    const rows: { id: string; team: string; note: string }[] =
+      await service.purser.dataSource.query(
+        `SELECT id, attribution->>'team' AS team, request->'metadata'->>'note' AS note
+         FROM decisions WHERE id = ANY($1::text[])`,
+        [answers.map((answer) => answer.decisionId)],
+      );
+    expect(new Map(rows.map((row) => [row.id, [row.team, row.note]]))).toEqual(
+      new Map([
+        [answers[0]!.decisionId, [`${otherTeam}-\ufffd`, `${otherTeam}-\ufffd`]],
+        [answers[1]!.decisionId, [otherTeam, otherTeam]],
+      ]),
+    );
+  });
+
   it('should refuse the log to a gateway key', async () => {
     const result = await service.graphql(DECISIONS, { first: 1 }, gateway);
     expect(result.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');

@@ -20,6 +20,7 @@ import type { PricingService } from '../pricing/pricing.service';
 import { isTransientDatabaseError } from '../usage/transient';
 import type { VelocityService, VelocityState } from '../velocity/velocity.service';
 import type { VirtualKey, VirtualKeyService } from '../virtual-keys/virtual-key.service';
+import { wellFormedAttribution } from './attribution';
 import type { DecisionLog } from './decision-log';
 import type { PolicyRuntime } from './policy-runtime';
 
@@ -195,7 +196,7 @@ export class AuthorizeService {
       policyRevision: policy.revision,
     };
     let decision: Decision;
-    let attribution: AuthorizeRequest['attribution'] = { ...request.attribution };
+    let attribution: AuthorizeRequest['attribution'] = wellFormedAttribution(request.attribution);
     try {
       let virtualKey: VirtualKey | null = null;
       if (request.virtualKey) {

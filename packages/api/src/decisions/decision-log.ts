@@ -1,6 +1,7 @@
 import { DECISIONS_SUBJECT, type DecisionLoggedInput } from '@purser/adapters';
 import type { NatsConnection } from '@nats-io/transport-node';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
+import { isTransientDatabaseError } from '../usage/transient';
 import type { Logger } from '../observability/logger';
 
 /** One decision as recorded. */
@@ -27,6 +28,40 @@ export interface DecisionRecord {
 }
 
 const FLUSH_INTERVAL_MS = 100;
+
+/**
+ * The batch as one JSON document for `purser_record_decisions`. A lone UTF-16 surrogate in a
+ * string (which `JSON.stringify` escapes and Postgres refuses) is written as U+FFFD.
+ */
+export function decisionsJson(batch: DecisionRecord[]): string {
+  const rows = batch.map((record) => ({
+    id: record.id,
+    created_at: record.createdAt.toISOString(),
+    path: record.path,
+    key_id: record.keyId,
+    provider: record.provider,
+    requested_model: record.requestedModel,
+    model: record.model,
+    action: record.action,
+    allow: record.allow,
+    attribution: record.attribution,
+    request: record.request,
+    reasons: record.reasons,
+    budgets: record.budgets,
+    estimated_cost: record.estimatedCost,
+    currency: record.currency,
+    reservation_id: record.reservationId,
+    policy_revision: record.policyRevision,
+    latency_ms: record.latencyMs,
+  }));
+  const json = JSON.stringify(rows);
+  if (!json.includes('\\ud')) return json;
+  return JSON.stringify(rows, (_key, value: unknown) =>
+    typeof value === 'string'
+      ? (value as string & { toWellFormed(): string }).toWellFormed()
+      : value,
+  );
+}
 const MAX_BATCH = 1_000;
 /** Past this many unwritten decisions (database down for long), the oldest are dropped and counted. */
 const MAX_BUFFER = 100_000;
@@ -49,7 +84,7 @@ export class DecisionLog {
   ) {}
 
   start(): void {
-    this.timer = setInterval(() => void this.flush(), FLUSH_INTERVAL_MS);
+    this.timer = setInterval(() => this.tick(), FLUSH_INTERVAL_MS);
     this.timer.unref();
   }
 
@@ -65,75 +100,81 @@ export class DecisionLog {
     }
   }
 
-  /** Writes what is buffered (one batch in flight at a time). */
-  flush(): Promise<void> {
-    this.flushing ??= this.writeAll().finally(() => {
+  /** The timer's flush: writes what is buffered unless a write is already running. */
+  private tick(): void {
+    if (this.flushing || this.buffer.length === 0) return;
+    this.flushing = this.writeAll(false).finally(() => {
       this.flushing = undefined;
     });
-    return this.flushing;
   }
 
-  private async writeAll(): Promise<void> {
-    while (this.buffer.length > 0) {
+  /**
+   * Writes every decision recorded before the call (after a write already running), one
+   * write in flight at a time; `drain` also writes what arrives meanwhile, until none is left.
+   */
+  async flush(drain = false): Promise<void> {
+    while (this.flushing) await this.flushing;
+    const flushing = this.writeAll(drain).finally(() => {
+      if (this.flushing === flushing) this.flushing = undefined;
+    });
+    this.flushing = flushing;
+    await flushing;
+  }
+
+  /**
+   * Writes what was buffered when it started, in batches of at most {@link MAX_BATCH};
+   * what arrives meanwhile waits for the next tick (so a busy log writes one batch per tick,
+   * not a stream of small ones). `drain` writes until the buffer is empty.
+   */
+  private async writeAll(drain = false): Promise<void> {
+    let pending = this.buffer.length;
+    while (this.buffer.length > 0 && (drain || pending > 0)) {
       const batch = this.buffer.slice(0, MAX_BATCH);
       try {
         await this.write(batch);
       } catch (error) {
-        this.logger.warn(
-          { err: error, pending: this.buffer.length },
-          'writing the decision log failed; will retry',
-        );
-        return;
+        if (isTransientDatabaseError(error)) {
+          this.logger.warn(
+            { err: error, pending: this.buffer.length },
+            'writing the decision log failed; will retry',
+          );
+          return;
+        }
+        // A record the database refuses must not hold back the rest: each alone, and the
+        // refused ones go to the service log with the reason.
+        try {
+          await this.writeOneByOne(batch);
+        } catch (again) {
+          this.logger.warn(
+            { err: again, pending: this.buffer.length },
+            'writing the decision log failed; will retry',
+          );
+          return;
+        }
       }
       this.buffer.splice(0, batch.length);
+      pending -= batch.length;
       this.publish(batch);
     }
   }
 
-  private async write(batch: DecisionRecord[]): Promise<void> {
-    // The log is already buffered in memory for up to 100 ms, so its commit need not wait
-    // for the write-ahead log to reach the disk: it does not queue behind, nor slow, the
-    // flushes that holds wait for. A Postgres crash may lose the last few hundred ms of it.
-    await this.dataSource.transaction(async (manager) => {
-      await manager.query(`SET LOCAL synchronous_commit = off`);
-      await this.insert(manager, batch);
-    });
+  private async writeOneByOne(batch: DecisionRecord[]): Promise<void> {
+    for (const record of batch) {
+      try {
+        await this.write([record]);
+      } catch (error) {
+        if (isTransientDatabaseError(error)) throw error;
+        this.dropped += 1;
+        this.logger.error(
+          { err: error, decision: record },
+          'the database refused a decision log record; it is in this log line only',
+        );
+      }
+    }
   }
 
-  private async insert(manager: EntityManager, batch: DecisionRecord[]): Promise<void> {
-    const column = <T>(pick: (record: DecisionRecord) => T) => batch.map(pick);
-    await manager.query(
-      `INSERT INTO decisions (id, created_at, path, key_id, provider, requested_model, model, action, allow, attribution, request,
-                              reasons, budgets, estimated_cost, currency, reservation_id, policy_revision, latency_ms)
-       SELECT id, created_at, path, key_id, provider, requested_model, model, action, allow, attribution::jsonb, request::jsonb,
-              reasons::jsonb, budgets::jsonb, estimated_cost, currency, reservation_id, policy_revision, latency_ms
-       FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-                   $9::boolean[], $10::text[], $11::text[], $12::text[], $13::text[], $14::numeric[], $15::text[], $16::uuid[],
-                   $17::text[], $18::float8[])
-         AS x(id, created_at, path, key_id, provider, requested_model, model, action, allow, attribution, request, reasons,
-              budgets, estimated_cost, currency, reservation_id, policy_revision, latency_ms)
-       ON CONFLICT (id) DO NOTHING`,
-      [
-        column((r) => r.id),
-        column((r) => r.createdAt.toISOString()),
-        column((r) => r.path),
-        column((r) => r.keyId),
-        column((r) => r.provider),
-        column((r) => r.requestedModel),
-        column((r) => r.model),
-        column((r) => r.action),
-        column((r) => r.allow),
-        column((r) => JSON.stringify(r.attribution)),
-        column((r) => JSON.stringify(r.request)),
-        column((r) => JSON.stringify(r.reasons)),
-        column((r) => JSON.stringify(r.budgets)),
-        column((r) => r.estimatedCost),
-        column((r) => r.currency),
-        column((r) => r.reservationId),
-        column((r) => r.policyRevision),
-        column((r) => r.latencyMs),
-      ],
-    );
+  private async write(batch: DecisionRecord[]): Promise<void> {
+    await this.dataSource.query(`SELECT purser_record_decisions($1::json)`, [decisionsJson(batch)]);
   }
 
   private publish(batch: DecisionRecord[]): void {
@@ -175,6 +216,6 @@ export class DecisionLog {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     await this.flush();
-    if (this.buffer.length > 0) await this.flush();
+    if (this.buffer.length > 0) await this.flush(true);
   }
 }

@@ -2,8 +2,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { HoldFunction1763900400000 } from './1763900400000-hold-function';
 
 /**
- * Holds in batches, a notification when budget or velocity definitions change, and a stable
- * paging key for budgets.
+ * Holds in batches, a notification when budget or velocity definitions change, a stable
+ * paging key for budgets, and the decision log written in one statement.
  *
  * `purser_hold_batch` places many holds in one statement, so one transaction and one commit
  * for all of them: the budget window rows and velocity counters every hold of the batch
@@ -167,6 +167,24 @@ export class HoldBatch1763900500000 implements MigrationInterface {
       `ALTER TABLE budgets ADD COLUMN seq bigint GENERATED ALWAYS AS IDENTITY`,
     );
     await queryRunner.query(`CREATE UNIQUE INDEX budgets_seq ON budgets (seq)`);
+    // The decision log in one round trip, committed without waiting for the WAL flush (the
+    // log is buffered in memory before it gets here anyway).
+    await queryRunner.query(`
+      CREATE FUNCTION purser_record_decisions(batch json) RETURNS void LANGUAGE plpgsql AS $$
+      BEGIN
+        PERFORM set_config('synchronous_commit', 'off', true);
+        INSERT INTO decisions (id, created_at, path, key_id, provider, requested_model, model, action, allow,
+                               attribution, request, reasons, budgets, estimated_cost, currency, reservation_id,
+                               policy_revision, latency_ms)
+          SELECT id, created_at, path, key_id, provider, requested_model, model, action, allow, attribution, request,
+                 reasons, budgets, estimated_cost, currency, reservation_id, policy_revision, latency_ms
+          FROM json_to_recordset(batch) AS x(id text, created_at timestamptz, path text, key_id text, provider text,
+               requested_model text, model text, action text, allow boolean, attribution jsonb, request jsonb,
+               reasons jsonb, budgets jsonb, estimated_cost numeric, currency text, reservation_id uuid,
+               policy_revision text, latency_ms double precision)
+          ON CONFLICT (id) DO NOTHING;
+      END
+      $$`);
     // Replicas cache budget and velocity definitions; a change tells them all at commit.
     await queryRunner.query(`
       CREATE FUNCTION purser_notify_definitions() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -184,6 +202,7 @@ export class HoldBatch1763900500000 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`DROP FUNCTION purser_record_decisions(json)`);
     await queryRunner.query(`ALTER TABLE budgets DROP COLUMN seq`);
     for (const table of ['budgets', 'velocity_limits']) {
       await queryRunner.query(`DROP TRIGGER ${table}_changed ON ${table}`);
