@@ -160,7 +160,7 @@ describe('policy hot swap', () => {
     expect(revisions.filter((revision) => revision === oldRevision).length).toBeGreaterThan(90);
     expect(revisions.filter((revision) => revision === newRevision).length).toBeGreaterThan(90);
     expect(await activeRevision()).toBe(newRevision);
-    // The log records the revision each decision was taken under (written every 100 ms).
+    // The log records the revision each decision was taken under (written every 25 ms).
     await service.purser.services.decisionLog.flush();
     const logged = await service.purser.dataSource.query(
       `SELECT policy_revision, action, count(*)::int AS n FROM decisions
