@@ -27,3 +27,22 @@ export function scopeRank(scope: Scope): number {
 export function scopeApplies(scope: Scope, attribution: WireAttribution): boolean {
   return Object.entries(scope).every(([key, value]) => attribution[key as ScopeKey] === value);
 }
+
+/**
+ * The string with each lone UTF-16 surrogate replaced by U+FFFD: Postgres refuses one in a
+ * JSON value, and attribution travels as JSON (scopes, holds, the decision log).
+ */
+export function wellFormed(value: string): string {
+  return (value as string & { toWellFormed(): string }).toWellFormed();
+}
+
+/** Attribution values made well formed (see {@link wellFormed}). */
+export function wellFormedAttribution<T extends Record<string, string | undefined>>(
+  attribution: T,
+): T {
+  const result: Record<string, string | undefined> = {};
+  for (const [key, value] of Object.entries(attribution)) {
+    result[key] = typeof value === 'string' ? wellFormed(value) : value;
+  }
+  return result as T;
+}

@@ -10,7 +10,7 @@ import type {
 import type { Principal } from '../auth/api-key.service';
 import { type BudgetCache, withCounters } from '../budgets/budget-cache';
 import type { BudgetLedger, CounterIncrement, HoldResult } from '../budgets/budget-ledger';
-import type { WireAttribution } from '../budgets/budget-scope';
+import { type WireAttribution, wellFormedAttribution } from '../budgets/budget-scope';
 import type { BudgetService, BudgetState } from '../budgets/budget.service';
 import { plain, toNanosCeil, toNanosFloor } from '../budgets/money';
 import type { Env } from '../config/env';
@@ -20,7 +20,6 @@ import type { PricingService } from '../pricing/pricing.service';
 import { isTransientDatabaseError } from '../usage/transient';
 import type { VelocityService, VelocityState } from '../velocity/velocity.service';
 import type { VirtualKey, VirtualKeyService } from '../virtual-keys/virtual-key.service';
-import { wellFormedAttribution } from './attribution';
 import type { DecisionLog } from './decision-log';
 import type { PolicyRuntime } from './policy-runtime';
 
