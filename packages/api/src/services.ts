@@ -56,10 +56,12 @@ export function createServices(deps: {
   const pricing = new PricingService(dataSource, logger);
   const ingest = new IngestService({ ...deps, pricing, nats: () => deps.nats });
   const budgets = new BudgetService(dataSource);
+  const budgetCache = new BudgetCache(budgets, deps.env.PURSER_COUNTER_STALENESS_MS);
   const ledger = new BudgetLedger(dataSource, {
     syncCommit: deps.env.PURSER_HOLD_SYNC_COMMIT,
+    // Usage needs no budget join while there is no budget at all.
+    anyBudget: (at) => budgetCache.any(at),
   });
-  const budgetCache = new BudgetCache(budgets, deps.env.PURSER_COUNTER_STALENESS_MS);
   budgets.onChange(() => budgetCache.invalidate());
   ledger.onWindowsMoved((windows) => {
     for (const window of windows) budgetCache.forget(window.budgetId, window.windowStart);

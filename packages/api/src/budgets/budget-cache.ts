@@ -83,6 +83,11 @@ export class BudgetCache {
     return { budgets, stale };
   }
 
+  /** Whether any active budget exists (as of the loaded definitions). */
+  async any(at: Date): Promise<boolean> {
+    return (await this.current(at)).groups.length > 0;
+  }
+
   /** Records counters read or answered by the database. */
   observe(budgetId: string, windowStart: Date, spent: string, reserved: string): void {
     this.counters.set(counterKey(budgetId, windowStart), {

@@ -81,3 +81,39 @@ describe('BudgetLedger batching', () => {
     expect(statements.reduce((sum, size) => sum + size, 0)).toBe(4);
   });
 });
+
+describe('BudgetLedger settlement', () => {
+  const priced = (cost: string) =>
+    ({
+      event: { decisionId: undefined, attribution: { team: 'a' }, timestamp: AT },
+      costTotal: cost,
+      cost: { currency: 'USD' },
+    }) as never;
+
+  const recording = () => {
+    const statements: string[] = [];
+    const manager = {
+      async query(sql: string) {
+        statements.push(sql);
+        return [];
+      },
+    };
+    return { statements, manager: manager as never };
+  };
+
+  it.each([
+    [false, 0],
+    [true, 1],
+  ])(
+    'with a budget somewhere = %s, should join the usage with the budgets %i time(s)',
+    async (anyBudget, joins) => {
+      const ledger = new BudgetLedger({} as DataSource, {
+        syncCommit: true,
+        anyBudget: async () => anyBudget,
+      });
+      const { statements, manager } = recording();
+      await ledger.settle(manager, [priced('0.5'), priced('0')], AT);
+      expect(statements.filter((sql) => sql.includes('JOIN budgets'))).toHaveLength(joins);
+    },
+  );
+});

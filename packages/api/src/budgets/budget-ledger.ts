@@ -98,6 +98,11 @@ export class BudgetLedger {
        * few hundred milliseconds: their calls go ahead, and their usage still counts.
        */
       syncCommit: boolean;
+      /**
+       * Whether any budget may exist (the replica's budget cache): when none does, usage
+       * needs no budget join. Without it, the join always runs.
+       */
+      anyBudget?: (at: Date) => Promise<boolean>;
     } = { syncCommit: true },
   ) {}
 
@@ -388,7 +393,7 @@ export class BudgetLedger {
       window_end: string | null;
       cost: string;
     }[] = [];
-    if (costly.length > 0) {
+    if (costly.length > 0 && (await (this.options.anyBudget?.(now) ?? true))) {
       // Events of the same attribution and currency within the same second fall in the same
       // window of every budget (time zone offsets, so window bounds, are whole seconds), so
       // they go to Postgres as one row; the rows travel as one JSON document.
