@@ -1,7 +1,9 @@
 /**
  * Authorization benchmark: decisions per second and latency of Purser's pre-call
  * authorization with holds (REST and GraphQL), against the same Rego on a plain
- * `opa run --server` and against the bare in-process opa-wasm evaluation (the limit).
+ * `opa run --server` and against the bare in-process opa-wasm evaluation (the limit), and
+ * a bare Node HTTP answer under the same load (the floor this machine and load generator
+ * allow).
  *
  *   pnpm bench:authorize [--rate 1000] [--seconds 10] [--max-seconds 5] [--concurrency 64]
  *
@@ -13,6 +15,7 @@
  * OPA: `opa` on PATH (or OPA_BIN); without it the peer is skipped with a message.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -115,6 +118,39 @@ async function wasmLoop(input: ReturnType<typeof buildDecisionInput>, seconds: n
     p50Ms: percentile(sorted, 0.5),
     p99Ms: percentile(sorted, 0.99),
   };
+}
+
+/**
+ * What the load generator and this machine allow at all: a Node HTTP server in this process
+ * answering a canned decision at once, under the same open-loop load.
+ */
+async function floorLoop(open: { mode: 'open'; rate: number; seconds: number }) {
+  const body = JSON.stringify({ result: { allow: true } });
+  const server = http.createServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      response.writeHead(200, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body),
+      });
+      response.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const { port } = server.address() as { port: number };
+    const target = {
+      url: `http://127.0.0.1:${port}`,
+      path: '/',
+      headers: {},
+      body: '{"input":{}}',
+      expect: 'opa-allow' as const,
+    };
+    await runLoad({ ...target, mode: 'closed', concurrency: 16, seconds: 1 });
+    return await runLoad({ ...target, ...open });
+  } finally {
+    server.close();
+  }
 }
 
 function row(name: string, result: { perSecond: number; p50Ms: number; p99Ms: number }) {
@@ -306,6 +342,8 @@ async function main(): Promise<void> {
     }
     const wasm = await wasmLoop(input, 3);
     results.push(['opa-wasm evaluate in-process (the limit)', wasm]);
+    const floor = await floorLoop(open);
+    results.push([`bare Node HTTP answer @ ${options.rate}/s (the floor)`, floor]);
 
     process.stdout.write(
       `\n${'path'.padEnd(44)} ${'decisions/s'.padStart(10)} ${'p50 ms'.padStart(9)} ${'p99 ms'.padStart(9)} ${'failed'.padStart(7)}\n`,
