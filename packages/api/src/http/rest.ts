@@ -106,13 +106,77 @@ export interface RawRoute {
 const JSON_TYPE = /^application\/(json|[^;\s]+\+json)\s*(;|$)/i;
 const MAX_RAW_BODY = 1024 * 1024;
 
-function send(response: http.ServerResponse, status: number, body: unknown): void {
+export function sendJson(response: http.ServerResponse, status: number, body: unknown): void {
   const json = JSON.stringify(body);
   response.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(json),
   });
   response.end(json);
+}
+
+/** A request body read by {@link readJsonBody}. */
+export type RawBody =
+  | { ok: true; body: unknown }
+  | { ok: false; status: number; problem: { code: string; message: string } };
+
+/**
+ * Whether a request can be served straight from the HTTP server: a JSON body, not
+ * compressed (Express's body parser handles the rest).
+ */
+export function rawServable(request: http.IncomingMessage): boolean {
+  const encoding = request.headers['content-encoding'];
+  return !encoding || encoding === 'identity';
+}
+
+/**
+ * Reads the whole body and parses it as express.json would: JSON content types only (other
+ * bodies read as undefined), an empty body as {}, at most `limit` bytes.
+ */
+export function readJsonBody(
+  request: http.IncomingMessage,
+  limit: number,
+  done: (body: RawBody) => void,
+): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let tooLarge = false;
+  request.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > limit) tooLarge = true;
+    else chunks.push(chunk);
+  });
+  request.on('end', () => {
+    if (tooLarge) {
+      done({
+        ok: false,
+        status: 413,
+        problem: {
+          code: 'PAYLOAD_TOO_LARGE',
+          message: `Request body is larger than ${limit} bytes`,
+        },
+      });
+      return;
+    }
+    if (!JSON_TYPE.test(request.headers['content-type'] ?? '')) {
+      done({ ok: true, body: undefined });
+      return;
+    }
+    const text = Buffer.concat(chunks).toString('utf8');
+    try {
+      // An empty JSON body reads as {}, as express.json reads it (the Express route).
+      done({ ok: true, body: text.length > 0 ? JSON.parse(text) : {} });
+    } catch (error) {
+      done({
+        ok: false,
+        status: 400,
+        problem: {
+          code: 'BAD_USER_INPUT',
+          message: `Request body is not valid JSON: ${(error as Error).message}`,
+        },
+      });
+    }
+  });
 }
 
 /**
@@ -126,22 +190,13 @@ export function serveRaw(
   response: http.ServerResponse,
 ): boolean {
   if (request.method !== route.method || request.url !== `/v1${route.path}`) return false;
-  const encoding = request.headers['content-encoding'];
-  if (encoding && encoding !== 'identity') return false;
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let tooLarge = false;
-  request.on('data', (chunk: Buffer) => {
-    size += chunk.length;
-    if (size > MAX_RAW_BODY) tooLarge = true;
-    else chunks.push(chunk);
-  });
+  if (!rawServable(request)) return false;
   request.on('error', () => response.destroy());
-  request.on('end', () => {
-    void answer().then(
+  readJsonBody(request, MAX_RAW_BODY, (read) => {
+    void answer(read).then(
       ([status, body]) => {
         services.metrics.httpRequests.inc({ route: route.path, status: String(status) });
-        send(response, status, body);
+        sendJson(response, status, body);
       },
       (error: unknown) => {
         services.logger.error({ err: error }, 'unexpected REST error');
@@ -150,32 +205,9 @@ export function serveRaw(
     );
   });
 
-  const answer = async (): Promise<[number, unknown]> => {
-    if (tooLarge) {
-      return [
-        413,
-        {
-          code: 'PAYLOAD_TOO_LARGE',
-          message: `Request body is larger than ${MAX_RAW_BODY} bytes`,
-        },
-      ];
-    }
-    let body: unknown;
-    if (JSON_TYPE.test(request.headers['content-type'] ?? '')) {
-      const text = Buffer.concat(chunks).toString('utf8');
-      try {
-        // An empty JSON body reads as {}, as express.json reads it (the Express route).
-        body = text.length > 0 ? JSON.parse(text) : {};
-      } catch (error) {
-        return [
-          400,
-          {
-            code: 'BAD_USER_INPUT',
-            message: `Request body is not valid JSON: ${(error as Error).message}`,
-          },
-        ];
-      }
-    }
+  const answer = async (read: RawBody): Promise<[number, unknown]> => {
+    if (!read.ok) return [read.status, read.problem];
+    const body = read.body;
     try {
       const secret = bearerSecret(request.headers.authorization);
       const principal = secret ? await services.apiKeys.authenticate(secret) : null;

@@ -20,6 +20,7 @@ import type { GraphQLContext } from '../graphql/context';
 import { createFormatError } from '../graphql/format-error';
 import { complexityLimit, depthLimit } from '../graphql/limits';
 import type { Services } from '../services';
+import { serveGraphQLRaw, GRAPHQL_BODY_LIMIT } from './graphql-raw';
 import { type RawRoute, restAuthentication, sendError, serveRaw } from './rest';
 
 /** A readiness probe: a name and a check that throws (or resolves false) when not ready. */
@@ -48,8 +49,13 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Purs
   const app = express();
   app.disable('x-powered-by');
   const rawRoutes = (options.rawRoutes ?? []).map((route) => route(services));
+  // Set once Apollo has started (it needs the server for draining).
+  const graphql: {
+    raw?: (request: http.IncomingMessage, response: http.ServerResponse) => boolean;
+  } = {};
   const server = http.createServer((request, response) => {
     for (const route of rawRoutes) if (serveRaw(services, route, request, response)) return;
+    if (graphql.raw?.(request, response)) return;
     app(request, response);
   });
   // Keep-alive sockets must outlive typical load-balancer idle timeouts.
@@ -108,17 +114,23 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Purs
     response.send(await metrics.registry.metrics());
   });
 
+  const graphqlContext = async (
+    authorization: string | undefined,
+    requestId: string | undefined,
+  ): Promise<GraphQLContext> => {
+    const secret = bearerSecret(authorization);
+    const principal = secret ? await services.apiKeys.authenticate(secret) : null;
+    return { principal, services, requestId: requestId ?? randomUUID() };
+  };
   app.use(
     '/graphql',
-    express.json({ limit: '10mb' }),
+    express.json({ limit: GRAPHQL_BODY_LIMIT }),
     expressMiddleware(apollo, {
-      context: async ({ req }) => {
-        const secret = bearerSecret(req.header('authorization'));
-        const principal = secret ? await services.apiKeys.authenticate(secret) : null;
-        return { principal, services, requestId: req.header('x-request-id') ?? randomUUID() };
-      },
+      context: ({ req }) => graphqlContext(req.header('authorization'), req.header('x-request-id')),
     }),
   );
+  graphql.raw = (request, response) =>
+    serveGraphQLRaw(apollo, services, graphqlContext, request, response);
 
   const router = Router();
   router.use(express.json({ limit: '10mb', type: ['application/json', 'application/*+json'] }));
