@@ -117,3 +117,38 @@ describe('BudgetLedger settlement', () => {
     },
   );
 });
+
+describe('BudgetLedger settlement and the decision caches', () => {
+  it('should tell the caches which windows moved only once the caller runs what settle answers (after commit)', async () => {
+    const manager = {
+      async query(sql: string) {
+        if (sql.includes('JOIN budgets'))
+          return [
+            { budget_id: 'b', window_start: AT.toISOString(), window_end: null, cost: '0.5' },
+          ];
+        if (sql.includes('INSERT INTO budget_windows'))
+          return [{ budget_id: 'b', window_start: AT.toISOString(), spent: '0.5' }];
+        if (sql.includes('FROM budgets WHERE id'))
+          return [{ id: 'b', limit_amount: '10', soft_thresholds: [], currency: 'USD' }];
+        return [];
+      },
+    };
+    const ledger = new BudgetLedger({} as DataSource);
+    const moved: { budgetId: string; windowStart: Date }[][] = [];
+    ledger.onWindowsMoved((windows) => moved.push(windows));
+    const after = await ledger.settle(
+      manager as never,
+      [
+        {
+          event: { decisionId: undefined, attribution: { team: 'a' }, timestamp: AT },
+          costTotal: '0.5',
+          cost: { currency: 'USD' },
+        } as never,
+      ],
+      AT,
+    );
+    expect(moved).toEqual([]);
+    after!();
+    expect(moved).toEqual([[{ budgetId: 'b', windowStart: AT }]]);
+  });
+});

@@ -336,8 +336,12 @@ export class BudgetLedger {
    * the event's own timestamp, so late events land where they belong), and records each
    * threshold the spend crosses, once per window.
    */
-  async settle(manager: EntityManager, stored: PricedEvent[], now: Date): Promise<void> {
-    if (stored.length === 0) return;
+  async settle(
+    manager: EntityManager,
+    stored: PricedEvent[],
+    now: Date,
+  ): Promise<(() => void) | undefined> {
+    if (stored.length === 0) return undefined;
     const withDecision = stored.filter((row) => row.event.decisionId);
     const resolved = new Map<string, WireAttributionLike>();
     const deltas = new Map<string, WindowDelta>();
@@ -444,7 +448,8 @@ export class BudgetLedger {
     }
     const updated = await applyWindowDeltas(manager, [...deltas.values()]);
     await recordCrossings(manager, updated, deltas);
-    this.moved(updated);
+    // The caches of the decision path forget these windows once the spend is committed.
+    return () => this.moved(updated);
   }
 }
 

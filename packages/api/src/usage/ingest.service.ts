@@ -40,7 +40,11 @@ export interface IngestOutcome {
 }
 
 /** Work done in the ingest transaction for the events it stored (e.g. settling holds). */
-export type StoredEventsHook = (manager: EntityManager, stored: PricedEvent[]) => Promise<void>;
+/** Work inside the ingest transaction; what it answers runs once the transaction committed. */
+export type StoredEventsHook = (
+  manager: EntityManager,
+  stored: PricedEvent[],
+) => Promise<(() => void) | undefined | void>;
 
 type Prepared =
   | { kind: 'event'; index: number; priced: PricedEvent }
@@ -438,7 +442,8 @@ export class IngestService {
   private async writeBatch(part: Prepared[], path: string): Promise<number[]> {
     const events = part.flatMap((entry) => (entry.kind === 'event' ? [entry] : []));
     const letters = part.flatMap((entry) => (entry.kind === 'dead' ? [entry.letter] : []));
-    return this.deps.dataSource.transaction(async (manager) => {
+    const afterCommit: (() => void)[] = [];
+    const insertedIndexes = await this.deps.dataSource.transaction(async (manager) => {
       const insertedIndexes: number[] = [];
       if (events.length > 0) {
         const returned: { source: string; event_id: string }[] = await manager.query(
@@ -453,11 +458,16 @@ export class IngestService {
           insertedIndexes.push(entry.index);
           stored.push(entry.priced);
         }
-        for (const hook of this.hooks) await hook(manager, stored);
+        for (const hook of this.hooks) {
+          const after = await hook(manager, stored);
+          if (after) afterCommit.push(after);
+        }
       }
       if (letters.length > 0) await insertDeadLetters(manager, letters);
       return insertedIndexes;
     });
+    for (const after of afterCommit) after();
+    return insertedIndexes;
   }
 
   private async publishDeadLetters(letters: DeadLetter[]): Promise<void> {
