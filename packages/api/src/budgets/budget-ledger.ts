@@ -3,7 +3,8 @@ import { attributionToWire } from '@purser/adapters';
 import type { DataSource, EntityManager } from 'typeorm';
 import { notFound } from '../errors';
 import type { PricedEvent } from '../usage/usage-rows';
-import { type WireAttribution as WireAttributionLike, wellFormedAttribution } from './budget-scope';
+import type { WireAttribution as WireAttributionLike } from './budget-scope';
+import { wellFormedJson } from '../db/well-formed';
 import type { BudgetState } from './budget.service';
 import { plain } from './money';
 import { returningRows } from '../db/returning';
@@ -406,12 +407,10 @@ export class BudgetLedger {
         { attribution: string; at: string; cost: MoneyValue; currency: string }
       >();
       for (const row of costly) {
-        const attribution = JSON.stringify(
-          wellFormedAttribution({
-            ...attributionToWire(row.event.attribution),
-            ...(row.event.decisionId ? resolved.get(row.event.decisionId) : {}),
-          }),
-        );
+        const attribution = wellFormedJson({
+          ...attributionToWire(row.event.attribution),
+          ...(row.event.decisionId ? resolved.get(row.event.decisionId) : {}),
+        });
         const second = Math.floor(row.event.timestamp.getTime() / 1000) * 1000;
         const key = `${second}|${row.cost.currency}|${attribution}`;
         const entry = grouped.get(key);

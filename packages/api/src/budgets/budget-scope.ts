@@ -1,5 +1,6 @@
 import { ATTRIBUTION_KEYS } from '@purser/adapters';
 import { z } from 'zod';
+import { wellFormed } from '../db/well-formed';
 
 /** Attribution keys a budget scope or a virtual key may bind. */
 export const SCOPE_KEYS = ATTRIBUTION_KEYS.filter(
@@ -26,14 +27,6 @@ export function scopeRank(scope: Scope): number {
 /** True when every key of the scope is in the attribution with the same value. */
 export function scopeApplies(scope: Scope, attribution: WireAttribution): boolean {
   return Object.entries(scope).every(([key, value]) => attribution[key as ScopeKey] === value);
-}
-
-/**
- * The string with each lone UTF-16 surrogate replaced by U+FFFD: Postgres refuses one in a
- * JSON value, and attribution travels as JSON (scopes, holds, the decision log).
- */
-export function wellFormed(value: string): string {
-  return (value as string & { toWellFormed(): string }).toWellFormed();
 }
 
 /** Attribution values made well formed (see {@link wellFormed}). */

@@ -1,4 +1,5 @@
-import { type Scope, wellFormed } from '../budgets/budget-scope';
+import type { Scope } from '../budgets/budget-scope';
+import { wellFormed } from '../db/well-formed';
 import type { AttributionInput } from './decision.types';
 
 /** GraphQL attribution (camelCase) → the snake_case form of the wire, scopes and the policy. */

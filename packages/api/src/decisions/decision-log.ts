@@ -1,6 +1,7 @@
 import { DECISIONS_SUBJECT, type DecisionLoggedInput } from '@purser/adapters';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { DataSource } from 'typeorm';
+import { wellFormedJson } from '../db/well-formed';
 import { isTransientDatabaseError } from '../usage/transient';
 import type { Logger } from '../observability/logger';
 
@@ -54,13 +55,7 @@ export function decisionsJson(batch: DecisionRecord[]): string {
     policy_revision: record.policyRevision,
     latency_ms: record.latencyMs,
   }));
-  const json = JSON.stringify(rows);
-  if (!json.includes('\\ud')) return json;
-  return JSON.stringify(rows, (_key, value: unknown) =>
-    typeof value === 'string'
-      ? (value as string & { toWellFormed(): string }).toWellFormed()
-      : value,
-  );
+  return wellFormedJson(rows);
 }
 const MAX_BATCH = 1_000;
 /** Past this many unwritten decisions (database down for long), the oldest are dropped and counted. */

@@ -15,6 +15,7 @@ import { PurserError } from '../errors';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { PricingService } from '../pricing/pricing.service';
+import { wellFormed } from '../db/well-formed';
 import { isTransientDatabaseError } from './transient';
 import { DIMENSION_COLUMNS, type PricedEvent, TOKEN_COLUMNS } from './usage-rows';
 
@@ -102,19 +103,11 @@ type RowKey = (typeof EVENT_COLUMNS)[number][2];
 /** One event as an object of the batch document; `undefined` fields are left out (NULL). */
 type EventRow = { [K in RowKey]: unknown };
 
-/** Keys of the text columns (see {@link wellFormedText}). */
-const TEXT_KEYS = EVENT_COLUMNS.filter(([, type]) => type === 'text').map(([, , key]) => key);
-
 /**
- * `JSON.stringify` escapes a lone UTF-16 surrogate (`\ud800`), which Postgres refuses in a
- * JSON document, while a text parameter is sent as UTF-8 with U+FFFD in its place. Text
- * columns keep that meaning (a JSON column holding one is still refused, as it always was).
+ * Keys of the text columns. They keep the meaning a text parameter gives a lone surrogate
+ * (U+FFFD, see {@link wellFormed}); a JSON column holding one is still refused, as it always was.
  */
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-
-function wellFormedText(value: string): string {
-  return value.replace(LONE_SURROGATE, '\ufffd');
-}
+const TEXT_KEYS = EVENT_COLUMNS.filter(([, type]) => type === 'text').map(([, , key]) => key);
 
 function eventRow(row: PricedEvent): EventRow {
   const { event, cost } = row;
@@ -177,7 +170,7 @@ export function eventRowsJson(rows: PricedEvent[]): string {
   for (const object of objects) {
     for (const key of TEXT_KEYS) {
       const value = object[key];
-      if (typeof value === 'string') object[key] = wellFormedText(value);
+      if (typeof value === 'string') object[key] = wellFormed(value);
     }
   }
   return JSON.stringify(objects);
