@@ -8,7 +8,7 @@ import { wellFormedJson } from '../db/well-formed';
 import type { BudgetState } from './budget.service';
 import { plain } from './money';
 import { returningRows } from '../db/returning';
-import { isTransientDatabaseError } from '../usage/transient';
+import { isRetryableConflict, isTransientDatabaseError } from '../usage/transient';
 
 /** A conditional counter increment taken with a hold (velocity limits). */
 export interface CounterIncrement {
@@ -52,13 +52,6 @@ interface WindowDelta {
   windowEnd: string | null;
   spent: MoneyValue;
   reserved: MoneyValue;
-}
-
-function isRetryableConflict(error: unknown): boolean {
-  const code =
-    (error as { code?: string; driverError?: { code?: string } })?.code ??
-    (error as { driverError?: { code?: string } })?.driverError?.code;
-  return code === '40P01' || code === '40001';
 }
 
 const windowKey = (budgetId: string, windowStart: string) =>

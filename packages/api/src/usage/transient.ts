@@ -1,14 +1,29 @@
+/** The error and what it wraps (TypeORM's driverError, a cause): where a driver code may be. */
+function candidates(error: unknown): unknown[] {
+  return [
+    error,
+    (error as { driverError?: unknown })?.driverError,
+    (error as { cause?: unknown })?.cause,
+  ];
+}
+
+/**
+ * A deadlock or serialization failure: Postgres rolled the transaction back and the same
+ * statement can simply be asked again.
+ */
+export function isRetryableConflict(error: unknown): boolean {
+  return candidates(error).some((candidate) => {
+    const code = (candidate as { code?: unknown } | null | undefined)?.code;
+    return code === '40P01' || code === '40001';
+  });
+}
+
 /**
  * Whether a database failure is worth retrying (the server is down, restarting, or
  * overloaded) rather than a property of the data, which no retry can fix.
  */
 export function isTransientDatabaseError(error: unknown): boolean {
-  const candidates = [
-    error,
-    (error as { driverError?: unknown })?.driverError,
-    (error as { cause?: unknown })?.cause,
-  ];
-  for (const candidate of candidates) {
+  for (const candidate of candidates(error)) {
     if (!candidate || typeof candidate !== 'object') continue;
     const code = String((candidate as { code?: unknown }).code ?? '');
     if (/^(08|57P|53|58)/.test(code) || code === '40001' || code === '40P01') return true;

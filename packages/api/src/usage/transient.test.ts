@@ -1,0 +1,23 @@
+import { isRetryableConflict, isTransientDatabaseError } from './transient';
+
+const coded = (code: string) => Object.assign(new Error(code), { code });
+
+describe('database failures', () => {
+  it.each(['40P01', '40001'])(
+    'should see %s as a conflict to ask again, directly or wrapped',
+    (code) => {
+      expect(isRetryableConflict(coded(code))).toBe(true);
+      expect(isRetryableConflict({ message: 'query failed', driverError: coded(code) })).toBe(true);
+      expect(isRetryableConflict(new Error('x', { cause: coded(code) }))).toBe(true);
+      expect(isTransientDatabaseError(coded(code))).toBe(true);
+    },
+  );
+
+  it('should not see data errors or outages as conflicts', () => {
+    expect(isRetryableConflict(coded('23503'))).toBe(false);
+    expect(isRetryableConflict(coded('57P01'))).toBe(false);
+    expect(isRetryableConflict(undefined)).toBe(false);
+    expect(isTransientDatabaseError(coded('57P01'))).toBe(true);
+    expect(isTransientDatabaseError(coded('23503'))).toBe(false);
+  });
+});
