@@ -1,9 +1,8 @@
-import { Money } from '@purser/pricing';
 import type { DataSource } from 'typeorm';
 import type { Logger } from '../observability/logger';
 import { type ScopeKey, scopeRank, SCOPE_KEYS, type WireAttribution } from './budget-scope';
 import type { BudgetService, BudgetState } from './budget.service';
-import { plain } from './money';
+import { remainingOf } from './money';
 
 /** Definitions are re-read at least this often, even without a change notification. */
 export const DEFINITIONS_TTL_MS = 5_000;
@@ -136,9 +135,8 @@ export class BudgetCache {
 
   private async load(at: Date): Promise<Loaded> {
     const started = this.wallClock();
-    const states = await this.budgets.all(at);
     // Counters are as old as the start of the read that returned them.
-    const observed = started;
+    const states = await this.budgets.all(at);
     let validFrom = -Infinity;
     let validUntil = Infinity;
     const groups = new Map<string, Loaded['groups'][number]>();
@@ -149,7 +147,7 @@ export class BudgetCache {
       this.counters.set(counterKey(state.id, state.windowStart), {
         spent: state.spent,
         reserved: state.reserved,
-        at: observed,
+        at: started,
       });
       const keys = SCOPE_KEYS.filter((key) => state.scope[key] !== undefined);
       const signature = keys.join(',');
@@ -167,8 +165,7 @@ export class BudgetCache {
 /** A budget state with other counters (remaining recomputed). */
 export function withCounters(state: BudgetState, spent: string, reserved: string): BudgetState {
   if (state.spent === spent && state.reserved === reserved) return state;
-  const remaining = Money.max(0, new Money(state.limit).minus(spent).minus(reserved));
-  return { ...state, spent, reserved, remaining: plain(remaining) };
+  return { ...state, spent, reserved, remaining: remainingOf(state.limit, spent, reserved) };
 }
 
 /**

@@ -4,7 +4,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { badInput, notFound } from '../errors';
 import { decodeCursor, pageSize, toPage } from '../graphql/pagination';
 import { type Scope, scopeRank, scopeSchema, type WireAttribution } from './budget-scope';
-import { plain } from './money';
+import { plain, remainingOf } from './money';
 import { returningRows } from '../db/returning';
 
 export const BUDGET_PERIODS = ['daily', 'weekly', 'monthly', 'total'] as const;
@@ -67,7 +67,7 @@ export function toBudgetState(row: Record<string, unknown>): BudgetState {
     windowEnd: row.window_end ? new Date(row.window_end as string) : null,
     spent: plain(spent),
     reserved: plain(reserved),
-    remaining: plain(Money.max(0, limit.minus(spent).minus(reserved))),
+    remaining: remainingOf(limit, spent, reserved),
     createdAt: new Date(row.created_at as string),
   };
 }

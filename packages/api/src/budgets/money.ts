@@ -42,3 +42,12 @@ export function decimal(value: string | number | MoneyValue | null | undefined):
 export function plain(value: MoneyValue): string {
   return value.isZero() ? '0' : value.toFixed();
 }
+
+/** What is left of a limit after spend and holds, never below 0. */
+export function remainingOf(
+  limit: string | MoneyValue,
+  spent: string | MoneyValue,
+  reserved: string | MoneyValue,
+): string {
+  return plain(Money.max(0, new Money(limit).minus(spent).minus(reserved)));
+}

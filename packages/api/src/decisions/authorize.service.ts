@@ -12,7 +12,7 @@ import { type BudgetCache, withCounters } from '../budgets/budget-cache';
 import type { BudgetLedger, CounterIncrement, HoldResult } from '../budgets/budget-ledger';
 import { type WireAttribution, wellFormedAttribution } from '../budgets/budget-scope';
 import type { BudgetService, BudgetState } from '../budgets/budget.service';
-import { plain, toNanosCeil, toNanosFloor } from '../budgets/money';
+import { plain, remainingOf, toNanosCeil, toNanosFloor } from '../budgets/money';
 import type { Env } from '../config/env';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
@@ -454,15 +454,15 @@ export class AuthorizeService {
       ]),
     );
     const budgets = snapshot.budgets.map((budget) => {
-      const counters = seen.get(budget.id);
-      if (!counters) return budget;
+      const found = seen.get(budget.id);
+      if (!found) return budget;
       this.deps.budgetCache.observe(
         budget.id,
         budget.windowStart,
-        counters.spent,
-        result.ok ? plain(new Money(counters.reserved).plus(amount)) : counters.reserved,
+        found.spent,
+        result.ok ? plain(new Money(found.reserved).plus(amount)) : found.reserved,
       );
-      return withCounters(budget, counters.spent, counters.reserved);
+      return withCounters(budget, found.spent, found.reserved);
     });
     const velocity = snapshot.velocity.map((state, index) => {
       const current = result.counted[index] ?? state.current;
@@ -726,7 +726,6 @@ function toVelocitySnapshot(state: VelocityState, now: Date): VelocitySnapshot {
 
 function view(budget: BudgetState, held: string): DecisionBudget {
   const reserved = new Money(budget.reserved).plus(held);
-  const remaining = Money.max(0, new Money(budget.limit).minus(budget.spent).minus(reserved));
   return {
     id: budget.id,
     name: budget.name,
@@ -734,7 +733,7 @@ function view(budget: BudgetState, held: string): DecisionBudget {
     limit: budget.limit,
     spent: budget.spent,
     reserved: plain(reserved),
-    remaining: plain(remaining),
+    remaining: remainingOf(budget.limit, budget.spent, reserved),
     currency: budget.currency,
     resetsAt: budget.windowEnd,
   };
