@@ -1,7 +1,6 @@
 // What unit tests cannot catch: the whole decision path against a real database and the
 // compiled policy — every enforcement mode, nested budgets held all-or-nothing, virtual keys,
 // velocity counters, roles, and the answer a simulation gives without holding anything.
-import { randomBytes } from 'node:crypto';
 import {
   AUTHORIZE,
   authorize,
@@ -10,10 +9,9 @@ import {
   type DecisionAnswer,
   priceModel,
   SIMULATE,
+  unique,
 } from '../support/decisions';
 import { startPurser, type RunningPurser } from '../support/purser';
-
-const unique = (prefix: string) => `${prefix}-${randomBytes(5).toString('hex')}`;
 
 /** Prices per 1M tokens: with 1000 input tokens, `penny` costs exactly $0.01. */
 const MODELS = {

@@ -3,20 +3,22 @@
 // that turn over at local midnight (DST included), late events filed in their own window,
 // threshold alerts recorded and published once per window, and the fail mode when Postgres
 // goes away.
-import { randomBytes } from 'node:crypto';
 import { ALERTS_SUBJECT } from '@purser/adapters';
 import { makeUsageEvent } from '@purser/adapters/testing';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { createTestDatabase, hasPostgres, type TestDatabase } from '../support/database';
-import { authorize, budgetState, createBudget, priceModel } from '../support/decisions';
+import {
+  authorize,
+  budgetState,
+  createBudget,
+  priceModel,
+  unique,
+  PENNY,
+} from '../support/decisions';
 import { connectNats } from '../support/nats';
 import { startPurser, type RunningPurser } from '../support/purser';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
 
-const unique = (prefix: string) => `${prefix}-${randomBytes(5).toString('hex')}`;
-
-/** $10 per 1M input tokens, output free: 1000 input tokens hold $0.01, 600 cost $0.006. */
-const PENNY = { inputTokens: '10', outputTokens: '0' };
 const MODEL = 't-penny';
 
 function ask(attribution: Record<string, string>) {

@@ -2,14 +2,11 @@
 // two replicas sharing a database. The row locks must admit exactly as many $0.01 holds as
 // a $1.00 budget covers — never one more, never one fewer.
 import { randomBytes } from 'node:crypto';
-import { hasPostgres, createTestDatabase, type TestDatabase } from '../support/database';
-import { authorize, budgetState, createBudget, priceModel } from '../support/decisions';
-import { startPurser, type RunningPurser } from '../support/purser';
+import { hasPostgres } from '../support/database';
+import { authorize, budgetState, createBudget, priceModel, PENNY } from '../support/decisions';
+import { type Replicas, startPurser, startReplicas, type RunningPurser } from '../support/purser';
 
 const CALLS = 200;
-
-/** $10 per 1M input tokens, output free: 1000 input tokens hold exactly $0.01. */
-const PENNY = { inputTokens: '10', outputTokens: '0' };
 
 function request(team: string) {
   return {
@@ -82,23 +79,20 @@ describe('concurrent authorize on two replicas sharing one database', () => {
     it.skip('needs a Postgres server (two instances cannot share one in-memory PGlite)', () => {});
     return;
   }
-  let database: TestDatabase;
+  let replicas: Replicas;
   let first: RunningPurser;
   let second: RunningPurser;
   let firstKey: string;
   let secondKey: string;
   beforeAll(async () => {
-    database = await createTestDatabase();
-    first = await startPurser({ database });
-    second = await startPurser({ database });
+    replicas = await startReplicas();
+    ({ first, second } = replicas);
     firstKey = await first.keyFor('gateway');
     secondKey = await second.keyFor('gateway');
     await priceModel(first, 'penny-model', PENNY);
   });
   afterAll(async () => {
-    await first?.stop();
-    await second?.stop();
-    await database?.drop();
+    await replicas?.stop();
   });
 
   it('should admit exactly 100 holds in total when 200 calls are split between the replicas', async () => {

@@ -3,16 +3,18 @@
 // (`purser_definitions`) well before the definitions' TTL; counters moved outside this
 // replica must be read again when the staleness bound is 0; and a settlement through this
 // replica's own ingest must be seen by its very next decision.
-import { randomBytes } from 'node:crypto';
 import { makeUsageEvent } from '@purser/adapters/testing';
-import { createTestDatabase, hasPostgres, type TestDatabase } from '../support/database';
-import { authorize, createBudget, priceModel, type DecisionAnswer } from '../support/decisions';
-import { startPurser, type RunningPurser } from '../support/purser';
+import { hasPostgres } from '../support/database';
+import {
+  authorize,
+  createBudget,
+  priceModel,
+  type DecisionAnswer,
+  unique,
+  PENNY,
+} from '../support/decisions';
+import { type Replicas, startPurser, startReplicas, type RunningPurser } from '../support/purser';
 
-const unique = (prefix: string) => `${prefix}-${randomBytes(5).toString('hex')}`;
-
-/** $10 per 1M input tokens, output free: 1000 input tokens hold exactly $0.01. */
-const PENNY = { inputTokens: '10', outputTokens: '0' };
 const MODEL = 't-penny';
 
 function ask(attribution: Record<string, string>) {
@@ -55,18 +57,16 @@ describe('definitions cached per replica, on two replicas sharing one database',
     it.skip('needs a Postgres server (two instances cannot share one in-memory PGlite)', () => {});
     return;
   }
-  let database: TestDatabase;
+  let replicas: Replicas;
   let first: RunningPurser;
   let second: RunningPurser;
   let secondKey: string;
   beforeAll(async () => {
-    database = await createTestDatabase();
-    first = await startPurser({ database });
-    second = await startPurser({ database });
+    replicas = await startReplicas();
+    ({ first, second } = replicas);
     secondKey = await second.keyFor('gateway');
     await priceModel(first, MODEL, PENNY);
-    // With no budget at all a replica reads them for every decision; one elsewhere makes it
-    // keep the definitions it loaded.
+    // A budget elsewhere, so each replica holds definitions a change has to drop.
     await createBudget(first, {
       name: 'bystander',
       scope: { team: unique('bystander') },
@@ -76,9 +76,7 @@ describe('definitions cached per replica, on two replicas sharing one database',
     });
   });
   afterAll(async () => {
-    await first?.stop();
-    await second?.stop();
-    await database?.drop();
+    await replicas?.stop();
   });
 
   /** Drops the second replica's caches, so that its next decision loads them afresh. */

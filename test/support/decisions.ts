@@ -1,4 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import type { RunningPurser } from './purser';
+
+/** A name no other test or run uses: `prefix-` and 10 random hex digits. */
+export const unique = (prefix: string) => `${prefix}-${randomBytes(5).toString('hex')}`;
+
+/** $10 per 1M input tokens, output free: 1,000 input tokens hold exactly $0.01. */
+export const PENNY = { inputTokens: '10', outputTokens: '0' };
 
 export const AUTHORIZE = `mutation($request: AuthorizeInput!) {
   authorize(request: $request) {

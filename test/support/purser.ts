@@ -85,3 +85,26 @@ export async function startPurser(
     },
   };
 }
+
+/** Two instances sharing one fresh Postgres database: two replicas of one deployment. */
+export interface Replicas {
+  first: RunningPurser;
+  second: RunningPurser;
+  /** Stops both and drops their database. */
+  stop(): Promise<void>;
+}
+
+export async function startReplicas(): Promise<Replicas> {
+  const database = await createTestDatabase();
+  const first = await startPurser({ database });
+  const second = await startPurser({ database });
+  return {
+    first,
+    second,
+    async stop() {
+      await first.stop();
+      await second.stop();
+      await database.drop();
+    },
+  };
+}
