@@ -5,7 +5,7 @@
 // tells which of the two served a request.
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { createBudget, priceModel } from '../support/decisions';
+import { createBudget, priceModel, PENNY } from '../support/decisions';
 import { startPurser, type RunningPurser } from '../support/purser';
 
 const PATH = '/v1/data/purser/authz/decision';
@@ -88,8 +88,8 @@ describe('OPA-compatible REST decision API: the raw path and its fallbacks', () 
   beforeAll(async () => {
     service = await startPurser();
     gateway = await service.keyFor('gateway');
-    // $10 per 1M input tokens and nothing for output: every request holds exactly $0.01.
-    await priceModel(service, model, { inputTokens: '10', outputTokens: '0' });
+    // Every request holds exactly $0.01.
+    await priceModel(service, model, PENNY);
     budgetId = (
       await createBudget(service, {
         name: `raw ${team}`,

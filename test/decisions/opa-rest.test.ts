@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { OPAClient } from '@styra/opa';
 import { OpaApiClient } from '@styra/opa/sdk/sdk';
 import { ClientError, SDKError } from '@styra/opa/sdk/models/errors';
-import { createBudget, priceModel } from '../support/decisions';
+import { createBudget, priceModel, PENNY } from '../support/decisions';
 import { startPurser, type RunningPurser } from '../support/purser';
 
 const PATH = 'purser/authz/decision';
@@ -60,8 +60,8 @@ describe('OPA-compatible REST decision API', () => {
     service = await startPurser();
     gateway = await service.keyFor('gateway');
     viewer = await service.keyFor('viewer');
-    // $10 per 1M input tokens and nothing for output: every request holds exactly $0.01.
-    await priceModel(service, model, { inputTokens: '10', outputTokens: '0' });
+    // Every request holds exactly $0.01.
+    await priceModel(service, model, PENNY);
     budgetId = (
       await createBudget(service, {
         name: `rest ${team}`,

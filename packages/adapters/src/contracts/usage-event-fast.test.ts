@@ -1,5 +1,5 @@
 import { createRandom, makeUsageEvent, realisticUsageEvents } from '../testing';
-import { usageEventWireSchema, wireUsageSchema } from './usage-event';
+import { ATTRIBUTION_KEYS, usageEventWireSchema, wireUsageSchema } from './usage-event';
 import { fastUsageEventWire, fastWireUsage } from './usage-event-fast';
 
 type Json = Record<string, unknown>;
@@ -167,19 +167,7 @@ const NESTED_KEYS: Record<string, string[]> = {
     'units',
     'prompt_tokens',
   ],
-  attribution: [
-    'team',
-    'feature',
-    'environment',
-    'customer',
-    'project',
-    'user',
-    'agent',
-    'session',
-    'virtual_key',
-    'request_path',
-    'other',
-  ],
+  attribution: [...ATTRIBUTION_KEYS, 'other'],
   tags: ['region', 'env', '', long(128), long(129)],
   reported_cost: ['amount', 'currency', 'extra'],
   provider_usage: ['prompt_tokens', 'input_tokens'],
