@@ -33,7 +33,9 @@ export function createDataSource(options: DatabaseOptions): DataSource {
       ...common,
       url: options.url,
       poolSize: options.poolSize ?? 10,
-      extra: { connectionTimeoutMillis: 5000 },
+      // Idle connections stay open: a pool that closes them after 10 s (pg's default) opens
+      // new backends in the next burst, whose first queries plan and compile from scratch.
+      extra: { connectionTimeoutMillis: 5000, idleTimeoutMillis: 0 },
     } satisfies DataSourceOptions);
   }
   if (!options.dataDir.startsWith('memory://')) {
