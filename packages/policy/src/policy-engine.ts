@@ -6,6 +6,7 @@ import { DECISION_ENTRYPOINT, readBundle } from './bundle';
 import { decisionInputSchema, type DecisionInput } from './decision-input';
 import { policyDecisionSchema, type PolicyDecision } from './decision-output';
 import { PolicyError, toError } from './errors';
+import { fastDecisionInputJson, fastPolicyDecision } from './fast-decision';
 import { toPolicyJson } from './policy-json';
 
 /** A host implementation of a builtin the wasm does not implement natively. */
@@ -146,13 +147,19 @@ async function loadActivePolicy(
   return loaded;
 }
 
-function evaluateOn(active: ActivePolicy, input: DecisionInput): EvaluationResult {
-  const { revision } = active;
+const encoder = new TextEncoder();
+
+/** The policy JSON of an input: the fast path when it can vouch for it, else the schema's. */
+function inputJson(
+  input: DecisionInput,
+  revision: string,
+): { ok: true; json: string } | { ok: false; error: PolicyError } {
+  const fast = fastDecisionInputJson(input);
+  if (fast !== undefined) return { ok: true, json: fast };
   const parsed = decisionInputSchema.safeParse(input);
   if (!parsed.success) {
     return {
       ok: false,
-      revision,
       error: new PolicyError({
         code: 'POLICY_INPUT_INVALID',
         message: `invalid decision input: ${parsed.error.issues
@@ -162,21 +169,32 @@ function evaluateOn(active: ActivePolicy, input: DecisionInput): EvaluationResul
       }),
     };
   }
+  try {
+    return { ok: true, json: toPolicyJson(parsed.data) };
+  } catch (error) {
+    return { ok: false, error: evaluationFailed(error, revision) };
+  }
+}
+
+function evaluationFailed(error: unknown, revision: string): PolicyError {
+  return new PolicyError({
+    code: 'POLICY_EVALUATION_FAILED',
+    message: `policy evaluation failed: ${toError(error).message}`,
+    cause: toError(error),
+    details: { revision },
+  });
+}
+
+function evaluateOn(active: ActivePolicy, input: DecisionInput): EvaluationResult {
+  const { revision } = active;
+  const encoded = inputJson(input, revision);
+  if (!encoded.ok) return { ok: false, revision, error: encoded.error };
   let resultSet: unknown;
   try {
-    const json = Buffer.from(toPolicyJson(parsed.data), 'utf8');
-    resultSet = active.policy.evaluate(toArrayBuffer(json), DECISION_ENTRYPOINT);
+    // `encode` answers a view of an ArrayBuffer of its own, exactly the text's length.
+    resultSet = active.policy.evaluate(encoder.encode(encoded.json).buffer, DECISION_ENTRYPOINT);
   } catch (error) {
-    return {
-      ok: false,
-      revision,
-      error: new PolicyError({
-        code: 'POLICY_EVALUATION_FAILED',
-        message: `policy evaluation failed: ${toError(error).message}`,
-        cause: toError(error),
-        details: { revision },
-      }),
-    };
+    return { ok: false, revision, error: evaluationFailed(error, revision) };
   }
   const first = Array.isArray(resultSet) ? (resultSet[0] as { result?: unknown }) : undefined;
   if (first === undefined || first.result === undefined) {
@@ -190,6 +208,8 @@ function evaluateOn(active: ActivePolicy, input: DecisionInput): EvaluationResul
       }),
     };
   }
+  const fast = fastPolicyDecision(first.result);
+  if (fast !== undefined) return { ok: true, decision: fast, revision };
   const decision = policyDecisionSchema.safeParse(first.result);
   if (!decision.success) {
     return {

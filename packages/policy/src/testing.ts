@@ -166,3 +166,129 @@ export function writeTar(members: Record<string, Buffer>): Buffer {
   blocks.push(Buffer.alloc(1024));
   return Buffer.concat(blocks);
 }
+
+type Json = Record<string, unknown>;
+
+class NotPlain {
+  team = 'x';
+}
+
+/**
+ * Values on or past the bounds of the decision schemas, and every wrong type, for tests of
+ * fast paths against their schemas.
+ */
+export const NASTY_VALUES: readonly unknown[] = [
+  undefined,
+  null,
+  '',
+  'x',
+  '007',
+  '-1',
+  '1.5',
+  ' 1',
+  -1,
+  -0,
+  0,
+  0.5,
+  1,
+  2 ** 31 - 1,
+  2 ** 31,
+  Number.MAX_SAFE_INTEGER,
+  2 ** 53,
+  NaN,
+  Infinity,
+  -Infinity,
+  0n,
+  1n,
+  -1n,
+  10n ** 30n,
+  true,
+  false,
+  {},
+  [],
+  ['x'],
+  [''],
+  [0.8],
+  [-0.1],
+  [0],
+  [NaN],
+  { id: 'x' },
+  Object.create(null) as unknown,
+  new NotPlain(),
+  new Date(0),
+  'block',
+  'alert_only',
+  'gateway',
+  'root',
+  'requests',
+  'cost_nanos',
+  'allow',
+  'deny',
+  '\ud800',
+];
+
+/** Every path to a value inside `value`, objects and arrays alike. */
+function paths(value: unknown, prefix: (string | number)[] = []): (string | number)[][] {
+  if (typeof value !== 'object' || value === null) return [];
+  const found: (string | number)[][] = [];
+  for (const [key, child] of Object.entries(value)) {
+    const path = [...prefix, Array.isArray(value) ? Number(key) : key];
+    found.push(path, ...paths(child, path));
+  }
+  return found;
+}
+
+function clone<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(clone) as T;
+  if (
+    typeof value === 'object' &&
+    value !== null &&
+    Object.getPrototypeOf(value) === Object.prototype
+  ) {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, child]) => [key, clone(child)]),
+    ) as T;
+  }
+  return value;
+}
+
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function nodeAt(root: unknown, path: (string | number)[]): unknown {
+  let node = root;
+  for (const key of path) node = (node as Record<string | number, unknown>)[key];
+  return node;
+}
+
+/**
+ * Copies of `base` with each value replaced by each of `nasty`, each key or element removed,
+ * and an unknown key and an own `__proto__` key added to each object.
+ */
+export function* mutations(
+  base: unknown,
+  nasty: readonly unknown[] = NASTY_VALUES,
+): Generator<unknown> {
+  for (const path of paths(base)) {
+    const last = path[path.length - 1]!;
+    for (const value of nasty) {
+      const copy = clone(base);
+      (nodeAt(copy, path.slice(0, -1)) as Record<string | number, unknown>)[last] = value;
+      yield copy;
+    }
+    const removed = clone(base);
+    const parent = nodeAt(removed, path.slice(0, -1)) as Record<string | number, unknown>;
+    if (Array.isArray(parent)) parent.splice(Number(last), 1);
+    else delete parent[last];
+    yield removed;
+  }
+  for (const path of [[], ...paths(base)]) {
+    if (!isObject(nodeAt(base, path))) continue;
+    const extra = clone(base);
+    (nodeAt(extra, path) as Json).unexpected = 'x';
+    yield extra;
+    const withProto = clone(base);
+    Object.defineProperty(nodeAt(withProto, path), '__proto__', { value: {}, enumerable: true });
+    yield withProto;
+  }
+}
