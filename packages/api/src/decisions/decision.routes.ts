@@ -1,38 +1,11 @@
 import type { Router } from 'express';
-import { z } from 'zod';
 import { canonicalProvider } from '@purser/pricing';
 import { badInput } from '../errors';
 import type { Principal } from '../auth/api-key.service';
 import { type RawRoute, restHandler } from '../http/rest';
 import type { Services } from '../services';
 import { type AuthorizeRequest, validateAuthorizeRequest } from './authorize.service';
-
-const attributionSchema = z
-  .object({
-    team: z.string(),
-    feature: z.string(),
-    environment: z.string(),
-    customer: z.string(),
-    project: z.string(),
-    user: z.string(),
-    agent: z.string(),
-    session: z.string(),
-    request_path: z.string(),
-  })
-  .partial();
-
-/** OPA's Data API input, in the snake_case of the decision contract. */
-const opaInputSchema = z.object({
-  input: z.object({
-    provider: z.string().min(1),
-    model: z.string().min(1),
-    attribution: attributionSchema.default({}),
-    virtual_key: z.string().min(1).optional(),
-    estimated_input_tokens: z.number().int().nonnegative(),
-    max_output_tokens: z.number().int().nonnegative(),
-    metadata: z.record(z.string(), z.unknown()).optional(),
-  }),
-});
+import { fastOpaInput, opaInputSchema } from './opa-input';
 
 /** Decides on an OPA Data API body and answers OPA's result shape. */
 async function decideOpaInput(
@@ -40,15 +13,18 @@ async function decideOpaInput(
   body: unknown,
   principal: Principal,
 ): Promise<Record<string, unknown>> {
-  const parsed = opaInputSchema.safeParse(body ?? {});
-  if (!parsed.success) {
-    throw badInput(
-      parsed.error.issues
-        .map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`)
-        .join('; '),
-    );
+  let input = fastOpaInput(body)?.input;
+  if (!input) {
+    const parsed = opaInputSchema.safeParse(body ?? {});
+    if (!parsed.success) {
+      throw badInput(
+        parsed.error.issues
+          .map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`)
+          .join('; '),
+      );
+    }
+    input = parsed.data.input;
   }
-  const input = parsed.data.input;
   const attribution: AuthorizeRequest['attribution'] = {};
   for (const [key, value] of Object.entries(input.attribution)) {
     if (value !== '') attribution[key as keyof typeof attribution] = value;

@@ -1,0 +1,81 @@
+import { mutations } from '@purser/policy/testing';
+import { fastOpaInput, opaInputSchema } from './opa-input';
+
+/** The fast path answers exactly the schema's output, or stands aside. */
+function expectSameAsSchema(body: unknown): 'fast' | 'schema' {
+  const fast = fastOpaInput(body);
+  if (fast === undefined) return 'schema';
+  const schema = opaInputSchema.safeParse(body);
+  if (!schema.success) {
+    throw new Error(`fast path accepted what the schema refuses: ${show(body)}`);
+  }
+  expect(fast).toStrictEqual(schema.data);
+  // Same keys in the same order, all the way down.
+  expect(show(fast)).toBe(show(schema.data));
+  return 'fast';
+}
+
+function show(value: unknown): string {
+  return JSON.stringify(value, (_, item: unknown) =>
+    item === undefined ? '<undefined>' : typeof item === 'bigint' ? `${item}n` : item,
+  );
+}
+
+/** Bodies as gateways send them, from the smallest to one with every field. */
+const BODIES: unknown[] = [
+  {
+    input: { provider: 'openai', model: 'gpt-4o', estimated_input_tokens: 0, max_output_tokens: 1 },
+  },
+  {
+    input: {
+      provider: 'openai',
+      model: 'gpt-4o',
+      attribution: { team: 'search', feature: 'chat', environment: 'production' },
+      estimated_input_tokens: 1000,
+      max_output_tokens: 4000,
+    },
+  },
+  {
+    input: {
+      provider: 'anthropic',
+      model: 'claude-sonnet-4-5',
+      attribution: {
+        team: 't',
+        feature: 'f',
+        environment: 'e',
+        customer: 'c',
+        project: 'p',
+        user: 'u',
+        agent: 'a',
+        session: 's',
+        request_path: '/v1/messages',
+        virtual_key: 'not an attribution key of the request: stripped',
+      },
+      virtual_key: 'vk_secret',
+      estimated_input_tokens: 12,
+      max_output_tokens: 34,
+      metadata: { trace_id: 'abc', retries: 2, nested: { deep: [1, 'x'] } },
+      extra: 'stripped, as OPA callers may send more',
+    },
+    also: 'stripped',
+  },
+];
+
+describe('fastOpaInput', () => {
+  it('should answer the schema output for the bodies gateways send', () => {
+    for (const body of BODIES) expect(expectSameAsSchema(body)).toBe('fast');
+  });
+
+  it('should answer the schema output or stand aside for every mutation', () => {
+    let fast = 0;
+    let schema = 0;
+    for (const base of BODIES) {
+      for (const mutated of mutations(base)) {
+        if (expectSameAsSchema(mutated) === 'fast') fast += 1;
+        else schema += 1;
+      }
+    }
+    expect(fast).toBeGreaterThan(100);
+    expect(schema).toBeGreaterThan(300);
+  });
+});
