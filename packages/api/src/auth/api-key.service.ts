@@ -2,6 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { DataSource, Repository } from 'typeorm';
 import { IsNull } from 'typeorm';
 import { forbidden, notFound, unauthenticated, badInput } from '../errors';
+import { RefreshingValue } from '../cache/refreshing-value';
 import { ApiKeyEntity } from './api-key.entity';
 import { PERMISSIONS, type Permission, type Role, roleSchema } from './roles';
 
@@ -14,6 +15,10 @@ export interface Principal {
 
 /** How long a resolved key is trusted before it is read again (bounds revocation lag across replicas). */
 const CACHE_TTL_MS = 5_000;
+/** From this age a use of the key reads it again in the background, so requests never wait. */
+const CACHE_REFRESH_MS = 2_500;
+/** Keys resolved at most; past it the cache starts over (random keys cannot grow it). */
+const CACHE_MAX_KEYS = 10_000;
 
 export function hashSecret(secret: string): string {
   return createHash('sha256').update(secret, 'utf8').digest('hex');
@@ -29,7 +34,7 @@ export function assertPermission(principal: Principal | null, permission: Permis
 
 export class ApiKeyService {
   private readonly repository: Repository<ApiKeyEntity>;
-  private readonly cache = new Map<string, { principal: Principal | null; until: number }>();
+  private readonly cache = new Map<string, RefreshingValue<Principal | null>>();
 
   constructor(dataSource: DataSource) {
     this.repository = dataSource.getRepository(ApiKeyEntity);
@@ -80,8 +85,7 @@ export class ApiKeyService {
       if (!exists) throw notFound('API key', id);
       return false;
     }
-    for (const [hash, entry] of this.cache)
-      if (entry.principal?.keyId === id) this.cache.delete(hash);
+    for (const [hash, entry] of this.cache) if (entry.peek()?.keyId === id) this.cache.delete(hash);
     return true;
   }
 
@@ -90,16 +94,21 @@ export class ApiKeyService {
   }
 
   /** Resolves a bearer secret to its principal; null when unknown or revoked. */
-  async authenticate(secret: string): Promise<Principal | null> {
+  authenticate(secret: string): Promise<Principal | null> {
     const secretHash = hashSecret(secret);
-    const now = Date.now();
-    const cached = this.cache.get(secretHash);
-    if (cached && cached.until > now) return cached.principal;
-    const key = await this.repository.findOneBy({ secretHash, revokedAt: IsNull() });
-    const principal = key ? { keyId: key.id, name: key.name, role: key.role } : null;
-    if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(secretHash, { principal, until: now + CACHE_TTL_MS });
-    return principal;
+    let entry = this.cache.get(secretHash);
+    if (!entry) {
+      if (this.cache.size >= CACHE_MAX_KEYS) this.cache.clear();
+      entry = new RefreshingValue(
+        async () => {
+          const key = await this.repository.findOneBy({ secretHash, revokedAt: IsNull() });
+          return key ? { keyId: key.id, name: key.name, role: key.role } : null;
+        },
+        { refreshAfterMs: CACHE_REFRESH_MS, expireAfterMs: CACHE_TTL_MS },
+      );
+      this.cache.set(secretHash, entry);
+    }
+    return entry.get();
   }
 }
 

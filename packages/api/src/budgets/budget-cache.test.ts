@@ -281,17 +281,39 @@ describe('BudgetCache', () => {
       expect(earlier.budgets[0]!.windowStart).toEqual(new Date(Math.floor(T0 / DAY) * DAY - DAY));
     });
 
-    it(`should reload after DEFINITIONS_TTL_MS (${DEFINITIONS_TTL_MS} ms) without a notification`, async () => {
+    it(`should reload in the background past half of DEFINITIONS_TTL_MS (${DEFINITIONS_TTL_MS} ms), without a notification`, async () => {
       const { ids, calls, definitions, advance } = setup([{ id: 'org', scope: {} }]);
       expect(await ids({})).toEqual(['org']);
       definitions.push({ id: 'org-new', scope: {} });
 
-      advance(DEFINITIONS_TTL_MS - 1);
+      advance(DEFINITIONS_TTL_MS / 2 - 1);
       expect(await ids({})).toEqual(['org']);
       expect(calls).toHaveLength(1);
 
+      // Half-way: answered at once from the old set while the reload runs.
       advance(1);
+      expect(await ids({})).toEqual(['org']);
+      expect(calls).toHaveLength(2);
+      await new Promise((resolve) => setImmediate(resolve));
       expect(await ids({})).toEqual(['org', 'org-new']);
+      expect(calls).toHaveLength(2);
+    });
+
+    it('should wait for a reload once DEFINITIONS_TTL_MS has passed', async () => {
+      const { cache, calls, definitions, advance, hold } = setup([{ id: 'org', scope: {} }]);
+      await cache.applicable({}, new Date(T0));
+      definitions.push({ id: 'org-new', scope: {} });
+      advance(DEFINITIONS_TTL_MS);
+      const open = hold();
+      let answered = false;
+      const answer = cache.applicable({}, new Date(T0)).then((result) => {
+        answered = true;
+        return result;
+      });
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(answered).toBe(false);
+      open();
+      expect((await answer).budgets.map((budget) => budget.id)).toEqual(['org', 'org-new']);
       expect(calls).toHaveLength(2);
     });
 
@@ -439,6 +461,24 @@ describe('BudgetCache', () => {
       advance(1_000);
       expect(await cache.applicable({ team: 'b' }, new Date(T0))).toEqual({
         budgets: [],
+        stale: false,
+      });
+    });
+
+    it('should keep counters a hold answered while a reload was reading', async () => {
+      const { cache, setCounters, advance, hold } = setup([{ id: 'org', scope: {} }]);
+      const first = await cache.applicable({}, new Date(T0));
+      setCounters('org', new Date(T0), '6', '0');
+      advance(DEFINITIONS_TTL_MS);
+      const open = hold();
+      const reloaded = cache.applicable({}, new Date(T0));
+      await new Promise((resolve) => setImmediate(resolve));
+      advance(10);
+      cache.observe('org', first.budgets[0]!.windowStart, '7', '1');
+      open();
+      await reloaded;
+      expect(await cache.applicable({}, new Date(T0))).toMatchObject({
+        budgets: [{ spent: '7', reserved: '1' }],
         stale: false,
       });
     });

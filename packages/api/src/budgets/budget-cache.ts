@@ -104,33 +104,38 @@ export class BudgetCache {
   private async current(at: Date): Promise<Loaded> {
     const instant = at.getTime();
     const loaded = this.loaded;
-    if (
-      loaded &&
-      this.wallClock() - loaded.at < DEFINITIONS_TTL_MS &&
-      instant >= loaded.validFrom &&
-      instant < loaded.validUntil
-    ) {
-      return loaded;
+    if (loaded && instant >= loaded.validFrom && instant < loaded.validUntil) {
+      const age = this.wallClock() - loaded.at;
+      if (age < DEFINITIONS_TTL_MS) {
+        // Past half its life the set is read again in the background: decisions keep
+        // answering from it and never wait for the periodic reload.
+        if (age >= DEFINITIONS_TTL_MS / 2) this.reload(at).catch(() => undefined);
+        return loaded;
+      }
     }
-    if (!this.loading) {
-      const version = this.version;
-      const loading = this.load(at).then(
-        (result) => {
-          if (this.loading === loading) this.loading = undefined;
-          if (version === this.version) this.loaded = result;
-          return result;
-        },
-        (error: unknown) => {
-          if (this.loading === loading) this.loading = undefined;
-          throw error;
-        },
-      );
-      this.loading = loading;
-    }
-    const result = await this.loading;
+    const result = await this.reload(at);
     // Loaded for another instant (concurrent callers with a moving clock): read for this one.
     if (instant < result.validFrom || instant >= result.validUntil) return this.load(at);
     return result;
+  }
+
+  /** One load at a time; its result is kept unless definitions changed meanwhile. */
+  private reload(at: Date): Promise<Loaded> {
+    if (this.loading) return this.loading;
+    const version = this.version;
+    const loading = this.load(at).then(
+      (result) => {
+        if (this.loading === loading) this.loading = undefined;
+        if (version === this.version) this.loaded = result;
+        return result;
+      },
+      (error: unknown) => {
+        if (this.loading === loading) this.loading = undefined;
+        throw error;
+      },
+    );
+    this.loading = loading;
+    return loading;
   }
 
   private async load(at: Date): Promise<Loaded> {
@@ -140,15 +145,20 @@ export class BudgetCache {
     let validFrom = -Infinity;
     let validUntil = Infinity;
     const groups = new Map<string, Loaded['groups'][number]>();
+    const previous = this.counters;
     this.counters = new Map();
     for (const state of states) {
       validFrom = Math.max(validFrom, state.windowStart.getTime());
       if (state.windowEnd) validUntil = Math.min(validUntil, state.windowEnd.getTime());
-      this.counters.set(counterKey(state.id, state.windowStart), {
-        spent: state.spent,
-        reserved: state.reserved,
-        at: started,
-      });
+      const key = counterKey(state.id, state.windowStart);
+      // A hold answered while this read was running saw newer counters: keep those.
+      const newer = previous.get(key);
+      this.counters.set(
+        key,
+        newer && newer.at > started
+          ? newer
+          : { spent: state.spent, reserved: state.reserved, at: started },
+      );
       const keys = SCOPE_KEYS.filter((key) => state.scope[key] !== undefined);
       const signature = keys.join(',');
       let group = groups.get(signature);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { SCOPE_KEYS, type WireAttribution } from '../budgets/budget-scope';
 import { returningRows } from '../db/returning';
+import { RefreshingValue } from '../cache/refreshing-value';
 import { badInput, notFound } from '../errors';
 
 export const VELOCITY_SCOPES = [...SCOPE_KEYS, 'session'] as const;
@@ -27,7 +28,8 @@ export interface VelocityState {
   current: string;
 }
 
-const REFRESH_MS = 2_000;
+/** Definitions are read again at least this often (a change elsewhere also notifies). */
+const DEFINITIONS_TTL_MS = 2_000;
 
 /**
  * Velocity limits (calls, tokens or cost per window per session, key, user…), none by
@@ -35,7 +37,10 @@ const REFRESH_MS = 2_000;
  * when the request is allowed.
  */
 export class VelocityService {
-  private cached?: { limits: VelocityLimit[]; at: number };
+  private readonly definitions = new RefreshingValue(() => this.readLimits(), {
+    refreshAfterMs: DEFINITIONS_TTL_MS / 2,
+    expireAfterMs: DEFINITIONS_TTL_MS,
+  });
   /** Last known counters (limit, scope value, window start) → value, for the decision path. */
   private counters = new Map<string, { value: string; windowEnd: number; at: number }>();
 
@@ -70,7 +75,7 @@ export class VelocityService {
       `INSERT INTO velocity_limits (id, name, scope, metric, limit_value, window_seconds) VALUES ($1, $2, $3, $4, $5::numeric, $6)`,
       [id, input.name, input.scope, input.metric, input.limit, input.windowSeconds],
     );
-    this.cached = undefined;
+    this.definitions.invalidate();
     return { id, ...input };
   }
 
@@ -81,19 +86,22 @@ export class VelocityService {
         [id],
       ),
     );
-    this.cached = undefined;
+    this.definitions.invalidate();
     if (rows.length === 0) throw notFound('velocity limit', id);
     return true;
   }
 
   /** Forgets the cached definitions (a limit changed on another replica). */
   invalidate(): void {
-    this.cached = undefined;
+    this.definitions.invalidate();
   }
 
-  async list(): Promise<VelocityLimit[]> {
-    const now = Date.now();
-    if (this.cached && now - this.cached.at < REFRESH_MS) return this.cached.limits;
+  /** Active limits, from a copy at most {@link DEFINITIONS_TTL_MS} old. */
+  list(): Promise<VelocityLimit[]> {
+    return this.definitions.get();
+  }
+
+  private async readLimits(): Promise<VelocityLimit[]> {
     const rows = await this.dataSource.query(
       `SELECT id, name, scope, metric, limit_value::text AS limit_value, window_seconds FROM velocity_limits WHERE deleted_at IS NULL ORDER BY created_at, id`,
     );
@@ -105,7 +113,6 @@ export class VelocityService {
       limit: String(row.limit_value),
       windowSeconds: Number(row.window_seconds),
     }));
-    this.cached = { limits, at: now };
     return limits;
   }
 
