@@ -7,6 +7,7 @@ import type { WireAttribution as WireAttributionLike } from './budget-scope';
 import { wellFormedJson } from '../db/well-formed';
 import type { BudgetState } from './budget.service';
 import { plain } from './money';
+import { type PreparedStatement, queryPrepared } from '../db/prepared';
 import { returningRows } from '../db/returning';
 import { isRetryableConflict, isTransientDatabaseError } from '../usage/transient';
 
@@ -56,6 +57,13 @@ interface WindowDelta {
 
 const windowKey = (budgetId: string, windowStart: string) =>
   `${budgetId}|${new Date(windowStart).toISOString()}`;
+
+const HOLD_BATCH: PreparedStatement = {
+  name: 'purser_hold_batch',
+  text: `SELECT * FROM purser_hold_batch($1::uuid[], $2::text[], $3::numeric[], $4::text[], $5::jsonb[], $6::timestamptz[],
+    $7::timestamptz[], $8::uuid[], $9::timestamptz[], $10::timestamptz[], $11::integer[], $12::integer[], $13::uuid[],
+    $14::text[], $15::timestamptz[], $16::integer[], $17::integer[], $18::numeric[], $19::numeric[], $20::boolean)`,
+};
 
 /** Holds sent in one statement at most; more wait for the next batch. */
 const MAX_BATCH = 256;
@@ -201,33 +209,28 @@ export class BudgetLedger {
       o_spent: string[];
       o_reserved: string[];
       o_counted: string[];
-    }[] = await this.dataSource.query(
-      `SELECT * FROM purser_hold_batch($1::uuid[], $2::text[], $3::numeric[], $4::text[], $5::jsonb[], $6::timestamptz[],
-         $7::timestamptz[], $8::uuid[], $9::timestamptz[], $10::timestamptz[], $11::integer[], $12::integer[], $13::uuid[],
-         $14::text[], $15::timestamptz[], $16::integer[], $17::integer[], $18::numeric[], $19::numeric[], $20::boolean)`,
-      [
-        requests.map((request) => request.reservationId),
-        requests.map((request) => request.decisionId),
-        requests.map((request) => request.amount),
-        requests.map((request) => request.currency),
-        requests.map((request) => JSON.stringify(request.attribution)),
-        requests.map((request) => request.now.toISOString()),
-        requests.map((request) => request.expiresAt.toISOString()),
-        w.budgets,
-        w.starts,
-        w.ends,
-        b.holds,
-        b.windows,
-        k.limits,
-        k.scopes,
-        k.starts,
-        c.holds,
-        c.counters,
-        c.amounts,
-        c.limits,
-        this.options.syncCommit,
-      ],
-    );
+    }[] = await queryPrepared(this.dataSource, HOLD_BATCH, [
+      requests.map((request) => request.reservationId),
+      requests.map((request) => request.decisionId),
+      requests.map((request) => request.amount),
+      requests.map((request) => request.currency),
+      requests.map((request) => JSON.stringify(request.attribution)),
+      requests.map((request) => request.now.toISOString()),
+      requests.map((request) => request.expiresAt.toISOString()),
+      w.budgets,
+      w.starts,
+      w.ends,
+      b.holds,
+      b.windows,
+      k.limits,
+      k.scopes,
+      k.starts,
+      c.holds,
+      c.counters,
+      c.amounts,
+      c.limits,
+      this.options.syncCommit,
+    ]);
     if (rows.length !== requests.length) {
       throw new Error(
         `purser_hold_batch answered ${rows.length} rows for ${requests.length} holds`,

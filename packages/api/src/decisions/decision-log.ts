@@ -1,6 +1,7 @@
 import { DECISIONS_SUBJECT, type DecisionLoggedInput } from '@purser/adapters';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { DataSource } from 'typeorm';
+import { type PreparedStatement, queryPrepared } from '../db/prepared';
 import { wellFormedJson } from '../db/well-formed';
 import { isTransientDatabaseError } from '../usage/transient';
 import type { Logger } from '../observability/logger';
@@ -29,6 +30,11 @@ export interface DecisionRecord {
 }
 
 const FLUSH_INTERVAL_MS = 25;
+
+const RECORD_DECISIONS: PreparedStatement = {
+  name: 'purser_record_decisions',
+  text: 'SELECT purser_record_decisions($1::json)',
+};
 
 /**
  * The batch as one JSON document for `purser_record_decisions`. A lone UTF-16 surrogate in a
@@ -169,7 +175,7 @@ export class DecisionLog {
   }
 
   private async write(batch: DecisionRecord[]): Promise<void> {
-    await this.dataSource.query(`SELECT purser_record_decisions($1::json)`, [decisionsJson(batch)]);
+    await queryPrepared(this.dataSource, RECORD_DECISIONS, [decisionsJson(batch)]);
   }
 
   private publish(batch: DecisionRecord[]): void {
