@@ -1,5 +1,5 @@
 import { Money } from '@purser/pricing';
-import { toNanosCeil, toNanosFloor } from './money';
+import { plus, remainingOf, toNanosCeil, toNanosFloor } from './money';
 
 /** The reference: Decimal arithmetic, as before the string fast path. */
 const NANOS = new Money(1_000_000_000);
@@ -48,5 +48,61 @@ describe('nano-units of money', () => {
   it('should take Decimal values too', () => {
     expect(toNanosCeil(new Money('0.25'))).toBe('250000000');
     expect(toNanosFloor(new Money('2.0000000005'))).toBe('2000000000');
+  });
+});
+
+describe('plus and remainingOf', () => {
+  /** The reference: Decimal arithmetic, written by plain(). */
+  const plainOf = (value: InstanceType<typeof Money>) => (value.isZero() ? '0' : value.toFixed());
+  const sum = (left: string, right: string) => plainOf(new Money(left).plus(right));
+  const left = (limit: string, spent: string, reserved: string) =>
+    plainOf(Money.max(0, new Money(limit).minus(spent).minus(reserved)));
+
+  it.each([
+    ['0', '0', '0'],
+    ['1.50', '0', '1.5'],
+    ['0.1', '0.2', '0.3'],
+    ['-1.25', '1.25', '0'],
+    ['-1.25', '0.05', '-1.2'],
+    ['007', '0.000', '7'],
+    ['0.000000001', '0.000000009', '0.00000001'],
+    ['999999999999999999.999999999999999999', '0.000000000000000001', '1000000000000000000'],
+    ['1e-9', '1', '1.000000001'],
+    ['1234567890123456789', '1', '1234567890123456790'],
+  ])('plus(%s, %s) = %s', (a, b, expected) => {
+    expect(plus(a, b)).toBe(expected);
+    expect(plus(a, b)).toBe(sum(a, b));
+  });
+
+  it.each([
+    ['10', '4.25', '0.75', '5'],
+    ['10', '10', '0', '0'],
+    ['10', '9.99', '0.02', '0'],
+    ['1000000000', '0.0425', '0.0425', '999999999.915'],
+    ['0.5', '0', '0', '0.5'],
+    ['1E2', '1', '1', '98'],
+  ])('remainingOf(%s, %s, %s) = %s', (limit, spent, reserved, expected) => {
+    expect(remainingOf(limit, spent, reserved)).toBe(expected);
+    expect(remainingOf(limit, spent, reserved)).toBe(left(limit, spent, reserved));
+  });
+
+  it('should agree with Decimal arithmetic on many random amounts, Decimal values included', () => {
+    let seed = 11;
+    const next = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31);
+    const amount = () => {
+      const whole = String(next() % 10 ** (1 + (next() % 9)));
+      const fraction = String(next())
+        .padStart(10, '0')
+        .slice(0, next() % 12);
+      const sign = next() % 9 === 0 ? '-' : '';
+      return `${sign}${whole}${fraction ? `.${fraction}` : ''}`;
+    };
+    for (let index = 0; index < 5_000; index += 1) {
+      const [a, b, c] = [amount(), amount(), amount()];
+      expect([a, b, plus(a, b)]).toEqual([a, b, sum(a, b)]);
+      expect([a, b, c, remainingOf(a, b, c)]).toEqual([a, b, c, left(a, b, c)]);
+    }
+    expect(plus(new Money('0.1'), '0.2')).toBe('0.3');
+    expect(remainingOf(new Money('3'), '1', new Money('0.5'))).toBe('1.5');
   });
 });

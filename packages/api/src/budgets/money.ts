@@ -43,11 +43,71 @@ export function plain(value: MoneyValue): string {
   return value.isZero() ? '0' : value.toFixed();
 }
 
+/**
+ * A plain decimal string ("-12.5") as an integer of 10^-scale, or null for any other form.
+ * Both parts are bounded so that every sum of a few of them stays far within the 40
+ * significant digits of {@link Money}: the fast path then answers exactly what Decimal does.
+ */
+const SCALED = /^(-?)(\d{1,18})(?:\.(\d{1,18}))?$/;
+
+function scaled(amount: string): { units: bigint; scale: number } | null {
+  const match = SCALED.exec(amount);
+  if (!match) return null;
+  const fraction = match[3] ?? '';
+  const units = BigInt(match[2]! + fraction);
+  return { units: match[1] ? -units : units, scale: fraction.length };
+}
+
+/** `units` × 10^-scale as Decimal's `toFixed()` writes it through {@link plain}. */
+function formatScaled(units: bigint, scale: number): string {
+  if (units === 0n) return '0';
+  const negative = units < 0n;
+  let digits = (negative ? -units : units).toString();
+  if (scale > 0) {
+    digits = digits.padStart(scale + 1, '0');
+    let end = digits.length;
+    while (end > digits.length - scale && digits.charCodeAt(end - 1) === 48) end -= 1;
+    const whole = digits.slice(0, digits.length - scale);
+    const fraction = digits.slice(digits.length - scale, end);
+    digits = fraction ? `${whole}.${fraction}` : whole;
+  }
+  return negative ? `-${digits}` : digits;
+}
+
+/** Plain decimal strings on a common scale, or null when one needs Decimal. */
+function aligned(values: (string | MoneyValue)[]): { units: bigint[]; scale: number } | null {
+  const parts: { units: bigint; scale: number }[] = [];
+  let scale = 0;
+  for (const value of values) {
+    if (typeof value !== 'string') return null;
+    const part = scaled(value);
+    if (!part) return null;
+    parts.push(part);
+    if (part.scale > scale) scale = part.scale;
+  }
+  return {
+    units: parts.map((part) => part.units * 10n ** BigInt(scale - part.scale)),
+    scale,
+  };
+}
+
+/** The exact sum of two amounts, written as {@link plain} writes it. */
+export function plus(left: string | MoneyValue, right: string | MoneyValue): string {
+  const fast = aligned([left, right]);
+  if (fast) return formatScaled(fast.units[0]! + fast.units[1]!, fast.scale);
+  return plain(new Money(left).plus(right));
+}
+
 /** What is left of a limit after spend and holds, never below 0. */
 export function remainingOf(
   limit: string | MoneyValue,
   spent: string | MoneyValue,
   reserved: string | MoneyValue,
 ): string {
+  const fast = aligned([limit, spent, reserved]);
+  if (fast) {
+    const left = fast.units[0]! - fast.units[1]! - fast.units[2]!;
+    return left > 0n ? formatScaled(left, fast.scale) : '0';
+  }
   return plain(Money.max(0, new Money(limit).minus(spent).minus(reserved)));
 }

@@ -12,7 +12,7 @@ import { type BudgetCache, withCounters } from '../budgets/budget-cache';
 import type { BudgetLedger, CounterIncrement, HoldResult } from '../budgets/budget-ledger';
 import { type WireAttribution, wellFormedAttribution } from '../budgets/budget-scope';
 import type { BudgetService, BudgetState } from '../budgets/budget.service';
-import { plain, remainingOf, toNanosCeil, toNanosFloor } from '../budgets/money';
+import { plus, remainingOf, toNanosCeil, toNanosFloor } from '../budgets/money';
 import type { Env } from '../config/env';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
@@ -460,7 +460,7 @@ export class AuthorizeService {
         budget.id,
         budget.windowStart,
         found.spent,
-        result.ok ? plain(new Money(found.reserved).plus(amount)) : found.reserved,
+        result.ok ? plus(found.reserved, amount) : found.reserved,
       );
       return withCounters(budget, found.spent, found.reserved);
     });
@@ -468,7 +468,7 @@ export class AuthorizeService {
       const current = result.counted[index] ?? state.current;
       this.deps.velocity.observe(
         state,
-        result.ok ? plain(new Money(current).plus(counters[index]!.amount)) : current,
+        result.ok ? plus(current, counters[index]!.amount) : current,
       );
       return { ...state, current };
     });
@@ -725,14 +725,14 @@ function toVelocitySnapshot(state: VelocityState, now: Date): VelocitySnapshot {
 }
 
 function view(budget: BudgetState, held: string): DecisionBudget {
-  const reserved = new Money(budget.reserved).plus(held);
+  const reserved = plus(budget.reserved, held);
   return {
     id: budget.id,
     name: budget.name,
     mode: budget.mode,
     limit: budget.limit,
     spent: budget.spent,
-    reserved: plain(reserved),
+    reserved,
     remaining: remainingOf(budget.limit, budget.spent, reserved),
     currency: budget.currency,
     resetsAt: budget.windowEnd,
