@@ -5,7 +5,8 @@
  * a bare Node HTTP answer under the same load (the floor this machine and load generator
  * allow).
  *
- *   pnpm bench:authorize [--rate 1000] [--seconds 10] [--max-seconds 5] [--concurrency 64]
+ *   pnpm bench:authorize [--rate 1000] [--seconds 10] [--warmup-seconds 3] [--max-seconds 5]
+ *                        [--concurrency 64]
  *
  * PURSER_HOLD_SYNC_COMMIT, PURSER_COUNTER_STALENESS_MS and DATABASE_POOL_SIZE, when set,
  * are passed to the instance under test (and printed); otherwise it runs with the defaults.
@@ -33,12 +34,19 @@ const REPO = join(__dirname, '..', '..', '..');
 interface Options {
   rate: number;
   seconds: number;
+  warmupSeconds: number;
   maxSeconds: number;
   concurrency: number;
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { rate: 1000, seconds: 10, maxSeconds: 5, concurrency: 64 };
+  const options: Options = {
+    rate: 1000,
+    seconds: 10,
+    warmupSeconds: 3,
+    maxSeconds: 5,
+    concurrency: 64,
+  };
   for (let index = 0; index < argv.length; index += 1) {
     const flag = argv[index];
     const value = () => {
@@ -48,6 +56,7 @@ function parseArgs(argv: string[]): Options {
     };
     if (flag === '--rate') options.rate = value();
     else if (flag === '--seconds') options.seconds = value();
+    else if (flag === '--warmup-seconds') options.warmupSeconds = value();
     else if (flag === '--max-seconds') options.maxSeconds = value();
     else if (flag === '--concurrency') options.concurrency = Math.round(value());
     else if (flag !== '--') throw new Error(`unknown argument ${flag}`);
@@ -266,7 +275,13 @@ async function main(): Promise<void> {
       body: graphqlBody,
       expect: 'graphql-hold' as const,
     };
-    const open = { mode: 'open' as const, rate: options.rate, seconds: options.seconds };
+    // Each open-loop run starts with warm-up seconds at the same rate that are not counted.
+    const open = {
+      mode: 'open' as const,
+      rate: options.rate,
+      seconds: options.seconds,
+      warmupSeconds: options.warmupSeconds,
+    };
     const closed = {
       mode: 'closed' as const,
       concurrency: options.concurrency,
@@ -274,7 +289,7 @@ async function main(): Promise<void> {
     };
 
     process.stdout.write(
-      `Offered load ${options.rate}/s for ${options.seconds} s (open loop); max throughput: ${options.concurrency} callers for ${options.maxSeconds} s\n`,
+      `Offered load ${options.rate}/s for ${options.seconds} s after ${options.warmupSeconds} s at the same rate (open loop); max throughput: ${options.concurrency} callers for ${options.maxSeconds} s\n`,
     );
     process.stdout.write(
       `Settings: ${Object.entries({
