@@ -1,4 +1,4 @@
-import { BudgetCache, DEFINITIONS_TTL_MS } from './budget-cache';
+import { BudgetCache, DEFINITIONS_TTL_MS, withCounters } from './budget-cache';
 import { type Scope, scopeApplies, scopeRank, type WireAttribution } from './budget-scope';
 import type { BudgetService, BudgetState } from './budget.service';
 
@@ -494,5 +494,18 @@ describe('BudgetCache', () => {
         stale: false,
       });
     });
+  });
+});
+
+describe('withCounters', () => {
+  it('should keep every field but the counters, and work out remaining from them', async () => {
+    const [state] = await fakeBudgets([{ id: 'org', scope: {}, limit: '10' }]).service.all(
+      new Date(T0),
+    );
+    const counted = withCounters(state!, '4.25', '0.75');
+    expect(Object.keys(counted).sort()).toEqual(Object.keys(state!).sort());
+    expect({ ...counted }).toEqual({ ...state, spent: '4.25', reserved: '0.75', remaining: '5' });
+    expect(withCounters(counted, '10', '1').remaining).toBe('0');
+    expect(withCounters(state!, state!.spent, state!.reserved)).toBe(state);
   });
 });

@@ -172,10 +172,35 @@ export class BudgetCache {
   }
 }
 
-/** A budget state with other counters (remaining recomputed). */
+/**
+ * A budget state with other counters. `remaining` is worked out on first read: the decision
+ * path makes one of these per budget and decision and shows views of its own, so it never
+ * reads it. Every field of {@link BudgetState} is listed (a test checks none is missing).
+ */
 export function withCounters(state: BudgetState, spent: string, reserved: string): BudgetState {
   if (state.spent === spent && state.reserved === reserved) return state;
-  return { ...state, spent, reserved, remaining: remainingOf(state.limit, spent, reserved) };
+  const limit = state.limit;
+  let remaining: string | undefined;
+  return {
+    id: state.id,
+    name: state.name,
+    scope: state.scope,
+    period: state.period,
+    timezone: state.timezone,
+    limit,
+    currency: state.currency,
+    mode: state.mode,
+    softThresholds: state.softThresholds,
+    downgradeChain: state.downgradeChain,
+    windowStart: state.windowStart,
+    windowEnd: state.windowEnd,
+    createdAt: state.createdAt,
+    spent,
+    reserved,
+    get remaining() {
+      return (remaining ??= remainingOf(limit, spent, reserved));
+    },
+  };
 }
 
 /**

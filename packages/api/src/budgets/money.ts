@@ -43,19 +43,31 @@ export function plain(value: MoneyValue): string {
   return value.isZero() ? '0' : value.toFixed();
 }
 
-/**
- * A plain decimal string ("-12.5") as an integer of 10^-scale, or null for any other form.
- * Both parts are bounded so that every sum of a few of them stays far within the 40
- * significant digits of {@link Money}: the fast path then answers exactly what Decimal does.
- */
-const SCALED = /^(-?)(\d{1,18})(?:\.(\d{1,18}))?$/;
+/** Longest integer or fraction part the fast path takes. */
+const MAX_PART_DIGITS = 18;
 
+/**
+ * A plain decimal string ("-12.5") as an integer of 10^-scale, or null for any other form
+ * (an exponent, a sign other than a leading minus, a part longer than 18 digits). The bound
+ * keeps every sum of a few of them far within the 40 significant digits of {@link Money},
+ * so the fast path answers exactly what Decimal does.
+ */
 function scaled(amount: string): { units: bigint; scale: number } | null {
-  const match = SCALED.exec(amount);
-  if (!match) return null;
-  const fraction = match[3] ?? '';
-  const units = BigInt(match[2]! + fraction);
-  return { units: match[1] ? -units : units, scale: fraction.length };
+  const length = amount.length;
+  const first = amount.charCodeAt(0) === 45 ? 1 : 0;
+  let dot = -1;
+  for (let index = first; index < length; index += 1) {
+    const code = amount.charCodeAt(index);
+    if (code === 46 && dot < 0) dot = index;
+    else if (code < 48 || code > 57) return null;
+  }
+  const whole = (dot < 0 ? length : dot) - first;
+  const scale = dot < 0 ? 0 : length - dot - 1;
+  if (whole < 1 || whole > MAX_PART_DIGITS || scale > MAX_PART_DIGITS || dot === length - 1)
+    return null;
+  const digits = dot < 0 ? amount.slice(first) : amount.slice(first, dot) + amount.slice(dot + 1);
+  const units = BigInt(digits);
+  return { units: first ? -units : units, scale };
 }
 
 /** `units` × 10^-scale as Decimal's `toFixed()` writes it through {@link plain}. */
@@ -74,27 +86,23 @@ function formatScaled(units: bigint, scale: number): string {
   return negative ? `-${digits}` : digits;
 }
 
-/** Plain decimal strings on a common scale, or null when one needs Decimal. */
-function aligned(values: (string | MoneyValue)[]): { units: bigint[]; scale: number } | null {
-  const parts: { units: bigint; scale: number }[] = [];
-  let scale = 0;
-  for (const value of values) {
-    if (typeof value !== 'string') return null;
-    const part = scaled(value);
-    if (!part) return null;
-    parts.push(part);
-    if (part.scale > scale) scale = part.scale;
-  }
-  return {
-    units: parts.map((part) => part.units * 10n ** BigInt(scale - part.scale)),
-    scale,
-  };
-}
+const POWERS = Array.from(
+  { length: MAX_PART_DIGITS + 1 },
+  (_, exponent) => 10n ** BigInt(exponent),
+);
+
+/** `part` on `scale` (at least its own). */
+const rescale = (part: { units: bigint; scale: number }, scale: number) =>
+  part.scale === scale ? part.units : part.units * POWERS[scale - part.scale]!;
 
 /** The exact sum of two amounts, written as {@link plain} writes it. */
 export function plus(left: string | MoneyValue, right: string | MoneyValue): string {
-  const fast = aligned([left, right]);
-  if (fast) return formatScaled(fast.units[0]! + fast.units[1]!, fast.scale);
+  const a = typeof left === 'string' ? scaled(left) : null;
+  const b = a && typeof right === 'string' ? scaled(right) : null;
+  if (a && b) {
+    const scale = Math.max(a.scale, b.scale);
+    return formatScaled(rescale(a, scale) + rescale(b, scale), scale);
+  }
   return plain(new Money(left).plus(right));
 }
 
@@ -104,10 +112,13 @@ export function remainingOf(
   spent: string | MoneyValue,
   reserved: string | MoneyValue,
 ): string {
-  const fast = aligned([limit, spent, reserved]);
-  if (fast) {
-    const left = fast.units[0]! - fast.units[1]! - fast.units[2]!;
-    return left > 0n ? formatScaled(left, fast.scale) : '0';
+  const a = typeof limit === 'string' ? scaled(limit) : null;
+  const b = a && typeof spent === 'string' ? scaled(spent) : null;
+  const c = b && typeof reserved === 'string' ? scaled(reserved) : null;
+  if (a && b && c) {
+    const scale = Math.max(a.scale, b.scale, c.scale);
+    const left = rescale(a, scale) - rescale(b, scale) - rescale(c, scale);
+    return left > 0n ? formatScaled(left, scale) : '0';
   }
   return plain(Money.max(0, new Money(limit).minus(spent).minus(reserved)));
 }

@@ -329,7 +329,12 @@ export class AuthorizeService {
         }
         return outcome.decision;
       }
-      if (path === 'simulate') return outcome.decision;
+      if (path === 'simulate') {
+        return {
+          ...outcome.decision,
+          budgets: outcome.budgets.map((budget) => view(budget, '0')),
+        };
+      }
       if (holds === MAX_HOLD_ATTEMPTS) break;
       holds += 1;
 
@@ -544,12 +549,19 @@ export class AuthorizeService {
       model: answer.model,
       maxOutputTokens: answer.max_output_tokens,
       reasons,
-      budgets: budgets.map((budget) => view(budget, '0')),
+      // An allowed decision shows the budgets with its hold, or as they are for a simulation
+      // (see decide): views are only made for the answer that is given.
+      budgets: [],
       ...(answer.retry_after_seconds !== null
         ? { retryAfterSeconds: answer.retry_after_seconds }
         : {}),
     };
-    if (!decision.allow) return { budgets, decision };
+    if (!decision.allow) {
+      return {
+        budgets,
+        decision: { ...decision, budgets: budgets.map((budget) => view(budget, '0')) },
+      };
+    }
 
     const final =
       answer.model === request.model && answer.max_output_tokens === request.maxOutputTokens
@@ -570,6 +582,7 @@ export class AuthorizeService {
           budgets,
           decision: {
             ...decision,
+            budgets: budgets.map((budget) => view(budget, '0')),
             allow: false,
             action: 'deny',
             reasons: [
