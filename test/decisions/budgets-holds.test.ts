@@ -555,6 +555,33 @@ describe('fail mode when Postgres is unreachable', () => {
     }
   });
 
+  it('should deny with purser_overloaded when every connection of the replica stays busy', async () => {
+    const database = await createTestDatabase();
+    const service = await startPurser({ database, env: { DATABASE_POOL_SIZE: '1' } });
+    try {
+      const gateway = await service.keyFor('gateway');
+      await priceModel(service, MODEL, PENNY);
+      const team = unique('t');
+      await createBudget(service, {
+        name: 'busy',
+        scope: { team },
+        period: 'TOTAL',
+        limit: '1',
+        mode: 'BLOCK',
+      });
+      expect((await authorize(service, ask({ team }), gateway)).allow).toBe(true);
+      // The only connection is taken for longer than the pool waits for one (5 s).
+      const busy = service.purser.dataSource.query('SELECT pg_sleep(7)');
+      const answer = await authorize(service, ask({ team }), gateway);
+      expect(answer).toMatchObject({ allow: false, action: 'DENY', reservation: null });
+      expect(answer.reasons.map((reason) => reason.code)).toEqual(['purser_overloaded']);
+      await busy;
+    } finally {
+      await service.stop();
+      await database.drop();
+    }
+  }, 30_000);
+
   it('should allow with a fail_open warning and no hold when PURSER_FAIL_MODE=fail_open', async () => {
     const setup = await throughProxy('fail_open');
     try {

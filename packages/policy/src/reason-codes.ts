@@ -28,6 +28,8 @@ export const REASON_CODES = {
   policy_error: 'deny',
   /** Postgres is unreachable and the fail mode is fail_closed. */
   purser_unavailable: 'deny',
+  /** Every database connection of the replica stayed busy and the fail mode is fail_closed. */
+  purser_overloaded: 'deny',
   /** Postgres is unreachable and the fail mode is fail_open: allowed without a hold. */
   fail_open: 'warn',
 } as const;

@@ -17,7 +17,7 @@ import type { Env } from '../config/env';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { PricingService } from '../pricing/pricing.service';
-import { isTransientDatabaseError } from '../usage/transient';
+import { isPoolExhausted, isTransientDatabaseError } from '../usage/transient';
 import type { VelocityService, VelocityState } from '../velocity/velocity.service';
 import type { VirtualKey, VirtualKeyService } from '../virtual-keys/virtual-key.service';
 import type { DecisionLog } from './decision-log';
@@ -241,10 +241,13 @@ export class AuthorizeService {
   }
 
   private failMode(base: Omit<Decision, 'allow' | 'action' | 'reasons'>, error: unknown): Decision {
+    // Every connection of this replica stayed busy (overload) is not the database being down.
+    const busy = isPoolExhausted(error);
+    const why = busy ? 'every database connection stayed busy' : 'database unreachable';
     if (this.deps.env.PURSER_FAIL_MODE === 'fail_open') {
       this.deps.logger.error(
         { err: error, decision_id: base.decisionId },
-        'database unreachable: allowing without a hold (PURSER_FAIL_MODE=fail_open)',
+        `${why}: allowing without a hold (PURSER_FAIL_MODE=fail_open)`,
       );
       return {
         ...base,
@@ -253,16 +256,30 @@ export class AuthorizeService {
         reasons: [
           {
             code: 'fail_open',
-            message:
-              'Budgets could not be checked (database unreachable); allowed without a hold by fail_open',
+            message: `Budgets could not be checked (${why}); allowed without a hold by fail_open`,
           },
         ],
       };
     }
     this.deps.logger.error(
       { err: error, decision_id: base.decisionId },
-      'database unreachable: denying (PURSER_FAIL_MODE=fail_closed)',
+      `${why}: denying (PURSER_FAIL_MODE=fail_closed)`,
     );
+    if (busy) {
+      return {
+        ...base,
+        allow: false,
+        action: 'deny',
+        retryAfterSeconds: 1,
+        reasons: [
+          {
+            code: 'purser_overloaded',
+            message: `Budgets could not be checked in time (${why}); denied by fail_closed`,
+            retryAfterSeconds: 1,
+          },
+        ],
+      };
+    }
     return {
       ...base,
       allow: false,
@@ -270,7 +287,7 @@ export class AuthorizeService {
       reasons: [
         {
           code: 'purser_unavailable',
-          message: 'Budgets could not be checked (database unreachable); denied by fail_closed',
+          message: `Budgets could not be checked (${why}); denied by fail_closed`,
         },
       ],
     };

@@ -1,4 +1,4 @@
-import { isRetryableConflict, isTransientDatabaseError } from './transient';
+import { isPoolExhausted, isRetryableConflict, isTransientDatabaseError } from './transient';
 
 const coded = (code: string) => Object.assign(new Error(code), { code });
 
@@ -19,5 +19,18 @@ describe('database failures', () => {
     expect(isRetryableConflict(undefined)).toBe(false);
     expect(isTransientDatabaseError(coded('57P01'))).toBe(true);
     expect(isTransientDatabaseError(coded('23503'))).toBe(false);
+  });
+});
+
+describe('isPoolExhausted', () => {
+  it('should tell a wait for a free connection that ran out from an outage', () => {
+    // pg-pool's words when connectionTimeoutMillis passes with every connection busy.
+    const busy = new Error('timeout exceeded when trying to connect');
+    expect(isPoolExhausted(busy)).toBe(true);
+    expect(isPoolExhausted({ message: 'query failed', driverError: busy })).toBe(true);
+    expect(isTransientDatabaseError(busy)).toBe(true);
+    expect(isPoolExhausted(new Error('Connection terminated unexpectedly'))).toBe(false);
+    expect(isPoolExhausted(coded('ECONNREFUSED'))).toBe(false);
+    expect(isPoolExhausted(undefined)).toBe(false);
   });
 });

@@ -44,3 +44,15 @@ export function isTransientDatabaseError(error: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * Whether the failure is the pool's wait for a free connection running out: the database
+ * answers, but every connection of this replica stayed busy (overload, not an outage).
+ */
+export function isPoolExhausted(error: unknown): boolean {
+  return candidates(error).some((candidate) =>
+    /timeout exceeded when trying to connect/i.test(
+      String((candidate as { message?: unknown } | null | undefined)?.message ?? ''),
+    ),
+  );
+}
