@@ -1,5 +1,14 @@
-import { decisionInputSchema, type DecisionInput } from './decision-input';
-import { policyDecisionSchema } from './decision-output';
+import {
+  attributionSchema,
+  budgetSnapshotSchema,
+  decisionInputSchema,
+  decisionRequestSchema,
+  modelEstimateSchema,
+  principalSchema,
+  velocitySnapshotSchema,
+  type DecisionInput,
+} from './decision-input';
+import { decisionReasonSchema, policyDecisionSchema } from './decision-output';
 import { fastDecisionInputJson, fastPolicyDecision } from './fast-decision';
 import { createPolicyEngine } from './policy-engine';
 import { toPolicyJson } from './policy-json';
@@ -178,5 +187,42 @@ describe('fastPolicyDecision', () => {
     }
     expect(fast).toBeGreaterThan(20);
     expect(schema).toBeGreaterThan(200);
+  });
+});
+
+describe('the schemas behind the fast paths', () => {
+  it('should have the fields the fast paths know (a new one needs them too)', () => {
+    const keys = (schema: { shape: Record<string, unknown> }) => Object.keys(schema.shape).sort();
+    expect(keys(decisionInputSchema)).toEqual([
+      'budgets',
+      'candidates',
+      'estimate',
+      'now_ns',
+      'principal',
+      'request',
+      'velocity',
+    ]);
+    expect(keys(decisionRequestSchema)).toEqual([
+      'attribution',
+      'estimated_input_tokens',
+      'max_output_tokens',
+      'metadata',
+      'model',
+      'provider',
+    ]);
+    expect(keys(budgetSnapshotSchema)).toHaveLength(9);
+    expect(keys(velocitySnapshotSchema)).toHaveLength(7);
+    expect(keys(modelEstimateSchema)).toHaveLength(4);
+    expect(keys(principalSchema)).toEqual(['key_id', 'role', 'virtual_key']);
+    expect(keys(attributionSchema)).toHaveLength(10);
+    expect(keys(policyDecisionSchema)).toEqual([
+      'action',
+      'allow',
+      'max_output_tokens',
+      'model',
+      'reasons',
+      'retry_after_seconds',
+    ]);
+    expect(keys(decisionReasonSchema)).toHaveLength(6);
   });
 });

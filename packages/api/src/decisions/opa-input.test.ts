@@ -79,3 +79,17 @@ describe('fastOpaInput', () => {
     expect(schema).toBeGreaterThan(300);
   });
 });
+
+describe('opaInputSchema', () => {
+  it('should have the fields the fast path knows (a new one needs the fast path too)', () => {
+    expect(Object.keys(opaInputSchema.shape.input.shape).sort()).toEqual([
+      'attribution',
+      'estimated_input_tokens',
+      'max_output_tokens',
+      'metadata',
+      'model',
+      'provider',
+      'virtual_key',
+    ]);
+  });
+});
