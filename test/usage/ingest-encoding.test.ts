@@ -220,6 +220,55 @@ describe('ingest batch encoding', () => {
     expect(row).toMatchObject({ team: 'a\ufffdb', customer: 'x\ufffd' });
   });
 
+  it('should answer an event whose id holds a lone surrogate as accepted, then as a duplicate', async () => {
+    const source = `surrogate-id-${Date.now()}`;
+    const lone = makeUsageEvent({ id: 'id-\ud800', source });
+    const other = makeUsageEvent({ id: 'plain', source });
+    expect(await post([lone, other, makeUsageEvent({ id: 'plain', source })])).toMatchObject({
+      accepted: 2,
+      results: [
+        { id: 'id-\ud800', status: 'accepted' },
+        { id: 'plain', status: 'accepted' },
+        { id: 'plain', status: 'duplicate' },
+      ],
+    });
+    expect(await post([lone, makeUsageEvent({ id: 'fresh', source })])).toMatchObject({
+      accepted: 1,
+      results: [
+        { id: 'id-\ud800', status: 'duplicate' },
+        { id: 'fresh', status: 'accepted' },
+      ],
+    });
+    // New beside one already stored: the answer still finds it among the rows inserted.
+    expect(await post([makeUsageEvent({ id: 'again-\udc00', source }), other])).toMatchObject({
+      accepted: 1,
+      results: [
+        { id: 'again-\udc00', status: 'accepted' },
+        { id: 'plain', status: 'duplicate' },
+      ],
+    });
+    // Two ids that differ only in their lone surrogates are one stored id.
+    expect(
+      await post([
+        makeUsageEvent({ id: 'twin-\ud800', source }),
+        makeUsageEvent({ id: 'twin-\udc00', source }),
+      ]),
+    ).toMatchObject({
+      accepted: 1,
+      results: [
+        { id: 'twin-\ud800', status: 'accepted' },
+        { id: 'twin-\udc00', status: 'duplicate' },
+      ],
+    });
+    expect((await stored(source)).map((row) => row.event_id)).toEqual([
+      'again-\ufffd',
+      'fresh',
+      'id-\ufffd',
+      'plain',
+      'twin-\ufffd',
+    ]);
+  });
+
   it('should dead-letter an event the database refuses and store the rest of its batch', async () => {
     const source = `refused-${Date.now()}`;
     const events = Array.from({ length: 5 }, (_, index) =>

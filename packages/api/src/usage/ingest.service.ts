@@ -243,17 +243,32 @@ interface InsertedRow {
   event_id: string;
 }
 
+/**
+ * The identity Postgres stores for an event: its text columns take a lone surrogate as U+FFFD
+ * (see {@link wellFormed}), so two ids that differ only there are one (source, event_id).
+ */
+function storedIdentity(source: string, id: string): string {
+  return `${wellFormed(source)}\u0000${wellFormed(id)}`;
+}
+
 /** The batch's events the statement inserted: their item indexes and priced events. */
 function insertedOnes(
   events: { index: number; priced: PricedEvent }[],
   returned: InsertedRow[],
 ): { indexes: number[]; stored: PricedEvent[] } {
+  // The batch holds each stored identity once: as many rows as events means all were inserted.
+  if (returned.length === events.length) {
+    return {
+      indexes: events.map((entry) => entry.index),
+      stored: events.map((entry) => entry.priced),
+    };
+  }
   const inserted = new Set(returned.map((row) => `${row.source}\u0000${row.event_id}`));
   const indexes: number[] = [];
   const stored: PricedEvent[] = [];
   for (const entry of events) {
     const { event } = entry.priced;
-    if (!inserted.has(`${event.source}\u0000${event.id}`)) continue;
+    if (!inserted.has(storedIdentity(event.source, event.id))) continue;
     indexes.push(entry.index);
     stored.push(entry.priced);
   }
@@ -355,7 +370,7 @@ export class IngestService {
         return;
       }
       const { event } = result;
-      const identity = `${event.source}\u0000${event.id}`;
+      const identity = storedIdentity(event.source, event.id);
       outcomes[index] = { id: event.id, source: event.source, status: 'duplicate' };
       if (seen.has(identity)) return;
       seen.add(identity);
@@ -489,8 +504,12 @@ export class IngestService {
    * durable when it answers).
    */
   private async writeBatch(part: Prepared[], path: string): Promise<number[]> {
-    const events = part.flatMap((entry) => (entry.kind === 'event' ? [entry] : []));
-    const letters = part.flatMap((entry) => (entry.kind === 'dead' ? [entry.letter] : []));
+    const events: { index: number; priced: PricedEvent }[] = [];
+    const letters: DeadLetter[] = [];
+    for (const entry of part) {
+      if (entry.kind === 'event') events.push(entry);
+      else letters.push(entry.letter);
+    }
     const priced = events.map((entry) => entry.priced);
     // Encoded before a connection is taken, so that none waits on it.
     const document = events.length > 0 ? eventRowsJson(priced) : undefined;
