@@ -86,11 +86,20 @@ function failure(issues: string[], body: unknown): ParseUsageEventResult {
  * such a record takes the copying path, whose assignment semantics the parser has always had.
  */
 function needsNullDrop(record: Record<string, unknown>): boolean {
-  for (const key of Object.keys(record)) {
+  // for…in with an own-property check visits what Object.keys lists, without its array.
+  for (const key in record) {
+    if (!hasOwn(record, key)) continue;
     if (record[key] === null || key === '__proto__') return true;
   }
   return false;
 }
+
+function hasOwn(value: object, key: string): boolean {
+  return Object.prototype.hasOwnProperty.call(value, key);
+}
+
+const WIRE_KEYS: ReadonlySet<string> = new Set(USAGE_EVENT_WIRE_KEYS);
+const ATTRIBUTION_KEY_SET: ReadonlySet<string> = new Set(ATTRIBUTION_KEYS);
 
 /** JSON `null` on an optional field means "absent", as most gateways serialize it. */
 function dropNulls(
@@ -106,14 +115,14 @@ function dropNulls(
 
 function unknownFieldWarnings(record: Record<string, unknown>): string[] {
   const warnings: string[] = [];
-  for (const key of Object.keys(record)) {
-    if (!USAGE_EVENT_WIRE_KEYS.includes(key))
+  for (const key in record) {
+    if (hasOwn(record, key) && !WIRE_KEYS.has(key))
       warnings.push(`ignored unknown field ${JSON.stringify(key)}`);
   }
   const attribution = record.attribution;
   if (attribution !== null && typeof attribution === 'object' && !Array.isArray(attribution)) {
-    for (const key of Object.keys(attribution)) {
-      if (!(ATTRIBUTION_KEYS as readonly string[]).includes(key)) {
+    for (const key in attribution) {
+      if (hasOwn(attribution, key) && !ATTRIBUTION_KEY_SET.has(key)) {
         warnings.push(`ignored unknown field ${JSON.stringify(`attribution.${key}`)}`);
       }
     }

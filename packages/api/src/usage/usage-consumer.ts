@@ -65,19 +65,27 @@ export async function ensureUsageStream(nats: NatsConnection, durableName: strin
 /**
  * A message as an ingest item. The stream sequence and delivery count are parsed from the
  * reply subject only when asked for (a dead letter records them); most events never need them.
+ * A class, so that the getters live on its prototype instead of as two closures per message.
  */
+class MessageItem implements IngestItem {
+  readonly raw = true;
+  constructor(private readonly message: JsMsg) {}
+  get body(): Uint8Array {
+    return this.message.data;
+  }
+  get subject(): string {
+    return this.message.subject;
+  }
+  get streamSequence(): number {
+    return this.message.info.streamSequence;
+  }
+  get deliveryCount(): number {
+    return this.message.info.deliveryCount;
+  }
+}
+
 function ingestItem(message: JsMsg): IngestItem {
-  return {
-    body: message.data,
-    raw: true,
-    subject: message.subject,
-    get streamSequence() {
-      return message.info.streamSequence;
-    },
-    get deliveryCount() {
-      return message.info.deliveryCount;
-    },
-  };
+  return new MessageItem(message);
 }
 
 /** Batches a fetch loop has in flight: one being written while the next is fetched and priced. */
