@@ -115,7 +115,7 @@ export class UsageConsumer {
     await ensureUsageStream(nats, durableName);
     const consumer = await jetstream(nats).consumers.get(USAGE_STREAM, durableName);
     this.running = true;
-    this.loops = Array.from({ length: this.options.concurrency ?? 2 }, (_, index) =>
+    this.loops = Array.from({ length: this.options.concurrency ?? 1 }, (_, index) =>
       this.loop(consumer, index),
     );
     logger.info({ stream: USAGE_STREAM, consumer: durableName }, 'usage consumer started');
