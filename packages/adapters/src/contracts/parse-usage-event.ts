@@ -208,13 +208,14 @@ export function parseUsageEvent(
   let model = wire.model;
   let usage: Usage | undefined = wire.usage;
   let usageFormat: string | undefined;
-  // With canonical usage present, the raw object is only kept for audit: a problem reading it
-  // is a warning. Without it, the raw object is the usage: the same problem rejects the event.
-  const providerUsageProblem = (message: string): void => {
-    if (wire.usage === undefined) issues.push(message);
-    else warnings.push(`${message}; usage is used`);
-  };
   if (wire.provider_usage !== undefined) {
+    // With canonical usage present, the raw object is only kept for audit: a problem reading
+    // it is a warning. Without it, the raw object is the usage: the same problem rejects the
+    // event.
+    const providerUsageProblem = (message: string): void => {
+      if (wire.usage === undefined) issues.push(message);
+      else warnings.push(`${message}; usage is used`);
+    };
     const size = Buffer.byteLength(JSON.stringify(wire.provider_usage), 'utf8');
     const format =
       wire.usage_format ??
@@ -297,12 +298,9 @@ export function parseUsageEvent(
   if (wire.retry_count !== undefined) event.retryCount = wire.retry_count;
   if (wire.reported_cost !== undefined) event.reportedCost = wire.reported_cost;
   if (wire.decision_id !== undefined) event.decisionId = wire.decision_id;
-  return {
-    ok: true,
-    event,
-    warnings,
-    ...(unwrapped.envelope === undefined ? {} : { cloudEvent: unwrapped.envelope }),
-  };
+  return unwrapped.envelope === undefined
+    ? { ok: true, event, warnings }
+    : { ok: true, event, warnings, cloudEvent: unwrapped.envelope };
 }
 
 /** `parseJson`'s default body limit, which the fast path must not exceed. */
@@ -321,7 +319,10 @@ function parseJsonObjectFast(text: string | Uint8Array): Record<string, unknown>
     source = text;
   } else {
     if (text.byteLength > MAX_BODY_BYTES) return undefined;
-    source = Buffer.from(text.buffer, text.byteOffset, text.byteLength).toString('utf8');
+    // NATS hands over views of its read buffers, usually Buffers already.
+    source = (
+      Buffer.isBuffer(text) ? text : Buffer.from(text.buffer, text.byteOffset, text.byteLength)
+    ).toString('utf8');
   }
   let value: unknown;
   try {
