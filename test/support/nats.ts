@@ -9,7 +9,7 @@ import {
   type PubAck,
   StorageType,
 } from '@nats-io/jetstream';
-import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
+import { connect, createInbox, headers, type NatsConnection } from '@nats-io/transport-node';
 import {
   deadLetterSchema,
   type DeadLetter,
@@ -161,6 +161,100 @@ export async function publishAll(
   };
   await Promise.all(Array.from({ length: Math.min(window, messages.length) }, worker));
   return acks;
+}
+
+/** What {@link publishPipelined} reports once every message is acknowledged by its stream. */
+export interface PipelinedResult {
+  /** Messages the stream recognized by their Nats-Msg-Id and did not store again. */
+  duplicates: number;
+}
+
+/**
+ * Publishes through JetStream as a busy gateway does, for load generation: each message is a
+ * plain NATS publish whose reply subject is under one inbox of ours, where the stream's
+ * acknowledgement (PubAck) arrives; up to `window` wait for theirs at any time. The client's
+ * `publish` (see {@link publishAll}) gives every message a request, a timer, a promise and
+ * errors made ahead for their stack traces: several times the CPU of the publish itself. Every acknowledgement is still
+ * read: an error, a message no stream takes, or `stallMs` without any acknowledgement rejects.
+ * Bodies are sent as they are (text or bytes).
+ */
+export function publishPipelined(
+  nats: NatsConnection,
+  messages: { subject: string; body: string | Uint8Array; msgId: string }[],
+  options: { window?: number; stallMs?: number } = {},
+): Promise<PipelinedResult> {
+  const window = options.window ?? 1024;
+  const stallMs = options.stallMs ?? 30_000;
+  const inbox = createInbox();
+  const decoder = new TextDecoder();
+  return new Promise((resolve, reject) => {
+    let next = 0;
+    let acknowledged = 0;
+    let duplicates = 0;
+    let lastAck = Date.now();
+    let done = false;
+    const finish = (error?: Error) => {
+      if (done) return;
+      done = true;
+      clearInterval(watchdog);
+      subscription.unsubscribe();
+      if (error) reject(error);
+      else resolve({ duplicates });
+    };
+    const send = () => {
+      const index = next;
+      next += 1;
+      const message = messages[index]!;
+      const header = headers();
+      header.set(NATS_MSG_ID_HEADER, message.msgId);
+      try {
+        nats.publish(message.subject, message.body, {
+          reply: `${inbox}.${index}`,
+          headers: header,
+        });
+      } catch (error) {
+        finish(error as Error);
+      }
+    };
+    const subscription = nats.subscribe(`${inbox}.*`, {
+      callback: (error, reply) => {
+        if (error) return finish(error);
+        if (reply.data.length === 0) {
+          // A status without a body: 503 when no stream takes the subject.
+          const index = Number(reply.subject.slice(inbox.length + 1));
+          return finish(
+            new Error(
+              `no stream acknowledged ${messages[index]?.subject} (status ${reply.headers?.code})`,
+            ),
+          );
+        }
+        const ack = JSON.parse(decoder.decode(reply.data)) as {
+          error?: { code: number; description: string };
+          duplicate?: boolean;
+        };
+        if (ack.error)
+          return finish(new Error(`JetStream refused a message: ${ack.error.description}`));
+        if (ack.duplicate) duplicates += 1;
+        acknowledged += 1;
+        lastAck = Date.now();
+        if (acknowledged === messages.length) finish();
+        else if (next < messages.length) send();
+      },
+    });
+    const watchdog = setInterval(
+      () => {
+        if (Date.now() - lastAck > stallMs)
+          finish(
+            new Error(
+              `no acknowledgement for ${stallMs} ms (${acknowledged} of ${messages.length})`,
+            ),
+          );
+      },
+      Math.min(1000, stallMs),
+    );
+    if (messages.length === 0) return finish();
+    while (!done && next < Math.min(window, messages.length)) send();
+  });
 }
 
 /**

@@ -34,7 +34,7 @@ describe('ingest batch encoding', () => {
               virtual_key, request_path, tags, status, error_type, latency_ms, retry_count,
               cache_hit, batch, input_tokens::int, cache_read_tokens::int,
               cache_write_tokens::int, cache_write_1h_tokens::int, output_tokens::int,
-              reasoning_tokens::int, units, cost::text AS cost, currency, price_card_id,
+              reasoning_tokens::int, units, cost::text AS cost, currency, cost_breakdown, price_card_id,
               unpriced, unpriced_keys, reported_cost::text AS reported_cost, reported_currency,
               decision_id
        FROM usage_events WHERE source = $1 ORDER BY event_id`,
@@ -147,6 +147,19 @@ describe('ingest batch encoding', () => {
         units: { web_search_requests: 2, [value]: 1 },
         cost: expect.stringMatching(/^[0-9]+\.[0-9]+$/),
         currency: 'USD',
+        cost_breakdown: [
+          ['input_tokens', 10 + index],
+          ['cache_read_tokens', 20],
+          ['cache_write_tokens', 5],
+          ['cache_write_1h_tokens', 3],
+          ['output_tokens', 7],
+          ['web_search_requests', 2],
+        ].map(([key, quantity]) => ({
+          key,
+          quantity,
+          unit_price: expect.stringMatching(/^[0-9.]+$/),
+          amount: expect.stringMatching(/^[0-9.]+$/),
+        })),
         price_card_id: expect.stringMatching(/^anthropic\/claude-sonnet-4-5/),
         unpriced: true,
         unpriced_keys: [value],
@@ -170,6 +183,7 @@ describe('ingest batch encoding', () => {
         output_tokens: 0,
         units: {},
         cost: '0',
+        cost_breakdown: [],
         price_card_id: null,
         unpriced: true,
         unpriced_keys: ['input_tokens'],
@@ -204,6 +218,55 @@ describe('ingest batch encoding', () => {
     expect(await post([event])).toMatchObject({ accepted: 1 });
     const [row] = await stored(source);
     expect(row).toMatchObject({ team: 'a\ufffdb', customer: 'x\ufffd' });
+  });
+
+  it('should answer an event whose id holds a lone surrogate as accepted, then as a duplicate', async () => {
+    const source = `surrogate-id-${Date.now()}`;
+    const lone = makeUsageEvent({ id: 'id-\ud800', source });
+    const other = makeUsageEvent({ id: 'plain', source });
+    expect(await post([lone, other, makeUsageEvent({ id: 'plain', source })])).toMatchObject({
+      accepted: 2,
+      results: [
+        { id: 'id-\ud800', status: 'accepted' },
+        { id: 'plain', status: 'accepted' },
+        { id: 'plain', status: 'duplicate' },
+      ],
+    });
+    expect(await post([lone, makeUsageEvent({ id: 'fresh', source })])).toMatchObject({
+      accepted: 1,
+      results: [
+        { id: 'id-\ud800', status: 'duplicate' },
+        { id: 'fresh', status: 'accepted' },
+      ],
+    });
+    // New beside one already stored: the answer still finds it among the rows inserted.
+    expect(await post([makeUsageEvent({ id: 'again-\udc00', source }), other])).toMatchObject({
+      accepted: 1,
+      results: [
+        { id: 'again-\udc00', status: 'accepted' },
+        { id: 'plain', status: 'duplicate' },
+      ],
+    });
+    // Two ids that differ only in their lone surrogates are one stored id.
+    expect(
+      await post([
+        makeUsageEvent({ id: 'twin-\ud800', source }),
+        makeUsageEvent({ id: 'twin-\udc00', source }),
+      ]),
+    ).toMatchObject({
+      accepted: 1,
+      results: [
+        { id: 'twin-\ud800', status: 'accepted' },
+        { id: 'twin-\udc00', status: 'duplicate' },
+      ],
+    });
+    expect((await stored(source)).map((row) => row.event_id)).toEqual([
+      'again-\ufffd',
+      'fresh',
+      'id-\ufffd',
+      'plain',
+      'twin-\ufffd',
+    ]);
   });
 
   it('should dead-letter an event the database refuses and store the rest of its batch', async () => {

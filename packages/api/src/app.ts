@@ -142,6 +142,8 @@ export class Purser {
     purser.stoppables.push({ name: 'budget maintenance', stop: () => maintenance.stop() });
     purser.stoppables.push({ name: 'graphql', stop: () => http.apollo.stop() });
     if (nats && options.consume !== false) {
+      // Loaded before the consumer starts: the first batch would otherwise wait for them.
+      await Promise.all([services.pricing.catalog(), services.budgetCache.any(clock())]);
       const consumer = new UsageConsumer({
         nats,
         ingest: services.ingest,

@@ -71,8 +71,12 @@ export function createServices(deps: {
   const decisionLog = new DecisionLog(dataSource, () => deps.nats, logger);
   const policy = () => deps.policy;
   // Usage that names a decision settles its hold, and all usage counts toward budgets, in
-  // the same transaction that stores it.
-  ingest.onStored((manager, stored) => ledger.settle(manager, stored, deps.clock()));
+  // the same transaction that stores it. Without either there is nothing to settle.
+  ingest.onStored((manager, stored) => ledger.settle(manager, stored, deps.clock()), {
+    mayAct: async (events) =>
+      events.some((row) => row.event.decisionId !== undefined) ||
+      (await budgetCache.any(deps.clock())),
+  });
   return {
     ...deps,
     policy,

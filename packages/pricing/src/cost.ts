@@ -246,53 +246,72 @@ function unitPriceOf(card: PriceCard, name: string): UnitPrice | undefined {
 export function calculateCost({ card, usage, batch = false }: CalculateCostOptions): CostResult {
   const parsed = parseUsage(usage);
   const tier = selectTier(card.tiers, promptTokens(parsed));
-  const warnings = new Set<string>();
+  // Per call the hot path allocates only what it returns: no warning set until a warning,
+  // the first line's amount is the running total (adding it to zero changes nothing).
+  let warnings: Set<string> | undefined;
   const breakdown: CostLine[] = [];
   const unpriced: string[] = [];
-  let total: Decimal = new Money(0);
-
-  const addLine = (name: string, quantity: number, price: UnitPrice) => {
-    const amount = price.value.times(quantity);
-    total = total.plus(amount);
-    breakdown.push({
-      key: name,
-      quantity,
-      unit_price: price.text,
-      amount: formatDecimal(amount),
-    });
-  };
+  let total: Decimal | undefined;
 
   const tokenPrices = tokenPriceSet(card, tier, batch);
   for (const key of BILLED_TOKEN_KEYS) {
     const quantity = parsed[key] ?? 0;
     if (quantity === 0) continue;
     const warning = tokenPrices.warnings[key];
-    if (warning !== undefined) warnings.add(warning);
+    if (warning !== undefined) (warnings ??= new Set()).add(warning);
     const price = tokenPrices.prices[key];
     if (price === undefined) unpriced.push(key);
-    else addLine(key, quantity, price);
+    else total = addLine(breakdown, total, key, quantity, price);
   }
 
-  const units = parsed.units ?? {};
-  for (const name of Object.keys(units).sort()) {
-    const quantity = units[name]!;
-    if (quantity === 0) continue;
-    // Batch discounts are quoted for tokens; units keep their list price.
-    const price = unitPriceOf(card, name);
-    if (price === undefined) unpriced.push(name);
-    else addLine(name, quantity, price);
+  const units = parsed.units;
+  if (units !== undefined) {
+    for (const name of Object.keys(units).sort()) {
+      const quantity = units[name]!;
+      if (quantity === 0) continue;
+      // Batch discounts are quoted for tokens; units keep their list price.
+      const price = unitPriceOf(card, name);
+      if (price === undefined) unpriced.push(name);
+      else total = addLine(breakdown, total, name, quantity, price);
+    }
   }
 
-  return {
-    total: formatDecimal(total),
-    currency: card.currency,
-    breakdown,
-    price_card_id: card.id,
-    ...(tier === undefined ? {} : { tier: { above_prompt_tokens: tier.above_prompt_tokens } }),
-    batch,
-    unpriced_keys: unpriced,
-    warnings: [...warnings],
-  };
+  const totalText = total === undefined ? '0' : formatDecimal(total);
+  const warningList = warnings === undefined ? [] : [...warnings];
+  // Two literals rather than a spread, with the keys in the same order either way.
+  return tier === undefined
+    ? {
+        total: totalText,
+        currency: card.currency,
+        breakdown,
+        price_card_id: card.id,
+        batch,
+        unpriced_keys: unpriced,
+        warnings: warningList,
+      }
+    : {
+        total: totalText,
+        currency: card.currency,
+        breakdown,
+        price_card_id: card.id,
+        tier: { above_prompt_tokens: tier.above_prompt_tokens },
+        batch,
+        unpriced_keys: unpriced,
+        warnings: warningList,
+      };
+}
+
+/** Appends `quantity × price` to the breakdown; answers the new running total. */
+function addLine(
+  breakdown: CostLine[],
+  total: Decimal | undefined,
+  key: string,
+  quantity: number,
+  price: UnitPrice,
+): Decimal {
+  const amount = price.value.times(quantity);
+  breakdown.push({ key, quantity, unit_price: price.text, amount: formatDecimal(amount) });
+  return total === undefined ? amount : total.plus(amount);
 }
 
 /** Input of {@link estimateCost}. */

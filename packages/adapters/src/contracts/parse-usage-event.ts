@@ -86,11 +86,20 @@ function failure(issues: string[], body: unknown): ParseUsageEventResult {
  * such a record takes the copying path, whose assignment semantics the parser has always had.
  */
 function needsNullDrop(record: Record<string, unknown>): boolean {
-  for (const key of Object.keys(record)) {
+  // for…in with an own-property check visits what Object.keys lists, without its array.
+  for (const key in record) {
+    if (!hasOwn(record, key)) continue;
     if (record[key] === null || key === '__proto__') return true;
   }
   return false;
 }
+
+function hasOwn(value: object, key: string): boolean {
+  return Object.prototype.hasOwnProperty.call(value, key);
+}
+
+const WIRE_KEYS: ReadonlySet<string> = new Set(USAGE_EVENT_WIRE_KEYS);
+const ATTRIBUTION_KEY_SET: ReadonlySet<string> = new Set(ATTRIBUTION_KEYS);
 
 /** JSON `null` on an optional field means "absent", as most gateways serialize it. */
 function dropNulls(
@@ -106,14 +115,14 @@ function dropNulls(
 
 function unknownFieldWarnings(record: Record<string, unknown>): string[] {
   const warnings: string[] = [];
-  for (const key of Object.keys(record)) {
-    if (!USAGE_EVENT_WIRE_KEYS.includes(key))
+  for (const key in record) {
+    if (hasOwn(record, key) && !WIRE_KEYS.has(key))
       warnings.push(`ignored unknown field ${JSON.stringify(key)}`);
   }
   const attribution = record.attribution;
   if (attribution !== null && typeof attribution === 'object' && !Array.isArray(attribution)) {
-    for (const key of Object.keys(attribution)) {
-      if (!(ATTRIBUTION_KEYS as readonly string[]).includes(key)) {
+    for (const key in attribution) {
+      if (hasOwn(attribution, key) && !ATTRIBUTION_KEY_SET.has(key)) {
         warnings.push(`ignored unknown field ${JSON.stringify(`attribution.${key}`)}`);
       }
     }
@@ -199,13 +208,14 @@ export function parseUsageEvent(
   let model = wire.model;
   let usage: Usage | undefined = wire.usage;
   let usageFormat: string | undefined;
-  // With canonical usage present, the raw object is only kept for audit: a problem reading it
-  // is a warning. Without it, the raw object is the usage: the same problem rejects the event.
-  const providerUsageProblem = (message: string): void => {
-    if (wire.usage === undefined) issues.push(message);
-    else warnings.push(`${message}; usage is used`);
-  };
   if (wire.provider_usage !== undefined) {
+    // With canonical usage present, the raw object is only kept for audit: a problem reading
+    // it is a warning. Without it, the raw object is the usage: the same problem rejects the
+    // event.
+    const providerUsageProblem = (message: string): void => {
+      if (wire.usage === undefined) issues.push(message);
+      else warnings.push(`${message}; usage is used`);
+    };
     const size = Buffer.byteLength(JSON.stringify(wire.provider_usage), 'utf8');
     const format =
       wire.usage_format ??
@@ -288,12 +298,9 @@ export function parseUsageEvent(
   if (wire.retry_count !== undefined) event.retryCount = wire.retry_count;
   if (wire.reported_cost !== undefined) event.reportedCost = wire.reported_cost;
   if (wire.decision_id !== undefined) event.decisionId = wire.decision_id;
-  return {
-    ok: true,
-    event,
-    warnings,
-    ...(unwrapped.envelope === undefined ? {} : { cloudEvent: unwrapped.envelope }),
-  };
+  return unwrapped.envelope === undefined
+    ? { ok: true, event, warnings }
+    : { ok: true, event, warnings, cloudEvent: unwrapped.envelope };
 }
 
 /** `parseJson`'s default body limit, which the fast path must not exceed. */
@@ -312,7 +319,10 @@ function parseJsonObjectFast(text: string | Uint8Array): Record<string, unknown>
     source = text;
   } else {
     if (text.byteLength > MAX_BODY_BYTES) return undefined;
-    source = Buffer.from(text.buffer, text.byteOffset, text.byteLength).toString('utf8');
+    // NATS hands over views of its read buffers, usually Buffers already.
+    source = (
+      Buffer.isBuffer(text) ? text : Buffer.from(text.buffer, text.byteOffset, text.byteLength)
+    ).toString('utf8');
   }
   let value: unknown;
   try {

@@ -39,9 +39,13 @@ export const envSchema = z.object({
   GRAPHQL_MAX_COMPLEXITY: positiveInt(5000),
   /** Events stamped further than this into the future are rejected. */
   INGEST_MAX_FUTURE_SKEW_SECONDS: positiveInt(300),
-  INGEST_BATCH_SIZE: positiveInt(500),
-  /** Concurrent fetch loops of the NATS usage consumer per instance. */
-  INGEST_CONCURRENCY: positiveInt(2),
+  /** Usage messages per JetStream fetch and per write. */
+  INGEST_BATCH_SIZE: positiveInt(1000),
+  /**
+   * Concurrent fetch loops of the NATS usage consumer per instance; each already writes one
+   * batch while it fetches and prices the next. More loops mostly add Postgres contention.
+   */
+  INGEST_CONCURRENCY: positiveInt(1),
   INGEST_CONSUMER_NAME: z
     .string()
     .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only')

@@ -40,140 +40,169 @@ export interface IngestOutcome {
   reason?: string;
 }
 
-/** Work done in the ingest transaction for the events it stored (e.g. settling holds). */
-/** Work inside the ingest transaction; what it answers runs once the transaction committed. */
+/**
+ * Work inside the ingest transaction for the events it stored (e.g. settling holds); what it
+ * answers runs once the transaction committed.
+ */
 export type StoredEventsHook = (
   manager: EntityManager,
   stored: PricedEvent[],
 ) => Promise<(() => void) | undefined | void>;
+
+/** How a {@link StoredEventsHook} is registered. */
+export interface StoredEventsHookOptions {
+  /**
+   * Whether the hook may have work for a batch of these events (a superset of those it will
+   * be given once stored); asked just before the batch is written. A hook without it always
+   * may. When no hook may and the batch has no dead letters, the batch is a single statement,
+   * written without an explicit transaction: one round trip instead of three, and its row
+   * locks end with it instead of waiting for the service to send COMMIT.
+   */
+  mayAct?: (events: PricedEvent[]) => boolean | Promise<boolean>;
+}
+
+interface RegisteredHook {
+  hook: StoredEventsHook;
+  mayAct?: StoredEventsHookOptions['mayAct'];
+}
 
 type Prepared =
   | { kind: 'event'; index: number; priced: PricedEvent }
   | { kind: 'dead'; index: number; letter: DeadLetter };
 
 /**
- * The columns of `usage_events` an ingest batch writes, each with its type and the short key
- * it travels under in the batch's JSON document (short keys keep the document small).
- * `ingest_path` is the same for the whole batch and travels as a parameter of its own.
+ * The columns of `usage_events` an ingest batch writes, with their types, in the order of the
+ * values of a row in the batch's JSON document. `ingest_path` is the same for the whole batch
+ * and travels as a parameter of its own.
  */
 const EVENT_COLUMNS = [
-  ['source', 'text', 's'],
-  ['event_id', 'text', 'i'],
-  ['occurred_at', 'timestamptz', 'ts'],
-  ['provider', 'text', 'p'],
-  ['model', 'text', 'm'],
-  ['team', 'text', 'te'],
-  ['feature', 'text', 'fe'],
-  ['environment', 'text', 'en'],
-  ['customer', 'text', 'cu'],
-  ['project', 'text', 'pr'],
-  ['user_id', 'text', 'us'],
-  ['agent', 'text', 'ag'],
-  ['operation', 'text', 'op'],
-  ['session', 'text', 'se'],
-  ['virtual_key', 'text', 'vk'],
-  ['request_path', 'text', 'rp'],
-  ['tags', 'jsonb', 'tg'],
-  ['status', 'text', 'st'],
-  ['error_type', 'text', 'et'],
-  ['latency_ms', 'integer', 'la'],
-  ['retry_count', 'integer', 'rc'],
-  ['cache_hit', 'boolean', 'ch'],
-  ['batch', 'boolean', 'ba'],
-  ['input_tokens', 'bigint', 't0'],
-  ['cache_read_tokens', 'bigint', 't1'],
-  ['cache_write_tokens', 'bigint', 't2'],
-  ['cache_write_1h_tokens', 'bigint', 't3'],
-  ['output_tokens', 'bigint', 't4'],
-  ['reasoning_tokens', 'bigint', 't5'],
-  ['units', 'jsonb', 'un'],
-  ['cost', 'numeric', 'co'],
-  ['currency', 'text', 'cy'],
-  ['cost_breakdown', 'jsonb', 'cb'],
-  ['price_card_id', 'text', 'pc'],
-  ['unpriced', 'boolean', 'up'],
-  ['unpriced_keys', 'text[]', 'uk'],
-  ['reported_cost', 'numeric', 'ra'],
-  ['reported_currency', 'text', 'rq'],
-  ['decision_id', 'text', 'di'],
+  ['source', 'text'],
+  ['event_id', 'text'],
+  ['occurred_at', 'timestamptz'],
+  ['provider', 'text'],
+  ['model', 'text'],
+  ['team', 'text'],
+  ['feature', 'text'],
+  ['environment', 'text'],
+  ['customer', 'text'],
+  ['project', 'text'],
+  ['user_id', 'text'],
+  ['agent', 'text'],
+  ['operation', 'text'],
+  ['session', 'text'],
+  ['virtual_key', 'text'],
+  ['request_path', 'text'],
+  ['tags', 'jsonb'],
+  ['status', 'text'],
+  ['error_type', 'text'],
+  ['latency_ms', 'integer'],
+  ['retry_count', 'integer'],
+  ['cache_hit', 'boolean'],
+  ['batch', 'boolean'],
+  ['input_tokens', 'bigint'],
+  ['cache_read_tokens', 'bigint'],
+  ['cache_write_tokens', 'bigint'],
+  ['cache_write_1h_tokens', 'bigint'],
+  ['output_tokens', 'bigint'],
+  ['reasoning_tokens', 'bigint'],
+  ['units', 'jsonb'],
+  ['cost', 'numeric'],
+  ['currency', 'text'],
+  ['cost_breakdown', 'jsonb'],
+  ['price_card_id', 'text'],
+  ['unpriced', 'boolean'],
+  ['unpriced_keys', 'text[]'],
+  ['reported_cost', 'numeric'],
+  ['reported_currency', 'text'],
+  ['decision_id', 'text'],
 ] as const;
 
-type RowKey = (typeof EVENT_COLUMNS)[number][2];
-
-/** One event as an object of the batch document; `undefined` fields are left out (NULL). */
-type EventRow = { [K in RowKey]: unknown };
-
 /**
- * Keys of the text columns. They keep the meaning a text parameter gives a lone surrogate
+ * Positions of the text columns. They keep the meaning a text parameter gives a lone surrogate
  * (U+FFFD, see {@link wellFormed}); a JSON column holding one is still refused, as it always was.
  */
-const TEXT_KEYS = EVENT_COLUMNS.filter(([, type]) => type === 'text').map(([, , key]) => key);
+const TEXT_POSITIONS = EVENT_COLUMNS.flatMap(([, type], index) => (type === 'text' ? [index] : []));
 
-function eventRow(row: PricedEvent): EventRow {
+/**
+ * One event as an array of its column values in {@link EVENT_COLUMNS} order; `undefined`
+ * becomes JSON `null` (SQL NULL).
+ */
+function eventRow(row: PricedEvent): unknown[] {
   const { event, cost } = row;
   const a = event.attribution;
   const usage = event.usage;
-  return {
-    s: event.source,
-    i: event.id,
-    ts: event.timestampText,
-    p: event.provider,
-    m: event.model,
-    te: a.team,
-    fe: a.feature,
-    en: a.environment,
-    cu: a.customer,
-    pr: a.project,
-    us: a.user,
-    ag: a.agent,
-    op: event.operation,
-    se: a.session,
-    vk: a.virtualKey,
-    rp: a.requestPath,
-    tg: event.tags,
-    st: event.status,
-    et: event.errorType,
+  return [
+    event.source,
+    event.id,
+    event.timestampText,
+    event.provider,
+    event.model,
+    a.team,
+    a.feature,
+    a.environment,
+    a.customer,
+    a.project,
+    a.user,
+    a.agent,
+    event.operation,
+    a.session,
+    a.virtualKey,
+    a.requestPath,
+    event.tags,
+    event.status,
+    event.errorType,
     // The contract allows fractions; the column keeps whole milliseconds.
-    la: event.latencyMs === undefined ? undefined : Math.round(event.latencyMs),
-    rc: event.retryCount,
-    ch: event.cacheHit,
-    ba: event.batch,
-    t0: usage.input_tokens ?? 0,
-    t1: usage.cache_read_tokens ?? 0,
-    t2: usage.cache_write_tokens ?? 0,
-    t3: usage.cache_write_1h_tokens ?? 0,
-    t4: usage.output_tokens ?? 0,
-    t5: usage.reasoning_tokens ?? 0,
-    un: usage.units ?? {},
-    co: row.costTotal,
-    cy: cost.currency,
-    cb: cost.breakdown,
-    pc: cost.price_card_id,
-    up: cost.unpriced_keys.length > 0,
-    uk: cost.unpriced_keys,
-    ra: event.reportedCost?.amount,
-    rq: event.reportedCost?.currency,
-    di: event.decisionId,
-  };
+    event.latencyMs === undefined ? undefined : Math.round(event.latencyMs),
+    event.retryCount,
+    event.cacheHit,
+    event.batch,
+    usage.input_tokens ?? 0,
+    usage.cache_read_tokens ?? 0,
+    usage.cache_write_tokens ?? 0,
+    usage.cache_write_1h_tokens ?? 0,
+    usage.output_tokens ?? 0,
+    usage.reasoning_tokens ?? 0,
+    usage.units ?? {},
+    row.costTotal,
+    cost.currency,
+    cost.breakdown,
+    cost.price_card_id,
+    cost.unpriced_keys.length > 0,
+    cost.unpriced_keys,
+    event.reportedCost?.amount,
+    event.reportedCost?.currency,
+    event.decisionId,
+  ];
 }
 
 /**
- * The batch as one JSON document (an array of {@link eventRow} objects): one parameter that
- * `JSON.stringify` writes in one pass and Postgres reads with `json_to_recordset`, instead of
- * dozens of array parameters escaped element by element.
+ * The batch as one JSON document, an array of {@link eventRow} arrays: one parameter that
+ * `JSON.stringify` writes in one pass and Postgres parses once as `jsonb`, each row's values
+ * then read by position. (Keyed objects read with `json_to_recordset` cost Postgres about
+ * twice as much per event: a hash table per object; `jsonb_to_recordset` sorts every
+ * object's keys.)
  */
 export function eventRowsJson(rows: PricedEvent[]): string {
-  const objects = rows.map(eventRow);
-  const json = JSON.stringify(objects);
+  const arrays = rows.map(eventRow);
+  const json = JSON.stringify(arrays);
   // Any `\\ud…` escape takes the careful way (rare: a lone surrogate, or such literal text).
   if (!json.includes('\\ud')) return json;
-  for (const object of objects) {
-    for (const key of TEXT_KEYS) {
-      const value = object[key];
-      if (typeof value === 'string') object[key] = wellFormed(value);
+  for (const values of arrays) {
+    for (const index of TEXT_POSITIONS) {
+      const value = values[index];
+      if (typeof value === 'string') values[index] = wellFormed(value);
     }
   }
-  return JSON.stringify(objects);
+  return JSON.stringify(arrays);
+}
+
+/** The SQL reading column `index` of {@link EVENT_COLUMNS} from the row array `r`. */
+function columnValue(index: number): string {
+  const type = EVENT_COLUMNS[index][1];
+  if (type === 'jsonb') return `r -> ${index}`;
+  if (type === 'text[]') return `ARRAY(SELECT jsonb_array_elements_text(r -> ${index}))`;
+  if (type === 'text') return `r ->> ${index}`;
+  return `(r ->> ${index})::${type}`;
 }
 
 const HOURLY_KEY = ['hour', ...DIMENSION_COLUMNS, 'currency'];
@@ -190,10 +219,9 @@ const HOURLY_SUMS = ['requests', 'cost', ...TOKEN_COLUMNS];
 const INSERT_EVENTS_SQL = `
   WITH inserted AS (
     INSERT INTO usage_events (${EVENT_COLUMNS.map(([column]) => column).join(', ')}, ingest_path)
-    SELECT ${EVENT_COLUMNS.map(([, , key]) => `x.${key}`).join(', ')}, $2::text
-    FROM json_to_recordset($1::json)
-      AS x(${EVENT_COLUMNS.map(([, type, key]) => `${key} ${type}`).join(', ')})
-    ORDER BY x.s, x.i
+    SELECT ${EVENT_COLUMNS.map((_, index) => columnValue(index)).join(', ')}, $2::text
+    FROM jsonb_array_elements($1::jsonb) AS r
+    ORDER BY 1, 2
     ON CONFLICT (source, event_id) DO NOTHING
     RETURNING source, event_id, occurred_at, ${DIMENSION_COLUMNS.join(', ')}, currency, cost,
       ${TOKEN_COLUMNS.join(', ')}
@@ -208,6 +236,44 @@ const INSERT_EVENTS_SQL = `
     DO UPDATE SET ${HOURLY_SUMS.map((column) => `${column} = usage_hourly.${column} + EXCLUDED.${column}`).join(', ')}
   )
   SELECT source, event_id FROM inserted`;
+
+/** A row the batch statement answers: an event it inserted (not already stored). */
+interface InsertedRow {
+  source: string;
+  event_id: string;
+}
+
+/**
+ * The identity Postgres stores for an event: its text columns take a lone surrogate as U+FFFD
+ * (see {@link wellFormed}), so two ids that differ only there are one (source, event_id).
+ */
+function storedIdentity(source: string, id: string): string {
+  return `${wellFormed(source)}\u0000${wellFormed(id)}`;
+}
+
+/** The batch's events the statement inserted: their item indexes and priced events. */
+function insertedOnes(
+  events: { index: number; priced: PricedEvent }[],
+  returned: InsertedRow[],
+): { indexes: number[]; stored: PricedEvent[] } {
+  // The batch holds each stored identity once: as many rows as events means all were inserted.
+  if (returned.length === events.length) {
+    return {
+      indexes: events.map((entry) => entry.index),
+      stored: events.map((entry) => entry.priced),
+    };
+  }
+  const inserted = new Set(returned.map((row) => `${row.source}\u0000${row.event_id}`));
+  const indexes: number[] = [];
+  const stored: PricedEvent[] = [];
+  for (const entry of events) {
+    const { event } = entry.priced;
+    if (!inserted.has(storedIdentity(event.source, event.id))) continue;
+    indexes.push(entry.index);
+    stored.push(entry.priced);
+  }
+  return { indexes, stored };
+}
 
 /** Prices one event with the catalog at its own timestamp (late events get the price of then). */
 export function priceEvent(catalog: PricingCatalog, event: UsageEvent): PricedEvent {
@@ -231,12 +297,12 @@ export function priceEvent(catalog: PricingCatalog, event: UsageEvent): PricedEv
 
 /**
  * The one ingest pipeline behind NATS, HTTP and GraphQL: validate → normalize → dedupe on
- * (source, id) → price at the event's timestamp → persist in one transaction (multi-row
- * insert, rollups, hooks) → publish dead letters. A transient database failure throws a
+ * (source, id) → price at the event's timestamp → persist all or nothing (multi-row insert,
+ * rollups, hooks) → publish dead letters. A transient database failure throws a
  * retryable error and stores nothing; the caller retries the whole batch.
  */
 export class IngestService {
-  private readonly hooks: StoredEventsHook[] = [];
+  private readonly hooks: RegisteredHook[] = [];
 
   constructor(
     private readonly deps: {
@@ -249,9 +315,9 @@ export class IngestService {
     },
   ) {}
 
-  /** Registers work to run inside the ingest transaction for every stored event. */
-  onStored(hook: StoredEventsHook): void {
-    this.hooks.push(hook);
+  /** Registers work to run inside the ingest transaction for the stored events. */
+  onStored(hook: StoredEventsHook, options: StoredEventsHookOptions = {}): void {
+    this.hooks.push({ hook, mayAct: options.mayAct });
   }
 
   /**
@@ -304,7 +370,7 @@ export class IngestService {
         return;
       }
       const { event } = result;
-      const identity = `${event.source}\u0000${event.id}`;
+      const identity = storedIdentity(event.source, event.id);
       outcomes[index] = { id: event.id, source: event.source, status: 'duplicate' };
       if (seen.has(identity)) return;
       seen.add(identity);
@@ -431,36 +497,56 @@ export class IngestService {
     return { accepted, unprocessable };
   }
 
-  /** One transaction: events (deduped by the unique key) and their rollups, hooks, dead letters. */
+  /**
+   * Writes events (deduped by the unique key) with their rollups, the hooks' work and dead
+   * letters, all or nothing: in one transaction, or as the one statement it is when there are
+   * no dead letters and no hook may act (a statement is atomic and, committed synchronously,
+   * durable when it answers).
+   */
   private async writeBatch(part: Prepared[], path: string): Promise<number[]> {
-    const events = part.flatMap((entry) => (entry.kind === 'event' ? [entry] : []));
-    const letters = part.flatMap((entry) => (entry.kind === 'dead' ? [entry.letter] : []));
+    const events: { index: number; priced: PricedEvent }[] = [];
+    const letters: DeadLetter[] = [];
+    for (const entry of part) {
+      if (entry.kind === 'event') events.push(entry);
+      else letters.push(entry.letter);
+    }
+    const priced = events.map((entry) => entry.priced);
+    // Encoded before a connection is taken, so that none waits on it.
+    const document = events.length > 0 ? eventRowsJson(priced) : undefined;
+    const hooks = events.length > 0 ? await this.hooksFor(priced) : [];
+    if (document !== undefined && hooks.length === 0 && letters.length === 0) {
+      const returned: InsertedRow[] = await this.deps.dataSource.query(INSERT_EVENTS_SQL, [
+        document,
+        path,
+      ]);
+      return insertedOnes(events, returned).indexes;
+    }
     const afterCommit: (() => void)[] = [];
     const insertedIndexes = await this.deps.dataSource.transaction(async (manager) => {
-      const insertedIndexes: number[] = [];
-      if (events.length > 0) {
-        const returned: { source: string; event_id: string }[] = await manager.query(
-          INSERT_EVENTS_SQL,
-          [eventRowsJson(events.map((entry) => entry.priced)), path],
-        );
-        const inserted = new Set(returned.map((row) => `${row.source}\u0000${row.event_id}`));
-        const stored: PricedEvent[] = [];
-        for (const entry of events) {
-          const { event } = entry.priced;
-          if (!inserted.has(`${event.source}\u0000${event.id}`)) continue;
-          insertedIndexes.push(entry.index);
-          stored.push(entry.priced);
-        }
-        for (const hook of this.hooks) {
-          const after = await hook(manager, stored);
+      let indexes: number[] = [];
+      if (document !== undefined) {
+        const returned: InsertedRow[] = await manager.query(INSERT_EVENTS_SQL, [document, path]);
+        const inserted = insertedOnes(events, returned);
+        indexes = inserted.indexes;
+        for (const hook of hooks) {
+          const after = await hook(manager, inserted.stored);
           if (after) afterCommit.push(after);
         }
       }
       if (letters.length > 0) await insertDeadLetters(manager, letters);
-      return insertedIndexes;
+      return indexes;
     });
     for (const after of afterCommit) after();
     return insertedIndexes;
+  }
+
+  /** The hooks that may have work for these events. */
+  private async hooksFor(events: PricedEvent[]): Promise<StoredEventsHook[]> {
+    const hooks: StoredEventsHook[] = [];
+    for (const { hook, mayAct } of this.hooks) {
+      if (!mayAct || (await mayAct(events))) hooks.push(hook);
+    }
+    return hooks;
   }
 
   private async publishDeadLetters(letters: DeadLetter[]): Promise<void> {

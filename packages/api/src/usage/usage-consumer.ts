@@ -65,19 +65,27 @@ export async function ensureUsageStream(nats: NatsConnection, durableName: strin
 /**
  * A message as an ingest item. The stream sequence and delivery count are parsed from the
  * reply subject only when asked for (a dead letter records them); most events never need them.
+ * A class, so that the getters live on its prototype instead of as two closures per message.
  */
+class MessageItem implements IngestItem {
+  readonly raw = true;
+  constructor(private readonly message: JsMsg) {}
+  get body(): Uint8Array {
+    return this.message.data;
+  }
+  get subject(): string {
+    return this.message.subject;
+  }
+  get streamSequence(): number {
+    return this.message.info.streamSequence;
+  }
+  get deliveryCount(): number {
+    return this.message.info.deliveryCount;
+  }
+}
+
 function ingestItem(message: JsMsg): IngestItem {
-  return {
-    body: message.data,
-    raw: true,
-    subject: message.subject,
-    get streamSequence() {
-      return message.info.streamSequence;
-    },
-    get deliveryCount() {
-      return message.info.deliveryCount;
-    },
-  };
+  return new MessageItem(message);
 }
 
 /** Batches a fetch loop has in flight: one being written while the next is fetched and priced. */
@@ -107,7 +115,7 @@ export class UsageConsumer {
     await ensureUsageStream(nats, durableName);
     const consumer = await jetstream(nats).consumers.get(USAGE_STREAM, durableName);
     this.running = true;
-    this.loops = Array.from({ length: this.options.concurrency ?? 2 }, (_, index) =>
+    this.loops = Array.from({ length: this.options.concurrency ?? 1 }, (_, index) =>
       this.loop(consumer, index),
     );
     logger.info({ stream: USAGE_STREAM, consumer: durableName }, 'usage consumer started');

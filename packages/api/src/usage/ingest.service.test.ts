@@ -1,0 +1,153 @@
+import { makeUsageEvent } from '@purser/adapters/testing';
+import { createDefaultPricingCatalog } from '@purser/pricing';
+import type { DataSource, EntityManager } from 'typeorm';
+import { loadEnv } from '../config/env';
+import type { Logger } from '../observability/logger';
+import { createMetrics } from '../observability/metrics';
+import type { PricingService } from '../pricing/pricing.service';
+import { IngestService } from './ingest.service';
+import type { PricedEvent } from './usage-rows';
+
+const catalog = createDefaultPricingCatalog();
+
+/**
+ * A data source that records where each statement ran: `autocommit` (one statement on its
+ * own) or inside `transaction` N. The batch statement answers every event of its document as
+ * inserted except the ids in `alreadyStored`.
+ */
+function recordingDataSource(
+  options: { alreadyStored?: string[]; failWith?: unknown; failInTransaction?: boolean } = {},
+) {
+  const statements: { where: string; sql: string }[] = [];
+  let transactions = 0;
+  const answer = async (where: string, sql: string, params: unknown[] = []) => {
+    statements.push({ where, sql });
+    if (options.failWith && (where !== 'autocommit') === Boolean(options.failInTransaction))
+      throw options.failWith;
+    if (!sql.includes('INSERT INTO usage_events')) return [];
+    const rows = JSON.parse(params[0] as string) as string[][];
+    return rows
+      .filter(([, id]) => !(options.alreadyStored ?? []).includes(id))
+      .map(([source, id]) => ({ source, event_id: id }));
+  };
+  const dataSource = {
+    query: (sql: string, params?: unknown[]) => answer('autocommit', sql, params),
+    async transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+      transactions += 1;
+      const where = `transaction ${transactions}`;
+      const manager = {
+        where,
+        query: (sql: string, params?: unknown[]) => answer(where, sql, params),
+      } as unknown as EntityManager;
+      return work(manager);
+    },
+  } as unknown as DataSource;
+  return { dataSource, statements, transactions: () => transactions };
+}
+
+function service(dataSource: DataSource): IngestService {
+  return new IngestService({
+    env: loadEnv({}),
+    dataSource,
+    pricing: { catalog: async () => catalog } as unknown as PricingService,
+    logger: { warn: () => undefined } as unknown as Logger,
+    metrics: createMetrics(),
+    nats: () => null,
+  });
+}
+
+const item = (overrides: Record<string, unknown>) => ({
+  body: makeUsageEvent({ source: 'unit', ...overrides }),
+  subject: 'test',
+});
+
+describe('IngestService writes', () => {
+  it('should write a batch as one statement outside a transaction when no hook may act', async () => {
+    const { dataSource, statements, transactions } = recordingDataSource({
+      alreadyStored: ['b'],
+    });
+    const ingest = service(dataSource);
+    const asked: string[][] = [];
+    const hook = jest.fn(async () => undefined);
+    ingest.onStored(hook, {
+      mayAct: (events) => {
+        asked.push(events.map((row) => row.event.id));
+        return false;
+      },
+    });
+    const outcomes = await ingest.ingest([item({ id: 'a' }), item({ id: 'b' })], 'test');
+    expect(outcomes.map((outcome) => [outcome.id, outcome.status])).toEqual([
+      ['a', 'accepted'],
+      ['b', 'duplicate'],
+    ]);
+    expect(asked).toEqual([['a', 'b']]);
+    expect(hook).not.toHaveBeenCalled();
+    expect(transactions()).toBe(0);
+    expect(statements.map((statement) => statement.where)).toEqual(['autocommit']);
+  });
+
+  it('should run a hook that may act in the transaction of the batch, with the stored events only, and what it answers after commit', async () => {
+    const { dataSource, statements, transactions } = recordingDataSource({
+      alreadyStored: ['b'],
+    });
+    const ingest = service(dataSource);
+    const order: string[] = [];
+    let seen: { where: unknown; stored: string[] } | undefined;
+    ingest.onStored(
+      async (manager, stored: PricedEvent[]) => {
+        seen = {
+          where: (manager as unknown as { where: string }).where,
+          stored: stored.map((row) => row.event.id),
+        };
+        await manager.query('UPDATE budget_windows SET spent = spent');
+        order.push('hook');
+        return () => order.push('after commit');
+      },
+      { mayAct: () => true },
+    );
+    await ingest.ingest([item({ id: 'a' }), item({ id: 'b' }), item({ id: 'c' })], 'test');
+    expect(transactions()).toBe(1);
+    expect(seen).toEqual({ where: 'transaction 1', stored: ['a', 'c'] });
+    expect(statements.map((statement) => statement.where)).toEqual([
+      'transaction 1',
+      'transaction 1',
+    ]);
+    expect(order).toEqual(['hook', 'after commit']);
+  });
+
+  it('should run a hook registered without mayAct for every batch, in its transaction', async () => {
+    const { dataSource, transactions } = recordingDataSource();
+    const ingest = service(dataSource);
+    const hook = jest.fn(async () => undefined);
+    ingest.onStored(hook);
+    await ingest.ingest([item({ id: 'a' })], 'test');
+    expect(transactions()).toBe(1);
+    expect(hook).toHaveBeenCalledTimes(1);
+  });
+
+  it('should write events and dead letters of one batch in one transaction', async () => {
+    const { dataSource, statements, transactions } = recordingDataSource();
+    const ingest = service(dataSource);
+    const outcomes = await ingest.ingest(
+      [item({ id: 'a' }), item({ id: 'bad', usage: { input_tokens: -1 } })],
+      'test',
+    );
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['accepted', 'rejected']);
+    expect(transactions()).toBe(1);
+    expect(statements.map((statement) => statement.where)).toEqual([
+      'transaction 1',
+      'transaction 1',
+    ]);
+    expect(statements[1]!.sql).toContain('INSERT INTO dead_letters');
+  });
+
+  it('should answer a retryable error and store nothing when the single statement cannot reach the database', async () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+    const { dataSource } = recordingDataSource({ failWith: refused });
+    const ingest = service(dataSource);
+    await expect(ingest.ingest([item({ id: 'a' })], 'test')).rejects.toMatchObject({
+      code: 'UNAVAILABLE',
+      isRetryable: true,
+    });
+  });
+});
