@@ -3,7 +3,11 @@
  * validated, priced and rolled up, compared with what JetStream alone accepts and what
  * Postgres alone inserts for the same events.
  *
- *   pnpm bench:ingest [--events 100000] [--batch-size N] [--concurrency N] [--keep]
+ *   pnpm bench:ingest [--events 100000] [--batch-size N] [--concurrency N] [--budgets] [--keep]
+ *
+ * `--budgets` creates an org budget and one per team first, so every event also settles on
+ * two budget windows in its ingest transaction (and the run checks their spend to the last
+ * decimal); without budgets there is nothing to settle and a batch is one statement.
  *
  * Postgres: BENCH_DATABASE_URL or DATABASE_URL (used as an admin connection: the bench
  * creates a database of its own and drops it), else postgres://postgres@127.0.0.1:5432.
@@ -38,11 +42,13 @@ interface Options {
   events: number;
   batchSize?: number;
   concurrency?: number;
+  /** Budgets before publishing: an org budget and one per team, so every event settles on two. */
+  budgets: boolean;
   keep: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { events: 100_000, keep: false };
+  const options: Options = { events: 100_000, budgets: false, keep: false };
   for (let index = 0; index < argv.length; index += 1) {
     const flag = argv[index];
     const value = () => {
@@ -54,6 +60,7 @@ function parseArgs(argv: string[]): Options {
     if (flag === '--events') options.events = value();
     else if (flag === '--batch-size') options.batchSize = value();
     else if (flag === '--concurrency') options.concurrency = value();
+    else if (flag === '--budgets') options.budgets = true;
     else if (flag === '--keep') options.keep = true;
     else if (flag !== '--') throw new Error(`unknown argument ${flag}`);
   }
@@ -302,6 +309,34 @@ async function main(): Promise<void> {
       ...(options.concurrency ? { INGEST_CONCURRENCY: String(options.concurrency) } : {}),
     });
     purser = await Purser.create({ env });
+    const teams = options.budgets
+      ? [
+          ...new Set(
+            [...realisticUsageEvents(Math.min(count, 1000), SEED)].map((event) =>
+              String((event.attribution as { team?: string } | undefined)?.team),
+            ),
+          ),
+        ]
+      : [];
+    if (options.budgets) {
+      // Usage is filed in the window of its own timestamp: the events' month, in UTC.
+      for (const [name, scope] of [
+        ['bench org', {}],
+        ...teams.map((team) => [`bench ${team}`, { team }] as const),
+      ] as const) {
+        await purser.services.budgets.create({
+          name,
+          scope,
+          period: 'monthly',
+          timezone: 'UTC',
+          limit: '1000000000',
+          currency: 'USD',
+          mode: 'block',
+          softThresholds: [0.8],
+          downgradeChain: [],
+        });
+      }
+    }
 
     // End to end: publishing starts with the service idle; the clock stops when the last
     // event is in Postgres.
@@ -351,6 +386,22 @@ async function main(): Promise<void> {
         [source],
       )
     ).rows;
+    if (options.budgets) {
+      // Every event's cost is on the org budget and on its team's, to the last decimal.
+      const [spend] = (
+        await poller.query(
+          `SELECT (SELECT coalesce(sum(cost), 0) FROM usage_events WHERE source = $1)::text AS cost,
+                  (SELECT coalesce(sum(w.spent), 0) FROM budget_windows w JOIN budgets b ON b.id = w.budget_id
+                    WHERE b.scope = '{}'::jsonb)::text AS org,
+                  (SELECT coalesce(sum(w.spent), 0) FROM budget_windows w JOIN budgets b ON b.id = w.budget_id
+                    WHERE b.scope <> '{}'::jsonb)::text AS teams`,
+          [source],
+        )
+      ).rows;
+      if (spend.org !== spend.cost || spend.teams !== spend.cost) {
+        throw new Error(`budget spend does not match usage: ${JSON.stringify(spend)}`);
+      }
+    }
     await poller.end();
     await purser.stop();
     purser = undefined;
@@ -375,7 +426,7 @@ async function main(): Promise<void> {
     ] as const;
     console.log(
       `\n${count} events, ~${averageBytes} bytes each; batch size ${env.INGEST_BATCH_SIZE}, ` +
-        `concurrency ${env.INGEST_CONCURRENCY}; NATS ${ownNats ? 'own nats-server' : natsUrl}; ` +
+        `concurrency ${env.INGEST_CONCURRENCY}; ${options.budgets ? `budgets: org + ${teams.length} teams (each event settles on 2)` : 'no budgets'}; NATS ${ownNats ? 'own nats-server' : natsUrl}; ` +
         `publishing took ${publishedAfter.toFixed(2)} s of the end-to-end run\n`,
     );
     console.log(
