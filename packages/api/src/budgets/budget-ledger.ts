@@ -6,7 +6,7 @@ import type { PricedEvent } from '../usage/usage-rows';
 import type { WireAttribution as WireAttributionLike } from './budget-scope';
 import { wellFormedJson } from '../db/well-formed';
 import type { BudgetState } from './budget.service';
-import { plain } from './money';
+import { isZeroAmount, plain, plus } from './money';
 import { type PreparedStatement, queryPrepared } from '../db/prepared';
 import { returningRows } from '../db/returning';
 import { isRetryableConflict, isTransientDatabaseError } from '../usage/transient';
@@ -391,7 +391,7 @@ export class BudgetLedger {
         );
       for (const row of attributions) resolved.set(row.decision_id, row.attribution);
     }
-    const costly = stored.filter((row) => !new Money(row.costTotal).isZero());
+    const costly = stored.filter((row) => !isZeroAmount(row.costTotal));
     let spentRows: {
       budget_id: string;
       window_start: string;
@@ -404,7 +404,7 @@ export class BudgetLedger {
       // they go to Postgres as one row; the rows travel as one JSON document.
       const grouped = new Map<
         string,
-        { attribution: string; at: string; cost: MoneyValue; currency: string }
+        { attribution: string; at: string; cost: string; currency: string }
       >();
       for (const row of costly) {
         const attribution = wellFormedJson({
@@ -414,12 +414,12 @@ export class BudgetLedger {
         const second = Math.floor(row.event.timestamp.getTime() / 1000) * 1000;
         const key = `${second}|${row.cost.currency}|${attribution}`;
         const entry = grouped.get(key);
-        if (entry) entry.cost = entry.cost.plus(row.costTotal);
+        if (entry) entry.cost = plus(entry.cost, row.costTotal);
         else
           grouped.set(key, {
             attribution,
             at: new Date(second).toISOString(),
-            cost: new Money(row.costTotal),
+            cost: row.costTotal,
             currency: row.cost.currency,
           });
       }
@@ -435,7 +435,7 @@ export class BudgetLedger {
           `[${[...grouped.values()]
             .map(
               (entry) =>
-                `{"attribution":${entry.attribution},"at":"${entry.at}","cost":"${plain(entry.cost)}","currency":${JSON.stringify(entry.currency)}}`,
+                `{"attribution":${entry.attribution},"at":"${entry.at}","cost":${JSON.stringify(entry.cost)},"currency":${JSON.stringify(entry.currency)}}`,
             )
             .join(',')}]`,
         ],

@@ -1,5 +1,5 @@
 import { Money } from '@purser/pricing';
-import { plus, remainingOf, toNanosCeil, toNanosFloor } from './money';
+import { isZeroAmount, plus, remainingOf, toNanosCeil, toNanosFloor } from './money';
 
 /** The reference: Decimal arithmetic, as before the string fast path. */
 const NANOS = new Money(1_000_000_000);
@@ -108,5 +108,21 @@ describe('plus and remainingOf', () => {
     }
     expect(plus(new Money('0.1'), '0.2')).toBe('0.3');
     expect(remainingOf(new Money('3'), '1', new Money('0.5'))).toBe('1.5');
+  });
+});
+
+describe('isZeroAmount', () => {
+  it.each([
+    ['0', true],
+    ['0.000', true],
+    ['-0', true],
+    ['0.0000000001', false],
+    ['10', false],
+    ['-0.5', false],
+    ['0e5', true],
+    ['1e-30', false],
+  ])('%s → %s', (amount, zero) => {
+    expect(isZeroAmount(amount)).toBe(zero);
+    expect(isZeroAmount(amount)).toBe(new Money(amount).isZero());
   });
 });

@@ -95,6 +95,12 @@ const POWERS = Array.from(
 const rescale = (part: { units: bigint; scale: number }, scale: number) =>
   part.scale === scale ? part.units : part.units * POWERS[scale - part.scale]!;
 
+/** Whether an amount is zero (a plain decimal string is read without Decimal). */
+export function isZeroAmount(amount: string | MoneyValue): boolean {
+  if (typeof amount === 'string' && scaled(amount) !== null) return !/[1-9]/.test(amount);
+  return new Money(amount).isZero();
+}
+
 /** The exact sum of two amounts, written as {@link plain} writes it. */
 export function plus(left: string | MoneyValue, right: string | MoneyValue): string {
   const a = typeof left === 'string' ? scaled(left) : null;
