@@ -91,10 +91,10 @@ describe('BudgetLedger settlement', () => {
     }) as never;
 
   const recording = () => {
-    const statements: string[] = [];
+    const statements: { sql: string; params: unknown[] }[] = [];
     const manager = {
-      async query(sql: string) {
-        statements.push(sql);
+      async query(sql: string, params: unknown[]) {
+        statements.push({ sql, params });
         return [];
       },
     };
@@ -113,23 +113,56 @@ describe('BudgetLedger settlement', () => {
       });
       const { statements, manager } = recording();
       await ledger.settle(manager, [priced('0.5'), priced('0')], AT);
-      expect(statements.filter((sql) => sql.includes('JOIN budgets'))).toHaveLength(joins);
+      expect(statements.filter(({ sql }) => sql.includes('JOIN budgets'))).toHaveLength(joins);
     },
   );
+
+  it('should send the usage as one row per attribution, currency and second, costs summed, zero costs left out', async () => {
+    const ledger = new BudgetLedger({} as DataSource, { syncCommit: true });
+    const { statements, manager } = recording();
+    const at = (ms: number, team: string, cost: string) =>
+      ({
+        event: {
+          decisionId: undefined,
+          attribution: { team },
+          timestamp: new Date(AT.getTime() + ms),
+        },
+        costTotal: cost,
+        cost: { currency: 'USD' },
+      }) as never;
+    await ledger.settle(
+      manager,
+      [
+        at(0, 'a', '0.25'),
+        at(999, 'a', '0.5'),
+        at(1000, 'a', '1'),
+        at(10, 'b', '2'),
+        at(20, 'b', '0'),
+      ],
+      AT,
+    );
+    expect(statements).toHaveLength(1);
+    expect(JSON.parse(statements[0]!.params[0] as string)).toEqual([
+      [{ team: 'a' }, '2026-11-20T10:00:00.000Z', '0.75', 'USD'],
+      [{ team: 'a' }, '2026-11-20T10:00:01.000Z', '1', 'USD'],
+      [{ team: 'b' }, '2026-11-20T10:00:00.000Z', '2', 'USD'],
+    ]);
+  });
+
+  it('should not touch the budgets when no event costs anything and no hold was settled', async () => {
+    const ledger = new BudgetLedger({} as DataSource, { syncCommit: true });
+    const { statements, manager } = recording();
+    expect(await ledger.settle(manager, [priced('0'), priced('0.000')], AT)).toBeUndefined();
+    expect(statements).toEqual([]);
+  });
 });
 
 describe('BudgetLedger settlement and the decision caches', () => {
   it('should tell the caches which windows moved only once the caller runs what settle answers (after commit)', async () => {
     const manager = {
       async query(sql: string) {
-        if (sql.includes('JOIN budgets'))
-          return [
-            { budget_id: 'b', window_start: AT.toISOString(), window_end: null, cost: '0.5' },
-          ];
         if (sql.includes('INSERT INTO budget_windows'))
-          return [{ budget_id: 'b', window_start: AT.toISOString(), spent: '0.5' }];
-        if (sql.includes('FROM budgets WHERE id'))
-          return [{ id: 'b', limit_amount: '10', soft_thresholds: [], currency: 'USD' }];
+          return [{ budget_id: 'b', window_start: AT.toISOString() }];
         return [];
       },
     };

@@ -55,9 +55,6 @@ interface WindowDelta {
   reserved: MoneyValue;
 }
 
-const windowKey = (budgetId: string, windowStart: string) =>
-  `${budgetId}|${new Date(windowStart).toISOString()}`;
-
 const HOLD_BATCH: PreparedStatement = {
   name: 'purser_hold_batch',
   text: `SELECT * FROM purser_hold_batch($1::uuid[], $2::text[], $3::numeric[], $4::text[], $5::jsonb[], $6::timestamptz[],
@@ -345,23 +342,7 @@ export class BudgetLedger {
     if (stored.length === 0) return undefined;
     const withDecision = stored.filter((row) => row.event.decisionId);
     const resolved = new Map<string, WireAttributionLike>();
-    const deltas = new Map<string, WindowDelta>();
-    const delta = (budgetId: string, windowStart: string, windowEnd: string | null) => {
-      const key = windowKey(budgetId, windowStart);
-      let entry = deltas.get(key);
-      if (!entry)
-        deltas.set(
-          key,
-          (entry = {
-            budgetId,
-            windowStart,
-            windowEnd,
-            spent: new Money(0),
-            reserved: new Money(0),
-          }),
-        );
-      return entry;
-    };
+    const released: { budget_id: string; window_start: string; amount: string }[] = [];
     if (withDecision.length > 0) {
       const decisionIds = withDecision.map((row) => row.event.decisionId!);
       const settled = returningRows<{ id: string }>(
@@ -373,16 +354,13 @@ export class BudgetLedger {
         ),
       );
       if (settled.length > 0) {
-        const holds: { budget_id: string; window_start: string; amount: string }[] =
-          await manager.query(
+        released.push(
+          ...(await manager.query(
             `SELECT budget_id, window_start, sum(amount)::text AS amount FROM reservation_holds
-           WHERE reservation_id = ANY($1::uuid[]) GROUP BY budget_id, window_start`,
+             WHERE reservation_id = ANY($1::uuid[]) GROUP BY budget_id, window_start`,
             [settled.map((row) => row.id)],
-          );
-        for (const hold of holds) {
-          const entry = delta(hold.budget_id, hold.window_start, null);
-          entry.reserved = entry.reserved.minus(hold.amount);
-        }
+          )),
+        );
       }
       const attributions: { decision_id: string; attribution: WireAttributionLike }[] =
         await manager.query(
@@ -392,65 +370,115 @@ export class BudgetLedger {
       for (const row of attributions) resolved.set(row.decision_id, row.attribution);
     }
     const costly = stored.filter((row) => !isZeroAmount(row.costTotal));
-    let spentRows: {
-      budget_id: string;
-      window_start: string;
-      window_end: string | null;
-      cost: string;
-    }[] = [];
-    if (costly.length > 0 && (await (this.options.anyBudget?.(now) ?? true))) {
-      // Events of the same attribution and currency within the same second fall in the same
-      // window of every budget (time zone offsets, so window bounds, are whole seconds), so
-      // they go to Postgres as one row; the rows travel as one JSON document.
-      const grouped = new Map<
-        string,
-        { attribution: string; at: string; cost: string; currency: string }
-      >();
-      for (const row of costly) {
-        const attribution = wellFormedJson({
-          ...attributionToWire(row.event.attribution),
-          ...(row.event.decisionId ? resolved.get(row.event.decisionId) : {}),
-        });
-        const second = Math.floor(row.event.timestamp.getTime() / 1000) * 1000;
-        const key = `${second}|${row.cost.currency}|${attribution}`;
-        const entry = grouped.get(key);
-        if (entry) entry.cost = plus(entry.cost, row.costTotal);
-        else
-          grouped.set(key, {
-            attribution,
-            at: new Date(second).toISOString(),
-            cost: row.costTotal,
-            currency: row.cost.currency,
-          });
-      }
-      spentRows = await manager.query(
-        `SELECT b.id AS budget_id,
-                purser_window_start(b.period, b.timezone, x.at) AS window_start,
-                purser_window_end(b.period, b.timezone, x.at) AS window_end,
-                sum(x.cost)::text AS cost
-         FROM json_to_recordset($1::json) AS x(attribution jsonb, at timestamptz, cost numeric, currency text)
-         JOIN budgets b ON b.deleted_at IS NULL AND b.currency = x.currency AND b.scope <@ x.attribution
-         GROUP BY 1, 2, 3`,
-        [
-          `[${[...grouped.values()]
-            .map(
-              (entry) =>
-                `{"attribution":${entry.attribution},"at":"${entry.at}","cost":${JSON.stringify(entry.cost)},"currency":${JSON.stringify(entry.currency)}}`,
-            )
-            .join(',')}]`,
-        ],
-      );
-    }
-    for (const row of spentRows) {
-      const entry = delta(row.budget_id, row.window_start, row.window_end);
-      entry.spent = entry.spent.plus(row.cost);
-    }
-    const updated = await applyWindowDeltas(manager, [...deltas.values()]);
-    await recordCrossings(manager, updated, deltas);
+    const usage =
+      costly.length > 0 && (await (this.options.anyBudget?.(now) ?? true))
+        ? usageBySecond(costly, resolved)
+        : '[]';
+    if (usage === '[]' && released.length === 0) return undefined;
+    const moved: { budget_id: string; window_start: string }[] = await manager.query(SETTLE_SQL, [
+      usage,
+      released.map((hold) => hold.budget_id),
+      released.map((hold) => new Date(hold.window_start).toISOString()),
+      released.map((hold) => plain(new Money(hold.amount).negated())),
+    ]);
     // The caches of the decision path forget these windows once the spend is committed.
-    return () => this.moved(updated);
+    return () => this.moved(moved);
   }
 }
+
+/**
+ * Usage as the settlement statement reads it: one JSON array of `[attribution, at, cost,
+ * currency]` rows, read by position. Events of the same attribution and currency within the
+ * same second fall in the same window of every budget (time zone offsets, so window bounds,
+ * are whole seconds), so they are one row. An event that names a decision counts with the
+ * attribution its hold resolved (the virtual key's).
+ */
+function usageBySecond(costly: PricedEvent[], resolved: Map<string, WireAttributionLike>): string {
+  const grouped = new Map<
+    string,
+    { attribution: string; at: string; cost: string; currency: string }
+  >();
+  for (const row of costly) {
+    const attribution = wellFormedJson({
+      ...attributionToWire(row.event.attribution),
+      ...(row.event.decisionId ? resolved.get(row.event.decisionId) : {}),
+    });
+    const second = Math.floor(row.event.timestamp.getTime() / 1000) * 1000;
+    const key = `${second}|${row.cost.currency}|${attribution}`;
+    const entry = grouped.get(key);
+    if (entry) entry.cost = plus(entry.cost, row.costTotal);
+    else
+      grouped.set(key, {
+        attribution,
+        at: new Date(second).toISOString(),
+        cost: row.costTotal,
+        currency: row.cost.currency,
+      });
+  }
+  return `[${[...grouped.values()]
+    .map(
+      (entry) =>
+        `[${entry.attribution},"${entry.at}",${JSON.stringify(entry.cost)},${JSON.stringify(entry.currency)}]`,
+    )
+    .join(',')}]`;
+}
+
+/**
+ * Settlement in one statement: the usage ($1) joined with every budget whose scope it falls
+ * in, summed per window; the holds the usage settled ($2–$4: budget, window start, negative
+ * amount) released from the same windows; the windows' counters moved in lock order (budget
+ * id, window start), created as needed; and every soft threshold (and the limit itself) that
+ * this spend crossed recorded, once per window. Answers the windows it moved.
+ *
+ * The usage travels as `jsonb` rows read by position: `json_to_recordset` with a `jsonb`
+ * column cost Postgres ≈20 µs per row (the nested object parsed twice), this ≈3 µs.
+ */
+const SETTLE_SQL = `
+  WITH usage AS (
+    SELECT b.id AS budget_id,
+           purser_window_start(b.period, b.timezone, (r->>1)::timestamptz) AS window_start,
+           purser_window_end(b.period, b.timezone, (r->>1)::timestamptz) AS window_end,
+           sum((r->>2)::numeric) AS spent
+    FROM jsonb_array_elements($1::jsonb) AS r
+    JOIN budgets b ON b.deleted_at IS NULL AND b.currency = r->>3 AND b.scope <@ (r->0)
+    GROUP BY 1, 2, 3
+  ), delta AS (
+    SELECT budget_id, window_start, max(window_end) AS window_end,
+           sum(spent) AS spent, sum(reserved) AS reserved
+    FROM (
+      SELECT budget_id, window_start, window_end, spent, 0::numeric AS reserved FROM usage
+      UNION ALL
+      SELECT budget_id, window_start, NULL, 0, reserved
+      FROM unnest($2::uuid[], $3::timestamptz[], $4::numeric[]) AS h(budget_id, window_start, reserved)
+    ) AS d
+    GROUP BY 1, 2
+    HAVING sum(spent) <> 0 OR sum(reserved) <> 0
+  ), moved AS (
+    INSERT INTO budget_windows AS w (budget_id, window_start, window_end, spent, reserved)
+    SELECT budget_id, window_start, window_end, spent, reserved FROM delta ORDER BY 1, 2
+    ON CONFLICT (budget_id, window_start) DO UPDATE
+      SET spent = w.spent + EXCLUDED.spent, reserved = w.reserved + EXCLUDED.reserved
+    RETURNING budget_id, window_start, spent
+  ), crossed AS (
+    INSERT INTO budget_alerts (budget_id, window_start, threshold, kind, spent, limit_amount, currency)
+    SELECT m.budget_id, m.window_start, t.threshold,
+           CASE WHEN t.threshold >= 1 THEN 'limit_reached' ELSE 'soft_threshold' END,
+           m.spent, b.limit_amount, b.currency
+    FROM moved m
+    JOIN delta d ON d.budget_id = m.budget_id AND d.window_start = m.window_start
+    JOIN budgets b ON b.id = m.budget_id
+    CROSS JOIN LATERAL (
+      SELECT value::numeric AS threshold FROM jsonb_array_elements_text(b.soft_thresholds)
+      WHERE value::numeric < 1
+      UNION SELECT 1
+    ) AS t
+    WHERE d.spent <> 0
+      AND m.spent - d.spent < b.limit_amount * t.threshold
+      AND m.spent >= b.limit_amount * t.threshold
+    ORDER BY 1, 2, 3
+    ON CONFLICT (budget_id, window_start, threshold) DO NOTHING
+  )
+  SELECT budget_id, window_start FROM moved`;
 
 /** Applies counter deltas in lock order (budget id, window start), creating windows as needed. */
 async function applyWindowDeltas(
@@ -472,55 +500,5 @@ async function applyWindowDeltas(
       rows.map((delta) => plain(delta.spent)),
       rows.map((delta) => plain(delta.reserved)),
     ],
-  );
-}
-
-/** Records every soft threshold (and the limit itself) that this spend crossed, once per window. */
-async function recordCrossings(
-  manager: EntityManager,
-  updated: { budget_id: string; window_start: string; spent: string }[],
-  deltas: Map<string, WindowDelta>,
-): Promise<void> {
-  const crossed = updated.filter(
-    (row) => !deltas.get(windowKey(row.budget_id, row.window_start))?.spent.isZero(),
-  );
-  if (crossed.length === 0) return;
-  const budgets: {
-    id: string;
-    limit_amount: string;
-    soft_thresholds: number[];
-    currency: string;
-  }[] = await manager.query(
-    `SELECT id, limit_amount::text AS limit_amount, soft_thresholds, currency FROM budgets WHERE id = ANY($1::uuid[])`,
-    [crossed.map((row) => row.budget_id)],
-  );
-  const byId = new Map(budgets.map((budget) => [budget.id, budget]));
-  const alerts: [string, string, string, string, string, string, string][] = [];
-  for (const row of crossed) {
-    const budget = byId.get(row.budget_id)!;
-    const after = new Money(row.spent);
-    const before = after.minus(deltas.get(windowKey(row.budget_id, row.window_start))!.spent);
-    const limit = new Money(budget.limit_amount);
-    for (const threshold of [...budget.soft_thresholds.filter((value) => value < 1), 1]) {
-      const line = limit.times(threshold);
-      if (before.lessThan(line) && after.greaterThanOrEqualTo(line)) {
-        alerts.push([
-          row.budget_id,
-          new Date(row.window_start).toISOString(),
-          String(threshold),
-          threshold >= 1 ? 'limit_reached' : 'soft_threshold',
-          plain(after),
-          budget.limit_amount,
-          budget.currency,
-        ]);
-      }
-    }
-  }
-  if (alerts.length === 0) return;
-  await manager.query(
-    `INSERT INTO budget_alerts (budget_id, window_start, threshold, kind, spent, limit_amount, currency)
-     SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::numeric[], $4::text[], $5::numeric[], $6::numeric[], $7::text[])
-     ON CONFLICT (budget_id, window_start, threshold) DO NOTHING`,
-    [0, 1, 2, 3, 4, 5, 6].map((index) => alerts.map((alert) => alert[index])),
   );
 }
