@@ -14,10 +14,12 @@
 # by name and another gzip implementation does not count as stale.
 set -euo pipefail
 
-readonly OPA_VERSION="1.22.2"
 readonly ENTRYPOINT="purser/authz/decision"
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# The one pin of the opa version (.ci/run installs the same one).
+OPA_VERSION="$(sed -n '1s/^v//p' "$root/.opa-version")"
+readonly OPA_VERSION
 policies="$root/policies"
 bundle="$policies/bundle/bundle.tar.gz"
 capabilities="$policies/capabilities.json"
@@ -30,7 +32,8 @@ fail() {
 }
 
 require_tools() {
-  tar --version 2>/dev/null | grep -q 'GNU tar' ||
+  # grep reads all of tar's output (-q could stop early and end tar with SIGPIPE).
+  tar --version 2>/dev/null | grep 'GNU tar' >/dev/null ||
     fail "GNU tar is required to pack a reproducible bundle"
   require_opa
 }
