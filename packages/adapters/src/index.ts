@@ -86,6 +86,7 @@ export {
   type UsageEventWire,
   type UsageEventWireInput,
 } from './contracts/usage-event';
+export { isPlainObject } from './contracts/usage-event-fast';
 export {
   parseUsageEvent,
   parseUsageEventJson,

@@ -1,4 +1,4 @@
-import type { DecisionInput } from './decision-input';
+import { attributionSchema, type DecisionInput } from './decision-input';
 import type { DecisionReason, PolicyDecision } from './decision-output';
 import { toPolicyJson } from './policy-json';
 
@@ -21,19 +21,10 @@ const BUDGET_MODES = new Set(['block', 'downgrade', 'alert_only']);
 const VELOCITY_METRICS = new Set(['requests', 'tokens', 'cost_nanos']);
 const ACTIONS = new Set(['allow', 'warn', 'downgrade', 'deny']);
 
-/** Attribution keys in the order of `attributionSchema`. */
-const ATTRIBUTION_KEYS = [
-  'team',
-  'feature',
-  'environment',
-  'customer',
-  'project',
-  'user',
-  'agent',
-  'session',
-  'virtual_key',
-  'request_path',
-] as const;
+/** Attribution keys in the order of `attributionSchema` (the order its output has). */
+const ATTRIBUTION_KEYS = Object.keys(
+  attributionSchema.shape,
+) as (keyof typeof attributionSchema.shape)[];
 const ATTRIBUTION_KEY_SET: ReadonlySet<string> = new Set(ATTRIBUTION_KEYS);
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -88,14 +88,10 @@ function failure(issues: string[], body: unknown): ParseUsageEventResult {
 function needsNullDrop(record: Record<string, unknown>): boolean {
   // for…in with an own-property check visits what Object.keys lists, without its array.
   for (const key in record) {
-    if (!hasOwn(record, key)) continue;
+    if (!Object.hasOwn(record, key)) continue;
     if (record[key] === null || key === '__proto__') return true;
   }
   return false;
-}
-
-function hasOwn(value: object, key: string): boolean {
-  return Object.prototype.hasOwnProperty.call(value, key);
 }
 
 const WIRE_KEYS: ReadonlySet<string> = new Set(USAGE_EVENT_WIRE_KEYS);
@@ -116,13 +112,13 @@ function dropNulls(
 function unknownFieldWarnings(record: Record<string, unknown>): string[] {
   const warnings: string[] = [];
   for (const key in record) {
-    if (hasOwn(record, key) && !WIRE_KEYS.has(key))
+    if (Object.hasOwn(record, key) && !WIRE_KEYS.has(key))
       warnings.push(`ignored unknown field ${JSON.stringify(key)}`);
   }
   const attribution = record.attribution;
   if (attribution !== null && typeof attribution === 'object' && !Array.isArray(attribution)) {
     for (const key in attribution) {
-      if (hasOwn(attribution, key) && !ATTRIBUTION_KEY_SET.has(key)) {
+      if (Object.hasOwn(attribution, key) && !ATTRIBUTION_KEY_SET.has(key)) {
         warnings.push(`ignored unknown field ${JSON.stringify(`attribution.${key}`)}`);
       }
     }

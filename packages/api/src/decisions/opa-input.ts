@@ -1,16 +1,10 @@
+import { ATTRIBUTION_KEYS, type AttributionKey, isPlainObject } from '@purser/adapters';
 import { z } from 'zod';
 
-const REQUEST_ATTRIBUTION_KEYS = [
-  'team',
-  'feature',
-  'environment',
-  'customer',
-  'project',
-  'user',
-  'agent',
-  'session',
-  'request_path',
-] as const;
+/** A request names its attribution; the virtual key travels beside it, as `virtual_key`. */
+const REQUEST_ATTRIBUTION_KEYS = ATTRIBUTION_KEYS.filter(
+  (key): key is Exclude<AttributionKey, 'virtual_key'> => key !== 'virtual_key',
+);
 
 const attributionSchema = z
   .object(
@@ -35,12 +29,6 @@ export const opaInputSchema = z.object({
 });
 
 export type OpaInput = z.output<typeof opaInputSchema>;
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const prototype = Object.getPrototypeOf(value) as unknown;
-  return prototype === Object.prototype || prototype === null;
-}
 
 const isText = (value: unknown): value is string => typeof value === 'string' && value.length > 0;
 
