@@ -18,7 +18,9 @@ import {
   buildVelocityLimit,
   DEFAULT_BUNDLE_PATH,
   GPT_4O_ESTIMATE,
-  mutations,
+  mutationOutcomes,
+  type PathTaken,
+  showValue,
 } from './testing';
 
 /** What the schema path answers: the policy JSON, or null when the schema refuses. */
@@ -33,30 +35,25 @@ function schemaJson(input: unknown): string | null {
 }
 
 /** The fast path answers exactly the schema path's JSON, or stands aside. */
-function expectSameInput(input: unknown): 'fast' | 'schema' {
+function expectSameInput(input: unknown): PathTaken {
   const fast = fastDecisionInputJson(input as DecisionInput);
   if (fast === undefined) return 'schema';
   const schema = schemaJson(input);
   if (schema === null)
-    throw new Error(`fast path accepted what the schema refuses: ${show(input)}`);
+    throw new Error(`fast path accepted what the schema refuses: ${showValue(input)}`);
   expect(fast).toBe(schema);
   return 'fast';
 }
 
-function expectSameDecision(value: unknown): 'fast' | 'schema' {
+function expectSameDecision(value: unknown): PathTaken {
   const fast = fastPolicyDecision(value);
   if (fast === undefined) return 'schema';
   const schema = policyDecisionSchema.safeParse(value);
-  if (!schema.success) throw new Error(`fast path accepted an invalid decision: ${show(value)}`);
+  if (!schema.success)
+    throw new Error(`fast path accepted an invalid decision: ${showValue(value)}`);
   expect(fast).toStrictEqual(schema.data);
   expect(JSON.stringify(fast)).toBe(JSON.stringify(schema.data));
   return 'fast';
-}
-
-function show(value: unknown): string {
-  return JSON.stringify(value, (_, item: unknown) =>
-    item === undefined ? '<undefined>' : typeof item === 'bigint' ? `${item}n` : item,
-  );
 }
 
 /** Inputs like those the service builds, and the less common shapes the schema allows. */
@@ -119,14 +116,7 @@ describe('fastDecisionInputJson', () => {
   });
 
   it('should answer the schema path JSON or stand aside for every mutation', () => {
-    let fast = 0;
-    let schema = 0;
-    for (const base of realisticInputs()) {
-      for (const mutated of mutations(base)) {
-        if (expectSameInput(mutated) === 'fast') fast += 1;
-        else schema += 1;
-      }
-    }
+    const { fast, schema } = mutationOutcomes(realisticInputs(), expectSameInput);
     // Both paths are exercised: many mutations stay valid, many do not.
     expect(fast).toBeGreaterThan(100);
     expect(schema).toBeGreaterThan(1000);
@@ -176,15 +166,8 @@ describe('fastPolicyDecision', () => {
     expect([...codes].sort()).toEqual(
       expect.arrayContaining(['budget_exceeded', 'budget_threshold', 'rate_limited']),
     );
-    let fast = 0;
-    let schema = 0;
-    for (const decision of decisions) {
-      expect(expectSameDecision(decision)).toBe('fast');
-      for (const mutated of mutations(decision)) {
-        if (expectSameDecision(mutated) === 'fast') fast += 1;
-        else schema += 1;
-      }
-    }
+    for (const decision of decisions) expect(expectSameDecision(decision)).toBe('fast');
+    const { fast, schema } = mutationOutcomes(decisions, expectSameDecision);
     expect(fast).toBeGreaterThan(20);
     expect(schema).toBeGreaterThan(200);
   });

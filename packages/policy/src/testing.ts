@@ -292,3 +292,28 @@ export function* mutations(
     yield withProto;
   }
 }
+
+/** Which path answered a value: the fast one, or the schema it stood aside for. */
+export type PathTaken = 'fast' | 'schema';
+
+/**
+ * Runs `check` over every {@link mutations mutation} of every base and counts which path
+ * answered, so a test can require that both were exercised.
+ */
+export function mutationOutcomes(
+  bases: Iterable<unknown>,
+  check: (value: unknown) => PathTaken,
+): Record<PathTaken, number> {
+  const counts = { fast: 0, schema: 0 };
+  for (const base of bases) {
+    for (const mutated of mutations(base)) counts[check(mutated)] += 1;
+  }
+  return counts;
+}
+
+/** A value for a failure message: JSON, with `undefined` and bigints shown instead of dropped. */
+export function showValue(value: unknown): string {
+  return JSON.stringify(value, (_, item: unknown) =>
+    item === undefined ? '<undefined>' : typeof item === 'bigint' ? `${item}n` : item,
+  );
+}

@@ -3,6 +3,7 @@ import type { Logger } from '../observability/logger';
 import { type ScopeKey, scopeRank, SCOPE_KEYS, type WireAttribution } from './budget-scope';
 import type { BudgetService, BudgetState } from './budget.service';
 import { remainingOf } from './money';
+import { SingleFlight } from '../cache/single-flight';
 
 /** Definitions are re-read at least this often, even without a change notification. */
 export const DEFINITIONS_TTL_MS = 5_000;
@@ -29,8 +30,7 @@ const counterKey = (budgetId: string, windowStart: Date) => `${budgetId}|${windo
  */
 export class BudgetCache {
   private loaded?: Loaded;
-  private loading?: Promise<Loaded>;
-  private version = 0;
+  private readonly flight = new SingleFlight<Loaded>();
   private counters = new Map<string, { spent: string; reserved: string; at: number }>();
 
   constructor(
@@ -42,9 +42,8 @@ export class BudgetCache {
 
   /** Forgets every definition (a budget changed here or on another replica). */
   invalidate(): void {
-    this.version += 1;
+    this.flight.invalidate();
     this.loaded = undefined;
-    this.loading = undefined;
   }
 
   /**
@@ -121,21 +120,12 @@ export class BudgetCache {
 
   /** One load at a time; its result is kept unless definitions changed meanwhile. */
   private reload(at: Date): Promise<Loaded> {
-    if (this.loading) return this.loading;
-    const version = this.version;
-    const loading = this.load(at).then(
+    return this.flight.run(
+      () => this.load(at),
       (result) => {
-        if (this.loading === loading) this.loading = undefined;
-        if (version === this.version) this.loaded = result;
-        return result;
-      },
-      (error: unknown) => {
-        if (this.loading === loading) this.loading = undefined;
-        throw error;
+        this.loaded = result;
       },
     );
-    this.loading = loading;
-    return loading;
   }
 
   private async load(at: Date): Promise<Loaded> {

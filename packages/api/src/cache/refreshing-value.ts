@@ -1,3 +1,5 @@
+import { SingleFlight } from './single-flight';
+
 /** Timing of a {@link RefreshingValue}. */
 export interface RefreshingValueOptions {
   /** Age (ms) from which a read starts a refresh in the background and still answers the value. */
@@ -17,8 +19,7 @@ export interface RefreshingValueOptions {
  */
 export class RefreshingValue<T> {
   private value?: { data: T; at: number };
-  private loading?: Promise<T>;
-  private version = 0;
+  private readonly flight = new SingleFlight<T>();
   private readonly clock: () => number;
 
   constructor(
@@ -52,28 +53,15 @@ export class RefreshingValue<T> {
 
   /** Forgets the value; loads in flight that started before are not kept. */
   invalidate(): void {
-    this.version += 1;
+    this.flight.invalidate();
     this.value = undefined;
-    this.loading = undefined;
   }
 
   private refresh(): Promise<T> {
-    if (this.loading) return this.loading;
-    const version = this.version;
     // Dated from the start of the load: what it answers is at least that old.
     const started = this.clock();
-    const loading = this.load().then(
-      (data) => {
-        if (this.loading === loading) this.loading = undefined;
-        if (version === this.version) this.value = { data, at: started };
-        return data;
-      },
-      (error: unknown) => {
-        if (this.loading === loading) this.loading = undefined;
-        throw error;
-      },
-    );
-    this.loading = loading;
-    return loading;
+    return this.flight.run(this.load, (data) => {
+      this.value = { data, at: started };
+    });
   }
 }

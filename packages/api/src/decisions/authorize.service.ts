@@ -265,29 +265,18 @@ export class AuthorizeService {
       { err: error, decision_id: base.decisionId },
       `${why}: denying (PURSER_FAIL_MODE=fail_closed)`,
     );
-    if (busy) {
-      return {
-        ...base,
-        allow: false,
-        action: 'deny',
-        retryAfterSeconds: 1,
-        reasons: [
-          {
-            code: 'purser_overloaded',
-            message: `Budgets could not be checked in time (${why}); denied by fail_closed`,
-            retryAfterSeconds: 1,
-          },
-        ],
-      };
-    }
+    // Overload passes: the gateway may ask again in a second.
+    const retry = busy ? { retryAfterSeconds: 1 } : {};
     return {
       ...base,
       allow: false,
       action: 'deny',
+      ...retry,
       reasons: [
         {
-          code: 'purser_unavailable',
-          message: `Budgets could not be checked (${why}); denied by fail_closed`,
+          code: busy ? 'purser_overloaded' : 'purser_unavailable',
+          message: `Budgets could not be checked${busy ? ' in time' : ''} (${why}); denied by fail_closed`,
+          ...retry,
         },
       ],
     };
