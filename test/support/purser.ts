@@ -94,10 +94,10 @@ export interface Replicas {
   stop(): Promise<void>;
 }
 
-export async function startReplicas(): Promise<Replicas> {
+export async function startReplicas(env?: Record<string, string>): Promise<Replicas> {
   const database = await createTestDatabase();
-  const first = await startPurser({ database });
-  const second = await startPurser({ database });
+  const first = await startPurser({ database, env });
+  const second = await startPurser({ database, env });
   return {
     first,
     second,

@@ -129,6 +129,12 @@ export class Purser {
     purser.stoppables.push({ name: 'definitions listener', stop: () => definitions.stop() });
     services.decisionLog.start();
     purser.stoppables.push({ name: 'decision log', stop: () => services.decisionLog.stop() });
+    if (services.allowances) {
+      const allowances = services.allowances;
+      allowances.start();
+      // After requests drained: writes the holds placed in memory and gives allowances back.
+      purser.stoppables.push({ name: 'hold allowances', stop: () => allowances.stop() });
+    }
     const maintenance = new BudgetMaintenance({
       dataSource,
       ledger: services.ledger,

@@ -1,8 +1,10 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { DataSource } from 'typeorm';
 import { ApiKeyService } from './auth/api-key.service';
+import { randomUUID } from 'node:crypto';
 import { BudgetCache } from './budgets/budget-cache';
 import { BudgetLedger } from './budgets/budget-ledger';
+import { DEFAULT_ALLOWANCE_OPTIONS, HoldAllowances } from './budgets/hold-allowances';
 import { BudgetService } from './budgets/budget.service';
 import type { Env } from './config/env';
 import { AuthorizeService } from './decisions/authorize.service';
@@ -36,6 +38,8 @@ export interface Services {
   budgets: BudgetService;
   budgetCache: BudgetCache;
   ledger: BudgetLedger;
+  /** Holds placed in memory within allowances (PURSER_HOLD_ALLOWANCES). */
+  allowances?: HoldAllowances;
   velocity: VelocityService;
   virtualKeys: VirtualKeyService;
   policy: () => PolicyRuntime;
@@ -57,7 +61,17 @@ export function createServices(deps: {
   const ingest = new IngestService({ ...deps, pricing, nats: () => deps.nats });
   const budgets = new BudgetService(dataSource);
   const budgetCache = new BudgetCache(budgets, deps.env.PURSER_COUNTER_STALENESS_MS);
+  const allowances = deps.env.PURSER_HOLD_ALLOWANCES
+    ? new HoldAllowances(dataSource, logger, {
+        ...DEFAULT_ALLOWANCE_OPTIONS,
+        replicaId: randomUUID(),
+        minRate: deps.env.PURSER_HOLD_ALLOWANCE_MIN_RATE,
+        share: deps.env.PURSER_HOLD_ALLOWANCE_SHARE,
+        syncCommit: deps.env.PURSER_HOLD_SYNC_COMMIT,
+      })
+    : undefined;
   const ledger = new BudgetLedger(dataSource, {
+    allowances,
     syncCommit: deps.env.PURSER_HOLD_SYNC_COMMIT,
     // Usage needs no budget join while there is no budget at all.
     anyBudget: (at) => budgetCache.any(at),
@@ -89,6 +103,7 @@ export function createServices(deps: {
     budgets,
     budgetCache,
     ledger,
+    allowances,
     velocity,
     virtualKeys,
     decisionLog,

@@ -10,6 +10,7 @@ import { isZeroAmount, plain, plus } from './money';
 import { type PreparedStatement, queryPrepared } from '../db/prepared';
 import { returningRows } from '../db/returning';
 import { isRetryableConflict, isTransientDatabaseError } from '../usage/transient';
+import type { HoldAllowances } from './hold-allowances';
 
 /** A conditional counter increment taken with a hold (velocity limits). */
 export interface CounterIncrement {
@@ -40,7 +41,11 @@ export interface HoldRequest {
  */
 export interface HoldResult {
   ok: boolean;
+  /** Placed in memory within this replica's allowances (docs/0005); written behind. */
+  local?: boolean;
   budgetId?: string;
+  /** Refused on a window some of whose room replicas hold as allowances (given back soon). */
+  allowances?: boolean;
   limitId?: string;
   spent: string[];
   reserved: string[];
@@ -106,6 +111,8 @@ export class BudgetLedger {
        * needs no budget join. Without it, the join always runs.
        */
       anyBudget?: (at: Date) => Promise<boolean>;
+      /** Holds placed in memory within allowances, when enabled (PURSER_HOLD_ALLOWANCES). */
+      allowances?: HoldAllowances;
     } = { syncCommit: true },
   ) {}
 
@@ -126,8 +133,13 @@ export class BudgetLedger {
     for (const listener of this.movedListeners) listener(windows);
   }
 
-  /** Places a hold, batched with the holds asked for concurrently (`purser_hold_batch`). */
+  /**
+   * Places a hold: in memory when this replica's allowances cover it (docs/0005), else
+   * batched with the holds asked for concurrently (`purser_hold_batch`).
+   */
   hold(request: HoldRequest): Promise<HoldResult> {
+    const local = this.options.allowances?.tryHold(request);
+    if (local) return Promise.resolve(local);
     return new Promise((resolve, reject) => {
       this.queue.push({ request, resolve, reject });
       this.drain();
@@ -239,10 +251,12 @@ export class BudgetLedger {
     }
     return rows.map((row) => {
       const refused = row.o_refused;
+      const [kind, id, allowances] = refused?.split(':') ?? [];
       return {
         ok: refused === null,
-        ...(refused?.startsWith('budget:') ? { budgetId: refused.slice('budget:'.length) } : {}),
-        ...(refused?.startsWith('limit:') ? { limitId: refused.slice('limit:'.length) } : {}),
+        ...(kind === 'budget' ? { budgetId: id } : {}),
+        ...(allowances ? { allowances: true } : {}),
+        ...(kind === 'limit' ? { limitId: id } : {}),
         spent: row.o_spent,
         reserved: row.o_reserved,
         counted: row.o_counted,
@@ -250,8 +264,22 @@ export class BudgetLedger {
     });
   }
 
+  /**
+   * After a refusal that met allowances: this replica gives its own allowance on the window
+   * back at once, and answers how long the caller may wait for every replica's to go (an
+   * allowance shrinks with the room at its owner's next renewal, and lives `ttlMs` at most).
+   */
+  yieldAllowance(budget: { id: string; windowStart: Date; windowEnd: Date | null }): number {
+    const allowances = this.options.allowances;
+    if (!allowances) return 0;
+    allowances.yieldWindow(budget.id, budget.windowStart, budget.windowEnd);
+    return allowances.maxWaitMs;
+  }
+
   /** Frees a held reservation (by reservation id or decision id); false when it is no longer held. */
   async release(id: string, now: Date): Promise<boolean> {
+    // A hold placed in memory a moment ago is written first, so it can be found.
+    await this.options.allowances?.flush();
     const moved: { budget_id: string; window_start: string }[] = [];
     const released = await this.dataSource.transaction(async (manager) => {
       const released = returningRows<{ id: string }>(
@@ -279,6 +307,15 @@ export class BudgetLedger {
     });
     this.moved(moved);
     return released;
+  }
+
+  /**
+   * Gives back the room of allowances past their expiry (replicas that stopped without
+   * giving them back); returns how many. Safe to run on every replica at once.
+   */
+  async expireAllowances(): Promise<number> {
+    const [row] = await this.dataSource.query(`SELECT purser_expire_allowances() AS released`);
+    return Number(row?.released ?? 0);
   }
 
   /** Expires holds past their TTL; returns how many. Safe to run on every replica at once. */

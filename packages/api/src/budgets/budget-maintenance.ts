@@ -5,7 +5,7 @@ import type { Logger } from '../observability/logger';
 import type { BudgetLedger } from './budget-ledger';
 
 /**
- * Background work every replica runs: releasing expired holds, and publishing recorded
+ * Background work every replica runs: releasing expired holds and hold allowances, and publishing recorded
  * threshold crossings on `purser.alerts.v1` (a transactional outbox: recorded once per
  * threshold per window with the spend, published here, marked when sent).
  */
@@ -35,6 +35,9 @@ export class BudgetMaintenance {
       try {
         const expired = await this.deps.ledger.expire(this.deps.clock());
         if (expired > 0) this.deps.logger.info({ expired }, 'expired holds released');
+        const allowances = await this.deps.ledger.expireAllowances();
+        if (allowances > 0)
+          this.deps.logger.info({ allowances }, 'expired hold allowances given back');
         await this.publishAlerts();
       } catch (error) {
         this.deps.logger.warn({ err: error }, 'budget maintenance failed; will retry');

@@ -68,6 +68,15 @@ export const envSchema = z.object({
    * sooner; a Postgres crash may then lose the holds of its last few hundred milliseconds.
    */
   PURSER_HOLD_SYNC_COMMIT: booleanString.default(true),
+  /**
+   * Whether a replica under sustained load on a budget takes a small share of its room and
+   * places holds within it in memory, writing them behind (docs/0005-hold-allowances.md).
+   */
+  PURSER_HOLD_ALLOWANCES: booleanString.default(true),
+  /** Holds per second on a budget window, over a full second, before allowances start. */
+  PURSER_HOLD_ALLOWANCE_MIN_RATE: positiveInt(50),
+  /** The largest share of a budget window's room one replica's allowance may take. */
+  PURSER_HOLD_ALLOWANCE_SHARE: z.coerce.number().gt(0).max(1).default(0.02),
   /** How long a hold lives before the sweeper releases it. */
   PURSER_HOLD_TTL_SECONDS: positiveInt(600),
   /** How often expired holds are released and pending alerts published. */

@@ -66,6 +66,9 @@ type Reason = Decision['reasons'][number];
 /** Holds tried for one decision at most, when concurrent holds keep taking the room. */
 const MAX_HOLD_ATTEMPTS = 3;
 
+/** How long a hold refused on room lent as allowances waits before it is tried again. */
+const ALLOWANCE_RETRY_MS = 25;
+
 /** Budgets and velocity counters a decision is made on; `exact` when read from the database. */
 interface Snapshot {
   budgets: BudgetState[];
@@ -326,6 +329,7 @@ export class AuthorizeService {
         ? await this.freshSnapshot(attribution, now)
         : await this.cachedSnapshot(attribution, now);
     let refused: HoldResult | undefined;
+    let waitedMs: number | undefined;
     for (let holds = 0; ;) {
       const outcome = this.evaluate(context, snapshot);
       if (!outcome.decision.allow || !outcome.final) {
@@ -370,6 +374,19 @@ export class AuthorizeService {
         now,
         expiresAt,
       });
+      if (!held.ok && held.allowances && held.budgetId) {
+        // Room this hold needs is lent to replicas as allowances, which they give back as it
+        // runs out (docs/0005): wait for that instead of denying on room that is not spent.
+        const budget = outcome.budgets.find((candidate) => candidate.id === held.budgetId);
+        const waitMs = budget ? this.deps.ledger.yieldAllowance(budget) : 0;
+        waitedMs ??= performance.now();
+        if (performance.now() - waitedMs < waitMs) {
+          await new Promise((resolve) => setTimeout(resolve, ALLOWANCE_RETRY_MS));
+          holds -= 1;
+          snapshot = await this.freshSnapshot(attribution, now);
+          continue;
+        }
+      }
       const exact = this.exactSnapshot(snapshot, outcome.budgets, held, final.total, counters);
       if (!held.ok) {
         // Concurrent holds took what the snapshot promised: decide again on what the hold saw.

@@ -2,30 +2,12 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { HoldFunction1763900400000 } from './1763900400000-hold-function';
 
 /**
- * Holds in batches, a notification when budget or velocity definitions change, a stable
- * paging key for budgets, and the decision log written in one statement.
- *
- * `purser_hold_batch` places many holds in one statement, so one transaction and one commit
- * for all of them: the budget window rows and velocity counters every hold of the batch
- * touches are created if missing and locked once, in a fixed order (budget id, window
- * start; then limit id, scope value, window start), and the holds are then decided one after
- * the other in the order given, each on the values the holds before it left — each hold is
- * still all or nothing. Limits and modes are read from `budgets` here, under the window
- * locks, so a replica with an out-of-date copy of a budget cannot hold past its current
- * limit. For every hold it answers why it was refused (NULL when placed) and the counters
- * it saw before its own increment — the exact state the decision must be made on.
- *
- * Windows and counters come as distinct lists (`w_*`, `k_*`); each budget row of a hold
- * (`b_*`) and each counter row (`c_*`) points into them by position, and rows are grouped by
- * hold, in hold order. `flush` false lets the commit return before the write-ahead log reaches
- * the disk (PURSER_HOLD_SYNC_COMMIT=false).
+ * `purser_hold_batch`; with `allowances` (1763900600000) it also counts the room replicas
+ * took as hold allowances (`budget_windows.allowed`) and says when a refusal met some.
  */
-export class HoldBatch1763900500000 implements MigrationInterface {
-  name = 'HoldBatch1763900500000';
-
-  async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`
-      CREATE FUNCTION purser_hold_batch(
+export function holdBatchFunction(allowances: boolean): string {
+  return `
+      ${allowances ? 'CREATE OR REPLACE' : 'CREATE'} FUNCTION purser_hold_batch(
         h_ids uuid[], h_decisions text[], h_amounts numeric[], h_currencies text[], h_attributions jsonb[],
         h_now timestamptz[], h_expires timestamptz[],
         w_budgets uuid[], w_starts timestamptz[], w_ends timestamptz[],
@@ -39,6 +21,7 @@ export class HoldBatch1763900500000 implements MigrationInterface {
       DECLARE
         w_spent numeric[];
         w_reserved numeric[];
+        w_allowed numeric[];
         w_limit numeric[];
         w_enforced boolean[];
         k_values numeric[];
@@ -62,12 +45,12 @@ export class HoldBatch1763900500000 implements MigrationInterface {
         IF nw > 0 THEN
           -- Lock the windows; create the missing ones (rare: the first hold of a window) and lock again.
           FOR attempt IN 1 .. 2 LOOP
-            SELECT array_agg(l.spent ORDER BY t.n), array_agg(l.reserved ORDER BY t.n),
+            SELECT array_agg(l.spent ORDER BY t.n), array_agg(l.reserved ORDER BY t.n), ${allowances ? 'array_agg(l.allowed ORDER BY t.n),' : ''}
                    array_agg(bu.limit_amount ORDER BY t.n),
                    array_agg(bu.mode <> 'alert_only' AND bu.deleted_at IS NULL ORDER BY t.n), count(*)
-              INTO w_spent, w_reserved, w_limit, w_enforced, found_rows
+              INTO w_spent, w_reserved, ${allowances ? 'w_allowed,' : ''} w_limit, w_enforced, found_rows
               FROM unnest(w_budgets, w_starts) WITH ORDINALITY AS t(b, s, n)
-              JOIN (SELECT w.budget_id, w.window_start, w.spent, w.reserved FROM budget_windows w
+              JOIN (SELECT w.budget_id, w.window_start, w.spent, w.reserved${allowances ? ', w.allowed' : ''} FROM budget_windows w
                     WHERE (w.budget_id, w.window_start) IN (SELECT * FROM unnest(w_budgets, w_starts))
                     ORDER BY w.budget_id, w.window_start FOR UPDATE) l
                 ON l.budget_id = t.b AND l.window_start = t.s
@@ -103,8 +86,8 @@ export class HoldBatch1763900500000 implements MigrationInterface {
             x := b_windows[j];
             o_spent := o_spent || w_spent[x]::text;
             o_reserved := o_reserved || w_reserved[x]::text;
-            IF why IS NULL AND w_enforced[x] AND w_spent[x] + w_reserved[x] + h_amounts[i] > w_limit[x] THEN
-              why := 'budget:' || w_budgets[x];
+            IF why IS NULL AND w_enforced[x] AND w_spent[x] + w_reserved[x] + ${allowances ? 'w_allowed[x] +' : ''} h_amounts[i] > w_limit[x] THEN
+              why := 'budget:' || w_budgets[x]${allowances ? " || CASE WHEN w_allowed[x] > 0 THEN ':allowances' ELSE '' END" : ''};
             END IF;
             j := j + 1;
           END LOOP;
@@ -157,7 +140,33 @@ export class HoldBatch1763900500000 implements MigrationInterface {
           FROM unnest(b_holds, b_windows) AS t(h, x)
           WHERE accepted[t.h] AND h_ids[t.h] IN (SELECT id FROM placed);
       END
-      $$`);
+      $$`;
+}
+
+/**
+ * Holds in batches, a notification when budget or velocity definitions change, a stable
+ * paging key for budgets, and the decision log written in one statement.
+ *
+ * `purser_hold_batch` places many holds in one statement, so one transaction and one commit
+ * for all of them: the budget window rows and velocity counters every hold of the batch
+ * touches are created if missing and locked once, in a fixed order (budget id, window
+ * start; then limit id, scope value, window start), and the holds are then decided one after
+ * the other in the order given, each on the values the holds before it left — each hold is
+ * still all or nothing. Limits and modes are read from `budgets` here, under the window
+ * locks, so a replica with an out-of-date copy of a budget cannot hold past its current
+ * limit. For every hold it answers why it was refused (NULL when placed) and the counters
+ * it saw before its own increment — the exact state the decision must be made on.
+ *
+ * Windows and counters come as distinct lists (`w_*`, `k_*`); each budget row of a hold
+ * (`b_*`) and each counter row (`c_*`) points into them by position, and rows are grouped by
+ * hold, in hold order. `flush` false lets the commit return before the write-ahead log reaches
+ * the disk (PURSER_HOLD_SYNC_COMMIT=false).
+ */
+export class HoldBatch1763900500000 implements MigrationInterface {
+  name = 'HoldBatch1763900500000';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(holdBatchFunction(false));
     await queryRunner.query(
       `DROP FUNCTION purser_hold(uuid, text, numeric, text, jsonb, timestamptz, timestamptz, uuid[], timestamptz[], timestamptz[], numeric[], boolean[], uuid[], text[], timestamptz[], numeric[], numeric[])`,
     );

@@ -4,6 +4,7 @@ import { Usage1763900200000 } from './1763900200000-usage';
 import { Budgets1763900300000 } from './1763900300000-budgets';
 import { HoldFunction1763900400000 } from './1763900400000-hold-function';
 import { HoldBatch1763900500000 } from './1763900500000-hold-batch';
+import { HoldAllowances1763900600000 } from './1763900600000-hold-allowances';
 
 /** Every migration, oldest first. The same list runs on PGlite and on Postgres 15. */
 export const migrations = [
@@ -13,4 +14,5 @@ export const migrations = [
   Budgets1763900300000,
   HoldFunction1763900400000,
   HoldBatch1763900500000,
+  HoldAllowances1763900600000,
 ];

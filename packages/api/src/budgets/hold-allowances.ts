@@ -1,0 +1,367 @@
+import { performance } from 'node:perf_hooks';
+import type { DataSource } from 'typeorm';
+import { type PreparedStatement, queryPrepared } from '../db/prepared';
+import type { Logger } from '../observability/logger';
+import { toNanosCeil } from './money';
+import type { HoldRequest, HoldResult } from './budget-ledger';
+
+/** How a replica lends itself room (docs/0005-hold-allowances.md). */
+export interface AllowanceOptions {
+  /** This replica's id in `hold_allowances`; a new one per process. */
+  replicaId: string;
+  /** Holds per second on a budget window (over the last full second) before it takes an allowance. */
+  minRate: number;
+  /** How long an allowance lives in the database; the replica stops using it at half of that. */
+  ttlMs: number;
+  /** The largest share of a window's room one allowance may take. */
+  share: number;
+  /** How much of the replica's own traffic an allowance is sized to cover. */
+  horizonMs: number;
+  /** Holds placed in memory are written within this (plus the write itself). */
+  syncDelayMs: number;
+  /** How often allowances are renewed, resized or given back. */
+  renewMs: number;
+  syncCommit: boolean;
+}
+
+export const DEFAULT_ALLOWANCE_OPTIONS: Omit<AllowanceOptions, 'replicaId' | 'syncCommit'> = {
+  minRate: 50,
+  ttlMs: 2_000,
+  share: 0.02,
+  horizonMs: 250,
+  syncDelayMs: 10,
+  renewMs: 100,
+};
+
+const SYNC: PreparedStatement = {
+  name: 'purser_allowance_sync',
+  text: `SELECT * FROM purser_allowance_sync($1::uuid, $2::integer, $3::numeric, $4::uuid[], $5::text[],
+    $6::numeric[], $7::text[], $8::jsonb[], $9::timestamptz[], $10::timestamptz[], $11::integer[], $12::integer[],
+    $13::uuid[], $14::timestamptz[], $15::timestamptz[], $16::numeric[], $17::numeric[], $18::boolean)`,
+};
+
+const NANOS = 1_000_000_000n;
+
+function nanosOf(amount: string): bigint {
+  return BigInt(toNanosCeil(amount));
+}
+
+function decimalOf(nanos: bigint): string {
+  const whole = nanos / NANOS;
+  const fraction = (nanos % NANOS).toString().padStart(9, '0').replace(/0+$/, '');
+  return fraction ? `${whole}.${fraction}` : `${whole}`;
+}
+
+/** One budget window as this replica sees it: its allowance and its recent holds. */
+interface WindowState {
+  key: string;
+  budgetId: string;
+  windowStart: Date;
+  windowEnd: Date | null;
+  /** Nanos that may be placed in memory since the last sync was sent. */
+  cap: bigint;
+  /** Nanos placed in memory since the last sync was sent. */
+  placed: bigint;
+  /** What the database last said this replica may keep using (shrinks with the room). */
+  desired: bigint;
+  /** performance.now() after which the allowance is not used (half its life). */
+  deadline: number;
+  /** Holds and their amount in the current and the previous second (every path). */
+  second: number;
+  count: number;
+  amount: bigint;
+  previousCount: number;
+  previousAmount: bigint;
+  largest: bigint;
+  lastHold: number;
+  /** Until when this replica leaves the window to exact holds (a refusal met allowances). */
+  yieldedUntil: number;
+}
+
+interface Placed {
+  request: HoldRequest;
+  windows: WindowState[];
+}
+
+/**
+ * Holds placed in memory within allowances, and the syncs that write them and renew the
+ * allowances. Safety rests on one invariant, kept by construction: what this replica has
+ * placed and not yet written never exceeds what `hold_allowances` lends it, so the room
+ * every replica and the exact path see in `budget_windows` (spent + reserved + allowed) never
+ * promises more than the limit.
+ */
+export class HoldAllowances {
+  private readonly windows = new Map<string, WindowState>();
+  private pending: Placed[] = [];
+  private timer?: NodeJS.Timeout;
+  private renewer?: NodeJS.Timeout;
+  private syncing?: Promise<void>;
+  private stopped = false;
+  private failures = 0;
+  /** Holds placed in memory so far (a metric, and what tests check). */
+  placedInMemory = 0;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly logger: Logger,
+    private readonly options: AllowanceOptions,
+  ) {}
+
+  /** How long a refused hold may wait for allowances to be given back or to expire. */
+  get maxWaitMs(): number {
+    return this.options.ttlMs + 2 * this.options.renewMs;
+  }
+
+  start(): void {
+    this.renewer = setInterval(() => {
+      if (this.windows.size > 0) this.schedule(0);
+    }, this.options.renewMs);
+    this.renewer.unref();
+  }
+
+  /**
+   * Places `request` in memory when every budget window it holds on has an allowance with
+   * room for it; otherwise null (the exact path). Counts the hold towards each window's
+   * rate either way.
+   */
+  tryHold(request: HoldRequest): HoldResult | null {
+    const now = performance.now();
+    const amount = nanosOf(request.amount);
+    const windows: WindowState[] = [];
+    let fits = request.counters.length === 0 && request.budgets.length > 0 && !this.stopped;
+    for (const budget of request.budgets) {
+      const state = this.note(budget.id, budget.windowStart, budget.windowEnd, amount, now);
+      windows.push(state);
+      if (state.deadline <= now || state.yieldedUntil > now || state.placed + amount > state.cap)
+        fits = false;
+    }
+    if (!fits) return null;
+    for (const state of windows) state.placed += amount;
+    this.pending.push({ request, windows });
+    this.placedInMemory += 1;
+    this.schedule(this.options.syncDelayMs);
+    return {
+      ok: true,
+      local: true,
+      spent: request.budgets.map((budget) => budget.spent),
+      reserved: request.budgets.map((budget) => budget.reserved),
+      counted: [],
+    };
+  }
+
+  /** Leaves a window to exact holds for an allowance's life, and gives its allowance back now. */
+  yieldWindow(budgetId: string, windowStart: Date, windowEnd: Date | null): void {
+    const now = performance.now();
+    const state = this.note(budgetId, windowStart, windowEnd, 0n, now, false);
+    state.yieldedUntil = now + this.options.ttlMs;
+    this.schedule(0);
+  }
+
+  /** Writes every hold placed so far (resolves when written, or when a write failed). */
+  async flush(): Promise<void> {
+    while (this.syncing) await this.syncing;
+    if (this.pending.length === 0) return;
+    await this.sync();
+  }
+
+  /** Writes what is placed and gives every allowance back. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.renewer) clearInterval(this.renewer);
+    while (this.syncing) await this.syncing;
+    if (this.pending.length > 0 || this.windows.size > 0) await this.sync();
+  }
+
+  /** Windows with an allowance or being placed on; for tests and the bench. */
+  lent(): { budgetId: string; windowStart: Date; cap: string; placed: string }[] {
+    return [...this.windows.values()]
+      .filter((state) => state.cap > 0n)
+      .map((state) => ({
+        budgetId: state.budgetId,
+        windowStart: state.windowStart,
+        cap: decimalOf(state.cap),
+        placed: decimalOf(state.placed),
+      }));
+  }
+
+  private note(
+    budgetId: string,
+    windowStart: Date,
+    windowEnd: Date | null,
+    amount: bigint,
+    now: number,
+    counts = true,
+  ): WindowState {
+    const key = `${budgetId}|${windowStart.getTime()}`;
+    let state = this.windows.get(key);
+    const second = Math.floor(now / 1000);
+    if (!state) {
+      state = {
+        key,
+        budgetId,
+        windowStart,
+        windowEnd,
+        cap: 0n,
+        placed: 0n,
+        desired: 0n,
+        deadline: 0,
+        second,
+        count: 0,
+        amount: 0n,
+        previousCount: 0,
+        previousAmount: 0n,
+        largest: 0n,
+        lastHold: now,
+        yieldedUntil: 0,
+      };
+      this.windows.set(key, state);
+    }
+    this.roll(state, second);
+    if (counts) {
+      state.count += 1;
+      state.amount += amount;
+      if (amount > state.largest) state.largest = amount;
+      state.lastHold = now;
+    }
+    return state;
+  }
+
+  private roll(state: WindowState, second: number): void {
+    if (second === state.second) return;
+    const adjacent = second === state.second + 1;
+    state.previousCount = adjacent ? state.count : 0;
+    state.previousAmount = adjacent ? state.amount : 0n;
+    state.count = 0;
+    state.amount = 0n;
+    state.second = second;
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.syncing || this.stopped) return;
+    if (this.timer) {
+      if (delayMs > 0) return;
+      clearTimeout(this.timer);
+    }
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.sync();
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  /** What a window asks of the database: its target (0 gives it back). */
+  private target(state: WindowState, now: number): bigint {
+    if (this.stopped || state.yieldedUntil > now) return 0n;
+    this.roll(state, Math.floor(now / 1000));
+    if (state.previousCount < this.options.minRate) return 0n;
+    const horizon = BigInt(Math.round(this.options.horizonMs));
+    const byRate = (state.previousAmount * horizon) / 1000n;
+    const byHold = state.largest * 4n;
+    return byRate > byHold ? byRate : byHold;
+  }
+
+  private sync(): Promise<void> {
+    if (this.syncing) return this.syncing;
+    this.syncing = this.runSync().finally(() => {
+      this.syncing = undefined;
+      if (this.pending.length > 0) this.schedule(this.options.syncDelayMs);
+    });
+    return this.syncing;
+  }
+
+  private async runSync(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    const now = performance.now();
+    const holds = this.pending;
+    this.pending = [];
+    const states: WindowState[] = [];
+    const targets: bigint[] = [];
+    const keeps: bigint[] = [];
+    const before: { cap: bigint; placed: bigint }[] = [];
+    for (const state of this.windows.values()) {
+      const target = this.target(state, now);
+      const active = state.cap > 0n || state.placed > 0n || target > 0n || state.yieldedUntil > now;
+      if (!active) {
+        // Quiet for two seconds with nothing lent: forget it.
+        if (now - state.lastHold > 2_000) this.windows.delete(state.key);
+        continue;
+      }
+      // What may still be placed while this sync is on its way: no more than what is left of
+      // the allowance, nor than the database last said to keep, nor anything when giving back.
+      const left = state.deadline > now ? state.cap - state.placed : 0n;
+      let keep = target === 0n ? 0n : left < state.desired ? left : state.desired;
+      if (keep < 0n) keep = 0n;
+      states.push(state);
+      targets.push(target);
+      keeps.push(keep);
+      before.push({ cap: state.cap, placed: state.placed });
+      state.cap = keep;
+      state.placed = 0n;
+    }
+    if (states.length === 0) return;
+    const index = new Map(states.map((state, position) => [state, position + 1]));
+    const b = { holds: [] as number[], windows: [] as number[] };
+    holds.forEach((placed, position) => {
+      for (const state of placed.windows) {
+        b.holds.push(position + 1);
+        b.windows.push(index.get(state)!);
+      }
+    });
+    try {
+      const rows: { o_allowance: string; o_desired: string }[] = await queryPrepared(
+        this.dataSource,
+        SYNC,
+        [
+          this.options.replicaId,
+          this.options.ttlMs,
+          String(this.options.share),
+          holds.map((placed) => placed.request.reservationId),
+          holds.map((placed) => placed.request.decisionId),
+          holds.map((placed) => placed.request.amount),
+          holds.map((placed) => placed.request.currency),
+          holds.map((placed) => JSON.stringify(placed.request.attribution)),
+          holds.map((placed) => placed.request.now.toISOString()),
+          holds.map((placed) => placed.request.expiresAt.toISOString()),
+          b.holds,
+          b.windows,
+          states.map((state) => state.budgetId),
+          states.map((state) => state.windowStart.toISOString()),
+          states.map((state) => state.windowEnd?.toISOString() ?? null),
+          keeps.map(decimalOf),
+          targets.map(decimalOf),
+          this.options.syncCommit,
+        ],
+      );
+      this.failures = 0;
+      states.forEach((state, position) => {
+        const row = rows[position]!;
+        const granted = nanosOf(row.o_allowance);
+        const desired = nanosOf(row.o_desired);
+        // Placed during the sync came out of `keep`, which the grant never goes below.
+        state.cap = granted < desired ? granted : desired;
+        if (state.cap < state.placed) state.cap = state.placed;
+        state.desired = desired;
+        state.deadline = granted > 0n ? now + this.options.ttlMs / 2 : 0;
+      });
+    } catch (error) {
+      // Nothing was written: the previous allowances still stand in the database (until
+      // their expiry, which the deadline is well before), and the holds go in the next sync.
+      this.failures += 1;
+      this.pending = holds.concat(this.pending);
+      states.forEach((state, position) => {
+        state.cap = before[position]!.cap;
+        state.placed += before[position]!.placed;
+      });
+      const retryMs = Math.min(1_000, this.options.syncDelayMs * 2 ** this.failures);
+      this.logger.warn(
+        { err: error, holds: holds.length, retry_ms: retryMs },
+        'writing holds placed within allowances failed; will retry',
+      );
+      await new Promise((resolve) => setTimeout(resolve, retryMs).unref());
+    }
+  }
+}
