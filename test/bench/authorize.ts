@@ -8,7 +8,8 @@
  *   pnpm bench:authorize [--rate 1000] [--seconds 10] [--warmup-seconds 3] [--max-seconds 5]
  *                        [--concurrency 64]
  *
- * PURSER_HOLD_SYNC_COMMIT, PURSER_COUNTER_STALENESS_MS and DATABASE_POOL_SIZE, when set,
+ * PURSER_HOLD_SYNC_COMMIT, PURSER_HOLD_ALLOWANCES, PURSER_COUNTER_STALENESS_MS and
+ * DATABASE_POOL_SIZE, when set,
  * are passed to the instance under test (and printed); otherwise it runs with the defaults.
  *
  * Postgres: BENCH_DATABASE_URL or DATABASE_URL (an admin connection: the bench creates a
@@ -186,7 +187,12 @@ async function main(): Promise<void> {
   const adminToken = `bench-${randomBytes(12).toString('hex')}`;
   // Decision-path settings a run may change from the environment, printed with the figures.
   const tuning = Object.fromEntries(
-    ['PURSER_HOLD_SYNC_COMMIT', 'PURSER_COUNTER_STALENESS_MS', 'DATABASE_POOL_SIZE']
+    [
+      'PURSER_HOLD_SYNC_COMMIT',
+      'PURSER_HOLD_ALLOWANCES',
+      'PURSER_COUNTER_STALENESS_MS',
+      'DATABASE_POOL_SIZE',
+    ]
       .filter((name) => process.env[name] !== undefined)
       .map((name) => [name, process.env[name]!]),
   );
@@ -294,6 +300,7 @@ async function main(): Promise<void> {
     process.stdout.write(
       `Settings: ${Object.entries({
         PURSER_HOLD_SYNC_COMMIT: 'true',
+        PURSER_HOLD_ALLOWANCES: 'true',
         PURSER_COUNTER_STALENESS_MS: '500',
         ...tuning,
       })
@@ -372,8 +379,13 @@ async function main(): Promise<void> {
         )
         .join('; ')}\n`,
     );
+    // Written behind holds are all in the database once the allowances have synced.
+    await purser.services.allowances?.flush();
+    const [written] = await purser.dataSource.query(
+      `SELECT count(DISTINCT reservation_id)::int AS reservations FROM reservation_holds`,
+    );
     process.stdout.write(
-      `Holds placed: ${holds.reservations} reservations, ${holds.holds} budget holds\n`,
+      `Holds placed: ${written.reservations} reservations, ${holds.holds} budget holds when counted; ${purser.services.allowances?.placedInMemory ?? 0} placed in memory within allowances (docs/0005)\n`,
     );
     for (const [label, result] of results) {
       if ('firstFailure' in result && (result as LoadResult).firstFailure) {

@@ -22,6 +22,8 @@ export interface AllowanceOptions {
   /** How often allowances are renewed, resized or given back. */
   renewMs: number;
   syncCommit: boolean;
+  /** Monotonic milliseconds (performance.now by default; tests move it). */
+  clock?: () => number;
 }
 
 export const DEFAULT_ALLOWANCE_OPTIONS: Omit<AllowanceOptions, 'replicaId' | 'syncCommit'> = {
@@ -64,7 +66,7 @@ interface WindowState {
   placed: bigint;
   /** What the database last said this replica may keep using (shrinks with the room). */
   desired: bigint;
-  /** performance.now() after which the allowance is not used (half its life). */
+  /** When (by the clock) the allowance stops being used: half its life after the sync was sent. */
   deadline: number;
   /** Holds and their amount in the current and the previous second (every path). */
   second: number;
@@ -107,6 +109,10 @@ export class HoldAllowances {
     private readonly options: AllowanceOptions,
   ) {}
 
+  private now(): number {
+    return this.options.clock ? this.options.clock() : performance.now();
+  }
+
   /** How long a refused hold may wait for allowances to be given back or to expire. */
   get maxWaitMs(): number {
     return this.options.ttlMs + 2 * this.options.renewMs;
@@ -125,7 +131,7 @@ export class HoldAllowances {
    * rate either way.
    */
   tryHold(request: HoldRequest): HoldResult | null {
-    const now = performance.now();
+    const now = this.now();
     const amount = nanosOf(request.amount);
     const windows: WindowState[] = [];
     let fits = request.counters.length === 0 && request.budgets.length > 0 && !this.stopped;
@@ -151,7 +157,7 @@ export class HoldAllowances {
 
   /** Leaves a window to exact holds for an allowance's life, and gives its allowance back now. */
   yieldWindow(budgetId: string, windowStart: Date, windowEnd: Date | null): void {
-    const now = performance.now();
+    const now = this.now();
     const state = this.note(budgetId, windowStart, windowEnd, 0n, now, false);
     state.yieldedUntil = now + this.options.ttlMs;
     this.schedule(0);
@@ -275,7 +281,7 @@ export class HoldAllowances {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    const now = performance.now();
+    const now = this.now();
     const holds = this.pending;
     this.pending = [];
     const states: WindowState[] = [];

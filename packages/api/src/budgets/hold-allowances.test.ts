@@ -1,0 +1,117 @@
+import type { DataSource } from 'typeorm';
+import { createLogger } from '../observability/logger';
+import type { HoldRequest } from './budget-ledger';
+import type { BudgetState } from './budget.service';
+import { DEFAULT_ALLOWANCE_OPTIONS, HoldAllowances } from './hold-allowances';
+
+const budget = {
+  id: '00000000-0000-4000-8000-000000000001',
+  windowStart: new Date('2026-12-01T00:00:00Z'),
+  windowEnd: null,
+  spent: '0',
+  reserved: '0',
+} as unknown as BudgetState;
+
+function hold(index: number): HoldRequest {
+  return {
+    reservationId: `00000000-0000-4000-8000-${String(index).padStart(12, '0')}`,
+    decisionId: `decision-${index}`,
+    amount: '0.01',
+    currency: 'USD',
+    budgets: [budget],
+    counters: [],
+    attribution: {},
+    now: new Date(),
+    expiresAt: new Date(Date.now() + 60_000),
+  };
+}
+
+/** A database that answers the sync like purser_allowance_sync would, failing when told. */
+function fakeDatabase(grant: string) {
+  const calls: unknown[][] = [];
+  let failNext = false;
+  const dataSource = {
+    options: {},
+    query: async (_text: string, values: unknown[]) => {
+      calls.push(values);
+      if (failNext) {
+        failNext = false;
+        throw Object.assign(new Error('connection terminated'), { code: '57P01' });
+      }
+      return (values[12] as string[]).map(() => ({
+        o_allowance: grant,
+        o_desired: grant,
+        o_spent: '0',
+        o_reserved: '0',
+      }));
+    },
+  } as unknown as DataSource;
+  return { dataSource, calls, failOnce: () => (failNext = true) };
+}
+
+describe('HoldAllowances', () => {
+  let now = 10_000;
+  const options = {
+    ...DEFAULT_ALLOWANCE_OPTIONS,
+    replicaId: 'r',
+    syncCommit: true,
+    minRate: 1,
+    clock: () => now,
+  };
+
+  async function warmed(grant: string) {
+    const database = fakeDatabase(grant);
+    const allowances = new HoldAllowances(database.dataSource, createLogger('silent'), options);
+    // No allowance yet: the exact path, counted towards the rate.
+    expect(allowances.tryHold(hold(0))).toBeNull();
+    // A second later the rate of the last full second asks for an allowance.
+    now += 1_000;
+    await (allowances as unknown as { sync(): Promise<void> }).sync();
+    return { allowances, database };
+  }
+
+  it('should place holds only up to the allowance, and none before one is granted', async () => {
+    const { allowances } = await warmed('0.03');
+    expect(allowances.lent()).toEqual([expect.objectContaining({ cap: '0.03', placed: '0' })]);
+    expect(allowances.tryHold(hold(1))?.local).toBe(true);
+    expect(allowances.tryHold(hold(2))?.local).toBe(true);
+    expect(allowances.tryHold(hold(3))?.local).toBe(true);
+    expect(allowances.tryHold(hold(4))).toBeNull();
+    expect(allowances.placedInMemory).toBe(3);
+    await allowances.stop();
+  });
+
+  it('should stop using an allowance half its life after the sync that granted it, and give it back when quiet', async () => {
+    const { allowances, database } = await warmed('1');
+    expect(allowances.tryHold(hold(1))?.local).toBe(true);
+    now += DEFAULT_ALLOWANCE_OPTIONS.ttlMs / 2;
+    expect(allowances.tryHold(hold(2))).toBeNull();
+    // Two quiet seconds later the renewal asks for nothing and keeps nothing.
+    now += 3_000;
+    await (allowances as unknown as { sync(): Promise<void> }).sync();
+    const renewal = database.calls.at(-1)!;
+    expect(renewal[3]).toEqual([hold(1).reservationId]);
+    expect(renewal[15]).toEqual(['0']);
+    expect(renewal[16]).toEqual(['0']);
+    await allowances.stop();
+  });
+
+  it('should keep the holds of a failed sync and write them in the next one, counting their room as used', async () => {
+    const { allowances, database } = await warmed('0.02');
+    expect(allowances.tryHold(hold(1))?.local).toBe(true);
+    database.failOnce();
+    await allowances.flush();
+    // Nothing was written: the allowance still counts the hold, so only one more fits.
+    expect(allowances.lent()).toEqual([expect.objectContaining({ cap: '0.02', placed: '0.01' })]);
+    expect(allowances.tryHold(hold(2))?.local).toBe(true);
+    expect(allowances.tryHold(hold(3))).toBeNull();
+    await allowances.flush();
+    const last = database.calls.at(-1)!;
+    expect(last[3]).toEqual([hold(1).reservationId, hold(2).reservationId]);
+    await allowances.stop();
+    // Stopping gives the allowance back: keep and target 0.
+    const stopped = database.calls.at(-1)!;
+    expect(stopped[15]).toEqual(['0']);
+    expect(stopped[16]).toEqual(['0']);
+  });
+});
