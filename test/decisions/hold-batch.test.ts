@@ -154,4 +154,30 @@ describe('holds in batches (purser_hold_batch)', () => {
     expect(String((settled[11] as PromiseRejectedResult).reason)).toMatch(/foreign key/i);
     expect(await services().budgets.get(shared.id, AT)).toMatchObject({ reserved: '11' });
   });
+  it('should count room lent as allowances, and say when a refused hold would fit without them', async () => {
+    const lent = await budget('lent', { team: 'lent' }, '1');
+    // The first hold creates the window; then half of its room is lent to a replica.
+    expect((await services().ledger.holdBatch([hold('0.2', [lent])]))[0]).toMatchObject({
+      ok: true,
+    });
+    const windowStart = lent.windowStart.toISOString();
+    await service.purser.dataSource.query(
+      `INSERT INTO hold_allowances (budget_id, window_start, replica_id, amount, expires_at)
+       VALUES ($1, $2, $3, 0.5, now() + interval '1 minute')`,
+      [lent.id, windowStart, randomUUID()],
+    );
+    await service.purser.dataSource.query(
+      `UPDATE budget_windows SET allowed = 0.5 WHERE budget_id = $1`,
+      [lent.id],
+    );
+    const results = await services().ledger.holdBatch([
+      hold('0.3', [lent]), // 0.2 held + 0.5 lent + 0.3 = 1: fits exactly
+      hold('0.1', [lent]), // past the limit only because of the lent room: worth waiting for
+      hold('0.6', [lent]), // past it even without: a plain refusal
+    ]);
+    expect(results.map((result) => result.ok)).toEqual([true, false, false]);
+    expect(results[1]).toMatchObject({ budgetId: lent.id, allowances: true });
+    expect(results[2]).toMatchObject({ budgetId: lent.id });
+    expect(results[2]!.allowances).toBeUndefined();
+  });
 });

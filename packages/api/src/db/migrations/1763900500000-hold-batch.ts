@@ -3,7 +3,8 @@ import { HoldFunction1763900400000 } from './1763900400000-hold-function';
 
 /**
  * `purser_hold_batch`; with `allowances` (1763900600000) it also counts the room replicas
- * took as hold allowances (`budget_windows.allowed`) and says when a refusal met some.
+ * took as hold allowances (`budget_windows.allowed`), and marks a refusal `:allowances`
+ * when the hold would have fit without them (the room is lent, not spent).
  */
 export function holdBatchFunction(allowances: boolean): string {
   return `
@@ -20,8 +21,7 @@ export function holdBatchFunction(allowances: boolean): string {
       #variable_conflict use_column
       DECLARE
         w_spent numeric[];
-        w_reserved numeric[];
-        w_allowed numeric[];
+        w_reserved numeric[];${allowances ? '\n        w_allowed numeric[];' : ''}
         w_limit numeric[];
         w_enforced boolean[];
         k_values numeric[];
@@ -87,7 +87,11 @@ export function holdBatchFunction(allowances: boolean): string {
             o_spent := o_spent || w_spent[x]::text;
             o_reserved := o_reserved || w_reserved[x]::text;
             IF why IS NULL AND w_enforced[x] AND w_spent[x] + w_reserved[x] + ${allowances ? 'w_allowed[x] +' : ''} h_amounts[i] > w_limit[x] THEN
-              why := 'budget:' || w_budgets[x]${allowances ? " || CASE WHEN w_allowed[x] > 0 THEN ':allowances' ELSE '' END" : ''};
+              why := 'budget:' || w_budgets[x]${
+                allowances
+                  ? " || CASE WHEN w_allowed[x] > 0 AND w_spent[x] + w_reserved[x] + h_amounts[i] <= w_limit[x] THEN ':allowances' ELSE '' END"
+                  : ''
+              };
             END IF;
             j := j + 1;
           END LOOP;
