@@ -27,14 +27,17 @@ const tick = () => new Promise((resolve) => setImmediate(resolve));
 function setup() {
   let now = 1_000;
   const source = controlledLoad();
+  const refreshErrors: unknown[] = [];
   const value = new RefreshingValue(source.load, {
     refreshAfterMs: 50,
     expireAfterMs: 100,
     clock: () => now,
+    onRefreshError: (error) => refreshErrors.push(error),
   });
   return {
     source,
     value,
+    refreshErrors,
     advance(ms: number) {
       now += ms;
     },
@@ -118,8 +121,8 @@ describe('RefreshingValue', () => {
     expect(await retried).toBe(3);
   });
 
-  it('should keep answering the kept value when a background reload fails', async () => {
-    const { source, value, advance } = setup();
+  it('should keep answering the kept value when a background reload fails, and say why', async () => {
+    const { source, value, advance, refreshErrors } = setup();
     const first = value.get();
     source.resolveNext(1);
     await first;
@@ -129,6 +132,7 @@ describe('RefreshingValue', () => {
     await tick();
     expect(await value.get()).toBe(1);
     expect(source.calls).toBe(3);
+    expect(refreshErrors).toEqual([new Error('blip')]);
   });
 
   it('should answer peek only while the value has not expired', async () => {

@@ -8,6 +8,8 @@ export interface RefreshingValueOptions {
   expireAfterMs: number;
   /** Milliseconds of a monotonic-enough clock; tests move it. */
   clock?: () => number;
+  /** Told of a background refresh that failed (the kept value is still answered). */
+  onRefreshError?: (error: unknown) => void;
 }
 
 /**
@@ -38,7 +40,8 @@ export class RefreshingValue<T> {
     if (kept) {
       const age = this.clock() - kept.at;
       if (age < this.options.expireAfterMs) {
-        if (age >= this.options.refreshAfterMs) this.refresh().catch(() => undefined);
+        if (age >= this.options.refreshAfterMs)
+          this.refresh().catch((error: unknown) => this.options.onRefreshError?.(error));
         return Promise.resolve(kept.data);
       }
     }

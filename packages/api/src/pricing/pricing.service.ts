@@ -8,6 +8,7 @@ import {
 import { type DataSource, type EntityManager, IsNull } from 'typeorm';
 import { badInput } from '../errors';
 import type { Logger } from '../observability/logger';
+import { RefreshingValue } from '../cache/refreshing-value';
 import { PriceCardEntity } from './price-card.entity';
 import { baseCardId, planPriceChange, versionOf } from './price-versions';
 
@@ -21,6 +22,8 @@ export interface ApplyCardsResult {
 
 /** How often an instance asks the database whether another replica changed the catalog. */
 const REVISION_CHECK_MS = 2_000;
+/** How old a catalog may be before a read waits for the revision check. */
+const CATALOG_MAX_AGE_MS = 10_000;
 
 /**
  * The stored price catalog: effective-dated, versioned cards in Postgres, and an in-memory
@@ -28,42 +31,48 @@ const REVISION_CHECK_MS = 2_000;
  * revision that all replicas poll, so a price change reaches them within seconds.
  */
 export class PricingService {
-  private cached?: { catalog: PricingCatalog; revision: string; checkedAt: number };
-  private loading?: Promise<PricingCatalog>;
+  private cached?: { catalog: PricingCatalog; revision: string };
+  /**
+   * Past {@link REVISION_CHECK_MS} a read answers the kept catalog at once and checks the
+   * revision in the background, so no decision waits for that round trip; past
+   * {@link CATALOG_MAX_AGE_MS} without a check (a quiet replica) a read waits for one.
+   */
+  private readonly active: RefreshingValue<PricingCatalog>;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.active = new RefreshingValue(() => this.load(), {
+      refreshAfterMs: REVISION_CHECK_MS,
+      expireAfterMs: CATALOG_MAX_AGE_MS,
+      onRefreshError: (error) =>
+        this.logger.warn({ err: error }, 'checking the price catalog revision failed; will retry'),
+    });
+  }
 
   /** The active catalog, reloaded when another writer has changed it. */
-  async catalog(): Promise<PricingCatalog> {
-    const now = Date.now();
-    if (this.cached && now - this.cached.checkedAt < REVISION_CHECK_MS) return this.cached.catalog;
-    this.loading ??= this.load().finally(() => {
-      this.loading = undefined;
-    });
-    return this.loading;
+  catalog(): Promise<PricingCatalog> {
+    return this.active.get();
   }
 
   /** Drops the cached catalog; the next read loads it again. */
   invalidate(): void {
     this.cached = undefined;
+    this.active.invalidate();
   }
 
   private async load(): Promise<PricingCatalog> {
     const [{ revision }] = await this.dataSource.query(
       `SELECT revision::text AS revision FROM pricing_catalog_state WHERE id = 1`,
     );
-    if (this.cached && this.cached.revision === revision) {
-      this.cached.checkedAt = Date.now();
-      return this.cached.catalog;
-    }
+    const cached = this.cached;
+    if (cached && cached.revision === revision) return cached.catalog;
     const active = await this.dataSource
       .getRepository(PriceCardEntity)
       .find({ where: { supersededAt: IsNull() } });
     const catalog = createPricingCatalog(active.map((row) => row.card));
-    this.cached = { catalog, revision, checkedAt: Date.now() };
+    this.cached = { catalog, revision };
     return catalog;
   }
 
