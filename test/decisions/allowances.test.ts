@@ -235,6 +235,31 @@ describe('hold allowances on two replicas sharing one database', () => {
     expect(await windowOf(first, budget.id)).toMatchObject({ reserved: '1', holds: 100 });
   });
 
+  it('should allow a hold that only fits once another replica gives its allowance back', async () => {
+    const { first, second } = replicas;
+    const team = `t-${randomBytes(5).toString('hex')}`;
+    const budget = await createBudget(first, {
+      name: 'lent room',
+      scope: { team },
+      period: 'TOTAL',
+      limit: '1',
+      mode: 'BLOCK',
+    });
+    const warm = await sustain(second, keys[1], team, 2_200);
+    const before = await windowOf(first, budget.id);
+    expect(Number(before.allowed)).toBeGreaterThan(0);
+    // The first replica asks for all that is not held: part of it is lent to the second.
+    const rest = Math.round((1 - warm * 0.01) * 100) / 100;
+    const decision = await authorize(
+      first,
+      { ...request(team), estimatedInputTokens: Math.round(rest * 100_000) },
+      keys[0],
+    );
+    expect(decision).toMatchObject({ allow: true, reservation: { amount: String(rest) } });
+    await second.purser.services.allowances!.flush();
+    expect(await windowOf(first, budget.id)).toMatchObject({ reserved: '1', allowed: '0' });
+  });
+
   it('should give every allowance back when a replica stops', async () => {
     const team = `t-${randomBytes(5).toString('hex')}`;
     const budget = await createBudget(replicas.first, {

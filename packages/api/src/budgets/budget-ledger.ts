@@ -10,7 +10,7 @@ import { isZeroAmount, plain, plus } from './money';
 import { type PreparedStatement, queryPrepared } from '../db/prepared';
 import { returningRows } from '../db/returning';
 import { isRetryableConflict, isTransientDatabaseError } from '../usage/transient';
-import type { HoldAllowances } from './hold-allowances';
+import { DEFAULT_ALLOWANCE_OPTIONS, type HoldAllowances } from './hold-allowances';
 
 /** A conditional counter increment taken with a hold (velocity limits). */
 export interface CounterIncrement {
@@ -66,6 +66,13 @@ const HOLD_BATCH: PreparedStatement = {
     $7::timestamptz[], $8::uuid[], $9::timestamptz[], $10::timestamptz[], $11::integer[], $12::integer[], $13::uuid[],
     $14::text[], $15::timestamptz[], $16::integer[], $17::integer[], $18::numeric[], $19::numeric[], $20::boolean)`,
 };
+
+/**
+ * How long a refused hold waits for other replicas' allowances when this replica takes none
+ * itself (PURSER_HOLD_ALLOWANCES=false here, on elsewhere): their life and two renewals.
+ */
+const ALLOWANCE_WAIT_WITHOUT_MS =
+  DEFAULT_ALLOWANCE_OPTIONS.ttlMs + 2 * DEFAULT_ALLOWANCE_OPTIONS.renewMs;
 
 /** Holds sent in one statement at most; more wait for the next batch. */
 const MAX_BATCH = 256;
@@ -265,13 +272,23 @@ export class BudgetLedger {
   }
 
   /**
-   * After a refusal that met allowances: this replica gives its own allowance on the window
-   * back at once, and answers how long the caller may wait for every replica's to go (an
-   * allowance shrinks with the room at its owner's next renewal, and lives `ttlMs` at most).
+   * After a refusal that met allowances: marks the window as wanting its lent room back
+   * (every replica's next sync gives its allowance on it back, within a renewal), gives this
+   * replica's own back at once, and answers how long the caller may wait for them (an
+   * allowance lives `ttlMs` at most, if its replica has stopped).
    */
-  yieldAllowance(budget: { id: string; windowStart: Date; windowEnd: Date | null }): number {
+  async yieldAllowance(budget: {
+    id: string;
+    windowStart: Date;
+    windowEnd: Date | null;
+  }): Promise<number> {
     const allowances = this.options.allowances;
-    if (!allowances) return 0;
+    await this.dataSource.query(
+      `UPDATE budget_windows SET allowance_wanted_at = clock_timestamp()
+       WHERE budget_id = $1 AND window_start = $2`,
+      [budget.id, budget.windowStart.toISOString()],
+    );
+    if (!allowances) return ALLOWANCE_WAIT_WITHOUT_MS;
     allowances.yieldWindow(budget.id, budget.windowStart, budget.windowEnd);
     return allowances.maxWaitMs;
   }

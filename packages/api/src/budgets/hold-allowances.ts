@@ -177,6 +177,14 @@ export class HoldAllowances {
     if (this.renewer) clearInterval(this.renewer);
     while (this.syncing) await this.syncing;
     if (this.pending.length > 0 || this.windows.size > 0) await this.sync();
+    if (this.pending.length > 0) {
+      // Their calls went ahead and their usage still counts; the room they were placed in
+      // stays lent until the allowances expire.
+      this.logger.error(
+        { holds: this.pending.length },
+        'stopping with holds placed within allowances that could not be written',
+      );
+    }
   }
 
   /** Windows with an allowance or being placed on; for tests and the bench. */

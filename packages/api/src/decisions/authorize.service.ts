@@ -329,7 +329,8 @@ export class AuthorizeService {
         ? await this.freshSnapshot(attribution, now)
         : await this.cachedSnapshot(attribution, now);
     let refused: HoldResult | undefined;
-    let waitedMs: number | undefined;
+    let waitMs: number | undefined;
+    let waitedFrom = 0;
     for (let holds = 0; ;) {
       const outcome = this.evaluate(context, snapshot);
       if (!outcome.decision.allow || !outcome.final) {
@@ -378,9 +379,11 @@ export class AuthorizeService {
         // Room this hold needs is lent to replicas as allowances, which they give back as it
         // runs out (docs/0005): wait for that instead of denying on room that is not spent.
         const budget = outcome.budgets.find((candidate) => candidate.id === held.budgetId);
-        const waitMs = budget ? this.deps.ledger.yieldAllowance(budget) : 0;
-        waitedMs ??= performance.now();
-        if (performance.now() - waitedMs < waitMs) {
+        if (budget && waitMs === undefined) {
+          waitMs = await this.deps.ledger.yieldAllowance(budget);
+          waitedFrom = performance.now();
+        }
+        if (waitMs !== undefined && performance.now() - waitedFrom < waitMs) {
           await new Promise((resolve) => setTimeout(resolve, ALLOWANCE_RETRY_MS));
           holds -= 1;
           snapshot = await this.freshSnapshot(attribution, now);

@@ -21,7 +21,8 @@ import { holdBatchFunction } from './1763900500000-hold-batch';
  * where `keep` is what the replica may still place while this sync is on its way (already
  * lent, so keeping it moves no total), `target` what its traffic asks for, and `room` the
  * limit minus spent, reserved and what other replicas hold (an alert_only budget: the
- * target; a deleted one: `keep` only). An allowance expires `ttl_ms` after the statement
+ * target; a deleted one, or one where a refused hold wants the lent room back
+ * (`allowance_wanted_at` within `ttl_ms`): `keep` only). An allowance expires `ttl_ms` after the statement
  * runs, by the database's clock. Answers, per window in the order given, the allowance
  * granted, the share the replica may keep using (`desired`: without `keep`, so an allowance
  * shrinks as the room does), and spent and reserved after the holds.
@@ -32,6 +33,11 @@ export class HoldAllowances1763900600000 implements MigrationInterface {
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(
       `ALTER TABLE budget_windows ADD COLUMN allowed numeric NOT NULL DEFAULT 0`,
+    );
+    // Set by a replica whose hold was refused on room that is only lent: every replica's
+    // next sync on the window gives its allowance back, and none is granted for `ttl_ms`.
+    await queryRunner.query(
+      `ALTER TABLE budget_windows ADD COLUMN allowance_wanted_at timestamptz`,
     );
     await queryRunner.query(`
       CREATE TABLE hold_allowances (
@@ -120,6 +126,7 @@ export class HoldAllowances1763900600000 implements MigrationInterface {
           FROM (
             SELECT t.n, t.b, t.s, t.keep, w.spent, w.reserved,
                    CASE WHEN bu.deleted_at IS NOT NULL THEN 0
+                        WHEN w.allowance_wanted_at > clock_timestamp() - ttl_ms * interval '1 millisecond' THEN 0
                         WHEN bu.mode = 'alert_only' THEN t.target
                         ELSE least(t.target,
                                trunc(greatest(bu.limit_amount - w.spent - w.reserved - w.allowed, 0) * share, 9))
@@ -173,6 +180,7 @@ export class HoldAllowances1763900600000 implements MigrationInterface {
       holdBatchFunction(false).replace('CREATE FUNCTION', 'CREATE OR REPLACE FUNCTION'),
     );
     await queryRunner.query(`DROP TABLE hold_allowances`);
+    await queryRunner.query(`ALTER TABLE budget_windows DROP COLUMN allowance_wanted_at`);
     await queryRunner.query(`ALTER TABLE budget_windows DROP COLUMN allowed`);
   }
 }
