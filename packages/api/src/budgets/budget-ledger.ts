@@ -44,7 +44,7 @@ export interface HoldResult {
   /** Placed in memory within this replica's allowances (docs/0005); written behind. */
   local?: boolean;
   budgetId?: string;
-  /** Refused on a window some of whose room replicas hold as allowances (given back soon). */
+  /** Refused only because of room lent to replicas as allowances: it would fit without it. */
   allowances?: boolean;
   limitId?: string;
   spent: string[];
