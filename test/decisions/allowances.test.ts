@@ -2,11 +2,12 @@
 // sustained load places holds in memory within a share of a budget's room and writes them
 // behind; the limit still admits exactly what it covers, on one replica and on two; stopping
 // gives the room back, and an allowance left behind expires.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { hasPostgres } from '../support/database';
+import { createTestDatabase, hasPostgres } from '../support/database';
 import { authorize, budgetState, createBudget, priceModel, PENNY } from '../support/decisions';
 import { type Replicas, startPurser, startReplicas, type RunningPurser } from '../support/purser';
+import { startTcpProxy } from '../support/tcp-proxy';
 
 /** Allowances start after a second of 5 holds/s; one may take half the room. */
 const EAGER = { PURSER_HOLD_ALLOWANCE_MIN_RATE: '5', PURSER_HOLD_ALLOWANCE_SHARE: '0.5' };
@@ -276,4 +277,86 @@ describe('hold allowances on two replicas sharing one database', () => {
     expect(window).toMatchObject({ allowed: '0', lent: '0', holds: allowed });
     expect(window.reserved).toBe(window.held);
   });
+});
+
+describe('hold allowances while Postgres is unreachable', () => {
+  if (!hasPostgres) {
+    it.skip('needs a Postgres server to cut (PGlite runs in-process)', () => {});
+    return;
+  }
+
+  it('should write the holds it placed in memory once Postgres is back, and fail closed past its deadline meanwhile', async () => {
+    const database = await createTestDatabase();
+    const target = new URL(database.url!);
+    const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
+    const proxied = new URL(database.url!);
+    proxied.hostname = '127.0.0.1';
+    proxied.port = String(proxy.port);
+    const service = await startPurser({
+      database: { ...database, url: proxied.toString() },
+      env: EAGER,
+    });
+    try {
+      const gateway = await service.keyFor('gateway');
+      await priceModel(service, 'penny-model', PENNY);
+      const team = `t-${randomBytes(5).toString('hex')}`;
+      const budget = await createBudget(service, {
+        name: 'outage',
+        scope: { team },
+        period: 'TOTAL',
+        limit: '10',
+        mode: 'BLOCK',
+      });
+      const warm = await sustain(service, gateway, team, 2_200);
+      const allowances = service.purser.services.allowances!;
+      expect(allowances.lent()).not.toHaveLength(0);
+      await allowances.flush();
+
+      // Three holds placed in memory, and Postgres gone before their sync runs (10 ms later).
+      const services = service.purser.services;
+      const now = new Date();
+      const budgets = await services.budgets.applicable({ team }, now);
+      const placed = await Promise.all(
+        [1, 2, 3].map(() =>
+          services.ledger.hold({
+            reservationId: randomUUID(),
+            decisionId: randomUUID(),
+            amount: '0.01',
+            currency: 'USD',
+            budgets,
+            counters: [],
+            attribution: { team },
+            now,
+            expiresAt: new Date(now.getTime() + 600_000),
+          }),
+        ),
+      );
+      expect(placed.map((result) => result.local)).toEqual([true, true, true]);
+      await proxy.cut();
+      await sleep(100);
+      // The sync failed: the three are still placed and unwritten.
+      expect(allowances.lent()).toEqual([expect.objectContaining({ placed: '0.03' })]);
+      // Past the allowance's deadline (half its life) nothing is allowed without Postgres.
+      await sleep(1_000);
+      const after = await authorize(service, request(team), gateway);
+      expect(after).toMatchObject({ allow: false, action: 'DENY' });
+      expect(after.reasons.map((reason) => reason.code)).toEqual(['purser_unavailable']);
+
+      await proxy.restore();
+      await allowances.flush();
+      const [window] = await service.purser.dataSource.query(
+        `SELECT trim_scale(reserved)::text AS reserved,
+                (SELECT count(*)::int FROM reservation_holds WHERE budget_id = $1) AS holds
+         FROM budget_windows WHERE budget_id = $1`,
+        [budget.id],
+      );
+      // Every hold placed in memory is written, once.
+      expect(window).toEqual({ reserved: String((warm + 3) / 100), holds: warm + 3 });
+    } finally {
+      await proxy.restore();
+      await service.stop();
+      await proxy.close();
+      await database.drop();
+    }
+  }, 30_000);
 });
