@@ -26,10 +26,14 @@ function hold(index: number): HoldRequest {
   };
 }
 
-/** A database that answers the sync like purser_allowance_sync would, failing when told. */
+/**
+ * A database that answers the sync like purser_allowance_sync would: it grants
+ * greatest(keep, desired) with `desired` as set (the target when larger), failing when told.
+ */
 function fakeDatabase(grant: string) {
   const calls: unknown[][] = [];
   let failNext = false;
+  let desired = Number(grant);
   const dataSource = {
     options: {},
     query: async (_text: string, values: unknown[]) => {
@@ -38,15 +42,25 @@ function fakeDatabase(grant: string) {
         failNext = false;
         throw Object.assign(new Error('connection terminated'), { code: '57P01' });
       }
-      return (values[12] as string[]).map(() => ({
-        o_allowance: grant,
-        o_desired: grant,
-        o_spent: '0',
-        o_reserved: '0',
-      }));
+      const keeps = values[15] as string[];
+      const targets = values[16] as string[];
+      return keeps.map((keep, index) => {
+        const wanted = Math.min(desired, Number(targets[index]) > 0 ? desired : 0);
+        return {
+          o_allowance: String(Math.max(Number(keep), wanted)),
+          o_desired: String(wanted),
+          o_spent: '0',
+          o_reserved: '0',
+        };
+      });
     },
   } as unknown as DataSource;
-  return { dataSource, calls, failOnce: () => (failNext = true) };
+  return {
+    dataSource,
+    calls,
+    failOnce: () => (failNext = true),
+    setDesired: (amount: string) => (desired = Number(amount)),
+  };
 }
 
 describe('HoldAllowances', () => {
@@ -93,6 +107,23 @@ describe('HoldAllowances', () => {
     expect(renewal[3]).toEqual([hold(1).reservationId]);
     expect(renewal[15]).toEqual(['0']);
     expect(renewal[16]).toEqual(['0']);
+    await allowances.stop();
+  });
+
+  it('should shrink its allowance as the room does, and give back what the database still lends', async () => {
+    const { allowances, database } = await warmed('0.05');
+    expect(allowances.tryHold(hold(1))?.local).toBe(true);
+    // The room ran low: the database wants none kept, but grants what was left in flight.
+    database.setDesired('0');
+    const sync = () => (allowances as unknown as { sync(): Promise<void> }).sync();
+    await sync();
+    const first = database.calls.at(-1)!;
+    expect(first[15]).toEqual(['0.04']);
+    expect(allowances.tryHold(hold(2))).toBeNull();
+    // Quiet since: the next sync, which asks for nothing, still gives back the 0.04 lent.
+    now += 3_000;
+    await sync();
+    expect(database.calls.at(-1)![15]).toEqual(['0']);
     await allowances.stop();
   });
 

@@ -66,6 +66,8 @@ interface WindowState {
   placed: bigint;
   /** What the database last said this replica may keep using (shrinks with the room). */
   desired: bigint;
+  /** What `hold_allowances` lends this replica on the window since the last sync. */
+  granted: bigint;
   /** When (by the clock) the allowance stops being used: half its life after the sync was sent. */
   deadline: number;
   /** Holds and their amount in the current and the previous second (every path). */
@@ -219,6 +221,7 @@ export class HoldAllowances {
         cap: 0n,
         placed: 0n,
         desired: 0n,
+        granted: 0n,
         deadline: 0,
         second,
         count: 0,
@@ -298,7 +301,12 @@ export class HoldAllowances {
     const before: { cap: bigint; placed: bigint }[] = [];
     for (const state of this.windows.values()) {
       const target = this.target(state, now);
-      const active = state.cap > 0n || state.placed > 0n || target > 0n || state.yieldedUntil > now;
+      const active =
+        state.granted > 0n ||
+        state.cap > 0n ||
+        state.placed > 0n ||
+        target > 0n ||
+        state.yieldedUntil > now;
       if (!active) {
         // Quiet for two seconds with nothing lent: forget it.
         if (now - state.lastHold > 2_000) this.windows.delete(state.key);
@@ -359,6 +367,7 @@ export class HoldAllowances {
         state.cap = granted < desired ? granted : desired;
         if (state.cap < state.placed) state.cap = state.placed;
         state.desired = desired;
+        state.granted = granted;
         state.deadline = granted > 0n ? now + this.options.ttlMs / 2 : 0;
       });
     } catch (error) {
