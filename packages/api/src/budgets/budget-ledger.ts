@@ -74,6 +74,22 @@ const HOLD_BATCH: PreparedStatement = {
 const ALLOWANCE_WAIT_WITHOUT_MS =
   DEFAULT_ALLOWANCE_OPTIONS.ttlMs + 2 * DEFAULT_ALLOWANCE_OPTIONS.renewMs;
 
+/**
+ * The reservations of holds as the hold statements read them (`h_*` of `purser_hold_batch`
+ * and `purser_allowance_sync`): id, decision, amount, currency, attribution, placed, expires.
+ */
+export function reservationColumns(requests: HoldRequest[]): unknown[][] {
+  return [
+    requests.map((request) => request.reservationId),
+    requests.map((request) => request.decisionId),
+    requests.map((request) => request.amount),
+    requests.map((request) => request.currency),
+    requests.map((request) => JSON.stringify(request.attribution)),
+    requests.map((request) => request.now.toISOString()),
+    requests.map((request) => request.expiresAt.toISOString()),
+  ];
+}
+
 /** Holds sent in one statement at most; more wait for the next batch. */
 const MAX_BATCH = 256;
 /**
@@ -230,13 +246,7 @@ export class BudgetLedger {
       o_reserved: string[];
       o_counted: string[];
     }[] = await queryPrepared(this.dataSource, HOLD_BATCH, [
-      requests.map((request) => request.reservationId),
-      requests.map((request) => request.decisionId),
-      requests.map((request) => request.amount),
-      requests.map((request) => request.currency),
-      requests.map((request) => JSON.stringify(request.attribution)),
-      requests.map((request) => request.now.toISOString()),
-      requests.map((request) => request.expiresAt.toISOString()),
+      ...reservationColumns(requests),
       w.budgets,
       w.starts,
       w.ends,

@@ -1,3 +1,4 @@
+import { Money } from '@purser/pricing';
 import type { DataSource } from 'typeorm';
 import { createLogger } from '../observability/logger';
 import type { HoldRequest } from './budget-ledger';
@@ -33,7 +34,7 @@ function hold(index: number): HoldRequest {
 function fakeDatabase(grant: string) {
   const calls: unknown[][] = [];
   let failNext = false;
-  let desired = Number(grant);
+  let desired = new Money(grant);
   const dataSource = {
     options: {},
     query: async (_text: string, values: unknown[]) => {
@@ -45,10 +46,10 @@ function fakeDatabase(grant: string) {
       const keeps = values[15] as string[];
       const targets = values[16] as string[];
       return keeps.map((keep, index) => {
-        const wanted = Math.min(desired, Number(targets[index]) > 0 ? desired : 0);
+        const wanted = new Money(targets[index]!).isZero() ? new Money(0) : desired;
         return {
-          o_allowance: String(Math.max(Number(keep), wanted)),
-          o_desired: String(wanted),
+          o_allowance: Money.max(keep, wanted).toFixed(),
+          o_desired: wanted.toFixed(),
           o_spent: '0',
           o_reserved: '0',
         };
@@ -59,7 +60,7 @@ function fakeDatabase(grant: string) {
     dataSource,
     calls,
     failOnce: () => (failNext = true),
-    setDesired: (amount: string) => (desired = Number(amount)),
+    setDesired: (amount: string) => (desired = new Money(amount)),
   };
 }
 
@@ -80,7 +81,7 @@ describe('HoldAllowances', () => {
     expect(allowances.tryHold(hold(0))).toBeNull();
     // A second later the rate of the last full second asks for an allowance.
     now += 1_000;
-    await (allowances as unknown as { sync(): Promise<void> }).sync();
+    await allowances.sync();
     return { allowances, database };
   }
 
@@ -102,7 +103,7 @@ describe('HoldAllowances', () => {
     expect(allowances.tryHold(hold(2))).toBeNull();
     // Two quiet seconds later the renewal asks for nothing and keeps nothing.
     now += 3_000;
-    await (allowances as unknown as { sync(): Promise<void> }).sync();
+    await allowances.sync();
     const renewal = database.calls.at(-1)!;
     expect(renewal[3]).toEqual([hold(1).reservationId]);
     expect(renewal[15]).toEqual(['0']);
@@ -115,14 +116,13 @@ describe('HoldAllowances', () => {
     expect(allowances.tryHold(hold(1))?.local).toBe(true);
     // The room ran low: the database wants none kept, but grants what was left in flight.
     database.setDesired('0');
-    const sync = () => (allowances as unknown as { sync(): Promise<void> }).sync();
-    await sync();
+    await allowances.sync();
     const first = database.calls.at(-1)!;
     expect(first[15]).toEqual(['0.04']);
     expect(allowances.tryHold(hold(2))).toBeNull();
     // Quiet since: the next sync, which asks for nothing, still gives back the 0.04 lent.
     now += 3_000;
-    await sync();
+    await allowances.sync();
     expect(database.calls.at(-1)![15]).toEqual(['0']);
     await allowances.stop();
   });

@@ -2,8 +2,8 @@ import { performance } from 'node:perf_hooks';
 import type { DataSource } from 'typeorm';
 import { type PreparedStatement, queryPrepared } from '../db/prepared';
 import type { Logger } from '../observability/logger';
-import { toNanosCeil } from './money';
-import type { HoldRequest, HoldResult } from './budget-ledger';
+import { fromNanos, toNanosCeil } from './money';
+import { type HoldRequest, type HoldResult, reservationColumns } from './budget-ledger';
 
 /** How a replica lends itself room (docs/0005-hold-allowances.md). */
 export interface AllowanceOptions {
@@ -42,16 +42,8 @@ const SYNC: PreparedStatement = {
     $13::uuid[], $14::timestamptz[], $15::timestamptz[], $16::numeric[], $17::numeric[], $18::boolean)`,
 };
 
-const NANOS = 1_000_000_000n;
-
 function nanosOf(amount: string): bigint {
   return BigInt(toNanosCeil(amount));
-}
-
-function decimalOf(nanos: bigint): string {
-  const whole = nanos / NANOS;
-  const fraction = (nanos % NANOS).toString().padStart(9, '0').replace(/0+$/, '');
-  return fraction ? `${whole}.${fraction}` : `${whole}`;
 }
 
 /** One budget window as this replica sees it: its allowance and its recent holds. */
@@ -129,14 +121,17 @@ export class HoldAllowances {
 
   /**
    * Places `request` in memory when every budget window it holds on has an allowance with
-   * room for it; otherwise null (the exact path). Counts the hold towards each window's
-   * rate either way.
+   * room for it; otherwise null (the exact path). A hold that could be placed in memory
+   * counts towards each window's rate either way.
    */
   tryHold(request: HoldRequest): HoldResult | null {
+    // A hold with velocity counters, or on no budget, is never placed in memory, so it does
+    // not count towards a window's rate either (an allowance for it would only sit lent).
+    if (request.counters.length > 0 || request.budgets.length === 0 || this.stopped) return null;
     const now = this.now();
     const amount = nanosOf(request.amount);
     const windows: WindowState[] = [];
-    let fits = request.counters.length === 0 && request.budgets.length > 0 && !this.stopped;
+    let fits = true;
     for (const budget of request.budgets) {
       const state = this.note(budget.id, budget.windowStart, budget.windowEnd, amount, now);
       windows.push(state);
@@ -189,15 +184,15 @@ export class HoldAllowances {
     }
   }
 
-  /** Windows with an allowance or being placed on; for tests and the bench. */
+  /** Windows with room to place in memory, as the replica sees them (for tests and operators). */
   lent(): { budgetId: string; windowStart: Date; cap: string; placed: string }[] {
     return [...this.windows.values()]
       .filter((state) => state.cap > 0n)
       .map((state) => ({
         budgetId: state.budgetId,
         windowStart: state.windowStart,
-        cap: decimalOf(state.cap),
-        placed: decimalOf(state.placed),
+        cap: fromNanos(state.cap),
+        placed: fromNanos(state.placed),
       }));
   }
 
@@ -278,7 +273,8 @@ export class HoldAllowances {
     return byRate > byHold ? byRate : byHold;
   }
 
-  private sync(): Promise<void> {
+  /** One sync now (what the renewal timer runs): writes placed holds, renews allowances. */
+  sync(): Promise<void> {
     if (this.syncing) return this.syncing;
     this.syncing = this.runSync().finally(() => {
       this.syncing = undefined;
@@ -341,20 +337,14 @@ export class HoldAllowances {
           this.options.replicaId,
           this.options.ttlMs,
           String(this.options.share),
-          holds.map((placed) => placed.request.reservationId),
-          holds.map((placed) => placed.request.decisionId),
-          holds.map((placed) => placed.request.amount),
-          holds.map((placed) => placed.request.currency),
-          holds.map((placed) => JSON.stringify(placed.request.attribution)),
-          holds.map((placed) => placed.request.now.toISOString()),
-          holds.map((placed) => placed.request.expiresAt.toISOString()),
+          ...reservationColumns(holds.map((placed) => placed.request)),
           b.holds,
           b.windows,
           states.map((state) => state.budgetId),
           states.map((state) => state.windowStart.toISOString()),
           states.map((state) => state.windowEnd?.toISOString() ?? null),
-          keeps.map(decimalOf),
-          targets.map(decimalOf),
+          keeps.map(fromNanos),
+          targets.map(fromNanos),
           this.options.syncCommit,
         ],
       );

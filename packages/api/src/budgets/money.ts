@@ -86,6 +86,11 @@ function formatScaled(units: bigint, scale: number): string {
   return negative ? `-${digits}` : digits;
 }
 
+/** Nano-units back to a plain decimal string, as {@link plain} writes it ("0.0425"). */
+export function fromNanos(nanos: bigint): string {
+  return formatScaled(nanos, 9);
+}
+
 const POWERS = Array.from(
   { length: MAX_PART_DIGITS + 1 },
   (_, exponent) => 10n ** BigInt(exponent),
