@@ -3,20 +3,19 @@
 // a $1.00 budget covers — never one more, never one fewer.
 import { randomBytes } from 'node:crypto';
 import { hasPostgres } from '../support/database';
-import { authorize, budgetState, createBudget, priceModel, PENNY } from '../support/decisions';
+import {
+  authorize,
+  budgetState,
+  createBudget,
+  pennyRequest,
+  priceModel,
+  PENNY,
+} from '../support/decisions';
 import { type Replicas, startPurser, startReplicas, type RunningPurser } from '../support/purser';
 
 const CALLS = 200;
 
-function request(team: string) {
-  return {
-    provider: 'openai',
-    model: 'penny-model',
-    attribution: { team },
-    estimatedInputTokens: 1000,
-    maxOutputTokens: 100,
-  };
-}
+const request = (team: string) => pennyRequest(team);
 
 function tally(decisions: { allow: boolean; action: string; reasons: { code: string }[] }[]) {
   const allowed = decisions.filter((decision) => decision.allow);

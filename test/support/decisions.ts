@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Money } from '@purser/pricing';
 import type { RunningPurser } from './purser';
 
 /** A name no other test or run uses: `prefix-` and 10 random hex digits. */
@@ -6,6 +7,22 @@ export const unique = (prefix: string) => `${prefix}-${randomBytes(5).toString('
 
 /** $10 per 1M input tokens, output free: 1,000 input tokens hold exactly $0.01. */
 export const PENNY = { inputTokens: '10', outputTokens: '0' };
+
+/** An authorize request on `penny-model` (priced {@link PENNY}) holding `cents` cents. */
+export function pennyRequest(team: string, cents = 1) {
+  return {
+    provider: 'openai',
+    model: 'penny-model',
+    attribution: { team },
+    estimatedInputTokens: cents * 1000,
+    maxOutputTokens: 100,
+  };
+}
+
+/** A whole number of cents as the plain dollar amount the database writes ("0.56", "1"). */
+export function dollars(cents: number): string {
+  return new Money(cents).dividedBy(100).toFixed();
+}
 
 export const AUTHORIZE = `mutation($request: AuthorizeInput!) {
   authorize(request: $request) {
