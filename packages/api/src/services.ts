@@ -60,7 +60,16 @@ export function createServices(deps: {
   const pricing = new PricingService(dataSource, logger);
   const ingest = new IngestService({ ...deps, pricing, nats: () => deps.nats });
   const budgets = new BudgetService(dataSource);
-  const budgetCache = new BudgetCache(budgets, deps.env.PURSER_COUNTER_STALENESS_MS);
+  // Background reloads of the decision path's caches keep answering what they loaded when
+  // they fail; the failure is logged, and the next reload tries again.
+  const reloadFailed = (what: string) => (error: unknown) =>
+    logger.warn({ err: error }, `reloading ${what} in the background failed; will retry`);
+  const budgetCache = new BudgetCache(
+    budgets,
+    deps.env.PURSER_COUNTER_STALENESS_MS,
+    Date.now,
+    reloadFailed('budget definitions'),
+  );
   const allowances = deps.env.PURSER_HOLD_ALLOWANCES
     ? new HoldAllowances(dataSource, logger, {
         ...DEFAULT_ALLOWANCE_OPTIONS,
@@ -80,7 +89,11 @@ export function createServices(deps: {
   ledger.onWindowsMoved((windows) => {
     for (const window of windows) budgetCache.forget(window.budgetId, window.windowStart);
   });
-  const velocity = new VelocityService(dataSource, deps.env.PURSER_COUNTER_STALENESS_MS);
+  const velocity = new VelocityService(
+    dataSource,
+    deps.env.PURSER_COUNTER_STALENESS_MS,
+    reloadFailed('velocity limits'),
+  );
   const virtualKeys = new VirtualKeyService(dataSource);
   const decisionLog = new DecisionLog(dataSource, () => deps.nats, logger);
   const policy = () => deps.policy;
@@ -94,7 +107,7 @@ export function createServices(deps: {
   return {
     ...deps,
     policy,
-    apiKeys: new ApiKeyService(dataSource),
+    apiKeys: new ApiKeyService(dataSource, reloadFailed('an API key')),
     pricing,
     ingest,
     spend: new SpendService(dataSource),

@@ -36,7 +36,11 @@ export class ApiKeyService {
   private readonly repository: Repository<ApiKeyEntity>;
   private readonly cache = new Map<string, RefreshingValue<Principal | null>>();
 
-  constructor(dataSource: DataSource) {
+  constructor(
+    dataSource: DataSource,
+    /** Told of a background re-read of a key that failed (the key answers as last read). */
+    private readonly onRefreshError?: (error: unknown) => void,
+  ) {
     this.repository = dataSource.getRepository(ApiKeyEntity);
   }
 
@@ -104,7 +108,11 @@ export class ApiKeyService {
           const key = await this.repository.findOneBy({ secretHash, revokedAt: IsNull() });
           return key ? { keyId: key.id, name: key.name, role: key.role } : null;
         },
-        { refreshAfterMs: CACHE_REFRESH_MS, expireAfterMs: CACHE_TTL_MS },
+        {
+          refreshAfterMs: CACHE_REFRESH_MS,
+          expireAfterMs: CACHE_TTL_MS,
+          onRefreshError: this.onRefreshError,
+        },
       );
       this.cache.set(secretHash, entry);
     }

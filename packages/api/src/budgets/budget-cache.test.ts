@@ -77,10 +77,17 @@ function fakeBudgets(initial: FakeBudget[]) {
 function setup(definitions: FakeBudget[], stalenessMs = 500) {
   let now = T0;
   const fake = fakeBudgets(definitions);
-  const cache = new BudgetCache(fake.service, stalenessMs, () => now);
+  const refreshErrors: unknown[] = [];
+  const cache = new BudgetCache(
+    fake.service,
+    stalenessMs,
+    () => now,
+    (error) => refreshErrors.push(error),
+  );
   return {
     ...fake,
     cache,
+    refreshErrors,
     advance(ms: number) {
       now += ms;
     },
@@ -353,6 +360,19 @@ describe('BudgetCache', () => {
       await during;
       expect(await ids({})).toEqual(['org', 'org-new']);
       expect(calls).toHaveLength(2);
+    });
+
+    it('should keep answering the loaded set when a background reload fails, and say why', async () => {
+      const { ids, service, advance, refreshErrors } = setup([{ id: 'org', scope: {} }]);
+      expect(await ids({})).toEqual(['org']);
+      (service as { all: BudgetService['all'] }).all = async () => {
+        throw new Error('connection refused');
+      };
+      advance(DEFINITIONS_TTL_MS / 2);
+      expect(await ids({})).toEqual(['org']);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(refreshErrors).toEqual([new Error('connection refused')]);
+      expect(await ids({})).toEqual(['org']);
     });
 
     it('should let the next caller retry after a failed load', async () => {

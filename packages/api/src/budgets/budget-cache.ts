@@ -38,6 +38,8 @@ export class BudgetCache {
     /** Counters older than this (ms) are reported stale. */
     private readonly stalenessMs: number,
     private readonly wallClock: () => number = Date.now,
+    /** Told of a background reload that failed (decisions keep the loaded set meanwhile). */
+    private readonly onRefreshError?: (error: unknown) => void,
   ) {}
 
   /** Forgets every definition (a budget changed here or on another replica). */
@@ -108,7 +110,8 @@ export class BudgetCache {
       if (age < DEFINITIONS_TTL_MS) {
         // Past half its life the set is read again in the background: decisions keep
         // answering from it and never wait for the periodic reload.
-        if (age >= DEFINITIONS_TTL_MS / 2) this.reload(at).catch(() => undefined);
+        if (age >= DEFINITIONS_TTL_MS / 2)
+          this.reload(at).catch((error: unknown) => this.onRefreshError?.(error));
         return loaded;
       }
     }

@@ -37,10 +37,7 @@ const DEFINITIONS_TTL_MS = 2_000;
  * when the request is allowed.
  */
 export class VelocityService {
-  private readonly definitions = new RefreshingValue(() => this.readLimits(), {
-    refreshAfterMs: DEFINITIONS_TTL_MS / 2,
-    expireAfterMs: DEFINITIONS_TTL_MS,
-  });
+  private readonly definitions: RefreshingValue<VelocityLimit[]>;
   /** Last known counters (limit, scope value, window start) → value, for the decision path. */
   private counters = new Map<string, { value: string; windowEnd: number; at: number }>();
 
@@ -48,7 +45,15 @@ export class VelocityService {
     private readonly dataSource: DataSource,
     /** Counters older than this (ms) are reported stale. */
     private readonly stalenessMs = 0,
-  ) {}
+    /** Told of a background reload of the limits that failed (the loaded ones still count). */
+    onRefreshError?: (error: unknown) => void,
+  ) {
+    this.definitions = new RefreshingValue(() => this.readLimits(), {
+      refreshAfterMs: DEFINITIONS_TTL_MS / 2,
+      expireAfterMs: DEFINITIONS_TTL_MS,
+      onRefreshError,
+    });
+  }
 
   async create(input: Omit<VelocityLimit, 'id'>): Promise<VelocityLimit> {
     if (!VELOCITY_SCOPES.includes(input.scope))
