@@ -331,6 +331,7 @@ export class AuthorizeService {
     let refused: HoldResult | undefined;
     let waitMs: number | undefined;
     let waitedFrom = 0;
+    const yielded = new Set<string>();
     for (let holds = 0; ;) {
       const outcome = this.evaluate(context, snapshot);
       if (!outcome.decision.allow || !outcome.final) {
@@ -379,9 +380,15 @@ export class AuthorizeService {
         // Room this hold needs is lent to replicas as allowances, which they give back as it
         // runs out (docs/0005): wait for that instead of denying on room that is not spent.
         const budget = outcome.budgets.find((candidate) => candidate.id === held.budgetId);
-        if (budget && waitMs === undefined) {
-          waitMs = await this.deps.ledger.yieldAllowance(budget);
-          waitedFrom = performance.now();
+        // Each budget that refuses on lent room is asked for it back once; the wait is bounded
+        // from the first refusal.
+        if (budget && !yielded.has(budget.id)) {
+          yielded.add(budget.id);
+          const allowanceLife = await this.deps.ledger.yieldAllowance(budget);
+          if (waitMs === undefined) {
+            waitMs = allowanceLife;
+            waitedFrom = performance.now();
+          }
         }
         if (waitMs !== undefined && performance.now() - waitedFrom < waitMs) {
           await new Promise((resolve) => setTimeout(resolve, ALLOWANCE_RETRY_MS));
