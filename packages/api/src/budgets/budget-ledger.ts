@@ -11,6 +11,7 @@ import { type PreparedStatement, queryPrepared } from '../db/prepared';
 import { returningRows } from '../db/returning';
 import { isRetryableConflict, isTransientDatabaseError } from '../usage/transient';
 import { DEFAULT_ALLOWANCE_OPTIONS, type HoldAllowances } from './hold-allowances';
+import { reservationColumns } from './reservation-columns';
 
 /** A conditional counter increment taken with a hold (velocity limits). */
 export interface CounterIncrement {
@@ -73,22 +74,6 @@ const HOLD_BATCH: PreparedStatement = {
  */
 const ALLOWANCE_WAIT_WITHOUT_MS =
   DEFAULT_ALLOWANCE_OPTIONS.ttlMs + 2 * DEFAULT_ALLOWANCE_OPTIONS.renewMs;
-
-/**
- * The reservations of holds as the hold statements read them (`h_*` of `purser_hold_batch`
- * and `purser_allowance_sync`): id, decision, amount, currency, attribution, placed, expires.
- */
-export function reservationColumns(requests: HoldRequest[]): unknown[][] {
-  return [
-    requests.map((request) => request.reservationId),
-    requests.map((request) => request.decisionId),
-    requests.map((request) => request.amount),
-    requests.map((request) => request.currency),
-    requests.map((request) => JSON.stringify(request.attribution)),
-    requests.map((request) => request.now.toISOString()),
-    requests.map((request) => request.expiresAt.toISOString()),
-  ];
-}
 
 /** Holds sent in one statement at most; more wait for the next batch. */
 const MAX_BATCH = 256;

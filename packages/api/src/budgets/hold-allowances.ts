@@ -3,7 +3,8 @@ import type { DataSource } from 'typeorm';
 import { type PreparedStatement, queryPrepared } from '../db/prepared';
 import type { Logger } from '../observability/logger';
 import { fromNanos, toNanosCeil } from './money';
-import { type HoldRequest, type HoldResult, reservationColumns } from './budget-ledger';
+import type { HoldRequest, HoldResult } from './budget-ledger';
+import { reservationColumns } from './reservation-columns';
 
 /** How a replica lends itself room (docs/0005-hold-allowances.md). */
 export interface AllowanceOptions {
