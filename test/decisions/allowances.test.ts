@@ -137,14 +137,20 @@ describe('hold allowances on one replica', () => {
       limit: '10',
       mode: 'BLOCK',
     });
-    await sustain(service, gateway, team, 2_200);
-    const before = await windowOf(service, budget.id);
-    expect(before.allowed).not.toBe('0');
-    // As if the replica that holds it had stopped without giving it back.
+    // One hold creates the window; then a replica that stopped without giving its
+    // allowance back left one there (this replica, quiet on the window, renews none).
+    expect((await authorize(service, request(team), gateway)).allow).toBe(true);
     await service.purser.dataSource.query(
-      `UPDATE hold_allowances SET expires_at = now() - interval '1 second' WHERE budget_id = $1`,
-      [budget.id],
+      `WITH lent AS (
+         INSERT INTO hold_allowances (budget_id, window_start, replica_id, amount, expires_at)
+         SELECT budget_id, window_start, $2, 0.25, now() - interval '1 second'
+         FROM budget_windows WHERE budget_id = $1
+       )
+       UPDATE budget_windows SET allowed = allowed + 0.25 WHERE budget_id = $1`,
+      [budget.id, randomUUID()],
     );
+    const before = await windowOf(service, budget.id);
+    expect(before).toMatchObject({ allowed: '0.25', lent: '0.25' });
     expect(await service.purser.services.ledger.expireAllowances()).toBe(1);
     const after = await windowOf(service, budget.id);
     expect(after).toMatchObject({ allowed: '0', lent: '0' });
