@@ -8,9 +8,10 @@
  *   pnpm bench:authorize [--rate 1000] [--seconds 10] [--warmup-seconds 3] [--max-seconds 5]
  *                        [--concurrency 64]
  *
- * PURSER_HOLD_SYNC_COMMIT, PURSER_HOLD_ALLOWANCES, PURSER_COUNTER_STALENESS_MS and
- * DATABASE_POOL_SIZE, when set,
- * are passed to the instance under test (and printed); otherwise it runs with the defaults.
+ * PURSER_HOLD_SYNC_COMMIT, PURSER_HOLD_ALLOWANCES, PURSER_COUNTER_STALENESS_MS,
+ * PURSER_HEAP_GROWTH_PERCENT and DATABASE_POOL_SIZE, when set, are passed to the instance
+ * under test (and printed); otherwise it runs with the defaults. The instance runs in this
+ * process, so the bench tunes its heap as the service's entry point does (src/main.ts).
  *
  * Postgres: BENCH_DATABASE_URL or DATABASE_URL (an admin connection: the bench creates a
  * database of its own and drops it), else postgres://postgres@127.0.0.1:5432/postgres.
@@ -23,7 +24,7 @@ import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { loadEnv, Purser } from '@purser/api';
+import { loadEnv, Purser, tuneHeapGrowth } from '@purser/api';
 import { createPolicyEngine, DEFAULT_BUNDLE_PATH, toPolicyJson } from '@purser/policy';
 import { buildBudget, buildDecisionInput } from '@purser/policy/testing';
 import { adminQuery, freePort } from '../support/database';
@@ -191,6 +192,7 @@ async function main(): Promise<void> {
       'PURSER_HOLD_SYNC_COMMIT',
       'PURSER_HOLD_ALLOWANCES',
       'PURSER_COUNTER_STALENESS_MS',
+      'PURSER_HEAP_GROWTH_PERCENT',
       'DATABASE_POOL_SIZE',
     ]
       .filter((name) => process.env[name] !== undefined)
@@ -199,18 +201,18 @@ async function main(): Promise<void> {
   let purser: Purser | undefined;
   let opaServer: { url: string; stop(): void } | undefined;
   try {
-    purser = await Purser.create({
-      env: loadEnv({
-        NODE_ENV: 'production',
-        LOG_LEVEL: 'error',
-        PORT: '0',
-        HOST: '127.0.0.1',
-        PURSER_ADMIN_TOKEN: adminToken,
-        DATABASE_URL: databaseUrl.toString(),
-        PURSER_POLICY_WATCH: 'false',
-        ...tuning,
-      }),
+    const env = loadEnv({
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'error',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      PURSER_ADMIN_TOKEN: adminToken,
+      DATABASE_URL: databaseUrl.toString(),
+      PURSER_POLICY_WATCH: 'false',
+      ...tuning,
     });
+    tuneHeapGrowth(env.PURSER_HEAP_GROWTH_PERCENT);
+    purser = await Purser.create({ env });
     await purser.listen(0, '127.0.0.1');
     const url = purser.url;
     const graphql = async <T>(query: string, variables: Record<string, unknown>) => {
@@ -302,6 +304,7 @@ async function main(): Promise<void> {
         PURSER_HOLD_SYNC_COMMIT: 'true',
         PURSER_HOLD_ALLOWANCES: 'true',
         PURSER_COUNTER_STALENESS_MS: '500',
+        PURSER_HEAP_GROWTH_PERCENT: '400',
         ...tuning,
       })
         .map(([name, value]) => `${name}=${value}`)

@@ -6,3 +6,4 @@ export { PurserError, ERROR_CODES, type ErrorCode } from './errors';
 export { ROLES, PERMISSIONS, type Role, type Permission } from './auth/roles';
 export { hashSecret, type Principal } from './auth/api-key.service';
 export { createLogger, type Logger } from './observability/logger';
+export { tuneHeapGrowth } from './runtime/heap';

@@ -1,6 +1,7 @@
 import { ConfigError, loadEnv } from './config/env';
 import { Purser } from './app';
 import { createLogger } from './observability/logger';
+import { tuneHeapGrowth } from './runtime/heap';
 
 async function main(): Promise<void> {
   let env;
@@ -13,6 +14,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  tuneHeapGrowth(env.PURSER_HEAP_GROWTH_PERCENT);
   const logger = createLogger(env.LOG_LEVEL);
   // Logs are written asynchronously: flush them before the process ends.
   const exitAfterFlush = (code: number) => logger.flush(() => process.exit(code));

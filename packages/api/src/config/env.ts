@@ -81,6 +81,12 @@ export const envSchema = z.object({
   PURSER_HOLD_TTL_SECONDS: positiveInt(600),
   /** How often expired holds are released and pending alerts published. */
   PURSER_SWEEP_INTERVAL_SECONDS: positiveInt(5),
+  /**
+   * How far (percent) the service process lets V8's old generation grow past its live size
+   * before the next full GC; 0 leaves the factor to V8. Set by the service's entry point
+   * (src/runtime/heap.ts), not by an embedded `Purser`.
+   */
+  PURSER_HEAP_GROWTH_PERCENT: z.coerce.number().int().min(0).max(1000).default(400),
 });
 
 export type Env = z.infer<typeof envSchema>;
