@@ -1,6 +1,7 @@
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import {
   ApolloServerPluginLandingPageLocalDefault,
@@ -72,6 +73,10 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Purs
     formatError: createFormatError(logger, production),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: server }),
+      // No cache hints: every answer is live (decisions, budgets, spend). Apollo's default
+      // cache-control plugin would otherwise wrap every field's resolver to collect them,
+      // ≈ 30 KB of garbage per authorize (docs/0004).
+      ApolloServerPluginCacheControlDisabled(),
       complexityLimit(() => schema, env.GRAPHQL_MAX_COMPLEXITY),
       production
         ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
