@@ -253,6 +253,40 @@ describe('hold allowances on two replicas sharing one database', () => {
     expect(await windowOf(first, budget.id)).toMatchObject({ reserved: '1', allowed: '0' });
   });
 
+  it('should ask every budget that refuses on lent room to give it back, not only the first', async () => {
+    const { first, second } = replicas;
+    const team = `t-${randomBytes(5).toString('hex')}`;
+    const budgets = [];
+    for (const name of ['lent room, team', 'lent room, team again']) {
+      budgets.push(
+        await createBudget(first, {
+          name,
+          scope: { team },
+          period: 'TOTAL',
+          limit: '1',
+          mode: 'BLOCK',
+        }),
+      );
+    }
+    const warm = await sustain(second, keys[1], team, 2_200);
+    for (const budget of budgets) expect((await windowOf(first, budget.id)).allowed).not.toBe('0');
+    // All that is not held fits on both budgets only once the second replica gives back the
+    // room it borrowed on each of them; a refusal names one budget at a time.
+    const rest = 100 - warm;
+    const decision = await authorize(first, request(team, rest), keys[0]);
+    expect(decision).toMatchObject({ allow: true, reservation: { amount: dollars(rest) } });
+    const asked: { budget_id: string; asked: boolean }[] = await first.purser.dataSource.query(
+      `SELECT budget_id, allowance_wanted_at IS NOT NULL AS asked FROM budget_windows
+        WHERE budget_id = ANY($1) ORDER BY budget_id`,
+      [budgets.map((budget) => budget.id)],
+    );
+    expect(asked.map((row) => row.asked)).toEqual([true, true]);
+    await second.purser.services.allowances!.flush();
+    for (const budget of budgets) {
+      expect(await windowOf(first, budget.id)).toMatchObject({ reserved: '1', allowed: '0' });
+    }
+  });
+
   it('should give every allowance back when a replica stops', async () => {
     const team = `t-${randomBytes(5).toString('hex')}`;
     const budget = await createBudget(replicas.first, {
