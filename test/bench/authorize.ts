@@ -387,6 +387,11 @@ async function main(): Promise<void> {
     process.stdout.write(
       `Holds placed: ${holds.reservations} reservations, ${holds.holds} budget holds; ${purser.services.allowances?.placedInMemory ?? 0} placed in memory within allowances (docs/0005)\n`,
     );
+    // What the heap growth setting costs: the instance, the floor and the load generator's
+    // threads all live in this process.
+    process.stdout.write(
+      `Peak RSS of this process (the instance, the floor, the load generator threads): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB\n`,
+    );
     for (const [label, result] of results) {
       if ('firstFailure' in result && (result as LoadResult).firstFailure) {
         process.stdout.write(`first failure of ${label}: ${(result as LoadResult).firstFailure}\n`);
