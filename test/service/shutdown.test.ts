@@ -33,9 +33,14 @@ async function waitFor(check: () => boolean, timeoutMs: number): Promise<void> {
 
 describe('the service process', () => {
   it('should exit 78 naming the bad variable when the environment is invalid', async () => {
-    const { exited, output } = run({ PORT: 'eighty', NATS_URL: 'localhost:4222' });
+    const { exited, output } = run({
+      PORT: 'eighty',
+      NATS_URL: 'localhost:4222',
+      PURSER_HEAP_GROWTH_PERCENT: '5000',
+    });
     expect(await exited).toBe(78);
     expect(output()).toContain('PORT');
+    expect(output()).toContain('PURSER_HEAP_GROWTH_PERCENT');
     expect(output()).toContain('NATS_URL: must be nats://host:port');
   });
 
