@@ -83,8 +83,8 @@ export const envSchema = z.object({
   PURSER_SWEEP_INTERVAL_SECONDS: positiveInt(5),
   /**
    * How far (percent) the service process lets V8's old generation grow past its live size
-   * before the next full GC; 0 leaves the factor to V8. Set by the service's entry point
-   * (src/runtime/heap.ts), not by an embedded `Purser`.
+   * before the next full GC; 0 leaves the factor to V8. Applied by the service's entry point
+   * (src/main.ts, with runtime/heap.ts), not by an embedded `Purser`.
    */
   PURSER_HEAP_GROWTH_PERCENT: z.coerce.number().int().min(0).max(1000).default(400),
 });
