@@ -1,24 +1,10 @@
 import type { DataSource } from 'typeorm';
-import { BudgetLedger, type HoldRequest } from './budget-ledger';
-import type { BudgetState } from './budget.service';
+import { holdRequest } from '../testing';
+import { BudgetLedger } from './budget-ledger';
 
 const AT = new Date('2026-11-20T10:00:00.000Z');
 
-const budget = { id: '00000000-0000-4000-8000-000000000001', windowStart: AT, windowEnd: null };
-
-function request(index: number): HoldRequest {
-  return {
-    reservationId: `00000000-0000-4000-8000-${String(index).padStart(12, '0')}`,
-    decisionId: `decision-${index}`,
-    amount: '0.01',
-    currency: 'USD',
-    budgets: [budget as unknown as BudgetState],
-    counters: [],
-    attribution: {},
-    now: AT,
-    expiresAt: AT,
-  };
-}
+const request = (index: number) => holdRequest(index, AT);
 
 /** A data source whose hold statement fails with `failures` first, then places every hold. */
 function flakyDataSource(failures: unknown[]) {

@@ -1,31 +1,10 @@
 import { Money } from '@purser/pricing';
 import type { DataSource } from 'typeorm';
 import { createLogger } from '../observability/logger';
-import type { HoldRequest } from './budget-ledger';
-import type { BudgetState } from './budget.service';
+import { holdRequest } from '../testing';
 import { DEFAULT_ALLOWANCE_OPTIONS, HoldAllowances } from './hold-allowances';
 
-const budget = {
-  id: '00000000-0000-4000-8000-000000000001',
-  windowStart: new Date('2026-12-01T00:00:00Z'),
-  windowEnd: null,
-  spent: '0',
-  reserved: '0',
-} as unknown as BudgetState;
-
-function hold(index: number): HoldRequest {
-  return {
-    reservationId: `00000000-0000-4000-8000-${String(index).padStart(12, '0')}`,
-    decisionId: `decision-${index}`,
-    amount: '0.01',
-    currency: 'USD',
-    budgets: [budget],
-    counters: [],
-    attribution: {},
-    now: new Date(),
-    expiresAt: new Date(Date.now() + 60_000),
-  };
-}
+const hold = (index: number) => holdRequest(index);
 
 /**
  * A database that answers the sync like purser_allowance_sync would: it grants
