@@ -34,6 +34,23 @@ async function sustain(service: RunningPurser, key: string, team: string, ms: nu
   return allowed;
 }
 
+/** A BLOCK budget of `limit` dollars over all time on `team` (a fresh one by default). */
+async function teamBudget(
+  service: RunningPurser,
+  name: string,
+  limit: string,
+  team = `t-${randomBytes(5).toString('hex')}`,
+) {
+  const budget = await createBudget(service, {
+    name,
+    scope: { team },
+    period: 'TOTAL',
+    limit,
+    mode: 'BLOCK',
+  });
+  return { team, budget };
+}
+
 async function windowOf(service: RunningPurser, budgetId: string) {
   const [row] = await service.purser.dataSource.query(
     `SELECT trim_scale(w.spent)::text AS spent, trim_scale(w.reserved)::text AS reserved,
@@ -68,14 +85,7 @@ describe('hold allowances on one replica', () => {
   afterAll(() => service.stop());
 
   it('should place holds in memory under sustained load, write every one behind and count each once', async () => {
-    const team = `t-${randomBytes(5).toString('hex')}`;
-    const budget = await createBudget(service, {
-      name: 'ten dollars',
-      scope: { team },
-      period: 'TOTAL',
-      limit: '10',
-      mode: 'BLOCK',
-    });
+    const { team, budget } = await teamBudget(service, 'ten dollars', '10');
     const allowances = service.purser.services.allowances!;
     const allowed = await sustain(service, gateway, team, 2_500);
     expect(allowed).toBeGreaterThan(20);
@@ -109,14 +119,7 @@ describe('hold allowances on one replica', () => {
   });
 
   it('should release a hold placed in memory a moment ago', async () => {
-    const team = `t-${randomBytes(5).toString('hex')}`;
-    await createBudget(service, {
-      name: 'release',
-      scope: { team },
-      period: 'TOTAL',
-      limit: '10',
-      mode: 'BLOCK',
-    });
+    const { team } = await teamBudget(service, 'release', '10');
     await sustain(service, gateway, team, 2_200);
     const decision = await authorize(service, request(team), gateway);
     expect(decision.allow).toBe(true);
@@ -129,14 +132,7 @@ describe('hold allowances on one replica', () => {
   });
 
   it('should give back the room of an allowance past its expiry', async () => {
-    const team = `t-${randomBytes(5).toString('hex')}`;
-    const budget = await createBudget(service, {
-      name: 'expiry',
-      scope: { team },
-      period: 'TOTAL',
-      limit: '10',
-      mode: 'BLOCK',
-    });
+    const { team, budget } = await teamBudget(service, 'expiry', '10');
     // One hold creates the window; then a replica that stopped without giving its
     // allowance back left one there (this replica, quiet on the window, renews none).
     expect((await authorize(service, request(team), gateway)).allow).toBe(true);
@@ -158,14 +154,7 @@ describe('hold allowances on one replica', () => {
   });
 
   it('should still admit exactly what a $1.00 budget covers once allowances have started', async () => {
-    const team = `t-${randomBytes(5).toString('hex')}`;
-    const budget = await createBudget(service, {
-      name: 'one dollar',
-      scope: { team },
-      period: 'TOTAL',
-      limit: '1',
-      mode: 'BLOCK',
-    });
+    const { team, budget } = await teamBudget(service, 'one dollar', '1');
     const warm = await sustain(service, gateway, team, 2_200);
     const allowances = service.purser.services.allowances!;
     expect(allowances.lent()).not.toHaveLength(0);
@@ -201,14 +190,7 @@ describe('hold allowances on two replicas sharing one database', () => {
 
   it('should admit exactly what the budget covers in total while both replicas hold allowances', async () => {
     const { first, second } = replicas;
-    const team = `t-${randomBytes(5).toString('hex')}`;
-    const budget = await createBudget(first, {
-      name: 'one dollar, two replicas',
-      scope: { team },
-      period: 'TOTAL',
-      limit: '1',
-      mode: 'BLOCK',
-    });
+    const { team, budget } = await teamBudget(first, 'one dollar, two replicas', '1');
     const [warmFirst, warmSecond] = await Promise.all([
       sustain(first, keys[0], team, 2_200),
       sustain(second, keys[1], team, 2_200),
@@ -234,14 +216,7 @@ describe('hold allowances on two replicas sharing one database', () => {
 
   it('should allow a hold that only fits once another replica gives its allowance back', async () => {
     const { first, second } = replicas;
-    const team = `t-${randomBytes(5).toString('hex')}`;
-    const budget = await createBudget(first, {
-      name: 'lent room',
-      scope: { team },
-      period: 'TOTAL',
-      limit: '1',
-      mode: 'BLOCK',
-    });
+    const { team, budget } = await teamBudget(first, 'lent room', '1');
     const warm = await sustain(second, keys[1], team, 2_200);
     const before = await windowOf(first, budget.id);
     expect(before.allowed).not.toBe('0');
@@ -255,19 +230,9 @@ describe('hold allowances on two replicas sharing one database', () => {
 
   it('should ask every budget that refuses on lent room to give it back, not only the first', async () => {
     const { first, second } = replicas;
-    const team = `t-${randomBytes(5).toString('hex')}`;
-    const budgets = [];
-    for (const name of ['lent room, team', 'lent room, team again']) {
-      budgets.push(
-        await createBudget(first, {
-          name,
-          scope: { team },
-          period: 'TOTAL',
-          limit: '1',
-          mode: 'BLOCK',
-        }),
-      );
-    }
+    const { team, budget: one } = await teamBudget(first, 'lent room, team', '1');
+    const { budget: two } = await teamBudget(first, 'lent room, team again', '1', team);
+    const budgets = [one, two];
     const warm = await sustain(second, keys[1], team, 2_200);
     for (const budget of budgets) expect((await windowOf(first, budget.id)).allowed).not.toBe('0');
     // All that is not held fits on both budgets only once the second replica gives back the
@@ -288,14 +253,7 @@ describe('hold allowances on two replicas sharing one database', () => {
   });
 
   it('should give every allowance back when a replica stops', async () => {
-    const team = `t-${randomBytes(5).toString('hex')}`;
-    const budget = await createBudget(replicas.first, {
-      name: 'stop',
-      scope: { team },
-      period: 'TOTAL',
-      limit: '10',
-      mode: 'BLOCK',
-    });
+    const { team, budget } = await teamBudget(replicas.first, 'stop', '10');
     const allowed = await sustain(replicas.second, keys[1], team, 2_200);
     expect((await windowOf(replicas.first, budget.id)).allowed).not.toBe('0');
     await replicas.second.stop();
@@ -325,14 +283,7 @@ describe('hold allowances while Postgres is unreachable', () => {
     try {
       const gateway = await service.keyFor('gateway');
       await priceModel(service, 'penny-model', PENNY);
-      const team = `t-${randomBytes(5).toString('hex')}`;
-      const budget = await createBudget(service, {
-        name: 'outage',
-        scope: { team },
-        period: 'TOTAL',
-        limit: '10',
-        mode: 'BLOCK',
-      });
+      const { team, budget } = await teamBudget(service, 'outage', '10');
       const warm = await sustain(service, gateway, team, 2_200);
       const allowances = service.purser.services.allowances!;
       expect(allowances.lent()).not.toHaveLength(0);
