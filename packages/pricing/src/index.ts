@@ -1,6 +1,15 @@
 export * from './usage';
 export { PricingError, type PricingErrorCode, type PricingErrorOptions } from './errors';
 export { Money, type MoneyValue, formatDecimal, TOKENS_PER_QUOTE } from './decimal';
+export {
+  AMOUNT_BOUNDS,
+  NANO_AMOUNT_BOUNDS,
+  type DecimalBounds,
+  decimalPattern,
+  decimalProblem,
+  decimalRule,
+  isDecimalString,
+} from './decimal-string';
 export { PROVIDERS, type ProviderId, canonicalProvider, isCanonicalProvider } from './providers';
 export {
   DECIMAL_STRING_PATTERN,

@@ -1,17 +1,17 @@
 import { z } from 'zod';
+import { AMOUNT_BOUNDS, decimalPattern, decimalRule } from './decimal-string';
 import { BILLED_TOKEN_KEYS } from './usage';
 
 /**
  * A non-negative decimal number written as a plain string: `"2.5"`, `"0.075"`, `"0"`. No sign,
- * no exponent, no thousands separators, at most 20 fractional digits — so a price can never
- * be read back as something else than what was written.
+ * no exponent, no thousands separators, at most 12 integer and 20 fractional digits
+ * ({@link AMOUNT_BOUNDS}) — so a price can never be read back as something else than what
+ * was written.
  */
-export const DECIMAL_STRING_PATTERN = /^(?:0|[1-9][0-9]{0,11})(?:\.[0-9]{1,20})?$/;
+export const DECIMAL_STRING_PATTERN = decimalPattern(AMOUNT_BOUNDS);
 
 /** A price or amount as a plain non-negative decimal string (see {@link DECIMAL_STRING_PATTERN}). */
-export const decimalStringSchema = z
-  .string()
-  .regex(DECIMAL_STRING_PATTERN, 'must be a non-negative plain decimal string such as "2.5"');
+export const decimalStringSchema = z.string().regex(DECIMAL_STRING_PATTERN, decimalRule());
 
 /** An RFC 3339 instant with an explicit offset (`2026-07-24T00:00:00Z`). */
 export const instantSchema = z.iso.datetime({ offset: true });

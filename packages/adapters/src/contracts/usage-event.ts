@@ -1,7 +1,7 @@
 import Decimal from 'decimal.js';
 import { z } from 'zod';
 
-import { DECIMAL_STRING_PATTERN, type Usage, usageSchema } from '@purser/pricing';
+import { DECIMAL_STRING_PATTERN, decimalRule, type Usage, usageSchema } from '@purser/pricing';
 
 /**
  * Bounds of a usage event. Generous for real traffic, tight enough that one bad or hostile
@@ -108,7 +108,7 @@ export const currencySchema = z
  * through binary floating point arithmetic.
  */
 export const amountSchema = z
-  .union([z.string(), z.number().finite()], { error: 'must be a decimal string such as "0.0025"' })
+  .union([z.string(), z.number().finite()], { error: decimalRule() })
   .transform((value, context) => {
     let text = typeof value === 'number' ? String(value) : value;
     if (typeof value === 'number') {
@@ -117,7 +117,7 @@ export const amountSchema = z
     if (!DECIMAL_STRING_PATTERN.test(text)) {
       context.addIssue({
         code: 'custom',
-        message: 'must be a non-negative plain decimal string such as "0.0025"',
+        message: decimalRule(),
         input: value,
       });
       return z.NEVER;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Money } from '@purser/pricing';
+import { Money, NANO_AMOUNT_BOUNDS, decimalProblem } from '@purser/pricing';
 import type { DataSource, EntityManager } from 'typeorm';
 import { badInput, notFound } from '../errors';
 import { decodeCursor, pageSize, toPage } from '../graphql/pagination';
@@ -34,8 +34,6 @@ export interface BudgetState extends BudgetDefinition {
   remaining: string;
   createdAt: Date;
 }
-
-const DECIMAL = /^\d+(\.\d+)?$/;
 
 const STATE_COLUMNS = `
   b.id, b.name, b.scope, b.period, b.timezone, b.limit_amount::text AS limit_amount, b.currency, b.mode,
@@ -91,10 +89,9 @@ export function validateDefinition(definition: BudgetDefinition): BudgetDefiniti
       `scope: ${scope.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
     );
   }
-  if (!DECIMAL.test(definition.limit))
-    throw badInput(
-      `limit must be a non-negative decimal string (got ${JSON.stringify(definition.limit)})`,
-    );
+  // Budgets are enforced in nano-units: a limit finer than that would silently act as less.
+  const limitProblem = decimalProblem('limit', definition.limit, NANO_AMOUNT_BOUNDS);
+  if (limitProblem) throw badInput(limitProblem);
   if (!/^[A-Z]{3}$/.test(definition.currency))
     throw badInput(
       `currency must be an ISO 4217 code such as USD (got ${JSON.stringify(definition.currency)})`,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
+import { NANO_AMOUNT_BOUNDS, decimalProblem } from '@purser/pricing';
 import { SCOPE_KEYS, type WireAttribution } from '../budgets/budget-scope';
 import { returningRows } from '../db/returning';
 import { RefreshingValue } from '../cache/refreshing-value';
@@ -62,10 +63,9 @@ export class VelocityService {
       );
     if (!VELOCITY_METRICS.includes(input.metric))
       throw badInput(`metric must be one of ${VELOCITY_METRICS.join(', ')}`);
-    if (!/^\d+(\.\d+)?$/.test(input.limit))
-      throw badInput(
-        `limit must be a non-negative decimal string (got ${JSON.stringify(input.limit)})`,
-      );
+    // Velocity counters, like budgets, are compared in nano-units.
+    const limitProblem = decimalProblem('limit', input.limit, NANO_AMOUNT_BOUNDS);
+    if (limitProblem) throw badInput(limitProblem);
     if (
       !Number.isInteger(input.windowSeconds) ||
       input.windowSeconds < 1 ||
