@@ -1,6 +1,7 @@
 export { Purser, type PurserOptions } from './app';
 export { loadEnv, envSchema, ConfigError, type Env } from './config/env';
 export { createDataSource, openDatabase, type DatabaseOptions } from './db/data-source';
+export { migrations } from './db/migrations';
 export { queryPrepared, type PreparedStatement } from './db/prepared';
 export { PurserError, ERROR_CODES, type ErrorCode } from './errors';
 export { ROLES, PERMISSIONS, type Role, type Permission } from './auth/roles';

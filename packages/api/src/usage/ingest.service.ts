@@ -206,7 +206,7 @@ function columnValue(index: number): string {
 }
 
 const HOURLY_KEY = ['hour', ...DIMENSION_COLUMNS, 'currency'];
-const HOURLY_SUMS = ['requests', 'cost', ...TOKEN_COLUMNS];
+const HOURLY_SUMS = ['requests', 'unpriced_requests', 'cost', ...TOKEN_COLUMNS];
 
 /**
  * One statement per batch: insert the events (the unique (source, event_id) key drops
@@ -223,12 +223,13 @@ const INSERT_EVENTS_SQL = `
     FROM jsonb_array_elements($1::jsonb) AS r
     ORDER BY 1, 2
     ON CONFLICT (source, event_id) DO NOTHING
-    RETURNING source, event_id, occurred_at, ${DIMENSION_COLUMNS.join(', ')}, currency, cost,
-      ${TOKEN_COLUMNS.join(', ')}
+    RETURNING source, event_id, occurred_at, ${DIMENSION_COLUMNS.join(', ')}, currency, unpriced,
+      cost, ${TOKEN_COLUMNS.join(', ')}
   ), rollup AS (
     INSERT INTO usage_hourly (${[...HOURLY_KEY, ...HOURLY_SUMS].join(', ')})
     SELECT date_trunc('hour', occurred_at, 'UTC'), ${DIMENSION_COLUMNS.join(', ')}, currency,
-      count(*), sum(cost), ${TOKEN_COLUMNS.map((column) => `sum(${column})`).join(', ')}
+      count(*), count(*) FILTER (WHERE unpriced), sum(cost),
+      ${TOKEN_COLUMNS.map((column) => `sum(${column})`).join(', ')}
     FROM inserted
     GROUP BY ${HOURLY_KEY.map((_, index) => index + 1).join(', ')}
     ORDER BY ${HOURLY_KEY.map((_, index) => index + 1).join(', ')}

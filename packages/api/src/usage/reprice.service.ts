@@ -160,8 +160,8 @@ export class RepriceService {
             row.unpriced === unpriced;
           if (same) continue;
           if (row.unpriced && !unpriced) report.newlyPriced += 1;
-          addToRollup(deltas, event, row.currency, row.cost, -1);
-          addToRollup(deltas, event, priced.cost.currency, priced.costTotal, 1);
+          addToRollup(deltas, event, row.currency, row.cost, -1, row.unpriced);
+          addToRollup(deltas, event, priced.cost.currency, priced.costTotal, 1, unpriced);
           updates.push({
             id: row.id,
             cost: priced.costTotal,

@@ -59,7 +59,13 @@ describe('SpendService', () => {
     ],
   ])('should read %s', async (_name, from, to, parts) => {
     const { calls, result } = report(from, to);
-    await expect(result).resolves.toEqual({ rows: [], total: '0', currency: 'USD', requests: 0 });
+    await expect(result).resolves.toEqual({
+      rows: [],
+      total: '0',
+      currency: 'USD',
+      requests: 0,
+      unpricedRequests: 0,
+    });
     expect(calls).toHaveLength(1);
     const { sql, params } = calls[0];
     const read = [

@@ -27,6 +27,8 @@ export interface SpendRowValue {
   dimensions: Record<string, string | null>;
   cost: string;
   requests: number;
+  /** Requests in `requests` that no price covered: their cost is not a real 0. */
+  unpricedRequests: number;
   tokens: Record<string, number>;
 }
 
@@ -35,6 +37,7 @@ export interface SpendReportValue {
   total: string;
   currency: string;
   requests: number;
+  unpricedRequests: number;
 }
 
 const HOUR_MS = 3_600_000;
@@ -86,8 +89,8 @@ export class SpendService {
       params.push(value);
       return `$${params.length}`;
     };
-    const sums = `count(*) AS requests, sum(cost) AS cost, ${TOKEN_COLUMNS.map((column) => `sum(${column}) AS ${column}`).join(', ')}`;
-    const rollupSums = `sum(requests) AS requests, sum(cost) AS cost, ${TOKEN_COLUMNS.map((column) => `sum(${column}) AS ${column}`).join(', ')}`;
+    const sums = `count(*) AS requests, count(*) FILTER (WHERE unpriced) AS unpriced_requests, sum(cost) AS cost, ${TOKEN_COLUMNS.map((column) => `sum(${column}) AS ${column}`).join(', ')}`;
+    const rollupSums = `sum(requests) AS requests, sum(unpriced_requests) AS unpriced_requests, sum(cost) AS cost, ${TOKEN_COLUMNS.map((column) => `sum(${column}) AS ${column}`).join(', ')}`;
     const dimensionSelect = (timeColumn: string) =>
       groupBy.map((dimension) => {
         if (dimension === 'day')
@@ -114,7 +117,7 @@ export class SpendService {
     }
     const outerDimensions = groupBy.map((dimension) => `"${dimension}"`);
     const sql = `
-      SELECT ${[...outerDimensions, 'sum(requests)::text AS requests', 'sum(cost)::text AS cost', ...TOKEN_COLUMNS.map((column) => `sum(${column})::text AS ${column}`)].join(', ')}
+      SELECT ${[...outerDimensions, 'sum(requests)::text AS requests', 'sum(unpriced_requests)::text AS unpriced_requests', 'sum(cost)::text AS cost', ...TOKEN_COLUMNS.map((column) => `sum(${column})::text AS ${column}`)].join(', ')}
       FROM (${parts.join(' UNION ALL ')}) AS parts
       ${groupBy.length > 0 ? `GROUP BY ${outerDimensions.join(', ')} ORDER BY ${outerDimensions.join(', ')}` : ''}`;
     const rows: Record<string, string | null>[] = await this.dataSource.query(sql, params);
@@ -126,6 +129,7 @@ export class SpendService {
         ),
         cost: new Money(row.cost ?? 0).toFixed(),
         requests: Number(row.requests),
+        unpricedRequests: Number(row.unpriced_requests ?? 0),
         tokens: Object.fromEntries(
           TOKEN_COLUMNS.map((column) => [column, Number(row[column] ?? 0)]),
         ),
@@ -136,6 +140,7 @@ export class SpendService {
       total: total.toFixed(),
       currency: options.currency,
       requests: reportRows.reduce((sum, row) => sum + row.requests, 0),
+      unpricedRequests: reportRows.reduce((sum, row) => sum + row.unpricedRequests, 0),
     };
   }
 }

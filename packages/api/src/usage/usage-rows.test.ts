@@ -114,13 +114,27 @@ describe('rollupUpsert', () => {
     const upsert = rollupUpsert(deltas.values());
     expect(upsert).not.toBeNull();
     const { sql, params } = upsert!;
-    // hour, 9 dimensions, currency, requests, cost, 6 token columns
-    expect(params).toHaveLength(19);
+    // hour, 9 dimensions, currency, requests, cost, 6 token columns, unpriced requests
+    expect(params).toHaveLength(20);
     expect(params[3]).toEqual(['alpha', 'zeta']);
     expect(params[10]).toEqual(['USD', 'USD']);
     expect(params[11]).toEqual([1, 1]);
     expect(params[12]).toEqual(['0.0000001', '0.3']);
     expect(sql).toContain('ON CONFLICT (hour, provider, model, team');
     expect(sql).toContain('cost = usage_hourly.cost + EXCLUDED.cost');
+    expect(params[19]).toEqual([0, 0]);
+    expect(sql).toContain(
+      'unpriced_requests = usage_hourly.unpriced_requests + EXCLUDED.unpriced_requests',
+    );
+  });
+
+  it('should move the unpriced count when a re-rating prices an event at no cost', () => {
+    const deltas = new Map<string, RollupDelta>();
+    addToRollup(deltas, event(), 'USD', '0', -1, true);
+    addToRollup(deltas, event(), 'USD', '0', 1, false);
+    const upsert = rollupUpsert(deltas.values());
+    expect(upsert).not.toBeNull();
+    expect(upsert!.params[11]).toEqual([0]);
+    expect(upsert!.params[19]).toEqual([-1]);
   });
 });

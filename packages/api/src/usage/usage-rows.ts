@@ -62,6 +62,8 @@ export function rollupKey(event: UsageEvent, currency: string): (string | null)[
 export interface RollupDelta {
   key: (string | null)[];
   requests: number;
+  /** Requests no price covered (the event's `unpriced` flag). */
+  unpricedRequests: number;
   cost: InstanceType<typeof Money>;
   tokens: number[];
 }
@@ -73,15 +75,24 @@ export function addToRollup(
   currency: string,
   cost: string,
   sign: 1 | -1,
+  /** Whether no price covered the event (its `unpriced` flag, as stored). */
+  unpriced = false,
 ): void {
   const key = rollupKey(event, currency);
   const id = JSON.stringify(key);
   let delta = deltas.get(id);
   if (!delta) {
-    delta = { key, requests: 0, cost: new Money(0), tokens: TOKEN_COLUMNS.map(() => 0) };
+    delta = {
+      key,
+      requests: 0,
+      unpricedRequests: 0,
+      cost: new Money(0),
+      tokens: TOKEN_COLUMNS.map(() => 0),
+    };
     deltas.set(id, delta);
   }
   delta.requests += sign;
+  if (unpriced) delta.unpricedRequests += sign;
   delta.cost = delta.cost.plus(new Money(cost).times(sign));
   TOKEN_COLUMNS.forEach((column, index) => {
     delta!.tokens[index] += sign * (event.usage[column] ?? 0);
@@ -98,7 +109,10 @@ export function rollupUpsert(
   const rows = [...deltas]
     .filter(
       (delta) =>
-        delta.requests !== 0 || !delta.cost.isZero() || delta.tokens.some((value) => value !== 0),
+        delta.requests !== 0 ||
+        delta.unpricedRequests !== 0 ||
+        !delta.cost.isZero() ||
+        delta.tokens.some((value) => value !== 0),
     )
     .sort((left, right) => (JSON.stringify(left.key) < JSON.stringify(right.key) ? -1 : 1));
   if (rows.length === 0) return null;
@@ -108,6 +122,7 @@ export function rollupUpsert(
     rows.map((row) => row.requests),
     rows.map((row) => row.cost.toFixed()),
     ...TOKEN_COLUMNS.map((_, index) => rows.map((row) => row.tokens[index])),
+    rows.map((row) => row.unpricedRequests),
   ];
   const types = [
     'timestamptz',
@@ -116,12 +131,14 @@ export function rollupUpsert(
     'bigint',
     'numeric',
     ...TOKEN_COLUMNS.map(() => 'bigint'),
+    'bigint',
   ];
-  const columns = [...keyColumns, 'requests', 'cost', ...TOKEN_COLUMNS];
+  const sums = ['requests', 'cost', ...TOKEN_COLUMNS, 'unpriced_requests'];
+  const columns = [...keyColumns, ...sums];
   const sql = `
     INSERT INTO usage_hourly (${columns.join(', ')})
     SELECT * FROM unnest(${types.map((type, index) => `$${index + 1}::${type}[]`).join(', ')})
     ON CONFLICT (${keyColumns.join(', ')})
-    DO UPDATE SET ${['requests', 'cost', ...TOKEN_COLUMNS].map((column) => `${column} = usage_hourly.${column} + EXCLUDED.${column}`).join(', ')}`;
+    DO UPDATE SET ${sums.map((column) => `${column} = usage_hourly.${column} + EXCLUDED.${column}`).join(', ')}`;
   return { sql, params };
 }

@@ -34,6 +34,10 @@ export class SpendRow {
   @Field(() => DecimalScalar) cost: string;
   @Field(() => String) currency: string;
   @Field(() => Int) requests: number;
+  @Field(() => Int, {
+    description: 'Requests in `requests` that no price covered: their cost is unknown, not 0.',
+  })
+  unpricedRequests: number;
   @Field(() => JSONObjectScalar, { description: 'Tokens per usage key.' }) tokens: Record<
     string,
     number
@@ -46,6 +50,10 @@ export class SpendReport {
   @Field(() => DecimalScalar, { description: 'The exact sum of the rows.' }) total: string;
   @Field(() => String) currency: string;
   @Field(() => Int) requests: number;
+  @Field(() => Int, {
+    description: 'Requests no price covered, over all rows: the total leaves their cost out.',
+  })
+  unpricedRequests: number;
 }
 
 @ObjectType()
