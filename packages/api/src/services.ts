@@ -20,6 +20,25 @@ import { UsageQueryService } from './usage/usage-query.service';
 import { VelocityService } from './velocity/velocity.service';
 import { VirtualKeyService } from './virtual-keys/virtual-key.service';
 
+/**
+ * Counts every request answered from a key's last read during an outage, and logs it once
+ * per key every 30 s (an outage would otherwise log every request).
+ */
+function staleKeyLogger(logger: Logger, metrics: Metrics) {
+  const logged = new Map<string, number>();
+  return (keyId: string, ageMs: number, error: unknown) => {
+    metrics.authStale.inc();
+    const now = Date.now();
+    if ((logged.get(keyId) ?? 0) > now - 30_000) return;
+    if (logged.size >= 1_000) logged.clear();
+    logged.set(keyId, now);
+    logger.warn(
+      { err: error, key_id: keyId, age_ms: ageMs },
+      'the database is unreachable: API key answered from its last read (PURSER_AUTH_STALE_SECONDS)',
+    );
+  };
+}
+
 /** The domain services of one instance, built once and shared by GraphQL, REST and consumers. */
 export interface Services {
   env: Env;
@@ -107,7 +126,15 @@ export function createServices(deps: {
   return {
     ...deps,
     policy,
-    apiKeys: new ApiKeyService(dataSource, reloadFailed('an API key')),
+    apiKeys: new ApiKeyService(dataSource, {
+      cacheMs: deps.env.PURSER_AUTH_CACHE_MS,
+      staleMs: deps.env.PURSER_AUTH_STALE_SECONDS * 1000,
+      failureBurst: deps.env.PURSER_AUTH_FAILURE_BURST,
+      failuresPerSecond: deps.env.PURSER_AUTH_FAILURES_PER_SECOND,
+      onRefreshError: reloadFailed('an API key'),
+      onStale: staleKeyLogger(logger, deps.metrics),
+      onFailure: (reason) => deps.metrics.authFailures.inc({ reason }),
+    }),
     pricing,
     ingest,
     spend: new SpendService(dataSource),

@@ -1,9 +1,11 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { DataSource, Repository } from 'typeorm';
 import { IsNull } from 'typeorm';
-import { forbidden, notFound, unauthenticated, badInput } from '../errors';
-import { RefreshingValue } from '../cache/refreshing-value';
+import { badInput, forbidden, notFound, PurserError, unauthenticated } from '../errors';
+import { isTransientDatabaseError } from '../usage/transient';
 import { ApiKeyEntity } from './api-key.entity';
+import { FailureLimiter } from './failure-limiter';
+import { KeyCache } from './key-cache';
 import { PERMISSIONS, type Permission, type Role, roleSchema } from './roles';
 
 /** The caller of a request, resolved from its bearer key. */
@@ -13,12 +15,38 @@ export interface Principal {
   role: Role;
 }
 
-/** How long a resolved key is trusted before it is read again (bounds revocation lag across replicas). */
-const CACHE_TTL_MS = 5_000;
-/** From this age a use of the key reads it again in the background, so requests never wait. */
-const CACHE_REFRESH_MS = 2_500;
-/** Keys resolved at most; past it the cache starts over (random keys cannot grow it). */
-const CACHE_MAX_KEYS = 10_000;
+/** Keys the database confirmed, kept at most per replica (least recently used evicted). */
+const MAX_VERIFIED_KEYS = 10_000;
+/** Secrets the database did not know, kept at most (oldest evicted). */
+const MAX_UNKNOWN_KEYS = 10_000;
+/** Client addresses whose failed authentications are counted at most. */
+const MAX_LIMITED_CLIENTS = 10_000;
+
+/** How a replica trusts what it read of its API keys. */
+export interface ApiKeyServiceOptions {
+  /** How long (ms) a read key is trusted; half-way through a use reads it again in the background. */
+  cacheMs: number;
+  /** How long (ms) after its last read a verified key is still answered while reads fail. */
+  staleMs: number;
+  /** Failed authentications per client address: burst, and refill per second. */
+  failureBurst: number;
+  failuresPerSecond: number;
+  /** Monotonic-enough milliseconds; tests move it. */
+  clock?: () => number;
+  /** Told of a background re-read of a key that failed (the key answers as last read). */
+  onRefreshError?: (error: unknown) => void;
+  /** Told when a key is answered from its last read because the database cannot be reached. */
+  onStale?: (keyId: string, ageMs: number, error: unknown) => void;
+  /** Told of each failed authentication (`unknown`, `rate_limited`, `unavailable`). */
+  onFailure?: (reason: 'unknown' | 'rate_limited' | 'unavailable') => void;
+}
+
+export const DEFAULT_API_KEY_OPTIONS: ApiKeyServiceOptions = {
+  cacheMs: 5_000,
+  staleMs: 300_000,
+  failureBurst: 20,
+  failuresPerSecond: 1,
+};
 
 export function hashSecret(secret: string): string {
   return createHash('sha256').update(secret, 'utf8').digest('hex');
@@ -34,14 +62,29 @@ export function assertPermission(principal: Principal | null, permission: Permis
 
 export class ApiKeyService {
   private readonly repository: Repository<ApiKeyEntity>;
-  private readonly cache = new Map<string, RefreshingValue<Principal | null>>();
+  private readonly cache: KeyCache<Principal>;
+  private readonly limiter: FailureLimiter;
+  private readonly reads = new Map<string, Promise<Principal | null>>();
+  /** Bumped by a revocation: a read that started before it is not kept. */
+  private generation = 0;
+  private readonly clock: () => number;
 
   constructor(
     dataSource: DataSource,
-    /** Told of a background re-read of a key that failed (the key answers as last read). */
-    private readonly onRefreshError?: (error: unknown) => void,
+    private readonly options: ApiKeyServiceOptions = DEFAULT_API_KEY_OPTIONS,
   ) {
     this.repository = dataSource.getRepository(ApiKeyEntity);
+    this.clock = options.clock ?? Date.now;
+    this.cache = new KeyCache({
+      maxVerified: MAX_VERIFIED_KEYS,
+      maxUnknown: MAX_UNKNOWN_KEYS,
+      unknownMs: options.cacheMs,
+    });
+    this.limiter = new FailureLimiter({
+      burst: options.failureBurst,
+      perSecond: options.failuresPerSecond,
+      maxClients: MAX_LIMITED_CLIENTS,
+    });
   }
 
   /** Creates a key; the secret is returned once and only its hash is stored. */
@@ -77,6 +120,8 @@ export class ApiKeyService {
       secretHash,
       secretPrefix: secret.slice(0, 4),
     });
+    // A use of the secret before it was seeded may have been remembered as unknown.
+    this.cache.forget(secretHash);
   }
 
   async revoke(id: string): Promise<boolean> {
@@ -89,7 +134,8 @@ export class ApiKeyService {
       if (!exists) throw notFound('API key', id);
       return false;
     }
-    for (const [hash, entry] of this.cache) if (entry.peek()?.keyId === id) this.cache.delete(hash);
+    this.generation += 1;
+    this.cache.forgetWhere((principal) => principal.keyId === id);
     return true;
   }
 
@@ -97,26 +143,101 @@ export class ApiKeyService {
     return this.repository.find({ order: { createdAt: 'ASC' } });
   }
 
-  /** Resolves a bearer secret to its principal; null when unknown or revoked. */
-  authenticate(secret: string): Promise<Principal | null> {
-    const secretHash = hashSecret(secret);
-    let entry = this.cache.get(secretHash);
-    if (!entry) {
-      if (this.cache.size >= CACHE_MAX_KEYS) this.cache.clear();
-      entry = new RefreshingValue(
-        async () => {
-          const key = await this.repository.findOneBy({ secretHash, revokedAt: IsNull() });
-          return key ? { keyId: key.id, name: key.name, role: key.role } : null;
-        },
-        {
-          refreshAfterMs: CACHE_REFRESH_MS,
-          expireAfterMs: CACHE_TTL_MS,
-          onRefreshError: this.onRefreshError,
-        },
-      );
-      this.cache.set(secretHash, entry);
+  /**
+   * Resolves a bearer secret to its principal; null when unknown or revoked. `client` (the
+   * remote address) is limited in failed authentications: past its burst it gets
+   * RATE_LIMITED, and its keys are not looked up. A key verified before the database became
+   * unreachable is answered from its last read for `staleMs`; any other key cannot be
+   * verified meanwhile (UNAVAILABLE).
+   */
+  async authenticate(secret: string, client?: string): Promise<Principal | null> {
+    const hash = hashSecret(secret);
+    const now = this.clock();
+    const known = this.cache.verifiedKey(hash);
+    if (known) {
+      const age = now - known.readAt;
+      if (age < this.options.cacheMs) {
+        if (age >= this.options.cacheMs / 2)
+          this.read(hash).catch((error: unknown) => this.options.onRefreshError?.(error));
+        return known.value;
+      }
+      try {
+        const principal = await this.read(hash);
+        return principal ?? this.failed(client, now);
+      } catch (error) {
+        if (!isTransientDatabaseError(error)) throw error;
+        const staleAge = this.clock() - known.readAt;
+        if (staleAge < this.options.staleMs) {
+          this.options.onStale?.(known.value.keyId, staleAge, error);
+          return known.value;
+        }
+        throw this.unavailable(error);
+      }
     }
-    return entry.get();
+    if (this.cache.isKnownUnknown(hash, now)) return this.failed(client, now);
+    if (client !== undefined) {
+      const allowed = this.limiter.check(client, now);
+      if (!allowed.ok) throw this.rateLimited(allowed.retryAfterSeconds);
+    }
+    let principal: Principal | null;
+    try {
+      principal = await this.read(hash);
+    } catch (error) {
+      if (!isTransientDatabaseError(error)) throw error;
+      throw this.unavailable(error);
+    }
+    return principal ?? this.failed(client, now);
+  }
+
+  /** Reads the key of `hash` (one read at a time per secret) and remembers what it found. */
+  private read(hash: string): Promise<Principal | null> {
+    const running = this.reads.get(hash);
+    if (running) return running;
+    const generation = this.generation;
+    const started = this.clock();
+    const reading = this.repository
+      .findOneBy({ secretHash: hash, revokedAt: IsNull() })
+      .then((key) => {
+        const principal = key ? { keyId: key.id, name: key.name, role: key.role } : null;
+        if (generation === this.generation) this.cache.remember(hash, principal, started);
+        return principal;
+      })
+      .finally(() => {
+        if (this.reads.get(hash) === reading) this.reads.delete(hash);
+      });
+    this.reads.set(hash, reading);
+    return reading;
+  }
+
+  /** A secret that is not a working key: counted against its client, answered as unknown. */
+  private failed(client: string | undefined, now: number): null {
+    if (client !== undefined) {
+      const allowed = this.limiter.check(client, now);
+      if (!allowed.ok) throw this.rateLimited(allowed.retryAfterSeconds);
+      this.limiter.fail(client, now);
+    }
+    this.options.onFailure?.('unknown');
+    return null;
+  }
+
+  private rateLimited(retryAfterSeconds: number): PurserError {
+    this.options.onFailure?.('rate_limited');
+    return new PurserError({
+      code: 'RATE_LIMITED',
+      message: `Too many failed authentications from this address; retry in ${retryAfterSeconds} s`,
+      retryAfterSeconds,
+      isRetryable: true,
+    });
+  }
+
+  private unavailable(cause: unknown): PurserError {
+    this.options.onFailure?.('unavailable');
+    return new PurserError({
+      code: 'UNAVAILABLE',
+      message: 'The API key cannot be verified: the database is unavailable; retry later',
+      cause,
+      isRetryable: true,
+    });
   }
 }
 

@@ -58,6 +58,22 @@ export const envSchema = z.object({
   /** What authorize answers when Postgres is unreachable. */
   PURSER_FAIL_MODE: z.enum(['fail_closed', 'fail_open']).default('fail_closed'),
   /**
+   * How long (ms) an API key read from the database is trusted before it is read again: the
+   * longest a revocation made on another replica takes to apply here, and how long a secret
+   * the database did not know is answered as unknown without a read.
+   */
+  PURSER_AUTH_CACHE_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  /**
+   * While the database cannot be reached, a key this replica verified keeps working for this
+   * long after its last successful read (seconds; 0: not at all). A revocation applies at the
+   * first read that succeeds.
+   */
+  PURSER_AUTH_STALE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
+  /** Failed authentications a client address may make in a burst before it gets 429. */
+  PURSER_AUTH_FAILURE_BURST: positiveInt(20),
+  /** Failed authentications per second a client address earns back. */
+  PURSER_AUTH_FAILURES_PER_SECOND: z.coerce.number().gt(0).max(10_000).default(1),
+  /**
    * How old the budget and velocity counters a decision starts from may be (milliseconds);
    * older ones are read again. 0 reads them for every decision. Holds are always checked
    * under lock on the current values whatever this is.

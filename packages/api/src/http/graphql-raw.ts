@@ -19,6 +19,7 @@ export function serveGraphQLRaw(
   context: (
     authorization: string | undefined,
     requestId: string | undefined,
+    clientAddress: string | undefined,
   ) => Promise<GraphQLContext>,
   request: http.IncomingMessage,
   response: http.ServerResponse,
@@ -46,6 +47,7 @@ export function serveGraphQLRaw(
           context(
             request.headers.authorization,
             Array.isArray(requestId) ? requestId[0] : requestId,
+            request.socket.remoteAddress,
           ),
       })
       .then(async (answer) => {

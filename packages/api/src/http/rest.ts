@@ -4,6 +4,7 @@ import { ZodError } from 'zod';
 import { assertPermission, bearerSecret, type Principal } from '../auth/api-key.service';
 import type { Permission } from '../auth/roles';
 import { PurserError } from '../errors';
+import { isTransientDatabaseError } from '../usage/transient';
 import type { Services } from '../services';
 
 export interface AuthedRequest extends Request {
@@ -15,7 +16,9 @@ export function restAuthentication(services: Services) {
   return async (request: AuthedRequest, response: Response, next: NextFunction) => {
     try {
       const secret = bearerSecret(request.header('authorization'));
-      const principal = secret ? await services.apiKeys.authenticate(secret) : null;
+      const principal = secret
+        ? await services.apiKeys.authenticate(secret, request.socket.remoteAddress)
+        : null;
       if (!principal) {
         response.status(401).json(unauthenticatedBody(secret));
         return;
@@ -45,19 +48,36 @@ export function restHandler(
 }
 
 export function sendError(services: Services, response: Response, error: unknown): void {
-  const { status, body } = errorResponse(services, error);
+  const { status, body, headers } = errorResponse(services, error);
+  if (headers) response.set(headers);
   response.status(status).json(body);
 }
 
-/** The status and JSON body a REST error is answered with. */
+/** The status, JSON body and extra headers (`Retry-After`) a REST error is answered with. */
 export function errorResponse(
   services: Services,
   error: unknown,
-): { status: number; body: Record<string, unknown> } {
-  if (error instanceof PurserError) {
+): { status: number; body: Record<string, unknown>; headers?: Record<string, string> } {
+  // A database that cannot be reached is the service being unavailable, whichever code path
+  // met it: 503 with Retry-After, so callers retry, rather than a 500.
+  const known =
+    !(error instanceof PurserError) && isTransientDatabaseError(error)
+      ? new PurserError({
+          code: 'UNAVAILABLE',
+          message: 'The database is unavailable; retry later',
+          cause: error,
+          isRetryable: true,
+        })
+      : error;
+  if (known instanceof PurserError) {
+    if (known.code === 'UNAVAILABLE')
+      services.logger.warn({ err: known.cause ?? known }, 'REST request answered 503');
     return {
-      status: error.httpStatus,
-      body: { code: error.code, message: error.message, ...(error.details ?? {}) },
+      status: known.httpStatus,
+      body: { code: known.code, message: known.message, ...(known.details ?? {}) },
+      ...(known.retryAfterSeconds !== undefined
+        ? { headers: { 'retry-after': String(known.retryAfterSeconds) } }
+        : {}),
     };
   }
   if (error instanceof ZodError) {
@@ -106,9 +126,15 @@ export interface RawRoute {
 const JSON_TYPE = /^application\/(json|[^;\s]+\+json)\s*(;|$)/i;
 const MAX_RAW_BODY = 1024 * 1024;
 
-export function sendJson(response: http.ServerResponse, status: number, body: unknown): void {
+export function sendJson(
+  response: http.ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const json = JSON.stringify(body);
   response.writeHead(status, {
+    ...headers,
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(json),
   });
@@ -194,9 +220,9 @@ export function serveRaw(
   request.on('error', () => response.destroy());
   readJsonBody(request, MAX_RAW_BODY, (read) => {
     void answer(read).then(
-      ([status, body]) => {
+      ([status, body, headers]) => {
         services.metrics.httpRequests.inc({ route: route.path, status: String(status) });
-        sendJson(response, status, body);
+        sendJson(response, status, body, headers);
       },
       (error: unknown) => {
         services.logger.error({ err: error }, 'unexpected REST error');
@@ -205,17 +231,19 @@ export function serveRaw(
     );
   });
 
-  const answer = async (read: RawBody): Promise<[number, unknown]> => {
+  const answer = async (read: RawBody): Promise<[number, unknown, Record<string, string>?]> => {
     if (!read.ok) return [read.status, read.problem];
     const body = read.body;
     try {
       const secret = bearerSecret(request.headers.authorization);
-      const principal = secret ? await services.apiKeys.authenticate(secret) : null;
+      const principal = secret
+        ? await services.apiKeys.authenticate(secret, request.socket.remoteAddress)
+        : null;
       if (!principal) return [401, unauthenticatedBody(secret)];
       return [200, await route.handle(body, assertPermission(principal, route.permission))];
     } catch (error) {
-      const { status, body: problem } = errorResponse(services, error);
-      return [status, problem];
+      const { status, body: problem, headers } = errorResponse(services, error);
+      return [status, problem, headers];
     }
   };
   return true;

@@ -122,16 +122,22 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Purs
   const graphqlContext = async (
     authorization: string | undefined,
     requestId: string | undefined,
+    clientAddress: string | undefined,
   ): Promise<GraphQLContext> => {
     const secret = bearerSecret(authorization);
-    const principal = secret ? await services.apiKeys.authenticate(secret) : null;
+    const principal = secret ? await services.apiKeys.authenticate(secret, clientAddress) : null;
     return { principal, services, requestId: requestId ?? randomUUID() };
   };
   app.use(
     '/graphql',
     express.json({ limit: GRAPHQL_BODY_LIMIT }),
     expressMiddleware(apollo, {
-      context: ({ req }) => graphqlContext(req.header('authorization'), req.header('x-request-id')),
+      context: ({ req }) =>
+        graphqlContext(
+          req.header('authorization'),
+          req.header('x-request-id'),
+          req.socket.remoteAddress,
+        ),
     }),
   );
   graphql.raw = (request, response) =>

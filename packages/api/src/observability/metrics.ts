@@ -35,8 +35,27 @@ export function createMetrics() {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
     registers: [registry],
   });
+  const authFailures = new Counter({
+    name: 'purser_auth_failures_total',
+    help: 'Failed authentications by reason (unknown, rate_limited, unavailable)',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+  const authStale = new Counter({
+    name: 'purser_auth_stale_total',
+    help: 'Requests whose API key was answered from its last read while the database was unreachable',
+    registers: [registry],
+  });
+  const holdSettlementsRefused = new Counter({
+    name: 'purser_hold_settlements_refused_total',
+    help: 'Usage events naming a decision whose hold another API key placed (stored, hold not settled)',
+    registers: [registry],
+  });
   return {
     registry,
+    authFailures,
+    authStale,
+    holdSettlementsRefused,
     httpRequests,
     graphqlOperations,
     ingestEvents,

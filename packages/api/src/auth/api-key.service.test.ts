@@ -1,0 +1,160 @@
+import type { DataSource } from 'typeorm';
+import { PurserError } from '../errors';
+import { ApiKeyService, hashSecret } from './api-key.service';
+import { clientKey, FailureLimiter } from './failure-limiter';
+import { KeyCache } from './key-cache';
+
+/** A database of API keys that records every read and can be taken down. */
+class FakeKeys {
+  rows = new Map<string, { id: string; name: string; role: 'gateway'; revokedAt: Date | null }>();
+  reads = 0;
+  down = false;
+
+  add(secret: string, id: string) {
+    this.rows.set(hashSecret(secret), { id, name: id, role: 'gateway', revokedAt: null });
+  }
+
+  dataSource(): DataSource {
+    const repository = {
+      findOneBy: async (where: { secretHash: string }) => {
+        this.reads += 1;
+        if (this.down)
+          throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+        const row = this.rows.get(where.secretHash);
+        return row && row.revokedAt === null ? row : null;
+      },
+    };
+    return { getRepository: () => repository } as unknown as DataSource;
+  }
+}
+
+function setup(options: Partial<ConstructorParameters<typeof ApiKeyService>[1]> = {}) {
+  const keys = new FakeKeys();
+  let now = 1_000_000;
+  const service = new ApiKeyService(keys.dataSource(), {
+    cacheMs: 5_000,
+    staleMs: 60_000,
+    failureBurst: 3,
+    failuresPerSecond: 1,
+    clock: () => now,
+    ...options,
+  });
+  return { keys, service, advance: (ms: number) => (now += ms) };
+}
+
+const codeOf = (promise: Promise<unknown>) =>
+  promise.then(
+    () => 'resolved',
+    (error: unknown) => (error instanceof PurserError ? error.code : String(error)),
+  );
+
+describe('ApiKeyService.authenticate', () => {
+  it('should read an unknown secret once while it is remembered as unknown', async () => {
+    const { keys, service, advance } = setup({ failureBurst: 100 });
+    for (let attempt = 0; attempt < 5; attempt += 1)
+      expect(await service.authenticate('purser_nope', '10.0.0.1')).toBeNull();
+    expect(keys.reads).toBe(1);
+    advance(5_000);
+    expect(await service.authenticate('purser_nope', '10.0.0.1')).toBeNull();
+    expect(keys.reads).toBe(2);
+  });
+
+  it('should keep a verified key through more unknown secrets than the cache holds', async () => {
+    const { keys, service } = setup({ failureBurst: 100_000 });
+    keys.add('purser_good', 'good');
+    expect(await service.authenticate('purser_good')).toMatchObject({ keyId: 'good' });
+    for (let index = 0; index < 12_000; index += 1)
+      await service.authenticate(`purser_random_${index}`, '10.0.0.2');
+    const reads = keys.reads;
+    expect(await service.authenticate('purser_good')).toMatchObject({ keyId: 'good' });
+    expect(keys.reads).toBe(reads);
+  });
+
+  it('should refuse a client past its burst of failures without reading, and let it try again once refilled', async () => {
+    const { keys, service, advance } = setup();
+    keys.add('purser_good', 'good');
+    expect(await service.authenticate('purser_good', '10.0.0.3')).not.toBeNull();
+    for (let attempt = 0; attempt < 3; attempt += 1)
+      expect(await service.authenticate(`purser_bad_${attempt}`, '10.0.0.3')).toBeNull();
+    const reads = keys.reads;
+    await expect(service.authenticate('purser_bad_new', '10.0.0.3')).rejects.toMatchObject({
+      code: 'RATE_LIMITED',
+      retryAfterSeconds: 1,
+    });
+    expect(keys.reads).toBe(reads);
+    // A verified key, and another client, are not limited.
+    expect(await service.authenticate('purser_good', '10.0.0.3')).not.toBeNull();
+    expect(await service.authenticate('purser_bad_new', '10.0.0.4')).toBeNull();
+    advance(1_000);
+    expect(await service.authenticate('purser_bad_other', '10.0.0.3')).toBeNull();
+  });
+
+  it('should answer a verified key from its last read while the database is down, for staleMs at most', async () => {
+    const { keys, service, advance } = setup({ staleMs: 30_000 });
+    keys.add('purser_good', 'good');
+    expect(await service.authenticate('purser_good')).toMatchObject({ keyId: 'good' });
+    keys.down = true;
+    advance(10_000);
+    expect(await service.authenticate('purser_good')).toMatchObject({ keyId: 'good' });
+    // A secret never verified cannot be now.
+    expect(await codeOf(service.authenticate('purser_other', '10.0.0.5'))).toBe('UNAVAILABLE');
+    advance(20_000);
+    expect(await codeOf(service.authenticate('purser_good'))).toBe('UNAVAILABLE');
+  });
+
+  it('should apply a revocation at the first read that succeeds', async () => {
+    const { keys, service, advance } = setup();
+    keys.add('purser_good', 'good');
+    await service.authenticate('purser_good');
+    keys.down = true;
+    keys.rows.get(hashSecret('purser_good'))!.revokedAt = new Date();
+    advance(6_000);
+    expect(await service.authenticate('purser_good')).not.toBeNull();
+    keys.down = false;
+    expect(await service.authenticate('purser_good')).toBeNull();
+  });
+
+  it('should not serve a stale key when staleMs is 0', async () => {
+    const { keys, service, advance } = setup({ staleMs: 0 });
+    keys.add('purser_good', 'good');
+    await service.authenticate('purser_good');
+    keys.down = true;
+    advance(5_000);
+    expect(await codeOf(service.authenticate('purser_good'))).toBe('UNAVAILABLE');
+  });
+});
+
+describe('KeyCache', () => {
+  it('should evict the least recently used verified key and the oldest unknown one', () => {
+    const cache = new KeyCache<string>({ maxVerified: 2, maxUnknown: 2, unknownMs: 100 });
+    cache.remember('a', 'A', 0);
+    cache.remember('b', 'B', 0);
+    cache.verifiedKey('a');
+    cache.remember('c', 'C', 0);
+    expect(cache.verifiedKey('b')).toBeUndefined();
+    expect(cache.verifiedKey('a')?.value).toBe('A');
+    for (const hash of ['x', 'y', 'z']) cache.remember(hash, null, 0);
+    expect(cache.size).toEqual({ verified: 2, unknown: 2 });
+    expect(cache.isKnownUnknown('x', 10)).toBe(false);
+    expect(cache.isKnownUnknown('z', 99)).toBe(true);
+    expect(cache.isKnownUnknown('z', 100)).toBe(false);
+  });
+});
+
+describe('FailureLimiter', () => {
+  it('should bound the clients it tracks', () => {
+    const limiter = new FailureLimiter({ burst: 1, perSecond: 1, maxClients: 3 });
+    for (let index = 0; index < 10; index += 1) limiter.fail(`10.0.1.${index}`, 0);
+    expect(limiter.size).toBe(3);
+  });
+
+  it.each([
+    ['::ffff:10.1.2.3', '10.1.2.3'],
+    ['2001:db8:1:2:3:4:5:6', '2001:db8:1:2::/64'],
+    ['2001:db8::1', '2001:db8:0:0::/64'],
+    ['2001:0db8:0001:0002::9', '2001:db8:1:2::/64'],
+    ['10.0.0.1', '10.0.0.1'],
+  ])('should count %s as %s', (address, key) => {
+    expect(clientKey(address)).toBe(key);
+  });
+});
