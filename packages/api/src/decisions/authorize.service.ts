@@ -99,8 +99,6 @@ interface Evaluation {
 /** Where a decision was asked: GraphQL `authorize`, the OPA-compatible REST path, or a simulation. */
 export type DecisionPath = 'graphql' | 'rest' | 'simulate';
 
-const MAX_TOKENS = 2 ** 31 - 1;
-
 interface Estimate {
   model: string;
   total: string;
@@ -721,19 +719,6 @@ export class AuthorizeService {
     });
     return decision;
   }
-}
-
-export function validateAuthorizeRequest(request: AuthorizeRequest): string | null {
-  if (!request.provider.trim()) return 'provider must not be empty';
-  if (!request.model.trim()) return 'model must not be empty';
-  for (const [name, value] of [
-    ['estimatedInputTokens', request.estimatedInputTokens],
-    ['maxOutputTokens', request.maxOutputTokens],
-  ] as const) {
-    if (!Number.isInteger(value) || value < 0 || value > MAX_TOKENS)
-      return `${name} must be a whole number between 0 and ${MAX_TOKENS} (got ${value})`;
-  }
-  return null;
 }
 
 function toBudgetSnapshot(budget: BudgetState): BudgetSnapshot {

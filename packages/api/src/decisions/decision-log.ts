@@ -63,6 +63,15 @@ export function decisionsJson(batch: DecisionRecord[]): string {
   }));
   return wellFormedJson(rows);
 }
+
+/**
+ * The JSON with every NUL (`\u0000`, which Postgres text and jsonb cannot hold, in a key or
+ * a value) written as U+FFFD; an escaped backslash followed by `u0000` is left as it is.
+ */
+export function withoutNul(json: string): string {
+  return json.replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1\\ufffd');
+}
+
 const MAX_BATCH = 1_000;
 /** Past this many unwritten decisions (database down for long), the oldest are dropped and counted. */
 const MAX_BUFFER = 100_000;
@@ -141,10 +150,14 @@ export class DecisionLog {
           );
           return;
         }
-        // A record the database refuses must not hold back the rest: each alone, and the
-        // refused ones go to the service log with the reason.
+        // A record the database refuses must not hold back the rest, nor be lost: the batch
+        // again with the text Postgres cannot hold replaced, then each record alone; what is
+        // still refused goes to the service log with the reason.
         try {
-          await this.writeOneByOne(batch);
+          await this.write(batch, true).catch((again: unknown) => {
+            if (isTransientDatabaseError(again)) throw again;
+            return this.writeOneByOne(batch);
+          });
         } catch (again) {
           this.logger.warn(
             { err: again, pending: this.buffer.length },
@@ -162,7 +175,7 @@ export class DecisionLog {
   private async writeOneByOne(batch: DecisionRecord[]): Promise<void> {
     for (const record of batch) {
       try {
-        await this.write([record]);
+        await this.write([record], true);
       } catch (error) {
         if (isTransientDatabaseError(error)) throw error;
         this.dropped += 1;
@@ -174,8 +187,10 @@ export class DecisionLog {
     }
   }
 
-  private async write(batch: DecisionRecord[]): Promise<void> {
-    await queryPrepared(this.dataSource, RECORD_DECISIONS, [decisionsJson(batch)]);
+  /** Writes the batch; `storable` first replaces what Postgres text cannot hold (NUL). */
+  private async write(batch: DecisionRecord[], storable = false): Promise<void> {
+    const json = decisionsJson(batch);
+    await queryPrepared(this.dataSource, RECORD_DECISIONS, [storable ? withoutNul(json) : json]);
   }
 
   private publish(batch: DecisionRecord[]): void {

@@ -4,11 +4,8 @@ import { badInput, PurserError } from '../errors';
 import type { GraphQLContext } from '../graphql/context';
 import { decodeCursor, pageSize, toPage } from '../graphql/pagination';
 import { toWireAttribution } from './attribution';
-import {
-  type AuthorizeRequest,
-  type Decision as DecisionValue,
-  validateAuthorizeRequest,
-} from './authorize.service';
+import type { AuthorizeRequest, Decision as DecisionValue } from './authorize.service';
+import { validateAuthorizeRequest } from './authorize-input';
 import {
   AuthorizeInput,
   Decision,

@@ -4,7 +4,8 @@ import { badInput } from '../errors';
 import type { Principal } from '../auth/api-key.service';
 import { type RawRoute, restHandler } from '../http/rest';
 import type { Services } from '../services';
-import { type AuthorizeRequest, validateAuthorizeRequest } from './authorize.service';
+import type { AuthorizeRequest } from './authorize.service';
+import { validateAuthorizeRequest } from './authorize-input';
 import { fastOpaInput, opaInputSchema } from './opa-input';
 
 /** Decides on an OPA Data API body and answers OPA's result shape. */
@@ -38,7 +39,7 @@ async function decideOpaInput(
     maxOutputTokens: input.max_output_tokens,
     metadata: input.metadata,
   };
-  const problem = validateAuthorizeRequest(authorizeRequest);
+  const problem = validateAuthorizeRequest(authorizeRequest, 'wire');
   if (problem) throw badInput(`input.${problem}`);
   const decision = await services.authorizer.authorize(authorizeRequest, principal, 'rest');
   return {
