@@ -225,9 +225,11 @@ export function createPricingCatalog(cards: readonly unknown[]): PricingCatalog 
 
   // Ingest asks the same few (provider, model) pairs again and again; the catalog is
   // immutable, so an answer holds for the whole range in which the cards in force are the
-  // same. Bounded: model names come from the outside.
+  // same. Bounded in entries and in bytes: model names come from the outside, so a name
+  // longer than any real one is matched without being remembered.
   const memo = new Map<string, { from: number; to: number; found: PriceMatch | undefined }[]>();
   const MEMO_LIMIT = 10_000;
+  const MEMO_KEY_LIMIT = 512;
 
   function match(provider: string, model: string, at: Date): PriceMatch | undefined {
     const instant = at.getTime();
@@ -242,6 +244,7 @@ export function createPricingCatalog(cards: readonly unknown[]): PricingCatalog 
       }
     }
     const found = matchUncached(provider, model, instant);
+    if (memoKey.length > MEMO_KEY_LIMIT) return found === undefined ? undefined : { ...found };
     const [from, to] = stableRange(canonicalProvider(provider), instant);
     if (ranges === undefined) {
       if (memo.size >= MEMO_LIMIT) memo.clear();
