@@ -4,6 +4,7 @@ import { ApiKeyService } from './auth/api-key.service';
 import { randomUUID } from 'node:crypto';
 import { BudgetCache } from './budgets/budget-cache';
 import { BudgetLedger } from './budgets/budget-ledger';
+import { DecisionUsage } from './budgets/decision-usage';
 import { DEFAULT_ALLOWANCE_OPTIONS, HoldAllowances } from './budgets/hold-allowances';
 import { BudgetService } from './budgets/budget.service';
 import type { Env } from './config/env';
@@ -116,6 +117,15 @@ export function createServices(deps: {
   const virtualKeys = new VirtualKeyService(dataSource);
   const decisionLog = new DecisionLog(dataSource, () => deps.nats, logger);
   const policy = () => deps.policy;
+  // Usage that names a decision is stored with the attribution it is charged by (completed
+  // from the decision's hold) — unless another key placed that hold (docs/0006).
+  const decisionUsage = new DecisionUsage({
+    dataSource,
+    logger,
+    metrics: deps.metrics,
+    allowances,
+  });
+  ingest.beforeStore((events) => decisionUsage.prepare(events));
   // Usage that names a decision settles its hold, and all usage counts toward budgets, in
   // the same transaction that stores it. Without either there is nothing to settle.
   ingest.onStored((manager, stored) => ledger.settle(manager, stored, deps.clock()), {

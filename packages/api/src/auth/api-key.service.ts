@@ -241,6 +241,14 @@ export class ApiKeyService {
   }
 }
 
+/**
+ * The key a caller's holds are bound to when it sends usage or releases a hold: its own, or
+ * none for an admin (who may settle and release any hold).
+ */
+export function holdKeyOf(principal: Principal): string | undefined {
+  return principal.role === 'admin' ? undefined : principal.keyId;
+}
+
 /** Extracts the secret of an `Authorization: Bearer <key>` header. */
 export function bearerSecret(header: string | undefined): string | null {
   if (!header) return null;

@@ -13,7 +13,8 @@ function flakyDataSource(failures: unknown[]) {
   const dataSource = {
     async query(_sql: string, params: unknown[]) {
       statements.push((params[0] as string[]).length);
-      flushes.push(params[19]);
+      // The last parameter: whether the commit waits for the WAL flush.
+      flushes.push(params.at(-1));
       const failure = failures.shift();
       if (failure) throw failure;
       return (params[0] as string[]).map(() => ({

@@ -1,7 +1,7 @@
 import { Money, type MoneyValue } from '@purser/pricing';
 import { attributionToWire } from '@purser/adapters';
 import type { DataSource, EntityManager } from 'typeorm';
-import { notFound } from '../errors';
+import { notFound, PurserError } from '../errors';
 import type { PricedEvent } from '../usage/usage-rows';
 import type { WireAttribution as WireAttributionLike } from './budget-scope';
 import { wellFormedJson } from '../db/well-formed';
@@ -33,6 +33,11 @@ export interface HoldRequest {
   attribution: WireAttributionLike;
   now: Date;
   expiresAt: Date;
+  /**
+   * The API key placing the hold: only it (or an admin) may release it, and only usage it
+   * sends (or usage from a trusted channel) settles it. None: bound to no key.
+   */
+  keyId?: string | null;
 }
 
 /**
@@ -64,8 +69,9 @@ interface WindowDelta {
 const HOLD_BATCH: PreparedStatement = {
   name: 'purser_hold_batch',
   text: `SELECT * FROM purser_hold_batch($1::uuid[], $2::text[], $3::numeric[], $4::text[], $5::jsonb[], $6::timestamptz[],
-    $7::timestamptz[], $8::uuid[], $9::timestamptz[], $10::timestamptz[], $11::integer[], $12::integer[], $13::uuid[],
-    $14::text[], $15::timestamptz[], $16::integer[], $17::integer[], $18::numeric[], $19::numeric[], $20::boolean)`,
+    $7::timestamptz[], $8::uuid[], $9::uuid[], $10::timestamptz[], $11::timestamptz[], $12::integer[], $13::integer[],
+    $14::uuid[], $15::text[], $16::timestamptz[], $17::integer[], $18::integer[], $19::numeric[], $20::numeric[],
+    $21::boolean)`,
 };
 
 /**
@@ -288,8 +294,12 @@ export class BudgetLedger {
     return allowances.maxWaitMs;
   }
 
-  /** Frees a held reservation (by reservation id or decision id); false when it is no longer held. */
-  async release(id: string, now: Date): Promise<boolean> {
+  /**
+   * Frees a held reservation (by reservation id or decision id); false when it is no longer
+   * held. With `keyId` (a caller other than an admin), only a hold that key placed (or one
+   * bound to no key) may be freed: another key's is FORBIDDEN.
+   */
+  async release(id: string, now: Date, keyId?: string): Promise<boolean> {
     // A hold placed in memory a moment ago is written first, so it can be found.
     await this.options.allowances?.flush();
     const moved: { budget_id: string; window_start: string }[] = [];
@@ -297,16 +307,22 @@ export class BudgetLedger {
       const released = returningRows<{ id: string }>(
         await manager.query(
           `UPDATE reservations SET status = 'released', closed_at = $2
-           WHERE (id::text = $1 OR decision_id = $1) AND status = 'held' RETURNING id`,
-          [id, now.toISOString()],
+           WHERE (id::text = $1 OR decision_id = $1) AND status = 'held'
+             AND ($3::uuid IS NULL OR key_id IS NULL OR key_id = $3::uuid) RETURNING id`,
+          [id, now.toISOString(), keyId ?? null],
         ),
       );
       if (released.length === 0) {
-        const exists = await manager.query(
-          `SELECT 1 FROM reservations WHERE id::text = $1 OR decision_id = $1`,
+        const found: { status: string; key_id: string | null }[] = await manager.query(
+          `SELECT status, key_id FROM reservations WHERE id::text = $1 OR decision_id = $1`,
           [id],
         );
-        if (exists.length === 0) throw notFound('reservation', id);
+        if (found.length === 0) throw notFound('reservation', id);
+        if (found.some((row) => row.status === 'held'))
+          throw new PurserError({
+            code: 'FORBIDDEN',
+            message: `Reservation "${id}" was placed by another API key; only that key or an admin may release it`,
+          });
         return false;
       }
       moved.push(
@@ -379,9 +395,11 @@ export class BudgetLedger {
 
   /**
    * Runs inside the ingest transaction for the events it stored: settles the holds their
-   * `decision_id`s name, adds their cost to every applicable budget's window (the window of
-   * the event's own timestamp, so late events land where they belong), and records each
-   * threshold the spend crosses, once per window.
+   * `decision_id`s name (only those the sending key placed, see {@link PricedEvent.senderKeyId}),
+   * adds their cost to every budget their stored attribution falls in (the window of the
+   * event's own timestamp, so late events land where they belong), releases the settled holds
+   * from the budgets they were placed on, and records each threshold the spend crosses, once
+   * per window. What a budget is charged is what the spend report shows for its scope.
    */
   async settle(
     manager: EntityManager,
@@ -390,16 +408,21 @@ export class BudgetLedger {
   ): Promise<(() => void) | undefined> {
     if (stored.length === 0) return undefined;
     const withDecision = stored.filter((row) => row.event.decisionId);
-    const resolved = new Map<string, WireAttributionLike>();
     const released: { budget_id: string; window_start: string; amount: string }[] = [];
     if (withDecision.length > 0) {
-      const decisionIds = withDecision.map((row) => row.event.decisionId!);
       const settled = returningRows<{ id: string }>(
         await manager.query(
-          `UPDATE reservations AS r SET status = 'settled', closed_at = $3, actual_cost = x.cost
-           FROM unnest($1::text[], $2::numeric[]) AS x(decision_id, cost)
-           WHERE r.decision_id = x.decision_id AND r.status = 'held' RETURNING r.id`,
-          [decisionIds, withDecision.map((row) => row.costTotal), now.toISOString()],
+          `UPDATE reservations AS r SET status = 'settled', closed_at = $4, actual_cost = x.cost
+           FROM unnest($1::text[], $2::numeric[], $3::uuid[]) AS x(decision_id, cost, sender)
+           WHERE r.decision_id = x.decision_id AND r.status = 'held'
+             AND (x.sender IS NULL OR r.key_id IS NULL OR r.key_id = x.sender)
+           RETURNING r.id`,
+          [
+            withDecision.map((row) => row.event.decisionId!),
+            withDecision.map((row) => row.costTotal),
+            withDecision.map((row) => row.senderKeyId ?? null),
+            now.toISOString(),
+          ],
         ),
       );
       if (settled.length > 0) {
@@ -411,17 +434,11 @@ export class BudgetLedger {
           )),
         );
       }
-      const attributions: { decision_id: string; attribution: WireAttributionLike }[] =
-        await manager.query(
-          `SELECT decision_id, attribution FROM reservations WHERE decision_id = ANY($1::text[])`,
-          [decisionIds],
-        );
-      for (const row of attributions) resolved.set(row.decision_id, row.attribution);
     }
     const costly = stored.filter((row) => !isZeroAmount(row.costTotal));
     const usage =
       costly.length > 0 && (await (this.options.anyBudget?.(now) ?? true))
-        ? usageBySecond(costly, resolved)
+        ? usageBySecond(costly)
         : '[]';
     if (usage === '[]' && released.length === 0) return undefined;
     const moved: { budget_id: string; window_start: string }[] = await manager.query(SETTLE_SQL, [
@@ -439,19 +456,16 @@ export class BudgetLedger {
  * Usage as the settlement statement reads it: one JSON array of `[attribution, at, cost,
  * currency]` rows, read by position. Events of the same attribution and currency within the
  * same second fall in the same window of every budget (time zone offsets, so window bounds,
- * are whole seconds), so they are one row. An event that names a decision counts with the
- * attribution its hold resolved (the virtual key's).
+ * are whole seconds), so they are one row. The attribution is the event's as stored (for
+ * usage naming a decision, completed before it was stored: `DecisionUsage`).
  */
-function usageBySecond(costly: PricedEvent[], resolved: Map<string, WireAttributionLike>): string {
+function usageBySecond(costly: PricedEvent[]): string {
   const grouped = new Map<
     string,
     { attribution: string; at: string; cost: string; currency: string }
   >();
   for (const row of costly) {
-    const attribution = wellFormedJson({
-      ...attributionToWire(row.event.attribution),
-      ...(row.event.decisionId ? resolved.get(row.event.decisionId) : {}),
-    });
+    const attribution = wellFormedJson(attributionToWire(row.event.attribution));
     const second = Math.floor(row.event.timestamp.getTime() / 1000) * 1000;
     const key = `${second}|${row.cost.currency}|${attribution}`;
     const entry = grouped.get(key);

@@ -6,6 +6,9 @@ import { DEFAULT_ALLOWANCE_OPTIONS, HoldAllowances } from './hold-allowances';
 
 const hold = (index: number) => holdRequest(index);
 
+/** Positions of the windows' keeps and targets among the sync statement's parameters. */
+const KEEPS = 16;
+const TARGETS = 17;
 /**
  * A database that answers the sync like purser_allowance_sync would: it grants
  * greatest(keep, desired) with `desired` as set (the target when larger), failing when told.
@@ -22,8 +25,8 @@ function fakeDatabase(grant: string) {
         failNext = false;
         throw Object.assign(new Error('connection terminated'), { code: '57P01' });
       }
-      const keeps = values[15] as string[];
-      const targets = values[16] as string[];
+      const keeps = values[KEEPS] as string[];
+      const targets = values[TARGETS] as string[];
       return keeps.map((keep, index) => {
         const wanted = new Money(targets[index]!).isZero() ? new Money(0) : desired;
         return {
@@ -85,8 +88,8 @@ describe('HoldAllowances', () => {
     await allowances.sync();
     const renewal = database.calls.at(-1)!;
     expect(renewal[3]).toEqual([hold(1).reservationId]);
-    expect(renewal[15]).toEqual(['0']);
-    expect(renewal[16]).toEqual(['0']);
+    expect(renewal[KEEPS]).toEqual(['0']);
+    expect(renewal[TARGETS]).toEqual(['0']);
     await allowances.stop();
   });
 
@@ -97,12 +100,12 @@ describe('HoldAllowances', () => {
     database.setDesired('0');
     await allowances.sync();
     const first = database.calls.at(-1)!;
-    expect(first[15]).toEqual(['0.04']);
+    expect(first[KEEPS]).toEqual(['0.04']);
     expect(allowances.tryHold(hold(2))).toBeNull();
     // Quiet since: the next sync, which asks for nothing, still gives back the 0.04 lent.
     now += 3_000;
     await allowances.sync();
-    expect(database.calls.at(-1)![15]).toEqual(['0']);
+    expect(database.calls.at(-1)![KEEPS]).toEqual(['0']);
     await allowances.stop();
   });
 
@@ -121,7 +124,7 @@ describe('HoldAllowances', () => {
     await allowances.stop();
     // Stopping gives the allowance back: keep and target 0.
     const stopped = database.calls.at(-1)!;
-    expect(stopped[15]).toEqual(['0']);
-    expect(stopped[16]).toEqual(['0']);
+    expect(stopped[KEEPS]).toEqual(['0']);
+    expect(stopped[TARGETS]).toEqual(['0']);
   });
 });

@@ -39,8 +39,8 @@ export const DEFAULT_ALLOWANCE_OPTIONS: Omit<AllowanceOptions, 'replicaId' | 'sy
 const SYNC: PreparedStatement = {
   name: 'purser_allowance_sync',
   text: `SELECT * FROM purser_allowance_sync($1::uuid, $2::integer, $3::numeric, $4::uuid[], $5::text[],
-    $6::numeric[], $7::text[], $8::jsonb[], $9::timestamptz[], $10::timestamptz[], $11::integer[], $12::integer[],
-    $13::uuid[], $14::timestamptz[], $15::timestamptz[], $16::numeric[], $17::numeric[], $18::boolean)`,
+    $6::numeric[], $7::text[], $8::jsonb[], $9::timestamptz[], $10::timestamptz[], $11::uuid[], $12::integer[],
+    $13::integer[], $14::uuid[], $15::timestamptz[], $16::timestamptz[], $17::numeric[], $18::numeric[], $19::boolean)`,
 };
 
 function nanosOf(amount: string): bigint {

@@ -2,7 +2,8 @@ import type { HoldRequest } from './budget-ledger';
 
 /**
  * The reservations of holds as the hold statements read them (`h_*` of `purser_hold_batch`
- * and `purser_allowance_sync`): id, decision, amount, currency, attribution, placed, expires.
+ * and `purser_allowance_sync`): id, decision, amount, currency, attribution, placed, expires,
+ * and the API key that placed it.
  */
 export function reservationColumns(requests: HoldRequest[]): unknown[][] {
   return [
@@ -13,5 +14,6 @@ export function reservationColumns(requests: HoldRequest[]): unknown[][] {
     requests.map((request) => JSON.stringify(request.attribution)),
     requests.map((request) => request.now.toISOString()),
     requests.map((request) => request.expiresAt.toISOString()),
+    requests.map((request) => request.keyId ?? null),
   ];
 }

@@ -373,6 +373,7 @@ export class AuthorizeService {
         attribution,
         now,
         expiresAt,
+        keyId: principal.keyId,
       });
       if (!held.ok && held.allowances && held.budgetId) {
         // Room this hold needs is lent to replicas as allowances, which they give back as it

@@ -1,5 +1,5 @@
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
-import { assertPermission } from '../auth/api-key.service';
+import { assertPermission, holdKeyOf } from '../auth/api-key.service';
 import { badInput, PurserError } from '../errors';
 import type { GraphQLContext } from '../graphql/context';
 import { decodeCursor, pageSize, toPage } from '../graphql/pagination';
@@ -80,8 +80,9 @@ export class DecisionResolver {
     @Arg('id', () => ID) id: string,
     @Ctx() context: GraphQLContext,
   ): Promise<boolean> {
-    assertPermission(context.principal, 'decisions.authorize');
-    return context.services.ledger.release(id, context.services.clock());
+    const principal = assertPermission(context.principal, 'decisions.authorize');
+    // A hold is bound to the key that placed it; an admin may release any.
+    return context.services.ledger.release(id, context.services.clock(), holdKeyOf(principal));
   }
 
   @Query(() => DecisionConnection, { description: 'Recorded decisions, newest first.' })

@@ -29,6 +29,11 @@ export interface IngestItem {
   subject: string;
   streamSequence?: number;
   deliveryCount?: number;
+  /**
+   * The API key that sent it (HTTP, GraphQL): its usage settles only holds that key placed.
+   * Absent for trusted channels (NATS, replays) and admins: their usage settles any hold.
+   */
+  senderKeyId?: string;
 }
 
 export type IngestStatus = 'accepted' | 'duplicate' | 'rejected';
@@ -304,6 +309,7 @@ export function priceEvent(catalog: PricingCatalog, event: UsageEvent): PricedEv
  */
 export class IngestService {
   private readonly hooks: RegisteredHook[] = [];
+  private readonly beforeStoreSteps: ((events: PricedEvent[]) => Promise<void>)[] = [];
 
   constructor(
     private readonly deps: {
@@ -319,6 +325,27 @@ export class IngestService {
   /** Registers work to run inside the ingest transaction for the stored events. */
   onStored(hook: StoredEventsHook, options: StoredEventsHookOptions = {}): void {
     this.hooks.push({ hook, mayAct: options.mayAct });
+  }
+
+  /**
+   * Registers work on a batch's priced events before they are stored, outside the
+   * transaction (e.g. completing the attribution of usage that names a decision). It may
+   * change what is stored; it throws UNAVAILABLE when the database cannot be reached.
+   */
+  beforeStore(step: (events: PricedEvent[]) => Promise<void>): void {
+    this.beforeStoreSteps.push(step);
+  }
+
+  /** Tells each event who sent it, then runs the {@link beforeStore} steps. */
+  private async prepareStore(prepared: Prepared[], items: IngestItem[]): Promise<void> {
+    const events: PricedEvent[] = [];
+    for (const entry of prepared) {
+      if (entry.kind !== 'event') continue;
+      const sender = items[entry.index]?.senderKeyId;
+      if (sender !== undefined) entry.priced.senderKeyId = sender;
+      events.push(entry.priced);
+    }
+    for (const step of this.beforeStoreSteps) await step(events);
   }
 
   /**
@@ -378,6 +405,7 @@ export class IngestService {
       prepared.push({ kind: 'event', index, priced: priceEvent(catalog, event) });
     });
 
+    await this.prepareStore(prepared, items);
     const stored = await this.persist(prepared, path, now, items);
     for (const entry of prepared) {
       if (entry.kind === 'event' && stored.accepted.has(entry.index))

@@ -23,6 +23,11 @@ export interface PricedEvent {
   cost: CostEstimate;
   /** `cache_hit` events cost nothing: no provider was called. */
   costTotal: string;
+  /**
+   * The API key that sent the event (HTTP, GraphQL): it settles only holds that key placed.
+   * Absent for trusted channels (NATS, replays) and admins, whose usage settles any hold.
+   */
+  senderKeyId?: string;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
-import { assertPermission } from '../auth/api-key.service';
+import { assertPermission, holdKeyOf } from '../auth/api-key.service';
 import { badInput } from '../errors';
 import type { GraphQLContext } from '../graphql/context';
 import { JSONObjectScalar } from '../graphql/scalars';
@@ -27,11 +27,15 @@ export class UsageResolver {
     @Arg('events', () => [JSONObjectScalar]) events: Record<string, unknown>[],
     @Ctx() context: GraphQLContext,
   ): Promise<IngestResult> {
-    assertPermission(context.principal, 'usage.ingest');
+    const principal = assertPermission(context.principal, 'usage.ingest');
     if (events.length > MAX_EVENTS_PER_REQUEST)
       throw badInput(`at most ${MAX_EVENTS_PER_REQUEST} events per request (got ${events.length})`);
     const outcomes = await context.services.ingest.ingest(
-      events.map((event) => ({ body: event, subject: 'graphql' })),
+      events.map((event) => ({
+        body: event,
+        subject: 'graphql',
+        senderKeyId: holdKeyOf(principal),
+      })),
       'graphql',
     );
     return summarize(outcomes);

@@ -1,4 +1,5 @@
 import type { Router } from 'express';
+import { holdKeyOf } from '../auth/api-key.service';
 import { badInput } from '../errors';
 import { restHandler } from '../http/rest';
 import type { Services } from '../services';
@@ -15,7 +16,7 @@ export const MAX_EVENTS_PER_REQUEST = 5_000;
 export function usageRoutes(router: Router, services: Services): void {
   router.post(
     '/usage',
-    restHandler(services, 'usage.ingest', async (request, response) => {
+    restHandler(services, 'usage.ingest', async (request, response, principal) => {
       const body: unknown = request.body;
       if (
         body === undefined ||
@@ -32,7 +33,11 @@ export function usageRoutes(router: Router, services: Services): void {
         );
       }
       const outcomes = await services.ingest.ingest(
-        events.map((event) => ({ body: event, subject: 'http' })),
+        events.map((event) => ({
+          body: event,
+          subject: 'http',
+          senderKeyId: holdKeyOf(principal),
+        })),
         'http',
       );
       const summary = summarize(outcomes);

@@ -4,13 +4,15 @@ import { HoldFunction1763900400000 } from './1763900400000-hold-function';
 /**
  * `purser_hold_batch`; with `allowances` (1763900600000) it also counts the room replicas
  * took as hold allowances (`budget_windows.allowed`), and marks a refusal `:allowances`
- * when the hold would have fit without them (the room is lent, not spent).
+ * when the hold would have fit without them (the room is lent, not spent). With `keyed`
+ * (1763900800000) each hold also names the API key that placed it (`h_keys`, stored as
+ * `reservations.key_id`).
  */
-export function holdBatchFunction(allowances: boolean): string {
+export function holdBatchFunction(allowances: boolean, keyed = false): string {
   return `
       ${allowances ? 'CREATE OR REPLACE' : 'CREATE'} FUNCTION purser_hold_batch(
         h_ids uuid[], h_decisions text[], h_amounts numeric[], h_currencies text[], h_attributions jsonb[],
-        h_now timestamptz[], h_expires timestamptz[],
+        h_now timestamptz[], h_expires timestamptz[],${keyed ? ' h_keys uuid[],' : ''}
         w_budgets uuid[], w_starts timestamptz[], w_ends timestamptz[],
         b_holds integer[], b_windows integer[],
         k_limits uuid[], k_scopes text[], k_starts timestamptz[],
@@ -132,10 +134,17 @@ export function holdBatchFunction(allowances: boolean): string {
             FROM unnest(w_budgets, w_starts, w_reserved) AS t(b, s, r)
             WHERE w.budget_id = t.b AND w.window_start = t.s AND w.reserved <> t.r
         ), placed AS (
-          INSERT INTO reservations (id, decision_id, status, amount, currency, attribution, created_at, expires_at)
+          ${
+            keyed
+              ? `INSERT INTO reservations (id, decision_id, status, amount, currency, attribution, created_at, expires_at, key_id)
+            SELECT id, d, 'held', a, cu, at, n, e, k
+            FROM unnest(h_ids, h_decisions, h_amounts, h_currencies, h_attributions, h_now, h_expires, h_keys, accepted)
+              AS t(id, d, a, cu, at, n, e, k, ok)`
+              : `INSERT INTO reservations (id, decision_id, status, amount, currency, attribution, created_at, expires_at)
             SELECT id, d, 'held', a, cu, at, n, e
             FROM unnest(h_ids, h_decisions, h_amounts, h_currencies, h_attributions, h_now, h_expires, accepted)
-              AS t(id, d, a, cu, at, n, e, ok)
+              AS t(id, d, a, cu, at, n, e, ok)`
+          }
             WHERE ok
             RETURNING id
         )

@@ -5,6 +5,7 @@ import { Budgets1763900300000 } from './1763900300000-budgets';
 import { HoldFunction1763900400000 } from './1763900400000-hold-function';
 import { HoldBatch1763900500000 } from './1763900500000-hold-batch';
 import { HoldAllowances1763900600000 } from './1763900600000-hold-allowances';
+import { HoldKeys1763900800000 } from './1763900800000-hold-keys';
 import { UnpricedRollup1763900900000 } from './1763900900000-unpriced-rollup';
 
 /** Every migration, oldest first. The same list runs on PGlite and on Postgres 15. */
@@ -16,5 +17,6 @@ export const migrations = [
   HoldFunction1763900400000,
   HoldBatch1763900500000,
   HoldAllowances1763900600000,
+  HoldKeys1763900800000,
   UnpricedRollup1763900900000,
 ];
