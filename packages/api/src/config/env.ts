@@ -37,6 +37,8 @@ export const envSchema = z.object({
   PURSER_SEED_CATALOG: booleanString.default(true),
   GRAPHQL_MAX_DEPTH: positiveInt(12),
   GRAPHQL_MAX_COMPLEXITY: positiveInt(5000),
+  /** Lexical tokens a GraphQL document may hold; parsing stops past them (GRAPHQL_PARSE_FAILED). */
+  GRAPHQL_MAX_TOKENS: positiveInt(2000),
   /** Events stamped further than this into the future are rejected. */
   INGEST_MAX_FUTURE_SKEW_SECONDS: positiveInt(300),
   /** Usage messages per JetStream fetch and per write. */

@@ -4,14 +4,19 @@ import {
   Kind,
   type ASTVisitor,
   type FragmentDefinitionNode,
-  type DocumentNode,
   type GraphQLSchema,
   type SelectionSetNode,
   type ValidationContext,
 } from 'graphql';
-import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
+import { operationCost } from './complexity';
 
-/** A validation rule rejecting operations nested deeper than `maxDepth` fields. */
+/**
+ * A validation rule rejecting operations nested deeper than `maxDepth` fields (meta fields
+ * such as `__typename` do not count). Linear in the document's size: each fragment's depth is
+ * computed once and reused at every spread — re-walking a fragment per spread costs
+ * width^levels on a document whose fragments fan out. A fragment cycle adds no depth;
+ * NoFragmentCycles refuses it.
+ */
 export function depthLimit(maxDepth: number) {
   return (context: ValidationContext): ASTVisitor => {
     const fragments = new Map<string, FragmentDefinitionNode>();
@@ -19,35 +24,41 @@ export function depthLimit(maxDepth: number) {
       if (definition.kind === Kind.FRAGMENT_DEFINITION)
         fragments.set(definition.name.value, definition);
     }
-    const depthOf = (
-      selectionSet: SelectionSetNode | undefined,
-      depth: number,
-      seen: Set<string>,
-    ): number => {
-      if (!selectionSet) return depth;
-      let deepest = depth;
+    // A fragment's depth, once known; `null` while it is being computed (a cycle).
+    const fragmentDepths = new Map<string, number | null>();
+
+    const fragmentDepth = (name: string): number => {
+      const known = fragmentDepths.get(name);
+      if (known !== undefined) return known ?? 0;
+      const fragment = fragments.get(name);
+      if (!fragment) return 0;
+      fragmentDepths.set(name, null);
+      const depth = depthOf(fragment.selectionSet);
+      fragmentDepths.set(name, depth);
+      return depth;
+    };
+
+    const depthOf = (selectionSet: SelectionSetNode | undefined): number => {
+      if (!selectionSet) return 0;
+      let deepest = 0;
       for (const selection of selectionSet.selections) {
+        let depth: number;
         if (selection.kind === Kind.FIELD) {
           if (selection.name.value.startsWith('__')) continue;
-          deepest = Math.max(deepest, depthOf(selection.selectionSet, depth + 1, seen));
+          depth = 1 + depthOf(selection.selectionSet);
         } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-          deepest = Math.max(deepest, depthOf(selection.selectionSet, depth, seen));
+          depth = depthOf(selection.selectionSet);
         } else {
-          const name = selection.name.value;
-          const fragment = fragments.get(name);
-          if (fragment && !seen.has(name)) {
-            deepest = Math.max(
-              deepest,
-              depthOf(fragment.selectionSet, depth, new Set([...seen, name])),
-            );
-          }
+          depth = fragmentDepth(selection.name.value);
         }
+        if (depth > deepest) deepest = depth;
       }
       return deepest;
     };
+
     return {
       OperationDefinition(node) {
-        const depth = depthOf(node.selectionSet, 0, new Set());
+        const depth = depthOf(node.selectionSet);
         if (depth > maxDepth) {
           context.reportError(
             new GraphQLError(`Query depth ${depth} exceeds the maximum of ${maxDepth}`, {
@@ -61,77 +72,34 @@ export function depthLimit(maxDepth: number) {
   };
 }
 
-/** Rejects an operation whose estimated cost (1 per field, times `first` on lists) is too high. */
+/**
+ * Refuses an operation whose estimated cost ({@link operationCost}: 1 per field, aliases and
+ * `__typename` included, times `first` on lists) is over `maxComplexity`, before it runs.
+ * The cost is computed per request in time linear in the document, so nothing is cached:
+ * no request leaves anything behind, whatever its variables hold.
+ */
 export function complexityLimit(
   schema: () => GraphQLSchema,
   maxComplexity: number,
 ): ApolloServerPlugin {
-  // Apollo hands the same parsed document for the same query text, so the cost of an
-  // operation with the same variables is computed once (per schema).
-  const known = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, Map<string, number>>>();
-  const cost = (
-    current: GraphQLSchema,
-    document: DocumentNode,
-    operationName: string | null | undefined,
-    variables: Record<string, unknown>,
-  ): number => {
-    let byDocument = known.get(current);
-    if (!byDocument) known.set(current, (byDocument = new WeakMap()));
-    let byVariables = byDocument.get(document);
-    if (!byVariables) byDocument.set(document, (byVariables = new Map()));
-    const key = `${operationName ?? ''}\u0000${JSON.stringify(variables)}`;
-    let complexity = byVariables.get(key);
-    if (complexity === undefined) {
-      complexity = computeComplexity(current, document, operationName, variables);
-      if (byVariables.size >= 256) byVariables.clear();
-      byVariables.set(key, complexity);
-    }
-    return complexity;
-  };
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ request, document }) {
-          let complexity: number;
-          try {
-            complexity = cost(schema(), document, request.operationName, request.variables ?? {});
-          } catch {
-            // Variables that do not fit the operation: execution refuses them with
-            // BAD_USER_INPUT naming the field, and nothing runs.
-            return;
-          }
+        async didResolveOperation({ request, document, operation }) {
+          // No such operation: execution answers that, and nothing runs.
+          if (!operation) return;
+          const complexity = operationCost(schema(), document, operation, request.variables ?? {});
           if (complexity > maxComplexity) {
+            const shown = Number.isSafeInteger(complexity)
+              ? String(complexity)
+              : `over ${Number.MAX_SAFE_INTEGER}`;
             throw new GraphQLError(
-              `Query complexity ${complexity} exceeds the maximum of ${maxComplexity}`,
-              {
-                extensions: { code: 'QUERY_TOO_COMPLEX', http: { status: 400 } },
-              },
+              `Query complexity ${shown} exceeds the maximum of ${maxComplexity}`,
+              { extensions: { code: 'QUERY_TOO_COMPLEX', http: { status: 400 } } },
             );
           }
         },
       };
     },
   };
-}
-
-function computeComplexity(
-  schema: GraphQLSchema,
-  document: DocumentNode,
-  operationName: string | null | undefined,
-  variables: Record<string, unknown>,
-): number {
-  return getComplexity({
-    schema,
-    operationName: operationName ?? undefined,
-    query: document,
-    variables,
-    estimators: [
-      fieldExtensionsEstimator(),
-      ({ args, childComplexity }) => {
-        const first = typeof args.first === 'number' ? args.first : 1;
-        return childComplexity > 0 ? 1 + childComplexity * Math.max(1, first) : undefined;
-      },
-      simpleEstimator({ defaultComplexity: 1 }),
-    ],
-  });
 }

@@ -68,7 +68,11 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Purs
     // main.ts owns SIGTERM/SIGINT and stops every component in order.
     stopOnTerminationSignals: false,
     introspection: !production,
+    // Introspection off is not enough: "Did you mean …?" in an error would name the schema.
+    hideSchemaDetailsFromClientErrors: production,
     includeStacktraceInErrorResponses: !production,
+    // Parsing stops at this many tokens, so a document's size bounds every step after it.
+    parseOptions: { maxTokens: env.GRAPHQL_MAX_TOKENS },
     validationRules: [depthLimit(env.GRAPHQL_MAX_DEPTH)],
     formatError: createFormatError(logger, production),
     plugins: [

@@ -1,0 +1,115 @@
+import {
+  Kind,
+  getNamedType,
+  isInterfaceType,
+  isObjectType,
+  type DocumentNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLField,
+  type GraphQLNamedType,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+  type ValueNode,
+} from 'graphql';
+
+/** The largest value a GraphQL `Int` holds: a `first` past it is refused by coercion, not counted. */
+const MAX_INT = 2 ** 31 - 1;
+
+/**
+ * The estimated cost of running `operation`: 1 per selected field — every alias and
+ * `__typename` included — and a field with a selection set costs
+ * `1 + cost(selection set) × max(1, first)`, where `first` is its `first` argument (a
+ * literal, a variable, the variable's default or the argument's default).
+ *
+ * Linear in the document's size whatever it expands to: each fragment's cost is computed
+ * once and reused at every spread. `@skip`/`@include` are ignored (the estimate only ever
+ * overcounts), and a fragment cycle — which validation refuses — counts nothing more. A
+ * `first` that is not a 32-bit integer counts as 1: variable coercion refuses it with
+ * BAD_USER_INPUT naming the variable before anything runs. The result may be `Infinity`.
+ */
+export function operationCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Readonly<Record<string, unknown>>,
+): number {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION)
+      fragments.set(definition.name.value, definition);
+  }
+  const variableDefaults = new Map<string, ValueNode>();
+  for (const definition of operation.variableDefinitions ?? []) {
+    if (definition.defaultValue)
+      variableDefaults.set(definition.variable.name.value, definition.defaultValue);
+  }
+  // A fragment's cost, once known; `null` while it is being computed (a cycle).
+  const fragmentCosts = new Map<string, number | null>();
+
+  const firstOf = (node: FieldNode, field: GraphQLField<unknown, unknown> | undefined) => {
+    const argument = node.arguments?.find((candidate) => candidate.name.value === 'first');
+    let value: unknown = field?.args.find((candidate) => candidate.name === 'first')?.defaultValue;
+    if (argument?.value.kind === Kind.INT) value = Number(argument.value.value);
+    else if (argument?.value.kind === Kind.VARIABLE) {
+      const name = argument.value.name.value;
+      const fallback = variableDefaults.get(name);
+      if (Object.hasOwn(variables, name)) value = variables[name];
+      else if (fallback?.kind === Kind.INT) value = Number(fallback.value);
+    } else if (argument) value = undefined;
+    return Number.isInteger(value) && Math.abs(value as number) <= MAX_INT
+      ? Math.max(1, value as number)
+      : 1;
+  };
+
+  const selectionSetCost = (
+    selectionSet: SelectionSetNode,
+    parent: GraphQLNamedType | undefined,
+  ): number => {
+    let total = 0;
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === Kind.FIELD) {
+        const field =
+          isObjectType(parent) || isInterfaceType(parent)
+            ? parent.getFields()[selection.name.value]
+            : undefined;
+        total += selection.selectionSet
+          ? 1 +
+            selectionSetCost(selection.selectionSet, field && getNamedType(field.type)) *
+              firstOf(selection, field)
+          : 1;
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        const type = selection.typeCondition
+          ? schema.getType(selection.typeCondition.name.value)
+          : parent;
+        total += selectionSetCost(selection.selectionSet, type);
+      } else {
+        total += fragmentCost(selection.name.value);
+      }
+    }
+    return total;
+  };
+
+  const fragmentCost = (name: string): number => {
+    const known = fragmentCosts.get(name);
+    if (known !== undefined) return known ?? 0;
+    const fragment = fragments.get(name);
+    if (!fragment) return 0;
+    fragmentCosts.set(name, null);
+    const cost = selectionSetCost(
+      fragment.selectionSet,
+      schema.getType(fragment.typeCondition.name.value),
+    );
+    fragmentCosts.set(name, cost);
+    return cost;
+  };
+
+  const root =
+    operation.operation === 'mutation'
+      ? schema.getMutationType()
+      : operation.operation === 'subscription'
+        ? schema.getSubscriptionType()
+        : schema.getQueryType();
+  return selectionSetCost(operation.selectionSet, root ?? undefined);
+}

@@ -1,0 +1,81 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+/**
+ * The longest the event loop may be held while the service answers one hostile request.
+ * Purser runs in the test process, so a request that holds the service's loop holds this
+ * one too: the delay of this loop is the delay `/healthz`, authorize and ingest would see.
+ */
+export const MAX_LOOP_DELAY_MS = 250;
+
+/** Runs `work` and answers its result with the longest event-loop delay seen meanwhile. */
+export async function measureLoopDelay<T>(
+  work: () => Promise<T>,
+): Promise<{ result: T; maxDelayMs: number }> {
+  const histogram = monitorEventLoopDelay({ resolution: 10 });
+  histogram.enable();
+  try {
+    const result = await work();
+    return { result, maxDelayMs: histogram.max / 1e6 };
+  } finally {
+    histogram.disable();
+  }
+}
+
+/** An HTTP answer: its status, headers and body (JSON when it parses, else the text). */
+export interface Answer {
+  status: number;
+  headers: Headers;
+  body: unknown;
+  text: string;
+}
+
+/** POSTs `body` to `url` and reads the whole answer. */
+export async function post(
+  url: string,
+  body: string | Buffer,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // Not JSON: the text is the body.
+  }
+  return { status: response.status, headers: response.headers, body: parsed, text };
+}
+
+/** The `extensions.code` of every GraphQL error in a body (none when it has no `errors`). */
+export function errorCodes(body: unknown): unknown[] {
+  const errors = (body as { errors?: { extensions?: { code?: unknown } }[] } | null)?.errors;
+  return Array.isArray(errors) ? errors.map((error) => error.extensions?.code) : [];
+}
+
+/** The `message` of every GraphQL error in a body. */
+export function errorMessages(body: unknown): string[] {
+  const errors = (body as { errors?: { message?: unknown }[] } | null)?.errors;
+  return Array.isArray(errors) ? errors.map((error) => String(error.message)) : [];
+}
+
+/**
+ * V8's full garbage collection, made callable without `--expose-gc` on the command line (the
+ * flag only has to be set before a fresh context asks for `gc`).
+ */
+export function fullGc(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
+
+/** The heap in use after two full collections, in bytes. */
+export function settledHeap(gc: () => void): number {
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+}
