@@ -39,6 +39,8 @@ export const envSchema = z.object({
   GRAPHQL_MAX_COMPLEXITY: positiveInt(5000),
   /** Lexical tokens a GraphQL document may hold; parsing stops past them (GRAPHQL_PARSE_FAILED). */
   GRAPHQL_MAX_TOKENS: positiveInt(2000),
+  /** The largest `POST /graphql` body (document and variables), in bytes once decompressed. */
+  GRAPHQL_MAX_BODY_BYTES: positiveInt(10 * 1024 * 1024),
   /** Events stamped further than this into the future are rejected. */
   INGEST_MAX_FUTURE_SKEW_SECONDS: positiveInt(300),
   /** Usage messages per JetStream fetch and per write. */

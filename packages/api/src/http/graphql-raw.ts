@@ -1,54 +1,69 @@
 import type http from 'node:http';
 import { type ApolloServer, HeaderMap } from '@apollo/server';
+import type { Principal } from '../auth/api-key.service';
 import type { GraphQLContext } from '../graphql/context';
 import type { Services } from '../services';
+import { admitGraphQL } from './graphql-gate';
 import { rawServable, readJsonBody, sendJson } from './rest';
-
-/** The largest GraphQL request body, on both paths (express.json's limit on the other). */
-export const GRAPHQL_BODY_LIMIT = 10 * 1024 * 1024;
 
 /**
  * `POST /graphql` with a JSON body straight from the HTTP server into Apollo, as the Express
  * integration does it but without the router and body parser in between (the decision path
  * runs through here at gateway rates). Anything else — GET, a query string, a compressed
  * body — is left to Express and answers the same. Answers true when it took the request.
+ *
+ * The key is checked first: without a valid one the body is discarded unread and the request
+ * refused (`admitGraphQL`); with one, a body over `bodyLimit` bytes answers 413.
  */
 export function serveGraphQLRaw(
   apollo: ApolloServer<GraphQLContext>,
   services: Services,
-  context: (
-    authorization: string | undefined,
-    requestId: string | undefined,
-    clientAddress: string | undefined,
-  ) => Promise<GraphQLContext>,
+  context: (principal: Principal, requestId: string | undefined) => GraphQLContext,
+  bodyLimit: number,
   request: http.IncomingMessage,
   response: http.ServerResponse,
 ): boolean {
   if (request.method !== 'POST' || request.url !== '/graphql' || !rawServable(request))
     return false;
   request.on('error', () => response.destroy());
-  readJsonBody(request, GRAPHQL_BODY_LIMIT, (read) => {
-    const count = (status: number) =>
-      services.metrics.httpRequests.inc({ route: '/graphql', status: String(status) });
-    if (!read.ok) {
-      count(read.status);
-      sendJson(response, read.status, read.problem);
-      return;
-    }
+  const count = (status: number) =>
+    services.metrics.httpRequests.inc({ route: '/graphql', status: String(status) });
+  const requestId = request.headers['x-request-id'];
+  admitGraphQL(services, request.headers.authorization, request.socket.remoteAddress).then(
+    (admission) => {
+      if (!admission.ok) {
+        request.resume();
+        for (const [name, value] of Object.entries(admission.headers))
+          response.setHeader(name, value);
+        count(admission.status);
+        sendJson(response, admission.status, admission.body);
+        return;
+      }
+      readJsonBody(request, bodyLimit, (read) => {
+        if (!read.ok) {
+          count(read.status);
+          sendJson(response, read.status, read.problem);
+          return;
+        }
+        execute(read.body, admission.principal);
+      });
+    },
+    (error: unknown) => {
+      services.logger.error({ err: error }, 'unexpected GraphQL transport error');
+      response.destroy();
+    },
+  );
+
+  const execute = (body: unknown, principal: Principal) => {
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(request.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
     }
-    const requestId = request.headers['x-request-id'];
     void apollo
       .executeHTTPGraphQLRequest({
-        httpGraphQLRequest: { method: 'POST', headers, search: '', body: read.body },
-        context: () =>
-          context(
-            request.headers.authorization,
-            Array.isArray(requestId) ? requestId[0] : requestId,
-            request.socket.remoteAddress,
-          ),
+        httpGraphQLRequest: { method: 'POST', headers, search: '', body },
+        context: async () =>
+          context(principal, Array.isArray(requestId) ? requestId[0] : requestId),
       })
       .then(async (answer) => {
         const status = answer.status ?? 200;
@@ -67,6 +82,6 @@ export function serveGraphQLRaw(
         services.logger.error({ err: error }, 'unexpected GraphQL transport error');
         response.destroy();
       });
-  });
+  };
   return true;
 }

@@ -179,7 +179,7 @@ export function readJsonBody(
         status: 413,
         problem: {
           code: 'PAYLOAD_TOO_LARGE',
-          message: `Request body is larger than ${limit} bytes`,
+          message: `Request body is larger than the limit of ${limit} bytes`,
         },
       });
       return;
@@ -207,7 +207,8 @@ export function readJsonBody(
 
 /**
  * Serves `route` for a request it matches and answers true; false when Express must serve
- * it (another method or path, a query string, or a compressed body).
+ * it (another method or path, a query string, or a compressed body). The key is checked
+ * before the body is read: without a valid one the body is discarded unread.
  */
 export function serveRaw(
   services: Services,
@@ -218,33 +219,47 @@ export function serveRaw(
   if (request.method !== route.method || request.url !== `/v1${route.path}`) return false;
   if (!rawServable(request)) return false;
   request.on('error', () => response.destroy());
-  readJsonBody(request, MAX_RAW_BODY, (read) => {
-    void answer(read).then(
-      ([status, body, headers]) => {
-        services.metrics.httpRequests.inc({ route: route.path, status: String(status) });
-        sendJson(response, status, body, headers);
-      },
-      (error: unknown) => {
-        services.logger.error({ err: error }, 'unexpected REST error');
-        response.destroy();
-      },
-    );
-  });
+  type Reply = [number, unknown, Record<string, string>?];
+  const reply = ([status, body, headers]: Reply) => {
+    services.metrics.httpRequests.inc({ route: route.path, status: String(status) });
+    sendJson(response, status, body, headers);
+  };
+  const fail = (error: unknown) => {
+    services.logger.error({ err: error }, 'unexpected REST error');
+    response.destroy();
+  };
 
-  const answer = async (read: RawBody): Promise<[number, unknown, Record<string, string>?]> => {
-    if (!read.ok) return [read.status, read.problem];
-    const body = read.body;
+  const authenticate = async (): Promise<Principal | Reply> => {
     try {
       const secret = bearerSecret(request.headers.authorization);
       const principal = secret
         ? await services.apiKeys.authenticate(secret, request.socket.remoteAddress)
         : null;
-      if (!principal) return [401, unauthenticatedBody(secret)];
-      return [200, await route.handle(body, assertPermission(principal, route.permission))];
+      return principal ?? [401, unauthenticatedBody(secret)];
+    } catch (error) {
+      const { status, body, headers } = errorResponse(services, error);
+      return [status, body, headers];
+    }
+  };
+  const answer = async (read: RawBody, principal: Principal): Promise<Reply> => {
+    if (!read.ok) return [read.status, read.problem];
+    try {
+      return [200, await route.handle(read.body, assertPermission(principal, route.permission))];
     } catch (error) {
       const { status, body: problem, headers } = errorResponse(services, error);
       return [status, problem, headers];
     }
   };
+
+  authenticate().then((principal) => {
+    if (Array.isArray(principal)) {
+      request.resume();
+      reply(principal);
+      return;
+    }
+    readJsonBody(request, MAX_RAW_BODY, (read) => {
+      answer(read, principal).then(reply, fail);
+    });
+  }, fail);
   return true;
 }

@@ -16,12 +16,14 @@ import express, {
   Router,
 } from 'express';
 import type { GraphQLSchema } from 'graphql';
-import { bearerSecret } from '../auth/api-key.service';
+import type { Principal } from '../auth/api-key.service';
 import type { GraphQLContext } from '../graphql/context';
 import { createFormatError } from '../graphql/format-error';
 import { complexityLimit, depthLimit } from '../graphql/limits';
 import type { Services } from '../services';
-import { serveGraphQLRaw, GRAPHQL_BODY_LIMIT } from './graphql-raw';
+import { bodyErrorResponse } from './body-errors';
+import { admittedPrincipal, graphqlGate, notAdmitted } from './graphql-gate';
+import { serveGraphQLRaw } from './graphql-raw';
 import { type RawRoute, restAuthentication, sendError, serveRaw } from './rest';
 
 /** A readiness probe: a name and a check that throws (or resolves false) when not ready. */
@@ -123,33 +125,38 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Purs
     response.send(await metrics.registry.metrics());
   });
 
-  const graphqlContext = async (
-    authorization: string | undefined,
+  // Every GraphQL request passes graphqlGate (Express) or admitGraphQL (raw path) first, so
+  // the context always has a principal; without one it refuses before Apollo parses anything.
+  const graphqlContext = (
+    principal: Principal | undefined,
     requestId: string | undefined,
-    clientAddress: string | undefined,
-  ): Promise<GraphQLContext> => {
-    const secret = bearerSecret(authorization);
-    const principal = secret ? await services.apiKeys.authenticate(secret, clientAddress) : null;
+  ): GraphQLContext => {
+    if (!principal) throw notAdmitted();
     return { principal, services, requestId: requestId ?? randomUUID() };
   };
   app.use(
     '/graphql',
-    express.json({ limit: GRAPHQL_BODY_LIMIT }),
+    graphqlGate(services),
+    express.json({ limit: env.GRAPHQL_MAX_BODY_BYTES }),
     expressMiddleware(apollo, {
-      context: ({ req }) =>
-        graphqlContext(
-          req.header('authorization'),
-          req.header('x-request-id'),
-          req.socket.remoteAddress,
-        ),
+      context: async ({ req, res }) =>
+        graphqlContext(admittedPrincipal(res), req.header('x-request-id')),
     }),
   );
   graphql.raw = (request, response) =>
-    serveGraphQLRaw(apollo, services, graphqlContext, request, response);
+    serveGraphQLRaw(
+      apollo,
+      services,
+      graphqlContext,
+      env.GRAPHQL_MAX_BODY_BYTES,
+      request,
+      response,
+    );
 
   const router = Router();
-  router.use(express.json({ limit: '10mb', type: ['application/json', 'application/*+json'] }));
+  // The key first: a request without one is refused before its body is read.
   router.use(restAuthentication(services));
+  router.use(express.json({ limit: '10mb', type: ['application/json', 'application/*+json'] }));
   for (const install of options.routes) install(router, services);
   app.use('/v1', router);
 
@@ -160,6 +167,11 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Purs
   });
   // Express recognises an error handler by its four parameters.
   app.use((error: unknown, _request: Request, response: Response, _next: NextFunction) => {
+    const unreadable = bodyErrorResponse(error);
+    if (unreadable) {
+      response.status(unreadable.status).json(unreadable.body);
+      return;
+    }
     if (
       error instanceof SyntaxError ||
       (error as { type?: string }).type === 'entity.parse.failed'
