@@ -11,7 +11,11 @@ export { AdapterError, type AdapterErrorCode, type AdapterErrorOptions } from '.
 // Reading external JSON
 export {
   parseJson,
+  readJson,
   locateJsonSyntaxError,
+  firstInvalidUtf8Offset,
+  DEFAULT_MAX_JSON_BYTES,
+  type ReadJsonResult,
   type ParseJsonResult,
   type ParseJsonOptions,
   type JsonSyntaxErrorLocation,
@@ -87,6 +91,7 @@ export {
   type UsageEventWireInput,
 } from './contracts/usage-event';
 export { isPlainObject } from './contracts/usage-event-fast';
+export { jsonContentIssues, MAX_JSON_DEPTH } from './contracts/json-content';
 export {
   parseUsageEvent,
   parseUsageEventJson,
@@ -102,6 +107,7 @@ export {
 export {
   deadLetterSchema,
   createDeadLetter,
+  storableText,
   DEAD_LETTER_KINDS,
   MAX_DEAD_LETTER_PAYLOAD_CHARS,
   type DeadLetter,

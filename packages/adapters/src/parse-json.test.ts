@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { locateJsonSyntaxError, parseJson } from './parse-json';
+import { firstInvalidUtf8Offset, locateJsonSyntaxError, parseJson } from './parse-json';
 
 const schema = z.object({ id: z.string().min(1), count: z.number().int().nonnegative() });
 
@@ -39,6 +39,49 @@ describe('parseJson', () => {
   it('should reject a body above the size limit before parsing', () => {
     const result = parseJson('{"id":"abcdef","count":1}', schema, { maxBytes: 10 });
     expect(result).toMatchObject({ ok: false, kind: 'too_large' });
+  });
+});
+
+describe('strict UTF-8', () => {
+  it('should refuse bytes that are not UTF-8 instead of reading U+FFFD', () => {
+    const bytes = Buffer.from('{"id":"caf\u00e9","count":0}', 'latin1');
+    expect(parseJson(bytes, schema)).toEqual({
+      ok: false,
+      kind: 'invalid_utf8',
+      message: '(body): not valid UTF-8 (invalid byte 0xe9 at byte 10)',
+      issues: [],
+      position: 10,
+    });
+  });
+
+  it('should keep a byte-order mark, which JSON refuses as it always has', () => {
+    const result = parseJson(Buffer.from('\ufeff{"id":"a","count":0}'), schema);
+    expect(result).toMatchObject({ ok: false, kind: 'invalid_json' });
+  });
+
+  it.each([
+    [
+      'ascii and well-formed sequences',
+      [0x41, 0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xf0, 0x9f, 0x9a, 0x80],
+      10,
+    ],
+    ['a lone continuation byte', [0x41, 0x80], 1],
+    ['an overlong form', [0xc0, 0xaf], 0],
+    ['an overlong three-byte form', [0x41, 0xe0, 0x80, 0xaf], 1],
+    ['a UTF-16 surrogate', [0xed, 0xa0, 0x80], 0],
+    ['a code point past U+10FFFF', [0xf4, 0x90, 0x80, 0x80], 0],
+    ['a truncated sequence', [0x41, 0x42, 0xe2, 0x82], 2],
+    ['0xff', [0xff], 0],
+  ])('should find the first invalid byte: %s', (_name, bytes, offset) => {
+    const data = Uint8Array.from(bytes);
+    expect(firstInvalidUtf8Offset(data)).toBe(offset);
+    let valid = true;
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(data);
+    } catch {
+      valid = false;
+    }
+    expect(valid).toBe(offset === data.length);
   });
 });
 

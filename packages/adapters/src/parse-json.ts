@@ -7,13 +7,16 @@ export type ParseJsonResult<T> =
   | { ok: true; value: T }
   | {
       ok: false;
-      /** `invalid_json`: not JSON at all; `schema`: JSON of the wrong shape; `too_large`. */
-      kind: 'invalid_json' | 'schema' | 'too_large';
+      /**
+       * `invalid_json`: not JSON at all; `invalid_utf8`: bytes that are not UTF-8; `schema`:
+       * JSON of the wrong shape; `too_large`.
+       */
+      kind: 'invalid_json' | 'invalid_utf8' | 'schema' | 'too_large';
       /** One line naming the position or the field, suitable for a dead letter's reason. */
       message: string;
       /** Every schema issue, one line each (empty for `invalid_json`). */
       issues: string[];
-      /** Zero-based character offset of a JSON syntax error. */
+      /** Zero-based character offset of a JSON syntax error (byte offset for UTF-8). */
       position?: number;
     };
 
@@ -23,18 +26,32 @@ export interface ParseJsonOptions {
   maxBytes?: number;
 }
 
-const DEFAULT_MAX_BYTES = 1024 * 1024;
+/** Default of {@link ParseJsonOptions.maxBytes}: 1 MiB. */
+export const DEFAULT_MAX_JSON_BYTES = 1024 * 1024;
 
 /**
- * The one way to read external JSON: parse, then validate with `schema`, never returning
- * unvalidated data. A syntax error names its line, column and offset.
+ * Strict UTF-8: bytes that are not UTF-8 are an error, never replaced with U+FFFD (the text
+ * would then be stored as something the publisher did not send). A byte-order mark is kept,
+ * so that JSON.parse refuses it as it always has.
  */
-export function parseJson<S extends z.ZodType>(
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Result of {@link readJson}: the parsed value, not validated. */
+export type ReadJsonResult =
+  | { ok: true; value: unknown; text: string }
+  | (Extract<ParseJsonResult<never>, { ok: false }> & {
+      kind: 'invalid_json' | 'invalid_utf8' | 'too_large';
+    });
+
+/**
+ * Size limit, strict UTF-8 decoding and `JSON.parse`, each failure worded with where it is.
+ * The value is not validated: see {@link parseJson}. Also answers the decoded text.
+ */
+export function readJson(
   text: string | Uint8Array,
-  schema: S,
   options: ParseJsonOptions = {},
-): ParseJsonResult<z.output<S>> {
-  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+): ReadJsonResult {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_JSON_BYTES;
   const size = typeof text === 'string' ? Buffer.byteLength(text, 'utf8') : text.byteLength;
   if (size > maxBytes) {
     return {
@@ -44,10 +61,27 @@ export function parseJson<S extends z.ZodType>(
       issues: [],
     };
   }
-  const source = typeof text === 'string' ? text : Buffer.from(text).toString('utf8');
-  let value: unknown;
+  let source: string;
+  if (typeof text === 'string') {
+    source = text;
+  } else {
+    try {
+      source = strictUtf8.decode(text);
+    } catch {
+      const position = firstInvalidUtf8Offset(text);
+      return {
+        ok: false,
+        kind: 'invalid_utf8',
+        message: `(body): not valid UTF-8 (invalid byte 0x${(text[position] ?? 0)
+          .toString(16)
+          .padStart(2, '0')} at byte ${position})`,
+        issues: [],
+        position,
+      };
+    }
+  }
   try {
-    value = JSON.parse(source);
+    return { ok: true, value: JSON.parse(source) as unknown, text: source };
   } catch (error) {
     const location = locateJsonSyntaxError(source);
     const detail = error instanceof Error ? error.message : String(error);
@@ -61,12 +95,60 @@ export function parseJson<S extends z.ZodType>(
       position: location.position,
     };
   }
-  const result = schema.safeParse(value, { reportInput: true });
+}
+
+/**
+ * The one way to read external JSON: parse, then validate with `schema`, never returning
+ * unvalidated data. A syntax error names its line, column and offset.
+ */
+export function parseJson<S extends z.ZodType>(
+  text: string | Uint8Array,
+  schema: S,
+  options: ParseJsonOptions = {},
+): ParseJsonResult<z.output<S>> {
+  const read = readJson(text, options);
+  if (!read.ok) return read;
+  const result = schema.safeParse(read.value, { reportInput: true });
   if (!result.success) {
     const issues = formatIssues(result.error);
     return { ok: false, kind: 'schema', message: issues.join('; '), issues };
   }
   return { ok: true, value: result.data };
+}
+
+/**
+ * Offset of the first byte that does not belong to a well-formed UTF-8 sequence (overlong
+ * forms, surrogates and code points past U+10FFFF are not); the length when all do. Only
+ * called once the decoder has refused the bytes.
+ */
+export function firstInvalidUtf8Offset(bytes: Uint8Array): number {
+  let index = 0;
+  while (index < bytes.length) {
+    const lead = bytes[index]!;
+    if (lead < 0x80) {
+      index += 1;
+      continue;
+    }
+    let length: number;
+    let min: number;
+    let max = 0xbf;
+    if (lead >= 0xc2 && lead <= 0xdf) length = 2;
+    else if (lead >= 0xe0 && lead <= 0xef) length = 3;
+    else if (lead >= 0xf0 && lead <= 0xf4) length = 4;
+    else return index;
+    // The second byte's range excludes overlong forms, surrogates and values past U+10FFFF.
+    min = lead === 0xe0 ? 0xa0 : lead === 0xf0 ? 0x90 : 0x80;
+    if (lead === 0xed) max = 0x9f;
+    else if (lead === 0xf4) max = 0x8f;
+    for (let offset = 1; offset < length; offset += 1) {
+      const byte = bytes[index + offset];
+      if (byte === undefined || byte < min || byte > max) return index;
+      min = 0x80;
+      max = 0xbf;
+    }
+    index += length;
+  }
+  return bytes.length;
 }
 
 /** Where and why a JSON text stops being valid. */

@@ -56,6 +56,59 @@ describe('createDeadLetter', () => {
     expect(Buffer.from(letter.payload, 'base64')).toEqual(Buffer.from(bytes));
   });
 
+  it('should keep a payload holding NUL as base64 and no NUL in any text field', () => {
+    const bytes = Buffer.from('{"id":"a\u0000b","source":"s\u0000"}');
+    const letter = createDeadLetter({
+      reason: 'id: must not contain the NUL character (U+0000) \u0000',
+      kind: 'invalid_event',
+      payload: bytes,
+      subject: 'purser.usage.v1.\u0000',
+      eventId: 'a\u0000b',
+      eventSource: 's\u0000\ud800',
+      error: { code: 'INVALID_EVENT', issues: ['x\u0000', 'y'] },
+      now,
+    });
+    expect(letter).toMatchObject({
+      payload_encoding: 'base64',
+      payload_truncated: false,
+      subject: 'purser.usage.v1.\ufffd',
+      event_id: 'a\ufffdb',
+      event_source: 's\ufffd\ufffd',
+      reason: 'id: must not contain the NUL character (U+0000) \ufffd',
+      error: { issues: ['x\ufffd', 'y'] },
+    });
+    expect(Buffer.from(letter.payload, 'base64').equals(bytes)).toBe(true);
+    expect(JSON.stringify(letter)).not.toMatch(/\\u0000|\\ud[89ab]/);
+    // The same text given as a string: its UTF-8 bytes, base64-encoded.
+    const fromText = createDeadLetter({
+      reason: 'r',
+      kind: 'invalid_event',
+      payload: bytes.toString('utf8'),
+      subject: 'http',
+      error: { code: 'INVALID_EVENT' },
+      now,
+    });
+    expect(fromText.payload).toBe(letter.payload);
+  });
+
+  it('should never throw on content: empty or huge reasons, subjects and issue lists', () => {
+    const letter = createDeadLetter({
+      reason: '',
+      kind: 'retries_exhausted',
+      payload: new Uint8Array(MAX_DEAD_LETTER_PAYLOAD_CHARS + 5).fill(0),
+      subject: 'x'.repeat(10_000),
+      eventId: `a${'🚀'.repeat(200)}`,
+      error: { code: '', issues: Array.from({ length: 1000 }, () => 'i'.repeat(5000)) },
+      now,
+    });
+    expect(letter.reason).toBe('rejected');
+    expect(letter.subject).toHaveLength(512);
+    expect(letter.event_id).toBe(`a${'🚀'.repeat(127)}`);
+    expect(letter.error.issues).toHaveLength(100);
+    expect(letter.payload_truncated).toBe(true);
+    expect(Buffer.from(letter.payload, 'base64')).toHaveLength(MAX_DEAD_LETTER_PAYLOAD_CHARS);
+  });
+
   it('should truncate a huge payload and say so', () => {
     const letter = createDeadLetter({
       reason: 'too large',

@@ -277,10 +277,30 @@ describe('parseUsageEvent', () => {
       );
       const old = { ...minimal, timestamp: '2026-11-20T10:00:00Z' };
       expect(parseUsageEvent(old, options).ok).toBe(true);
-      expectFailure(old, /older than the accepted age of 86400000 ms/, {
-        now,
-        maxAgeMs: 86_400_000,
+      expectFailure(
+        old,
+        'timestamp: 2026-11-20T10:00:00Z is older than the accepted age of 1 day',
+        {
+          now,
+          maxAgeMs: 86_400_000,
+        } as never,
+      );
+      expectFailure(old, /older than the accepted age of 400 days$/, {
+        now: new Date('2027-12-31T00:00:00Z'),
+        maxAgeMs: 400 * 86_400_000,
       } as never);
+      expectFailure(
+        { ...minimal, timestamp: '0001-01-01T00:00:00Z' },
+        /^timestamp: 0001-01-01T00:00:00Z is older than the accepted age of 90000 ms$/,
+        { now, maxAgeMs: 90_000 } as never,
+      );
+    });
+
+    it('should refuse a date that does not exist rather than store an invalid instant', () => {
+      const result = parseUsageEvent({ ...minimal, timestamp: '2026-02-30T10:00:00Z' }, options);
+      expect(result.ok).toBe(false);
+      if (result.ok) return;
+      expect(result.reason).toMatch(/^timestamp: /);
     });
   });
 
@@ -568,12 +588,28 @@ describe('parseUsageEventJson', () => {
     expect(result.reason).toMatch(/^body is \d+ bytes, more than the limit of 1048576/);
   });
 
-  it('should read a __proto__ key as an ordinary unknown field', () => {
-    const result = parseUsageEventJson(
-      `{"__proto__": {"x": 1}, ${JSON.stringify(minimal).slice(1)}`,
-      options,
-    );
-    expect(result.ok && result.event.id).toBe('evt_01');
+  it('should refuse a __proto__ key as text and as a parsed value alike', () => {
+    const text = `{"__proto__": {"x": 1}, ${JSON.stringify(minimal).slice(1)}`;
+    const escaped = `{"__pro\\u0074o__": {"x": 1}, ${JSON.stringify(minimal).slice(1)}`;
+    const reason = '__proto__: not allowed as a key (it would set a prototype)';
+    for (const result of [
+      parseUsageEventJson(text, options),
+      parseUsageEventJson(escaped, options),
+      parseUsageEventJson(Buffer.from(text), options),
+      parseUsageEvent(JSON.parse(text), options),
+    ]) {
+      expect(result).toMatchObject({ ok: false, reason, details: { id: 'evt_01' } });
+    }
+  });
+
+  it('should refuse bytes that are not UTF-8, naming the first bad byte', () => {
+    const bytes = Buffer.from(JSON.stringify({ ...minimal, model: 'gpt-XX' }));
+    bytes[bytes.indexOf('XX')] = 0xff;
+    expect(parseUsageEventJson(bytes, options)).toEqual({
+      ok: false,
+      reason: `(body): not valid UTF-8 (invalid byte 0xff at byte ${bytes.indexOf(0xff)})`,
+      details: { issues: [expect.any(String)] },
+    });
   });
 
   it('should reject a JSON value that is not an object', () => {

@@ -1,5 +1,3 @@
-import { z } from 'zod';
-
 import { canonicalProvider, type Usage } from '@purser/pricing';
 
 import {
@@ -9,9 +7,10 @@ import {
   USAGE_FORMATS,
 } from '../convert-usage';
 import { AdapterError } from '../errors';
-import { parseJson } from '../parse-json';
+import { readJson } from '../parse-json';
 import { formatIssues } from '../zod-issues';
 import { type CloudEventEnvelope, unwrapCloudEvent } from './cloud-event';
+import { jsonContentIssues } from './json-content';
 import {
   ATTRIBUTION_KEYS,
   attributionFromWire,
@@ -29,7 +28,10 @@ export interface ParseUsageEventOptions {
   now: Date;
   /** How far in the future a timestamp may be (clock skew). Default 5 minutes. */
   maxFutureSkewMs?: number;
-  /** How old a timestamp may be; unset: no limit (backfills are legitimate). */
+  /**
+   * How old a timestamp may be; unset: no limit (a backfill tool's choice). The service
+   * always sets it (`INGEST_MAX_AGE_DAYS`).
+   */
   maxAgeMs?: number;
 }
 
@@ -66,8 +68,12 @@ function failure(issues: string[], body: unknown): ParseUsageEventResult {
     body !== null && typeof body === 'object' && !Array.isArray(body)
       ? (body as Record<string, unknown>)
       : {};
-  const id = typeof record.id === 'string' ? record.id.slice(0, 256) : undefined;
-  const source = typeof record.source === 'string' ? record.source.slice(0, 256) : undefined;
+  const read = (key: string) =>
+    Object.hasOwn(record, key) && typeof record[key] === 'string'
+      ? (record[key] as string).slice(0, 256)
+      : undefined;
+  const id = read('id');
+  const source = read('source');
   const shown = issues.slice(0, MAX_REASON_ISSUES);
   const more = issues.length - shown.length;
   return {
@@ -81,15 +87,11 @@ function failure(issues: string[], body: unknown): ParseUsageEventResult {
   };
 }
 
-/**
- * Whether {@link dropNulls} would change `record`. A `__proto__` own key answers true so that
- * such a record takes the copying path, whose assignment semantics the parser has always had.
- */
+/** Whether {@link dropNulls} would change `record`. */
 function needsNullDrop(record: Record<string, unknown>): boolean {
   // for…in with an own-property check visits what Object.keys lists, without its array.
   for (const key in record) {
-    if (!Object.hasOwn(record, key)) continue;
-    if (record[key] === null || key === '__proto__') return true;
+    if (Object.hasOwn(record, key) && record[key] === null) return true;
   }
   return false;
 }
@@ -97,14 +99,21 @@ function needsNullDrop(record: Record<string, unknown>): boolean {
 const WIRE_KEYS: ReadonlySet<string> = new Set(USAGE_EVENT_WIRE_KEYS);
 const ATTRIBUTION_KEY_SET: ReadonlySet<string> = new Set(ATTRIBUTION_KEYS);
 
-/** JSON `null` on an optional field means "absent", as most gateways serialize it. */
-function dropNulls(
-  record: Record<string, unknown>,
-  keep: readonly string[],
-): Record<string, unknown> {
+/**
+ * JSON `null` on an optional field means "absent", as most gateways serialize it. Keys are
+ * defined, never assigned: whatever a key is, it cannot set the copy's prototype.
+ */
+function dropNulls(record: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(record)) {
-    if (value !== null || keep.includes(key)) out[key] = value;
+  for (const key of Object.keys(record)) {
+    const value = record[key];
+    if (value === null) continue;
+    Object.defineProperty(out, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return out;
 }
@@ -153,6 +162,17 @@ export function parseUsageEvent(
   input: unknown,
   options: ParseUsageEventOptions,
 ): ParseUsageEventResult {
+  // Before anything reads or copies it: no "__proto__" key, no NUL, nothing but JSON.
+  const content = jsonContentIssues(input, MAX_REASON_ISSUES + 1);
+  if (content.length > 0) return failure(content, input);
+  return parseCheckedUsageEvent(input, options);
+}
+
+/** {@link parseUsageEvent} of a value {@link jsonContentIssues} found nothing in. */
+function parseCheckedUsageEvent(
+  input: unknown,
+  options: ParseUsageEventOptions,
+): ParseUsageEventResult {
   const unwrapped = unwrapCloudEvent(input);
   if (!unwrapped.ok) return failure([unwrapped.reason], input);
   const body = unwrapped.body;
@@ -162,15 +182,15 @@ export function parseUsageEvent(
   // Most events have no nulls: they are then read as they are, without copies (the schema
   // never changes its input).
   let record = body as Record<string, unknown>;
-  if (needsNullDrop(record)) record = dropNulls(record, []);
+  if (needsNullDrop(record)) record = dropNulls(record);
   if (
     record.attribution !== null &&
     typeof record.attribution === 'object' &&
     !Array.isArray(record.attribution) &&
     needsNullDrop(record.attribution as Record<string, unknown>)
   ) {
-    if (record === body) record = dropNulls(record, []);
-    record.attribution = dropNulls(record.attribution as Record<string, unknown>, []);
+    if (record === body) record = dropNulls(record);
+    record.attribution = dropNulls(record.attribution as Record<string, unknown>);
   }
   // The common, certainly valid event is checked by hand; anything unusual goes through the
   // schema, which has the last word and words the failure.
@@ -187,7 +207,9 @@ export function parseUsageEvent(
   const timestamp = new Date(wire.timestamp);
   const maxFutureSkewMs = options.maxFutureSkewMs ?? DEFAULT_MAX_FUTURE_SKEW_MS;
   const aheadMs = timestamp.getTime() - options.now.getTime();
-  if (aheadMs > maxFutureSkewMs) {
+  if (Number.isNaN(aheadMs)) {
+    issues.push(`timestamp: ${JSON.stringify(wire.timestamp)} is not a date that exists`);
+  } else if (aheadMs > maxFutureSkewMs) {
     issues.push(
       `timestamp: ${wire.timestamp} is ${aheadMs} ms in the future (more than the allowed ` +
         `clock skew of ${maxFutureSkewMs} ms)`,
@@ -195,7 +217,7 @@ export function parseUsageEvent(
   }
   if (options.maxAgeMs !== undefined && -aheadMs > options.maxAgeMs) {
     issues.push(
-      `timestamp: ${wire.timestamp} is older than the accepted age of ${options.maxAgeMs} ms`,
+      `timestamp: ${wire.timestamp} is older than the accepted age of ${describeDuration(options.maxAgeMs)}`,
     );
   }
 
@@ -255,8 +277,13 @@ export function parseUsageEvent(
           );
         }
       } catch (error) {
-        if (!AdapterError.isInstance(error)) throw error;
-        providerUsageProblem(`provider_usage: ${error.message}`);
+        // A converter's own words (AdapterError) name the field; anything else it throws is
+        // still a problem of this input, not of the batch it came in.
+        providerUsageProblem(
+          AdapterError.isInstance(error)
+            ? `provider_usage: ${error.message}`
+            : `provider_usage: could not be read as ${format} (${String(error)})`,
+        );
       }
     }
   } else if (wire.usage_format !== undefined) {
@@ -299,63 +326,31 @@ export function parseUsageEvent(
     : { ok: true, event, warnings, cloudEvent: unwrapped.envelope };
 }
 
-/** `parseJson`'s default body limit, which the fast path must not exceed. */
-const MAX_BODY_BYTES = 1024 * 1024;
+const DAY_MS = 86_400_000;
 
-/**
- * The common case of `parseJson(text, jsonObjectSchema)` without its copy of the object: a
- * body within the size limit that is a JSON object. Anything else (too large, not JSON, not an
- * object, a `__proto__` key) answers `undefined` and goes the full way, which also words the
- * failure.
- */
-function parseJsonObjectFast(text: string | Uint8Array): Record<string, unknown> | undefined {
-  let source: string;
-  if (typeof text === 'string') {
-    if (Buffer.byteLength(text, 'utf8') > MAX_BODY_BYTES) return undefined;
-    source = text;
-  } else {
-    if (text.byteLength > MAX_BODY_BYTES) return undefined;
-    // NATS hands over views of its read buffers, usually Buffers already.
-    source = (
-      Buffer.isBuffer(text) ? text : Buffer.from(text.buffer, text.byteOffset, text.byteLength)
-    ).toString('utf8');
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(source);
-  } catch {
-    return undefined;
-  }
-  if (
-    value === null ||
-    typeof value !== 'object' ||
-    Array.isArray(value) ||
-    Object.prototype.hasOwnProperty.call(value, '__proto__')
-  ) {
-    return undefined;
-  }
-  return value as Record<string, unknown>;
+/** `400 days`, `1 day`, or milliseconds when not whole days. */
+function describeDuration(ms: number): string {
+  if (ms > 0 && ms % DAY_MS === 0) return ms === DAY_MS ? '1 day' : `${ms / DAY_MS} days`;
+  return `${ms} ms`;
 }
 
-const jsonObjectSchema = z.record(z.string(), z.unknown(), { error: 'must be a JSON object' });
-
 /**
- * `parseJson` + {@link parseUsageEvent} for a raw message body (NATS data, HTTP body): invalid
- * JSON yields a reason with its position instead of an exception.
+ * {@link readJson} + {@link parseUsageEvent} for a raw message body (NATS data, HTTP body, a
+ * dead letter's payload): the same answer as for the parsed value, and a reason with its
+ * position for bytes that are not UTF-8 or not JSON, never an exception.
  */
 export function parseUsageEventJson(
   text: string | Uint8Array,
   options: ParseUsageEventOptions,
 ): ParseUsageEventResult {
-  const fast = parseJsonObjectFast(text);
-  if (fast !== undefined) return parseUsageEvent(fast, options);
-  const json = parseJson(text, jsonObjectSchema);
-  if (!json.ok) {
-    return {
-      ok: false,
-      reason: json.message,
-      details: { issues: json.issues.length > 0 ? json.issues : [json.message] },
-    };
+  const read = readJson(text);
+  if (!read.ok) return { ok: false, reason: read.message, details: { issues: [read.message] } };
+  // A key can only decode to "__proto__", and a string to one holding NUL (JSON.parse refuses
+  // a raw control character), where the text says so literally or through a \u escape: the
+  // common event has neither, and skips the walk over its value.
+  const source = read.text;
+  if (!source.includes('\\u') && !source.includes('__proto__')) {
+    return parseCheckedUsageEvent(read.value, options);
   }
-  return parseUsageEvent(json.value, options);
+  return parseUsageEvent(read.value, options);
 }
