@@ -183,6 +183,15 @@ describe('calculateCost', () => {
     expect(result.unpriced_keys).toEqual(['images']);
   });
 
+  it('should flag a unit named like an Object.prototype member as unpriced, not throw', () => {
+    const result = calculateCost({
+      card: sonnet,
+      usage: { units: { constructor: 1, toString: 2, hasOwnProperty: 3, web_search_requests: 1 } },
+    });
+    expect(result.unpriced_keys).toEqual(['constructor', 'hasOwnProperty', 'toString']);
+    expect(result.total).toBe('0.01');
+  });
+
   it('should list a token key with usage but no price as unpriced, never as free', () => {
     const card = testPriceCard({ prices: { input_tokens: '1', output_tokens: '2' } });
     const result = calculateCost({

@@ -222,7 +222,8 @@ function tokenPriceSet(
 }
 
 function unitPriceOf(card: PriceCard, name: string): UnitPrice | undefined {
-  const price = card.unit_prices[name];
+  // Own keys only: a unit named `constructor` or `toString` is not priced by Object.prototype.
+  const price = Object.hasOwn(card.unit_prices, name) ? card.unit_prices[name] : undefined;
   if (price === undefined) return undefined;
   let cached = cardPrices.get(card);
   if (cached === undefined) {
