@@ -43,6 +43,16 @@ export const envSchema = z.object({
   GRAPHQL_MAX_BODY_BYTES: positiveInt(10 * 1024 * 1024),
   /** Events stamped further than this into the future are rejected. */
   INGEST_MAX_FUTURE_SKEW_SECONDS: positiveInt(300),
+  /**
+   * Events older than this are dead-lettered (ARCHITECTURE.md: late events are normal, billing
+   * is reconciled for months; a year and a month covers a yearly reconciliation).
+   */
+  INGEST_MAX_AGE_DAYS: z.coerce.number().int().positive().max(36_500).default(400),
+  /**
+   * Deliveries of a NATS usage message whose batch keeps failing before it is dead-lettered
+   * as `retries_exhausted` ("redelivered N times: <last error>") instead of retried again.
+   */
+  INGEST_MAX_DELIVERIES: z.coerce.number().int().min(2).max(1000).default(20),
   /** Usage messages per JetStream fetch and per write. */
   INGEST_BATCH_SIZE: positiveInt(1000),
   /**

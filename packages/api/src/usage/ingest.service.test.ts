@@ -45,14 +45,27 @@ function recordingDataSource(
   return { dataSource, statements, transactions: () => transactions };
 }
 
-function service(dataSource: DataSource): IngestService {
+/** The default catalog, except that matching the model `explodes` throws (a pricing bug). */
+const explosiveCatalog: typeof catalog = {
+  ...catalog,
+  match(provider, model, at) {
+    if (model === 'explodes') throw new TypeError('a bug in pricing');
+    return catalog.match(provider, model, at);
+  },
+};
+
+function service(
+  dataSource: DataSource,
+  options: { clock?: () => Date; env?: Record<string, string> } = {},
+): IngestService {
   return new IngestService({
-    env: loadEnv({}),
+    env: loadEnv(options.env ?? {}),
     dataSource,
-    pricing: { catalog: async () => catalog } as unknown as PricingService,
-    logger: { warn: () => undefined } as unknown as Logger,
+    pricing: { catalog: async () => explosiveCatalog } as unknown as PricingService,
+    logger: { warn: () => undefined, error: () => undefined } as unknown as Logger,
     metrics: createMetrics(),
     nats: () => null,
+    clock: options.clock ?? (() => new Date('2026-11-23T12:00:00Z')),
   });
 }
 
@@ -149,5 +162,45 @@ describe('IngestService writes', () => {
       code: 'UNAVAILABLE',
       isRetryable: true,
     });
+  });
+
+  it('should dead-letter the one event pricing throws on and store the rest of the batch', async () => {
+    const { dataSource, statements } = recordingDataSource();
+    const ingest = service(dataSource);
+    const outcomes = await ingest.ingest(
+      [item({ id: 'a' }), item({ id: 'boom', model: 'explodes' }), item({ id: 'c' })],
+      'test',
+    );
+    expect(outcomes).toEqual([
+      { id: 'a', source: 'unit', status: 'accepted' },
+      {
+        id: 'boom',
+        source: 'unit',
+        status: 'rejected',
+        reason: 'unprocessable: the event could not be priced (TypeError: a bug in pricing)',
+      },
+      { id: 'c', source: 'unit', status: 'accepted' },
+    ]);
+    expect(statements.map((statement) => statement.sql)).toEqual([
+      expect.stringContaining('INSERT INTO usage_events'),
+      expect.stringContaining('INSERT INTO dead_letters'),
+    ]);
+  });
+
+  it("should judge how late or early an event is by the injected clock, not the machine's", async () => {
+    const { dataSource } = recordingDataSource();
+    const clock = () => new Date('2031-05-01T00:00:00Z');
+    const ingest = service(dataSource, { clock, env: { INGEST_MAX_AGE_DAYS: '10' } });
+    const outcomes = await ingest.ingest(
+      [
+        item({ id: 'then', timestamp: '2031-04-30T23:59:00Z' }),
+        item({ id: 'old', timestamp: '2031-04-01T00:00:00Z' }),
+      ],
+      'test',
+    );
+    expect(outcomes.map((outcome) => [outcome.status, outcome.reason])).toEqual([
+      ['accepted', undefined],
+      ['rejected', 'timestamp: 2031-04-01T00:00:00Z is older than the accepted age of 10 days'],
+    ]);
   });
 });

@@ -1,12 +1,4 @@
-import {
-  createDeadLetter,
-  type DeadLetter,
-  parseUsageEvent,
-  parseUsageEventJson,
-  USAGE_DLQ_SUBJECT,
-  type UsageEvent,
-} from '@purser/adapters';
-import { estimateCost, type PricingCatalog } from '@purser/pricing';
+import { type DeadLetter, parseUsageEventJson, USAGE_DLQ_SUBJECT } from '@purser/adapters';
 import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -16,6 +8,8 @@ import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { PricingService } from '../pricing/pricing.service';
 import { wellFormed } from '../db/well-formed';
+import { deadLetterOf, insertDeadLetters } from './dead-letters';
+import { type Prepared, prepareBatch, storedIdentity } from './ingest-prepare';
 import { isTransientDatabaseError } from './transient';
 import { DIMENSION_COLUMNS, type PricedEvent, TOKEN_COLUMNS } from './usage-rows';
 
@@ -71,9 +65,15 @@ interface RegisteredHook {
   mayAct?: StoredEventsHookOptions['mayAct'];
 }
 
-type Prepared =
-  | { kind: 'event'; index: number; priced: PricedEvent }
-  | { kind: 'dead'; index: number; letter: DeadLetter };
+/** The one error ingest throws for a database it cannot reach: retry the whole batch later. */
+function unavailable(cause: unknown): PurserError {
+  return new PurserError({
+    code: 'UNAVAILABLE',
+    message: 'The database is unavailable; retry later',
+    cause,
+    isRetryable: true,
+  });
+}
 
 /**
  * The columns of `usage_events` an ingest batch writes, with their types, in the order of the
@@ -249,14 +249,6 @@ interface InsertedRow {
   event_id: string;
 }
 
-/**
- * The identity Postgres stores for an event: its text columns take a lone surrogate as U+FFFD
- * (see {@link wellFormed}), so two ids that differ only there are one (source, event_id).
- */
-function storedIdentity(source: string, id: string): string {
-  return `${wellFormed(source)}\u0000${wellFormed(id)}`;
-}
-
 /** The batch's events the statement inserted: their item indexes and priced events. */
 function insertedOnes(
   events: { index: number; priced: PricedEvent }[],
@@ -281,25 +273,7 @@ function insertedOnes(
   return { indexes, stored };
 }
 
-/** Prices one event with the catalog at its own timestamp (late events get the price of then). */
-export function priceEvent(catalog: PricingCatalog, event: UsageEvent): PricedEvent {
-  const cost = estimateCost(catalog, {
-    provider: event.provider,
-    model: event.model,
-    usage: event.usage,
-    at: event.timestamp,
-    batch: event.batch,
-  });
-  if (event.cacheHit) {
-    // Served by a gateway cache: the provider was never called, so nothing is owed.
-    return {
-      event,
-      cost: { ...cost, total: '0', breakdown: [], unpriced_keys: [] },
-      costTotal: '0',
-    };
-  }
-  return { event, cost, costTotal: cost.total };
-}
+export { priceEvent } from './ingest-prepare';
 
 /**
  * The one ingest pipeline behind NATS, HTTP and GraphQL: validate → normalize → dedupe on
@@ -319,8 +293,15 @@ export class IngestService {
       logger: Logger;
       metrics: Metrics;
       nats: () => NatsConnection | null;
+      /** The service's clock: what is late or early, and when a letter was dead. */
+      clock: () => Date;
     },
   ) {}
+
+  /** Deliveries of a NATS message before it is dead-lettered (`INGEST_MAX_DELIVERIES`). */
+  get maxDeliveries(): number {
+    return this.deps.env.INGEST_MAX_DELIVERIES;
+  }
 
   /** Registers work to run inside the ingest transaction for the stored events. */
   onStored(hook: StoredEventsHook, options: StoredEventsHookOptions = {}): void {
@@ -359,52 +340,18 @@ export class IngestService {
   ): Promise<IngestOutcome[]> {
     const recordRejections = options.deadLetter !== false;
     const timer = this.deps.metrics.ingestBatchSeconds.startTimer();
-    const now = new Date();
+    const now = this.deps.clock();
     const parseOptions = {
       now,
       maxFutureSkewMs: this.deps.env.INGEST_MAX_FUTURE_SKEW_SECONDS * 1000,
+      maxAgeMs: this.deps.env.INGEST_MAX_AGE_DAYS * 86_400_000,
     };
-    const catalog = await this.deps.pricing.catalog();
-    const outcomes: IngestOutcome[] = new Array(items.length);
-    const prepared: Prepared[] = [];
-    const seen = new Set<string>();
-
-    items.forEach((item, index) => {
-      const result = item.raw
-        ? parseUsageEventJson(item.body as string | Uint8Array, parseOptions)
-        : parseUsageEvent(item.body, parseOptions);
-      if (!result.ok) {
-        outcomes[index] = {
-          id: result.details.id,
-          source: result.details.source,
-          status: 'rejected',
-          reason: result.reason,
-        };
-        if (recordRejections) {
-          prepared.push({
-            kind: 'dead',
-            index,
-            letter: this.deadLetter(
-              item,
-              result.reason,
-              'invalid_event',
-              'INVALID_EVENT',
-              result.details.issues,
-              now,
-              result.details,
-            ),
-          });
-        }
-        return;
-      }
-      const { event } = result;
-      const identity = storedIdentity(event.source, event.id);
-      outcomes[index] = { id: event.id, source: event.source, status: 'duplicate' };
-      if (seen.has(identity)) return;
-      seen.add(identity);
-      prepared.push({ kind: 'event', index, priced: priceEvent(catalog, event) });
+    const { outcomes, prepared } = prepareBatch(items, {
+      parseOptions,
+      catalog: await this.deps.pricing.catalog(),
+      recordRejections,
+      logger: this.deps.logger,
     });
-
     await this.prepareStore(prepared, items);
     const stored = await this.persist(prepared, path, now, items);
     for (const entry of prepared) {
@@ -418,10 +365,13 @@ export class IngestService {
         outcomes[entry.index] = { ...outcomes[entry.index], status: 'rejected', reason };
       }
     }
-    await this.publishDeadLetters([
-      ...prepared.flatMap((entry) => (entry.kind === 'dead' ? [entry.letter] : [])),
-      ...stored.unprocessable.values(),
-    ]);
+    await this.publishDeadLetters(
+      [
+        ...prepared.flatMap((entry) => (entry.kind === 'dead' ? [entry.letter] : [])),
+        ...stored.unprocessable.values(),
+      ],
+      path,
+    );
     const counts: Record<IngestStatus, number> = { accepted: 0, duplicate: 0, rejected: 0 };
     for (const outcome of outcomes) counts[outcome.status] += 1;
     for (const outcome of ['accepted', 'duplicate', 'rejected'] as const) {
@@ -432,30 +382,36 @@ export class IngestService {
     return outcomes;
   }
 
-  private deadLetter(
-    item: IngestItem,
-    reason: string,
-    kind: 'invalid_event' | 'unprocessable',
-    code: string,
-    issues: string[],
-    now: Date,
-    identity: { id?: string; source?: string } = {},
-  ): DeadLetter {
-    const payload = item.raw
-      ? (item.body as string | Uint8Array)
-      : (JSON.stringify(item.body) ?? 'undefined');
-    return createDeadLetter({
+  /**
+   * Dead-letters a NATS message that kept failing (`retries_exhausted`), on its own, once its
+   * deliveries reached {@link maxDeliveries}: `reason` says how often and the last error. A
+   * database it cannot reach throws `UNAVAILABLE`: the message then stays in JetStream.
+   */
+  async deadLetterUndeliverable(item: IngestItem, reason: string): Promise<void> {
+    const now = this.deps.clock();
+    let identity: { id?: string; source?: string } = {};
+    try {
+      const parsed = parseUsageEventJson(item.body as string | Uint8Array, { now });
+      identity = parsed.ok ? parsed.event : parsed.details;
+    } catch {
+      // Its identity is a courtesy to the reader; the payload is what counts.
+    }
+    const letter = deadLetterOf(
+      item,
       reason,
-      kind,
-      payload,
-      subject: item.subject,
-      streamSequence: item.streamSequence,
-      deliveryCount: item.deliveryCount,
-      eventId: identity.id,
-      eventSource: identity.source,
-      error: { code, issues },
+      'retries_exhausted',
+      'RETRIES_EXHAUSTED',
+      [],
       now,
-    });
+      identity,
+    );
+    try {
+      await insertDeadLetters(this.deps.dataSource, [letter]);
+    } catch (error) {
+      throw isTransientDatabaseError(error) ? unavailable(error) : error;
+    }
+    this.deps.metrics.ingestEvents.inc({ path: 'nats', outcome: 'rejected' });
+    await this.publishDeadLetters([letter], 'nats');
   }
 
   /**
@@ -477,19 +433,12 @@ export class IngestService {
         const inserted = await this.writeBatch(part, path);
         for (const index of inserted) accepted.add(index);
       } catch (error) {
-        if (isTransientDatabaseError(error)) {
-          throw new PurserError({
-            code: 'UNAVAILABLE',
-            message: 'The database is unavailable; retry later',
-            cause: error,
-            isRetryable: true,
-          });
-        }
+        if (isTransientDatabaseError(error)) throw unavailable(error);
         if (part.length === 1) {
           const [entry] = part;
           if (entry.kind === 'dead') throw error;
           const reason = `unprocessable: the database rejected the event: ${(error as Error).message}`;
-          const letter = this.deadLetter(
+          const letter = deadLetterOf(
             items[entry.index],
             reason,
             'unprocessable',
@@ -500,14 +449,7 @@ export class IngestService {
           );
           await this.writeBatch([{ kind: 'dead', index: entry.index, letter }], path).catch(
             (retryError) => {
-              throw isTransientDatabaseError(retryError)
-                ? new PurserError({
-                    code: 'UNAVAILABLE',
-                    message: 'The database is unavailable; retry later',
-                    cause: retryError,
-                    isRetryable: true,
-                  })
-                : retryError;
+              throw isTransientDatabaseError(retryError) ? unavailable(retryError) : retryError;
             },
           );
           unprocessable.set(entry.index, letter);
@@ -578,49 +520,28 @@ export class IngestService {
     return hooks;
   }
 
-  private async publishDeadLetters(letters: DeadLetter[]): Promise<void> {
+  /**
+   * Publishes stored dead letters to `purser.usage.dlq`. From NATS, a failure surfaces, so the
+   * message is not acknowledged and its redelivery publishes again (the same msg id); from
+   * HTTP or GraphQL, whose letters are committed and whose caller has its answer, it is logged.
+   */
+  private async publishDeadLetters(letters: DeadLetter[], path: string): Promise<void> {
     const nats = this.deps.nats();
     if (!nats || letters.length === 0) return;
-    for (const letter of letters) {
-      this.deps.logger.warn(
-        { reason: letter.reason, subject: letter.subject, event_id: letter.event_id },
-        'usage event dead-lettered',
-      );
-      // Published through JetStream (the usage stream keeps purser.usage.>), awaited so a
-      // failure surfaces to the caller, which then does not acknowledge the message.
-      await jetstream(nats).publish(USAGE_DLQ_SUBJECT, JSON.stringify(letter), {
-        msgID: letter.stream_sequence !== undefined ? `dlq-${letter.stream_sequence}` : undefined,
-      });
+    try {
+      for (const letter of letters) {
+        this.deps.logger.warn(
+          { reason: letter.reason, subject: letter.subject, event_id: letter.event_id },
+          'usage event dead-lettered',
+        );
+        // Published through JetStream (the usage stream keeps purser.usage.>).
+        await jetstream(nats).publish(USAGE_DLQ_SUBJECT, JSON.stringify(letter), {
+          msgID: letter.stream_sequence !== undefined ? `dlq-${letter.stream_sequence}` : undefined,
+        });
+      }
+    } catch (error) {
+      if (path === 'nats') throw error;
+      this.deps.logger.error({ err: error }, 'dead letters stored but not published to NATS');
     }
   }
-}
-
-/** Stores dead letters; a redelivered message (same stream sequence) is stored once. */
-export async function insertDeadLetters(
-  manager: EntityManager,
-  letters: DeadLetter[],
-): Promise<void> {
-  await manager.query(
-    `INSERT INTO dead_letters (origin, subject, stream_sequence, event_id, source, reason, details, payload)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::text[])
-     ON CONFLICT (stream_sequence) WHERE stream_sequence IS NOT NULL DO NOTHING`,
-    [
-      letters.map((letter) => (letter.stream_sequence !== undefined ? 'nats' : letter.subject)),
-      letters.map((letter) => letter.subject),
-      letters.map((letter) => letter.stream_sequence ?? null),
-      letters.map((letter) => letter.event_id ?? null),
-      letters.map((letter) => letter.event_source ?? null),
-      letters.map((letter) => letter.reason),
-      letters.map((letter) =>
-        JSON.stringify({
-          kind: letter.kind,
-          error: letter.error,
-          delivery_count: letter.delivery_count,
-          payload_encoding: letter.payload_encoding,
-          payload_truncated: letter.payload_truncated,
-        }),
-      ),
-      letters.map((letter) => letter.payload),
-    ],
-  );
 }

@@ -1,10 +1,9 @@
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { assertPermission, holdKeyOf } from '../auth/api-key.service';
-import { badInput } from '../errors';
 import type { GraphQLContext } from '../graphql/context';
 import { JSONObjectScalar } from '../graphql/scalars';
 import { summarize } from './ingest-summary';
-import { MAX_EVENTS_PER_REQUEST } from './usage.routes';
+import { checkIngestBatch } from './usage.routes';
 import {
   DeadLetterConnection,
   IngestItemResult,
@@ -28,8 +27,7 @@ export class UsageResolver {
     @Ctx() context: GraphQLContext,
   ): Promise<IngestResult> {
     const principal = assertPermission(context.principal, 'usage.ingest');
-    if (events.length > MAX_EVENTS_PER_REQUEST)
-      throw badInput(`at most ${MAX_EVENTS_PER_REQUEST} events per request (got ${events.length})`);
+    checkIngestBatch(events.length, 'events');
     const outcomes = await context.services.ingest.ingest(
       events.map((event) => ({
         body: event,

@@ -5,8 +5,20 @@ import { restHandler } from '../http/rest';
 import type { Services } from '../services';
 import { summarize } from './ingest-summary';
 
-/** Largest array one HTTP ingest request may carry. */
+/** Largest array one HTTP ingest request (or `ingestUsage` mutation) may carry. */
 export const MAX_EVENTS_PER_REQUEST = 5_000;
+
+/**
+ * The one batch rule of REST and GraphQL ingest: at least one event (an empty batch is a
+ * client bug, not a success), at most {@link MAX_EVENTS_PER_REQUEST}. `what` names the
+ * field in the error: `body` or `events`.
+ */
+export function checkIngestBatch(count: number, what: string): void {
+  if (count === 0) throw badInput(`${what} is an empty list: send at least one event`);
+  if (count > MAX_EVENTS_PER_REQUEST) {
+    throw badInput(`at most ${MAX_EVENTS_PER_REQUEST} events per request (got ${count})`);
+  }
+}
 
 /**
  * `POST /v1/usage`: one event or an array, in the wire shape (or CloudEvents structured
@@ -26,12 +38,7 @@ export function usageRoutes(router: Router, services: Services): void {
         throw badInput('body must be a usage event (JSON object) or an array of them');
       }
       const events = Array.isArray(body) ? body : [body];
-      if (events.length === 0) throw badInput('body is an empty array: send at least one event');
-      if (events.length > MAX_EVENTS_PER_REQUEST) {
-        throw badInput(
-          `at most ${MAX_EVENTS_PER_REQUEST} events per request (got ${events.length})`,
-        );
-      }
+      checkIngestBatch(events.length, 'body');
       const outcomes = await services.ingest.ingest(
         events.map((event) => ({
           body: event,
