@@ -4,21 +4,20 @@ import {
   type JsMsg,
   jetstream,
   jetstreamManager,
+  JetStreamApiCodes,
   JetStreamApiError,
   StorageType,
   type Consumer,
 } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { USAGE_INGEST_FILTER, USAGE_STREAM, USAGE_SUBJECTS } from '@purser/adapters';
+import { PurserError } from '../errors';
 import type { Logger } from '../observability/logger';
 import type { IngestItem, IngestService } from './ingest.service';
 
 const SECOND_NS = 1_000_000_000;
 /** How long JetStream waits for an ack before redelivering. */
 const ACK_WAIT_SECONDS = 60;
-/** JetStream API error codes (see nats-server's errors.json). */
-const STREAM_NOT_FOUND = 10059;
-const CONSUMER_NOT_FOUND = 10014;
 
 export interface UsageConsumerOptions {
   nats: NatsConnection;
@@ -28,6 +27,11 @@ export interface UsageConsumerOptions {
   batchSize: number;
   /** Fetch loops per instance; each also fetches and validates its next batch while one is written. */
   concurrency?: number;
+  /**
+   * Deliveries after which a message that still cannot be stored is dead-lettered
+   * (`retries_exhausted`); default: the ingest service's `INGEST_MAX_DELIVERIES`.
+   */
+  maxDeliveries?: number;
 }
 
 /** Creates the usage stream and the shared durable pull consumer when they are missing. */
@@ -36,7 +40,9 @@ export async function ensureUsageStream(nats: NatsConnection, durableName: strin
   try {
     await manager.streams.info(USAGE_STREAM);
   } catch (error) {
-    if (!(error instanceof JetStreamApiError && error.code === STREAM_NOT_FOUND)) throw error;
+    if (!(error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound)) {
+      throw error;
+    }
     await manager.streams.add({
       name: USAGE_STREAM,
       subjects: [USAGE_SUBJECTS],
@@ -49,7 +55,15 @@ export async function ensureUsageStream(nats: NatsConnection, durableName: strin
   try {
     await manager.consumers.info(USAGE_STREAM, durableName);
   } catch (error) {
-    if (!(error instanceof JetStreamApiError && error.code === CONSUMER_NOT_FOUND)) throw error;
+    if (!(
+      error instanceof JetStreamApiError && error.code === JetStreamApiCodes.ConsumerNotFound
+    )) {
+      throw error;
+    }
+    // Redelivery is unlimited on the server: the ceiling (INGEST_MAX_DELIVERIES) is applied
+    // here, where a message that reached it can still be dead-lettered. A server-side
+    // max_deliver would drop the message from the consumer even when its last delivery found
+    // the database down, and nothing would be stored anywhere.
     await manager.consumers.add(USAGE_STREAM, {
       durable_name: durableName,
       ack_policy: AckPolicy.Explicit,
@@ -163,7 +177,12 @@ export class UsageConsumer {
     await Promise.allSettled(inFlight);
   }
 
-  /** Exposed for tests: processes one batch with the ack/nak rules above. */
+  /**
+   * Exposed for tests: processes one batch with the ack/nak rules above. A batch that fails
+   * with the database unreachable is nak'd whole with a backoff. Any other failure, or one
+   * that reached a message's last delivery, is settled message by message
+   * ({@link settleOneByOne}), so the good events beside a bad one are stored.
+   */
   async handle(messages: JsMsg[]): Promise<void> {
     const { ingest, logger } = this.options;
     // Long batches tell JetStream they are still being worked on, so it does not redeliver.
@@ -175,28 +194,84 @@ export class UsageConsumer {
       await ingest.ingest(messages.map(ingestItem), 'nats');
       for (const message of messages) message.ack();
     } catch (error) {
-      const delay = retryDelayMs(
-        Math.max(...messages.map((message) => message.info.deliveryCount)),
-      );
-      logger.warn(
-        { err: error, messages: messages.length, retry_in_ms: delay },
-        'usage batch not stored; it will be redelivered',
-      );
-      for (const message of messages) message.nak(delay);
-      await this.sleep(delay);
+      const lastDelivery = messages.some((message) => this.isLastDelivery(message));
+      if (!lastDelivery && isUnavailable(error)) {
+        await this.nakAll(messages, error);
+      } else {
+        logger.warn(
+          { err: error, messages: messages.length },
+          'usage batch not stored; settling its messages one by one',
+        );
+        await this.settleOneByOne(messages);
+      }
     } finally {
       clearInterval(keepAlive);
     }
   }
 
+  private isLastDelivery(message: JsMsg): boolean {
+    return message.info.deliveryCount >= this.maxDeliveries;
+  }
+
+  private get maxDeliveries(): number {
+    return this.options.maxDeliveries ?? this.options.ingest.maxDeliveries;
+  }
+
+  /** Naks every message with the backoff of the most delivered one, and waits that long. */
+  private async nakAll(messages: JsMsg[], error: unknown): Promise<void> {
+    const delay = retryDelayMs(Math.max(...messages.map((message) => message.info.deliveryCount)));
+    this.options.logger.warn(
+      { err: error, messages: messages.length, retry_in_ms: delay },
+      'usage batch not stored; it will be redelivered',
+    );
+    for (const message of messages) message.nak(delay);
+    await this.sleep(delay);
+  }
+
+  /**
+   * Ingests each message alone: stored (or dead-lettered by ingest) → ack. One that still
+   * fails on its last delivery is dead-lettered as `retries_exhausted` ("redelivered N times:
+   * <its error>"); before that it is nak'd with a backoff. Once the database is found
+   * unreachable, the rest are nak'd without trying: nothing can be stored or dead-lettered
+   * until it is back.
+   */
+  private async settleOneByOne(messages: JsMsg[]): Promise<void> {
+    const { ingest } = this.options;
+    const failed: JsMsg[] = [];
+    let lastError: unknown;
+    for (const [index, message] of messages.entries()) {
+      const rest = [message, ...failed, ...messages.slice(index + 1)];
+      const item = ingestItem(message);
+      try {
+        await ingest.ingest([item], 'nats');
+        message.ack();
+        continue;
+      } catch (error) {
+        lastError = error;
+        if (!this.isLastDelivery(message)) {
+          if (isUnavailable(error)) return this.nakAll(rest, error);
+          failed.push(message);
+          continue;
+        }
+      }
+      try {
+        const count = message.info.deliveryCount;
+        await ingest.deadLetterUndeliverable(
+          item,
+          `redelivered ${count} times: ${describeError(lastError)}`,
+        );
+        message.ack();
+      } catch (error) {
+        // The dead letter could not be stored either: the message stays in JetStream.
+        return this.nakAll(rest, error);
+      }
+    }
+    if (failed.length > 0) await this.nakAll(failed, lastError);
+  }
+
+  /** Waits `ms`, or less when the consumer stops; leaves nothing behind on the abort signal. */
   private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.abort.signal.addEventListener('abort', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    return abortableSleep(ms, this.abort.signal);
   }
 
   /** Stops fetching and waits for the batches in flight to be stored and acknowledged. */
@@ -205,4 +280,38 @@ export class UsageConsumer {
     this.abort.abort();
     await Promise.allSettled(this.loops);
   }
+}
+
+/** Whether ingest failed because the database could not be reached (retry the same later). */
+function isUnavailable(error: unknown): boolean {
+  return error instanceof PurserError && error.code === 'UNAVAILABLE';
+}
+
+/** The last error, in one line, for a dead letter's reason. */
+function describeError(error: unknown): string {
+  const cause = (error as { cause?: unknown } | null)?.cause;
+  const message = error instanceof Error ? error.message : String(error);
+  return cause instanceof Error && cause.message !== message
+    ? `${message} (${cause.message})`
+    : message;
+}
+
+/**
+ * Resolves after `ms`, or at once when `signal` aborts; its abort listener is removed either
+ * way, so a long-lived signal does not collect one listener per sleep.
+ */
+export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) {
+      resolve();
+      return;
+    }
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
