@@ -1,7 +1,8 @@
 // How a batch travels to Postgres must not change what is stored: every column of every event
 // as sent (quotes, backslashes, braces, commas, "NULL", unicode, empty strings), absent
-// fields as NULL, and what the database refuses (a NUL character) dead-lettered alone while
-// the rest of the batch is stored.
+// fields as NULL, and what the database refuses (a lone surrogate in a jsonb column)
+// dead-lettered alone while the rest of the batch is stored. (A NUL never reaches the
+// database: the parser refuses it, naming the field; see test/security/ingest-nul.test.ts.)
 import { makeUsageEvent } from '@purser/adapters/testing';
 import { startPurser, type RunningPurser } from '../support/purser';
 
@@ -275,7 +276,7 @@ describe('ingest batch encoding', () => {
       makeUsageEvent({
         id: `e${index}`,
         source,
-        tags: index === 3 ? { note: 'nul \u0000 inside' } : { note: 'fine' },
+        tags: index === 3 ? { note: 'lone \ud800 inside' } : { note: 'fine' },
       }),
     );
     const result = await post(events);
