@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { hashSecret } from '../auth/api-key.service';
+import { KeyCache } from '../auth/key-cache';
 import { type Scope, scopeSchema } from '../budgets/budget-scope';
 import { returningRows } from '../db/returning';
 import { badInput, notFound } from '../errors';
@@ -37,9 +38,18 @@ function toVirtualKey(row: Record<string, unknown>): VirtualKey {
  * never spend outside its limits.
  */
 export class VirtualKeyService {
-  private readonly cache = new Map<string, { key: VirtualKey | null; until: number }>();
+  /** Keys read by secret hash; unknown secrets apart, so they cannot evict working keys. */
+  private readonly cache = new KeyCache<VirtualKey>({
+    maxVerified: 10_000,
+    maxUnknown: 10_000,
+    unknownMs: CACHE_TTL_MS,
+  });
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    /** Milliseconds; tests move it. */
+    private readonly clock: () => number = Date.now,
+  ) {}
 
   async create(
     input: { name: string; attribution: Scope; allowedModels: string[] },
@@ -77,7 +87,7 @@ export class VirtualKeyService {
         [id],
       ),
     );
-    this.cache.clear();
+    this.cache.forgetWhere((key) => key.id === id);
     if (rows.length > 0) return true;
     const exists = await this.dataSource.query(`SELECT 1 FROM virtual_keys WHERE id::text = $1`, [
       id,
@@ -95,16 +105,16 @@ export class VirtualKeyService {
   /** Resolves a key's secret; null when unknown or revoked. Cached briefly for the hot path. */
   async resolve(secret: string): Promise<VirtualKey | null> {
     const hash = hashSecret(secret);
-    const now = Date.now();
-    const cached = this.cache.get(hash);
-    if (cached && cached.until > now) return cached.key;
+    const now = this.clock();
+    const known = this.cache.verifiedKey(hash);
+    if (known && now - known.readAt < CACHE_TTL_MS) return known.value;
+    if (this.cache.isKnownUnknown(hash, now)) return null;
     const rows = await this.dataSource.query(
       `SELECT * FROM virtual_keys WHERE secret_hash = $1 AND revoked_at IS NULL`,
       [hash],
     );
     const key = rows.length > 0 ? toVirtualKey(rows[0]) : null;
-    if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(hash, { key, until: now + CACHE_TTL_MS });
+    this.cache.remember(hash, key, now);
     return key;
   }
 }
