@@ -91,7 +91,7 @@ export {
   type UsageEventWireInput,
 } from './contracts/usage-event';
 export { isPlainObject } from './contracts/usage-event-fast';
-export { jsonContentIssues, MAX_JSON_DEPTH } from './contracts/json-content';
+export { jsonContentIssues, MAX_JSON_DEPTH, MAX_JSON_VALUES } from './contracts/json-content';
 export {
   parseUsageEvent,
   parseUsageEventJson,

@@ -1,5 +1,6 @@
 import { makeUsageEvent } from '../testing';
-import { jsonContentIssues, MAX_JSON_DEPTH } from './json-content';
+import { jsonTextDepthIssue } from '../parse-json';
+import { jsonContentIssues, MAX_JSON_DEPTH, MAX_JSON_VALUES } from './json-content';
 import { parseUsageEvent, parseUsageEventJson } from './parse-usage-event';
 
 const options = { now: new Date('2026-11-23T10:00:00Z') };
@@ -65,10 +66,20 @@ describe('jsonContentIssues', () => {
     };
     expect(jsonContentIssues(nest(MAX_JSON_DEPTH))).toEqual([]);
     expect(jsonContentIssues(nest(MAX_JSON_DEPTH + 1))).toEqual([
-      expect.stringMatching(/^k\[0\]\.k.*: nested more than 64 levels deep$/),
+      'k: nested more than 64 levels deep',
     ]);
-    const [issue] = jsonContentIssues(JSON.parse(`${'['.repeat(400_000)}${']'.repeat(400_000)}`));
-    expect(issue).toMatch(/^(\[0\]){64}: nested more than 64 levels deep$/);
+    const text = `[1, ${'['.repeat(400_000)}${']'.repeat(400_000)}]`;
+    expect(jsonContentIssues(JSON.parse(text))).toEqual(['[1]: nested more than 64 levels deep']);
+    // A scan of the text words it the same, before JSON.parse builds 400,000 arrays.
+    expect(jsonTextDepthIssue(text, MAX_JSON_DEPTH)).toBe('[1]: nested more than 64 levels deep');
+  });
+
+  it('should stop walking past MAX_JSON_VALUES values', () => {
+    const many = { provider_usage: Array.from({ length: MAX_JSON_VALUES }, () => 1) };
+    expect(jsonContentIssues(many)).toEqual(['(root): more than 50000 values']);
+    many.provider_usage.pop();
+    many.provider_usage.pop();
+    expect(jsonContentIssues(many)).toEqual([]);
   });
 
   it('should cut a long key in a path', () => {

@@ -1,3 +1,4 @@
+import { depthIssue } from '../parse-json';
 import { formatIssuePath } from '../zod-issues';
 
 /**
@@ -14,6 +15,13 @@ const FORBIDDEN_KEY = '__proto__';
  * `JSON.parse` happily builds 500,000 levels from a 1 MiB body.
  */
 export const MAX_JSON_DEPTH = 64;
+
+/**
+ * How many values (strings, numbers, objects… each counts one) an event may hold. A real one
+ * holds dozens; its largest part, a provider's raw usage, is at most 64 KiB (some 30,000
+ * values). The walk stops there: its time is bounded whatever the body.
+ */
+export const MAX_JSON_VALUES = 50_000;
 
 /** Longest key shown in a path; longer ones are cut (a reason stays one readable line). */
 const MAX_PATH_KEY_LENGTH = 64;
@@ -59,7 +67,7 @@ function kindOf(value: unknown): string {
  *   event could never be stored, and a dead letter could not name it;
  * - anything but JSON: objects must be plain (prototype `Object.prototype` or none); strings,
  *   numbers, booleans, `null`, arrays; `undefined` is read as absent;
- * - nesting deeper than {@link MAX_JSON_DEPTH}.
+ * - nesting deeper than {@link MAX_JSON_DEPTH}, or more than {@link MAX_JSON_VALUES} values.
  *
  * Answers one line per problem (at most `limit`), each naming the path, e.g.
  * `attribution.team: must not contain the NUL character (U+0000)`; none when clean. Visits
@@ -68,8 +76,14 @@ function kindOf(value: unknown): string {
 export function jsonContentIssues(value: unknown, limit = 5): string[] {
   const issues: string[] = [];
   const stack: Visit[] = [{ value, parent: undefined, key: undefined, depth: 0 }];
+  let visited = 0;
   while (stack.length > 0 && issues.length < limit) {
     const visit = stack.pop()!;
+    visited += 1;
+    if (visited > MAX_JSON_VALUES) {
+      issues.push(`(root): more than ${MAX_JSON_VALUES} values`);
+      break;
+    }
     const current = visit.value;
     if (typeof current === 'string') {
       if (current.includes('\u0000')) {
@@ -86,7 +100,10 @@ export function jsonContentIssues(value: unknown, limit = 5): string[] {
       continue;
     }
     if (visit.depth >= MAX_JSON_DEPTH) {
-      issues.push(`${pathOf(visit)}: nested more than ${MAX_JSON_DEPTH} levels deep`);
+      // Named by the top-level field it is under, as a scan of the text names it.
+      let top = visit;
+      while (top.parent?.key !== undefined) top = top.parent;
+      issues.push(depthIssue(top.key, MAX_JSON_DEPTH));
       continue;
     }
     const depth = visit.depth + 1;

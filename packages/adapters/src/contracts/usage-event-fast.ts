@@ -197,8 +197,10 @@ export function fastWireUsage(usage: unknown): Record<string, unknown> | undefin
 
 function fastUnits(units: unknown): Record<string, number> | undefined {
   if (!isPlainObject(units)) return undefined;
+  const names = Object.keys(units);
+  if (names.length > USAGE_EVENT_LIMITS.maxUnits) return undefined;
   const out: Record<string, number> = {};
-  for (const name of Object.keys(units)) {
+  for (const name of names) {
     const quantity = units[name];
     if (
       name.length < 1 ||

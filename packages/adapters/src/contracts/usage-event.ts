@@ -12,7 +12,9 @@ import { DECIMAL_STRING_PATTERN, decimalRule, type Usage, usageSchema } from '@p
  * - a unit count (web searches, images…) is at most 1e6 per call;
  * - latency is at most 24 h and retries at most 1,000;
  * - identifiers and attribution values are at most 256 characters; tags at most 64 pairs of
- *   128-character keys and 512-character values.
+ *   128-character keys and 512-character values; at most 64 kinds of unit per call;
+ * - an event or its attribution has at most 256 fields (unknown ones are ignored, but each
+ *   costs validation time: the bounds keep one event's reading short).
  */
 export const USAGE_EVENT_LIMITS = {
   maxIdLength: 256,
@@ -25,6 +27,8 @@ export const USAGE_EVENT_LIMITS = {
   maxTagKeyLength: 128,
   maxTagValueLength: 512,
   maxProviderUsageBytes: 64 * 1024,
+  maxUnits: 64,
+  maxFields: 256,
 } as const;
 
 /** Attribution dimensions of a usage event (and of an authorization request). */
@@ -82,6 +86,9 @@ export const wireUsageSchema = usageSchema.extend({
           error: `must be at most ${USAGE_EVENT_LIMITS.maxUnitsPerKey} per call`,
         }),
     )
+    .refine((units) => Object.keys(units).length <= USAGE_EVENT_LIMITS.maxUnits, {
+      error: `must have at most ${USAGE_EVENT_LIMITS.maxUnits} units`,
+    })
     .optional(),
 });
 
