@@ -34,6 +34,13 @@ describe('canonicalProvider', () => {
     expect(canonicalProvider(name)).toBe(expected);
   });
 
+  it.each(['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf'])(
+    'should keep %s as a name, not answer a property every object inherits',
+    (name) => {
+      expect(canonicalProvider(name)).toBe(name.toLowerCase());
+    },
+  );
+
   it('should lowercase and keep an unknown provider name', () => {
     expect(canonicalProvider('Acme-LLM')).toBe('acme-llm');
   });

@@ -104,8 +104,8 @@ const GOOGLE_PREFIXES = ['vertex_ai-', 'vertex_ai_', 'vertex-ai-', 'gemini-', 'g
  */
 export function canonicalProvider(name: string): string {
   const key = name.trim().toLowerCase();
-  const alias = PROVIDER_ALIASES[key];
-  if (alias !== undefined) return alias;
+  // Own keys only: `constructor` or `__proto__` must not answer what every object inherits.
+  if (Object.hasOwn(PROVIDER_ALIASES, key)) return PROVIDER_ALIASES[key]!;
   if (GOOGLE_PREFIXES.some((prefix) => key.startsWith(prefix))) return 'google';
   return key;
 }
