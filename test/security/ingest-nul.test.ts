@@ -109,7 +109,9 @@ describe('a NUL in a usage event', () => {
         Buffer.from([0, 0, 0]),
         Buffer.from('"}'),
       ]);
-      const bodies = [...events.slice(0, -1), rawNul, binary, events.at(-1)];
+      // V8's words for this one quote the text, NULs included.
+      const quoted = Buffer.from('\u0000\u0000x');
+      const bodies = [...events.slice(0, -1), rawNul, binary, quoted, events.at(-1)];
       const acks = await publishInOrder(nats, usageSubject('openai'), bodies);
       // Today's failure: the batch is nak'd forever and the consumer never settles.
       await waitForConsumerIdle(nats, harness.consumer!, 20_000);
@@ -123,10 +125,11 @@ describe('a NUL in a usage event', () => {
         expect(letters[index]!.reason).toMatch(NUL_REASON);
       });
       // The raw bytes are kept exactly; text that cannot hold them is base64.
-      const [raw, bin] = letters.slice(-2);
+      const [raw, bin, quotedLetter] = letters.slice(-3);
       for (const [letter, bytes] of [
         [raw!, rawNul],
         [bin!, binary],
+        [quotedLetter!, quoted],
       ] as const) {
         expect(letter.details.payload_encoding).toBe('base64');
         expect(Buffer.from(letter.payload, 'base64').equals(bytes)).toBe(true);
@@ -134,6 +137,26 @@ describe('a NUL in a usage event', () => {
       }
       expect(raw!.reason).toMatch(/^invalid JSON/);
       expect(bin!.reason).toMatch(/^invalid JSON/);
+      expect(quotedLetter!.reason).toMatch(/^invalid JSON.*\\u0000/);
+
+      // Replayed, it is refused again, and the replay's result is recorded.
+      const [{ id }] = await harness.service.purser.dataSource.query(
+        'SELECT id::text AS id FROM dead_letters WHERE stream_sequence = $1',
+        [quotedLetter!.stream_sequence],
+      );
+      const replay = await harness.service.graphql<{
+        replayDeadLetter: { status: string; reason: string };
+      }>('mutation($id: ID!) { replayDeadLetter(id: $id) { status reason } }', { id });
+      expect(replay.errors).toBeUndefined();
+      expect(replay.data?.replayDeadLetter).toMatchObject({
+        status: 'rejected',
+        reason: quotedLetter!.reason,
+      });
+      const [{ replay_result }] = await harness.service.purser.dataSource.query(
+        'SELECT replay_result FROM dead_letters WHERE id = $1::bigint',
+        [id],
+      );
+      expect(replay_result).toBe(`rejected: ${quotedLetter!.reason}`);
     });
   });
 });

@@ -42,6 +42,16 @@ describe('parseJson', () => {
   });
 });
 
+describe('a syntax error quoting control characters', () => {
+  it('should escape them in the message, which a dead letter and a log can then hold', () => {
+    const result = parseJson('\u0000\u0000x', schema);
+    expect(result).toMatchObject({ ok: false, kind: 'invalid_json' });
+    if (result.ok) return;
+    expect(result.message).toContain('\\u0000');
+    expect(result.message).not.toContain('\u0000');
+  });
+});
+
 describe('strict UTF-8', () => {
   it('should refuse bytes that are not UTF-8 instead of reading U+FFFD', () => {
     const bytes = Buffer.from('{"id":"caf\u00e9","count":0}', 'latin1');

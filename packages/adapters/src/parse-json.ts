@@ -93,7 +93,8 @@ export function readJson(
     return { ok: true, value: JSON.parse(source) as unknown, text: source };
   } catch (error) {
     const location = locateJsonSyntaxError(source);
-    const detail = error instanceof Error ? error.message : String(error);
+    // V8 quotes a snippet of the text, which may hold control characters (a raw NUL): escaped.
+    const detail = escapeControlCharacters(error instanceof Error ? error.message : String(error));
     return {
       ok: false,
       kind: 'invalid_json',
@@ -104,6 +105,16 @@ export function readJson(
       position: location.position,
     };
   }
+}
+
+/** `text` with each control character (U+0000–U+001F) written as its `\uXXXX` escape. */
+function escapeControlCharacters(text: string): string {
+  let out = '';
+  for (const char of text) {
+    const code = char.charCodeAt(0);
+    out += code < 0x20 ? `\\u${code.toString(16).padStart(4, '0')}` : char;
+  }
+  return out;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { storableText } from '@purser/adapters';
 import type { DataSource } from 'typeorm';
 import { ATTRIBUTION_DIMENSIONS, columnOf } from './spend.service';
 import { badInput, notFound } from '../errors';
@@ -82,7 +83,7 @@ export class UsageQueryService {
     );
     await this.dataSource.query(
       `UPDATE dead_letters SET replayed_at = now(), replay_result = $2 WHERE id = $1::bigint`,
-      [id, outcome.reason ? `${outcome.status}: ${outcome.reason}` : outcome.status],
+      [id, storableText(outcome.reason ? `${outcome.status}: ${outcome.reason}` : outcome.status)],
     );
     return outcome;
   }
