@@ -1,6 +1,6 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { PurserError } from '../errors';
+import { PurserError, badInput } from '../errors';
 import type { Logger } from '../observability/logger';
 
 // graphql-js's suggestions ("… Did you mean "apiKeys"?"), in validation and variable coercion.
@@ -29,6 +29,17 @@ export function createFormatError(logger: Logger, production: boolean) {
         extensions: { code: original.code, ...(original.details ?? {}) },
       };
     }
+    const refused = dataException(original);
+    if (refused) {
+      // The client's value is what was wrong; that no validation caught it first is ours.
+      logger.warn({ err: original, path: formatted.path }, 'the database refused a request value');
+      return {
+        message: refused.message,
+        locations: formatted.locations,
+        path: formatted.path,
+        extensions: { code: refused.code },
+      };
+    }
     // Apollo re-wraps validation errors as GRAPHQL_VALIDATION_FAILED; keep our own rule's code.
     const inner = original instanceof GraphQLError ? original.originalError : undefined;
     const innerCode = inner instanceof GraphQLError ? inner.extensions?.code : undefined;
@@ -40,6 +51,10 @@ export function createFormatError(logger: Logger, production: boolean) {
       };
     }
     const code = formatted.extensions?.code;
+    if (isRequestError(original) && (code === undefined || code === 'INTERNAL_SERVER_ERROR')) {
+      // An HTTP-level refusal raised without a code (Apollo's persisted-query hash check).
+      return { message: clientMessage(formatted.message), extensions: { code: 'BAD_REQUEST' } };
+    }
     if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') {
       const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
       const message = clientMessage(formatted.message);
@@ -56,4 +71,26 @@ export function createFormatError(logger: Logger, production: boolean) {
     }
     return { ...formatted, extensions: { ...formatted.extensions, code: 'INTERNAL_SERVER_ERROR' } };
   };
+}
+
+/** A GraphQLError raised to answer the request with a 4xx (Apollo's `http` extension). */
+function isRequestError(error: unknown): boolean {
+  if (!(error instanceof GraphQLError)) return false;
+  const status = (error.extensions?.http as { status?: unknown } | undefined)?.status;
+  return typeof status === 'number' && status >= 400 && status < 500;
+}
+
+/**
+ * A database error of SQLSTATE class 22, "data exception" — a malformed UUID, a NUL in a
+ * string, a negative LIMIT, a number out of range — is a value of the request the database
+ * could not take: BAD_USER_INPUT naming it, never an internal error.
+ */
+function dataException(error: unknown): PurserError | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !/^22[0-9A-Z]{3}$/.test(code)) return undefined;
+  const detail =
+    code === '22021' || code === '22P05'
+      ? 'a string holds a character that cannot be stored (such as U+0000)'
+      : (error as Error).message;
+  return badInput(`A value of this request was refused by the database: ${detail}`);
 }

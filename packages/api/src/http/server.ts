@@ -20,6 +20,7 @@ import type { Principal } from '../auth/api-key.service';
 import type { GraphQLContext } from '../graphql/context';
 import { createFormatError } from '../graphql/format-error';
 import { complexityLimit, depthLimit } from '../graphql/limits';
+import { knownOperationTypes } from '../graphql/operation-types';
 import type { Services } from '../services';
 import { bodyErrorResponse } from './body-errors';
 import { admittedPrincipal, graphqlGate, notAdmitted } from './graphql-gate';
@@ -75,7 +76,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Purs
     includeStacktraceInErrorResponses: !production,
     // Parsing stops at this many tokens, so a document's size bounds every step after it.
     parseOptions: { maxTokens: env.GRAPHQL_MAX_TOKENS },
-    validationRules: [depthLimit(env.GRAPHQL_MAX_DEPTH)],
+    validationRules: [knownOperationTypes, depthLimit(env.GRAPHQL_MAX_DEPTH)],
     formatError: createFormatError(logger, production),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: server }),
