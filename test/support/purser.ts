@@ -40,6 +40,9 @@ export async function startPurser(
     PORT: '0',
     HOST: '127.0.0.1',
     PURSER_ADMIN_TOKEN: adminToken,
+    // Fixtures are dated (2026): the age bound is tested on its own (test/security/ingest-rules),
+    // so the suites do not start failing once their dates are 400 days old.
+    INGEST_MAX_AGE_DAYS: '36500',
     ...(database.url ? { DATABASE_URL: database.url } : { PURSER_DATA_DIR: database.dataDir }),
     ...(options.nats && process.env.NATS_URL ? { NATS_URL: process.env.NATS_URL } : {}),
     ...options.env,
