@@ -4,6 +4,7 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { usageSubject } from '@purser/adapters';
 import { makeUsageEvent } from '@purser/adapters/testing';
+import { loadEnv } from '@purser/api';
 import { uniqueName, waitForConsumerIdle } from '../support/nats';
 import {
   connectNats,
@@ -19,7 +20,10 @@ describe('ingest rules', () => {
   describe('with the defaults', () => {
     let harness: IngestHarness;
     beforeAll(async () => {
-      harness = await startIngestHarness();
+      // The service's own age bound (test instances otherwise take dated fixtures of any age).
+      harness = await startIngestHarness({
+        env: { INGEST_MAX_AGE_DAYS: String(loadEnv({}).INGEST_MAX_AGE_DAYS) },
+      });
     });
     afterAll(() => harness.stop());
 
@@ -62,14 +66,22 @@ describe('ingest rules', () => {
 
     it('should store a unit named like an Object.prototype member, not answer 500', async () => {
       const source = uniqueName('units');
+      // Within the age bound whenever this runs.
+      const timestamp = new Date().toISOString();
       const answer = await harness.post([
         makeUsageEvent({
           id: 'ctor',
           source,
+          timestamp,
           usage: { input_tokens: 5, units: { constructor: 2 } },
         }),
-        makeUsageEvent({ id: 'str', source, usage: { input_tokens: 5, units: { toString: 1 } } }),
-        makeUsageEvent({ id: 'plain', source }),
+        makeUsageEvent({
+          id: 'str',
+          source,
+          timestamp,
+          usage: { input_tokens: 5, units: { toString: 1 } },
+        }),
+        makeUsageEvent({ id: 'plain', source, timestamp }),
       ]);
       expect(answer.status).toBe(200);
       expect(answer.body).toMatchObject({ accepted: 3 });
