@@ -1,4 +1,5 @@
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { pageSize } from '../graphql/pagination';
 import { assertPermission } from '../auth/api-key.service';
 import { toScope } from '../decisions/attribution';
 import { badInput } from '../errors';
@@ -132,7 +133,7 @@ export class BudgetResolver {
       `SELECT id::text AS id, budget_id, window_start, threshold::float8 AS threshold, kind, spent::text AS spent,
               limit_amount::text AS limit_amount, currency, created_at, published_at
        FROM budget_alerts ${budgetId ? 'WHERE budget_id::text = $2' : ''} ORDER BY id DESC LIMIT $1`,
-      budgetId ? [Math.min(first ?? 100, 500), budgetId] : [Math.min(first ?? 100, 500)],
+      budgetId ? [pageSize(first ?? 100), budgetId] : [pageSize(first ?? 100)],
     );
     return rows.map((row) => ({
       id: String(row.id),

@@ -13,6 +13,7 @@ import {
   type SelectionSetNode,
   type ValueNode,
 } from 'graphql';
+import { DEFAULT_PAGE_SIZE } from './pagination';
 
 /** The largest value a GraphQL `Int` holds: a `first` past it is refused by coercion, not counted. */
 const MAX_INT = 2 ** 31 - 1;
@@ -21,7 +22,8 @@ const MAX_INT = 2 ** 31 - 1;
  * The estimated cost of running `operation`: 1 per selected field — every alias and
  * `__typename` included — and a field with a selection set costs
  * `1 + cost(selection set) × max(1, first)`, where `first` is its `first` argument (a
- * literal, a variable, the variable's default or the argument's default).
+ * literal, a variable, the variable's default, the argument's default, or the default page
+ * a list field answers when it is left out).
  *
  * Linear in the document's size whatever it expands to: each fragment's cost is computed
  * once and reused at every spread. `@skip`/`@include` are ignored (the estimate only ever
@@ -50,14 +52,16 @@ export function operationCost(
 
   const firstOf = (node: FieldNode, field: GraphQLField<unknown, unknown> | undefined) => {
     const argument = node.arguments?.find((candidate) => candidate.name.value === 'first');
-    let value: unknown = field?.args.find((candidate) => candidate.name === 'first')?.defaultValue;
+    const declared = field?.args.find((candidate) => candidate.name === 'first');
+    // A list field whose `first` is left out answers its default page, not one row.
+    let value: unknown = declared ? (declared.defaultValue ?? DEFAULT_PAGE_SIZE) : undefined;
     if (argument?.value.kind === Kind.INT) value = Number(argument.value.value);
     else if (argument?.value.kind === Kind.VARIABLE) {
       const name = argument.value.name.value;
       const fallback = variableDefaults.get(name);
-      if (Object.hasOwn(variables, name)) value = variables[name];
+      if (Object.hasOwn(variables, name) && variables[name] !== null) value = variables[name];
       else if (fallback?.kind === Kind.INT) value = Number(fallback.value);
-    } else if (argument) value = undefined;
+    } else if (argument && argument.value.kind !== Kind.NULL) value = undefined;
     return Number.isInteger(value) && Math.abs(value as number) <= MAX_INT
       ? Math.max(1, value as number)
       : 1;

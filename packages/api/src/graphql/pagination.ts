@@ -23,6 +23,8 @@ export function Connection<T extends object>(node: ClassType<T>, name: string) {
 }
 
 export const MAX_PAGE_SIZE = 500;
+/** The page a list field answers when its `first` is left out. */
+export const DEFAULT_PAGE_SIZE = 50;
 
 /** Opaque cursors over a bigint id, newest first. */
 export function encodeCursor(id: string): string {
@@ -38,7 +40,7 @@ export function decodeCursor(cursor: string | undefined | null): string | null {
 }
 
 export function pageSize(first: number | undefined | null): number {
-  const size = first ?? 50;
+  const size = first ?? DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE)
     throw badInput(`first must be between 1 and ${MAX_PAGE_SIZE} (got ${size})`);
   return size;
