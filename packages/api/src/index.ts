@@ -8,3 +8,4 @@ export { ROLES, PERMISSIONS, type Role, type Permission } from './auth/roles';
 export { hashSecret, type Principal } from './auth/api-key.service';
 export { createLogger, type Logger } from './observability/logger';
 export { tuneHeapGrowth } from './runtime/heap';
+export { printedSchema, SCHEMA_FILE } from './graphql/print-schema';
