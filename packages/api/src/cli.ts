@@ -1,5 +1,5 @@
 import { ConfigError, loadEnv } from './config/env';
-import { openDatabase } from './db/data-source';
+import { openDatabase } from './database';
 import { createLogger } from './observability/logger';
 import { PricingService } from './pricing/pricing.service';
 

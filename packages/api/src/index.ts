@@ -1,6 +1,6 @@
 export { Purser, type PurserOptions } from './app';
 export { loadEnv, envSchema, ConfigError, type Env } from './config/env';
-export { createDataSource, openDatabase, type DatabaseOptions } from './db/data-source';
+export { createDataSource, openDatabase, type DatabaseOptions } from './database';
 export { migrations } from './db/migrations';
 export { queryPrepared, type PreparedStatement } from './db/prepared';
 export { PurserError, ERROR_CODES, type ErrorCode } from './errors';
@@ -8,4 +8,4 @@ export { ROLES, PERMISSIONS, type Role, type Permission } from './auth/roles';
 export { hashSecret, type Principal } from './auth/api-key.service';
 export { createLogger, type Logger } from './observability/logger';
 export { tuneHeapGrowth } from './runtime/heap';
-export { printedSchema, SCHEMA_FILE } from './graphql/print-schema';
+export { printedSchema, SCHEMA_FILE } from './print-schema';

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Kind, parse, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { operationCost } from './complexity';
 import { DEFAULT_PAGE_SIZE } from './pagination';
-import { createSchema } from './schema';
+import { createSchema } from '../schema';
 
 describe('operationCost', () => {
   let schema: GraphQLSchema;

@@ -1,11 +1,11 @@
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
-import { ApiKeyResolver } from '../auth/api-key.resolver';
-import { PricingResolver } from '../pricing/pricing.resolver';
-import { UsageResolver } from '../usage/usage.resolver';
-import { BudgetResolver } from '../budgets/budget.resolver';
-import { DecisionResolver } from '../decisions/decision.resolver';
-import { scalarsMap } from './scalars';
+import { ApiKeyResolver } from './auth/api-key.resolver';
+import { PricingResolver } from './pricing/pricing.resolver';
+import { UsageResolver } from './usage/usage.resolver';
+import { BudgetResolver } from './budgets/budget.resolver';
+import { DecisionResolver } from './decisions/decision.resolver';
+import { scalarsMap } from './graphql/scalars';
 
 /** Every resolver of the GraphQL API. */
 export const resolvers = [

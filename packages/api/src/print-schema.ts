@@ -5,7 +5,7 @@ import { lexicographicSortSchema, printSchema } from 'graphql';
 import { createSchema } from './schema';
 
 /** Where the printed schema is committed, so API changes show in review. */
-export const SCHEMA_FILE = path.resolve(__dirname, '../../schema.graphql');
+export const SCHEMA_FILE = path.resolve(__dirname, '../schema.graphql');
 
 /** The SDL of the built schema, types sorted by name so the file only moves when the API does. */
 export async function printedSchema(): Promise<string> {

@@ -16,16 +16,16 @@ import express, {
   Router,
 } from 'express';
 import type { GraphQLSchema } from 'graphql';
-import type { Principal } from '../auth/api-key.service';
-import type { GraphQLContext } from '../graphql/context';
-import { createFormatError } from '../graphql/format-error';
-import { complexityLimit, depthLimit } from '../graphql/limits';
-import { knownOperationTypes } from '../graphql/operation-types';
-import type { Services } from '../services';
-import { bodyErrorResponse } from './body-errors';
-import { admittedPrincipal, graphqlGate, notAdmitted } from './graphql-gate';
-import { serveGraphQLRaw } from './graphql-raw';
-import { type RawRoute, restAuthentication, sendError, serveRaw } from './rest';
+import type { Principal } from './auth/api-key.service';
+import type { GraphQLContext } from './graphql/context';
+import { createFormatError } from './graphql/format-error';
+import { complexityLimit, depthLimit } from './graphql/limits';
+import { knownOperationTypes } from './graphql/operation-types';
+import type { Services } from './services';
+import { bodyErrorResponse } from './http/body-errors';
+import { admittedPrincipal, graphqlGate, notAdmitted } from './http/graphql-gate';
+import { serveGraphQLRaw } from './http/graphql-raw';
+import { type RawRoute, restAuthentication, sendError, serveRaw } from './http/rest';
 
 /** A readiness probe: a name and a check that throws (or resolves false) when not ready. */
 export type ReadinessCheck = { name: string; check: () => Promise<boolean> };

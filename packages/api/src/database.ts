@@ -3,8 +3,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { PGliteDriver } from 'typeorm-pglite';
-import { entities } from './entities';
-import { migrations } from './migrations';
+import { ApiKeyEntity } from './auth/api-key.entity';
+import { migrations } from './db/migrations';
+import { PriceCardEntity } from './pricing/price-card.entity';
+
+/** Every TypeORM entity of the service, listed where the service is assembled. */
+export const entities = [ApiKeyEntity, PriceCardEntity];
 
 export interface DatabaseOptions {
   /** Postgres URL; undefined → embedded PGlite in `dataDir`. */
