@@ -5,7 +5,7 @@ import { badInput } from '../errors';
 import type { Logger } from '../observability/logger';
 import type { PricingService } from '../pricing/pricing.service';
 import { priceEvent } from './ingest.service';
-import { addToRollup, type RollupDelta, rollupUpsert, TOKEN_COLUMNS } from './usage-rows';
+import { DIMENSION_COLUMNS, hourlyRollupSql, TOKEN_COLUMNS } from './usage-rows';
 
 export interface RepriceOptions {
   from: Date;
@@ -85,6 +85,44 @@ function toEvent(row: StoredRow): UsageEvent {
   };
 }
 
+/** What a re-rating moves in `usage_hourly`: a stored row's key and sums. */
+const ROLLED_UP = [
+  'occurred_at',
+  ...DIMENSION_COLUMNS,
+  'currency',
+  'unpriced',
+  'cost',
+  ...TOKEN_COLUMNS,
+];
+
+/**
+ * One statement per batch: store the new costs and move `usage_hourly` by exactly the
+ * difference — each re-rated row taken out as it was stored and added as it is now, through
+ * the rollup statement ingest uses ({@link hourlyRollupSql}). All parts of the statement read
+ * one snapshot, so `before` sees the rows as they were before `after` updated them.
+ */
+const REPRICE_SQL = `
+  WITH changed AS (
+    SELECT * FROM unnest($1::bigint[], $2::numeric[], $3::text[], $4::text[], $5::text[], $6::text[])
+      AS u(id, cost, currency, breakdown, card, unpriced_keys)
+  ), before AS (
+    SELECT ${ROLLED_UP.map((column) => `e.${column}`).join(', ')}
+    FROM usage_events AS e JOIN changed AS u ON e.id = u.id
+  ), after AS (
+    UPDATE usage_events AS e SET cost = u.cost, currency = u.currency, cost_breakdown = u.breakdown::jsonb,
+      price_card_id = u.card, unpriced = jsonb_array_length(u.unpriced_keys::jsonb) > 0,
+      unpriced_keys = ARRAY(SELECT jsonb_array_elements_text(u.unpriced_keys::jsonb)), priced_at = now()
+    FROM changed AS u
+    WHERE e.id = u.id
+    RETURNING ${ROLLED_UP.map((column) => `e.${column}`).join(', ')}
+  ), moved AS (
+    SELECT -1 AS weight, * FROM before
+    UNION ALL
+    SELECT 1, * FROM after
+  ), rollup AS (${hourlyRollupSql('moved', 'weight')}
+  )
+  SELECT count(*)::int AS changed FROM after`;
+
 /**
  * Re-rating after a price correction: recomputes stored costs with the catalog as it is now,
  * batch by batch (each batch one transaction, its rows locked), and moves the rollups by
@@ -136,7 +174,6 @@ export class RepriceService {
         if (rows.length === 0) return true;
         lastId = rows[rows.length - 1].id;
         report.scanned += rows.length;
-        const deltas = new Map<string, RollupDelta>();
         const updates: {
           id: string;
           cost: string;
@@ -160,8 +197,6 @@ export class RepriceService {
             row.unpriced === unpriced;
           if (same) continue;
           if (row.unpriced && !unpriced) report.newlyPriced += 1;
-          addToRollup(deltas, event, row.currency, row.cost, -1, row.unpriced);
-          addToRollup(deltas, event, priced.cost.currency, priced.costTotal, 1, unpriced);
           updates.push({
             id: row.id,
             cost: priced.costTotal,
@@ -172,24 +207,14 @@ export class RepriceService {
           });
         }
         if (updates.length > 0) {
-          await manager.query(
-            `UPDATE usage_events AS e SET cost = u.cost, currency = u.currency, cost_breakdown = u.breakdown::jsonb,
-                    price_card_id = u.card, unpriced = jsonb_array_length(u.unpriced_keys::jsonb) > 0,
-                    unpriced_keys = ARRAY(SELECT jsonb_array_elements_text(u.unpriced_keys::jsonb)), priced_at = now()
-             FROM unnest($1::bigint[], $2::numeric[], $3::text[], $4::text[], $5::text[], $6::text[])
-               AS u(id, cost, currency, breakdown, card, unpriced_keys)
-             WHERE e.id = u.id`,
-            [
-              updates.map((update) => update.id),
-              updates.map((update) => update.cost),
-              updates.map((update) => update.currency),
-              updates.map((update) => update.breakdown),
-              updates.map((update) => update.card),
-              updates.map((update) => JSON.stringify(update.unpricedKeys)),
-            ],
-          );
-          const rollup = rollupUpsert(deltas.values());
-          if (rollup) await manager.query(rollup.sql, rollup.params);
+          await manager.query(REPRICE_SQL, [
+            updates.map((update) => update.id),
+            updates.map((update) => update.cost),
+            updates.map((update) => update.currency),
+            updates.map((update) => update.breakdown),
+            updates.map((update) => update.card),
+            updates.map((update) => JSON.stringify(update.unpricedKeys)),
+          ]);
           report.changed += updates.length;
         }
         return rows.length < batchSize;

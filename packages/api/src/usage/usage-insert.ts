@@ -4,7 +4,7 @@
  */
 import { wellFormed } from '../db/well-formed';
 import { storedIdentity } from './ingest-prepare';
-import { DIMENSION_COLUMNS, type PricedEvent, TOKEN_COLUMNS } from './usage-rows';
+import { DIMENSION_COLUMNS, hourlyRollupSql, type PricedEvent, TOKEN_COLUMNS } from './usage-rows';
 
 /**
  * The columns of `usage_events` an ingest batch writes, with their types, in the order of the
@@ -141,9 +141,6 @@ function columnValue(index: number): string {
   return `(r ->> ${index})::${type}`;
 }
 
-const HOURLY_KEY = ['hour', ...DIMENSION_COLUMNS, 'currency'];
-const HOURLY_SUMS = ['requests', 'unpriced_requests', 'cost', ...TOKEN_COLUMNS];
-
 /**
  * One statement per batch: insert the events (the unique (source, event_id) key drops
  * those already stored) and add exactly the inserted ones to `usage_hourly`, so rollups
@@ -161,16 +158,7 @@ export const INSERT_EVENTS_SQL = `
     ON CONFLICT (source, event_id) DO NOTHING
     RETURNING source, event_id, occurred_at, ${DIMENSION_COLUMNS.join(', ')}, currency, unpriced,
       cost, ${TOKEN_COLUMNS.join(', ')}
-  ), rollup AS (
-    INSERT INTO usage_hourly (${[...HOURLY_KEY, ...HOURLY_SUMS].join(', ')})
-    SELECT date_trunc('hour', occurred_at, 'UTC'), ${DIMENSION_COLUMNS.join(', ')}, currency,
-      count(*), count(*) FILTER (WHERE unpriced), sum(cost),
-      ${TOKEN_COLUMNS.map((column) => `sum(${column})`).join(', ')}
-    FROM inserted
-    GROUP BY ${HOURLY_KEY.map((_, index) => index + 1).join(', ')}
-    ORDER BY ${HOURLY_KEY.map((_, index) => index + 1).join(', ')}
-    ON CONFLICT (${HOURLY_KEY.join(', ')})
-    DO UPDATE SET ${HOURLY_SUMS.map((column) => `${column} = usage_hourly.${column} + EXCLUDED.${column}`).join(', ')}
+  ), rollup AS (${hourlyRollupSql('inserted')}
   )
   SELECT source, event_id FROM inserted`;
 
