@@ -2,7 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { DataSource, Repository } from 'typeorm';
 import { IsNull } from 'typeorm';
 import { badInput, forbidden, notFound, PurserError, unauthenticated } from '../errors';
-import { isTransientDatabaseError } from '../usage/transient';
+import { isTransientDatabaseError } from '../db/transient';
 import { ApiKeyEntity } from './api-key.entity';
 import { FailureLimiter } from './failure-limiter';
 import { KeyCache } from './key-cache';

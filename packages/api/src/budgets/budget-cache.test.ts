@@ -1,5 +1,5 @@
 import { BudgetCache, DEFINITIONS_TTL_MS, withCounters } from './budget-cache';
-import { type Scope, scopeApplies, scopeRank, type WireAttribution } from './budget-scope';
+import { type Scope, scopeApplies, scopeRank, type WireAttribution } from '../attribution/scope';
 import type { BudgetService, BudgetState } from './budget.service';
 
 const DAY = 86_400_000;

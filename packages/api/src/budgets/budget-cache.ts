@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { Logger } from '../observability/logger';
-import { type ScopeKey, scopeRank, SCOPE_KEYS, type WireAttribution } from './budget-scope';
+import { type ScopeKey, scopeRank, SCOPE_KEYS, type WireAttribution } from '../attribution/scope';
 import type { BudgetService, BudgetState } from './budget.service';
 import { remainingOf } from './money';
 import { SingleFlight } from '../cache/single-flight';

@@ -3,13 +3,13 @@ import { attributionToWire } from '@purser/adapters';
 import type { DataSource, EntityManager } from 'typeorm';
 import { notFound, PurserError } from '../errors';
 import type { PricedEvent } from '../usage/usage-rows';
-import type { WireAttribution as WireAttributionLike } from './budget-scope';
+import type { WireAttribution as WireAttributionLike } from '../attribution/scope';
 import { wellFormedJson } from '../db/well-formed';
 import type { BudgetState } from './budget.service';
 import { isZeroAmount, plain, plus } from './money';
 import { type PreparedStatement, queryPrepared } from '../db/prepared';
 import { returningRows } from '../db/returning';
-import { isRetryableConflict, isTransientDatabaseError } from '../usage/transient';
+import { isRetryableConflict, isTransientDatabaseError } from '../db/transient';
 import { DEFAULT_ALLOWANCE_OPTIONS, type HoldAllowances } from './hold-allowances';
 import { reservationColumns } from './reservation-columns';
 

@@ -1,7 +1,7 @@
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { pageSize } from '../graphql/pagination';
 import { assertPermission } from '../auth/api-key.service';
-import { toScope } from '../decisions/attribution';
+import { toScope } from '../attribution/attribution';
 import { badInput } from '../errors';
 import type { GraphQLContext } from '../graphql/context';
 import { type BudgetDefinition, type BudgetState, forecastAtWindowEnd } from './budget.service';

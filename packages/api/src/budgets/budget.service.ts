@@ -3,7 +3,7 @@ import { Money, NANO_AMOUNT_BOUNDS, decimalProblem } from '@purser/pricing';
 import type { DataSource, EntityManager } from 'typeorm';
 import { badInput, notFound } from '../errors';
 import { decodeCursor, pageSize, toPage } from '../graphql/pagination';
-import { type Scope, scopeRank, scopeSchema, type WireAttribution } from './budget-scope';
+import { type Scope, scopeRank, scopeSchema, type WireAttribution } from '../attribution/scope';
 import { plain, remainingOf } from './money';
 import { returningRows } from '../db/returning';
 

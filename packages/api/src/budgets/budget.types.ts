@@ -1,5 +1,5 @@
 import { Field, Float, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
-import { AttributionInput } from '../decisions/decision.types';
+import { AttributionInput } from '../graphql/attribution-fields';
 import { Connection } from '../graphql/pagination';
 import { DecimalScalar, JSONObjectScalar } from '../graphql/scalars';
 

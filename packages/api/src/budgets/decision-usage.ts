@@ -3,9 +3,9 @@ import type { DataSource } from 'typeorm';
 import { PurserError } from '../errors';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
-import { isTransientDatabaseError } from '../usage/transient';
+import { isTransientDatabaseError } from '../db/transient';
 import type { PricedEvent } from '../usage/usage-rows';
-import type { WireAttribution } from './budget-scope';
+import type { WireAttribution } from '../attribution/scope';
 import type { HoldAllowances } from './hold-allowances';
 
 /** What usage naming a decision needs of its hold: who placed it, and on what attribution. */

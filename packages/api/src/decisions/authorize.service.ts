@@ -10,14 +10,14 @@ import type {
 import type { Principal } from '../auth/api-key.service';
 import { type BudgetCache, withCounters } from '../budgets/budget-cache';
 import type { BudgetLedger, CounterIncrement, HoldResult } from '../budgets/budget-ledger';
-import { type WireAttribution, wellFormedAttribution } from '../budgets/budget-scope';
+import { type WireAttribution, wellFormedAttribution } from '../attribution/scope';
 import type { BudgetService, BudgetState } from '../budgets/budget.service';
 import { plus, remainingOf, toNanosCeil, toNanosFloor } from '../budgets/money';
 import type { Env } from '../config/env';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { PricingService } from '../pricing/pricing.service';
-import { isPoolExhausted, isTransientDatabaseError } from '../usage/transient';
+import { isPoolExhausted, isTransientDatabaseError } from '../db/transient';
 import type { VelocityService, VelocityState } from '../velocity/velocity.service';
 import type { VirtualKey, VirtualKeyService } from '../virtual-keys/virtual-key.service';
 import type { DecisionLog } from './decision-log';

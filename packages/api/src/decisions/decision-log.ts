@@ -3,7 +3,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { DataSource } from 'typeorm';
 import { type PreparedStatement, queryPrepared } from '../db/prepared';
 import { wellFormedJson } from '../db/well-formed';
-import { isTransientDatabaseError } from '../usage/transient';
+import { isTransientDatabaseError } from '../db/transient';
 import type { Logger } from '../observability/logger';
 
 /** One decision as recorded. */

@@ -3,7 +3,7 @@ import { assertPermission, holdKeyOf } from '../auth/api-key.service';
 import { badInput, PurserError } from '../errors';
 import type { GraphQLContext } from '../graphql/context';
 import { decodeCursor, pageSize, toPage } from '../graphql/pagination';
-import { toWireAttribution } from './attribution';
+import { toWireAttribution } from '../attribution/attribution';
 import type { AuthorizeRequest, Decision as DecisionValue } from './authorize.service';
 import { validateAuthorizeRequest } from './authorize-input';
 import {

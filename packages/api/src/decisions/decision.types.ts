@@ -1,15 +1,7 @@
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { DecimalScalar, JSONObjectScalar } from '../graphql/scalars';
-import { AttributionFields } from '../graphql/attribution-fields';
+import { AttributionInput } from '../graphql/attribution-fields';
 import { Connection } from '../graphql/pagination';
-
-@InputType({ description: 'Who a request or usage is for. Budget scopes use the same fields.' })
-export class AttributionInput extends AttributionFields {
-  @Field(() => String, { nullable: true }) session?: string;
-  @Field(() => String, { nullable: true }) requestPath?: string;
-  @Field(() => String, { nullable: true, description: 'A virtual key id (budget scopes only).' })
-  virtualKey?: string;
-}
 
 @InputType()
 export class AuthorizeInput {

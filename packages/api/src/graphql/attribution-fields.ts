@@ -11,3 +11,11 @@ export class AttributionFields {
   @Field(() => String, { nullable: true }) user?: string;
   @Field(() => String, { nullable: true }) agent?: string;
 }
+
+@InputType({ description: 'Who a request or usage is for. Budget scopes use the same fields.' })
+export class AttributionInput extends AttributionFields {
+  @Field(() => String, { nullable: true }) session?: string;
+  @Field(() => String, { nullable: true }) requestPath?: string;
+  @Field(() => String, { nullable: true, description: 'A virtual key id (budget scopes only).' })
+  virtualKey?: string;
+}

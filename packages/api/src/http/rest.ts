@@ -4,7 +4,7 @@ import { ZodError } from 'zod';
 import { assertPermission, bearerSecret, type Principal } from '../auth/api-key.service';
 import type { Permission } from '../auth/roles';
 import { PurserError } from '../errors';
-import { isTransientDatabaseError } from '../usage/transient';
+import { isTransientDatabaseError } from '../db/transient';
 import type { Services } from '../services';
 
 export interface AuthedRequest extends Request {

@@ -10,7 +10,7 @@ import type { PricingService } from '../pricing/pricing.service';
 import { deadLetterOf, insertDeadLetters } from './dead-letters';
 import { type Prepared, prepareBatch } from './ingest-prepare';
 import { INSERT_EVENTS_SQL, type InsertedRow, insertedOnes, eventRowsJson } from './usage-insert';
-import { isTransientDatabaseError } from './transient';
+import { isTransientDatabaseError } from '../db/transient';
 import type { PricedEvent } from './usage-rows';
 
 /** One message to ingest, from any path. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { NANO_AMOUNT_BOUNDS, decimalProblem } from '@purser/pricing';
-import { SCOPE_KEYS, type WireAttribution } from '../budgets/budget-scope';
+import { SCOPE_KEYS, type WireAttribution } from '../attribution/scope';
 import { returningRows } from '../db/returning';
 import { RefreshingValue } from '../cache/refreshing-value';
 import { badInput, notFound } from '../errors';

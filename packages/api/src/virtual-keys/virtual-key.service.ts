@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { hashSecret } from '../auth/api-key.service';
 import { KeyCache } from '../auth/key-cache';
-import { type Scope, scopeSchema } from '../budgets/budget-scope';
+import { type Scope, scopeSchema } from '../attribution/scope';
 import { returningRows } from '../db/returning';
 import { badInput, notFound } from '../errors';
 

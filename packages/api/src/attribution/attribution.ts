@@ -1,6 +1,6 @@
-import type { Scope } from '../budgets/budget-scope';
+import type { Scope } from './scope';
 import { wellFormed } from '../db/well-formed';
-import type { AttributionInput } from './decision.types';
+import type { AttributionInput } from '../graphql/attribution-fields';
 
 /** GraphQL attribution (camelCase) → the snake_case form of the wire, scopes and the policy. */
 export function toWireAttribution(
