@@ -12,6 +12,7 @@ import { returningRows } from '../db/returning';
 import { isRetryableConflict, isTransientDatabaseError } from '../db/transient';
 import { DEFAULT_ALLOWANCE_OPTIONS, type HoldAllowances } from './hold-allowances';
 import { reservationColumns } from './reservation-columns';
+import { type AllowanceWait, pauseForAllowances } from './allowance-wait';
 
 /** A conditional counter increment taken with a hold (velocity limits). */
 export interface CounterIncrement {
@@ -57,6 +58,14 @@ export interface HoldResult {
   reserved: string[];
   counted: string[];
 }
+
+/**
+ * What {@link BudgetLedger.holdOrWait} answers: the hold's result, or `waited` when it was
+ * refused only on room lent as allowances, that room was asked back and the wait done — the
+ * caller reads the counters fresh and decides again (the amount may change), and that try
+ * does not count as one of its attempts.
+ */
+export type HoldAttempt = { waited: false; held: HoldResult } | { waited: true };
 
 interface WindowDelta {
   budgetId: string;
@@ -158,6 +167,26 @@ export class BudgetLedger {
       this.queue.push({ request, resolve, reject });
       this.drain();
     });
+  }
+
+  /**
+   * Places a hold for a decision ({@link hold}). When it is refused only because room it needs
+   * is lent to replicas as allowances, which they give back as it runs out (docs/0005): asks
+   * that budget's window for its room back (once per budget and decision, {@link
+   * yieldAllowance}) and, while within the allowances' life from the decision's first such
+   * refusal, waits {@link ALLOWANCE_RETRY_MS} and answers `waited` instead of a refusal on
+   * room that is not spent. `wait` is the decision's own, made once per decision.
+   */
+  async holdOrWait(request: HoldRequest, wait: AllowanceWait): Promise<HoldAttempt> {
+    const held = await this.hold(request);
+    if (held.ok || !held.allowances || !held.budgetId) return { waited: false, held };
+    const budget = request.budgets.find((candidate) => candidate.id === held.budgetId);
+    if (budget && wait.firstRefusalOf(budget.id)) {
+      wait.startOnce(await this.yieldAllowance(budget));
+    }
+    if (!wait.withinBound()) return { waited: false, held };
+    await pauseForAllowances();
+    return { waited: true };
   }
 
   private drain(): void {

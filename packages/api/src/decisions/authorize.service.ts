@@ -10,6 +10,7 @@ import type {
 import type { Principal } from '../auth/api-key.service';
 import { type BudgetCache, withCounters } from '../budgets/budget-cache';
 import type { BudgetLedger, CounterIncrement, HoldResult } from '../budgets/budget-ledger';
+import { AllowanceWait } from '../budgets/allowance-wait';
 import { type WireAttribution, wellFormedAttribution } from '../attribution/scope';
 import type { BudgetService, BudgetState } from '../budgets/budget.service';
 import { plus, remainingOf, toNanosCeil, toNanosFloor } from '../budgets/money';
@@ -65,9 +66,6 @@ type Reason = Decision['reasons'][number];
 
 /** Holds tried for one decision at most, when concurrent holds keep taking the room. */
 const MAX_HOLD_ATTEMPTS = 3;
-
-/** How long a hold refused on room lent as allowances waits before it is tried again. */
-const ALLOWANCE_RETRY_MS = 25;
 
 /** Budgets and velocity counters a decision is made on; `exact` when read from the database. */
 interface Snapshot {
@@ -327,9 +325,7 @@ export class AuthorizeService {
         ? await this.freshSnapshot(attribution, now)
         : await this.cachedSnapshot(attribution, now);
     let refused: HoldResult | undefined;
-    let waitMs: number | undefined;
-    let waitedFrom = 0;
-    const yielded = new Set<string>();
+    const allowanceWait = new AllowanceWait();
     for (let holds = 0; ;) {
       const outcome = this.evaluate(context, snapshot);
       if (!outcome.decision.allow || !outcome.final) {
@@ -363,39 +359,29 @@ export class AuthorizeService {
       }));
       const reservationId = randomUUID();
       const expiresAt = new Date(now.getTime() + this.deps.env.PURSER_HOLD_TTL_SECONDS * 1000);
-      const held = await this.deps.ledger.hold({
-        reservationId,
-        decisionId: context.decisionId,
-        amount: final.total,
-        currency: final.currency,
-        budgets: outcome.budgets,
-        counters,
-        attribution,
-        now,
-        expiresAt,
-        keyId: principal.keyId,
-      });
-      if (!held.ok && held.allowances && held.budgetId) {
-        // Room this hold needs is lent to replicas as allowances, which they give back as it
-        // runs out (docs/0005): wait for that instead of denying on room that is not spent.
-        const budget = outcome.budgets.find((candidate) => candidate.id === held.budgetId);
-        // Each budget that refuses on lent room is asked for it back once; the wait is bounded
-        // from the first refusal.
-        if (budget && !yielded.has(budget.id)) {
-          yielded.add(budget.id);
-          const allowanceLife = await this.deps.ledger.yieldAllowance(budget);
-          if (waitMs === undefined) {
-            waitMs = allowanceLife;
-            waitedFrom = performance.now();
-          }
-        }
-        if (waitMs !== undefined && performance.now() - waitedFrom < waitMs) {
-          await new Promise((resolve) => setTimeout(resolve, ALLOWANCE_RETRY_MS));
-          holds -= 1;
-          snapshot = await this.freshSnapshot(attribution, now);
-          continue;
-        }
+      const attempt = await this.deps.ledger.holdOrWait(
+        {
+          reservationId,
+          decisionId: context.decisionId,
+          amount: final.total,
+          currency: final.currency,
+          budgets: outcome.budgets,
+          counters,
+          attribution,
+          now,
+          expiresAt,
+          keyId: principal.keyId,
+        },
+        allowanceWait,
+      );
+      if (attempt.waited) {
+        // Room lent as allowances is being given back (docs/0005), and the ledger waited for
+        // it: decide again on a fresh read; this try does not count.
+        holds -= 1;
+        snapshot = await this.freshSnapshot(attribution, now);
+        continue;
       }
+      const held = attempt.held;
       const exact = this.exactSnapshot(snapshot, outcome.budgets, held, final.total, counters);
       if (!held.ok) {
         // Concurrent holds took what the snapshot promised: decide again on what the hold saw.
