@@ -1,6 +1,6 @@
 import { createDeadLetter, type DeadLetter, MAX_JSON_DEPTH, storableText } from '@purser/adapters';
 import type { EntityManager } from 'typeorm';
-import type { IngestItem } from './ingest.service';
+import type { IngestItem } from './ingest-types';
 
 /** What a value deeper than {@link MAX_JSON_DEPTH} becomes in a dead letter's payload. */
 const CUT = '(deeper levels cut)';

@@ -7,24 +7,15 @@ import {
   type UsageEvent,
 } from '@purser/adapters';
 import { estimateCost, type PricingCatalog } from '@purser/pricing';
-import { wellFormed } from '../db/well-formed';
 import type { Logger } from '../observability/logger';
 import { deadLetterOf } from './dead-letters';
-import type { IngestItem, IngestOutcome } from './ingest.service';
+import { type IngestItem, type IngestOutcome, storedIdentity } from './ingest-types';
 import type { PricedEvent } from './usage-rows';
 
 /** A message of a batch as the writer takes it: an event to store, or a dead letter. */
 export type Prepared =
   | { kind: 'event'; index: number; priced: PricedEvent }
   | { kind: 'dead'; index: number; letter: DeadLetter };
-
-/**
- * The identity Postgres stores for an event: its text columns take a lone surrogate as U+FFFD
- * (see {@link wellFormed}), so two ids that differ only there are one (source, event_id).
- */
-export function storedIdentity(source: string, id: string): string {
-  return `${wellFormed(source)}\u0000${wellFormed(id)}`;
-}
 
 /** Prices one event with the catalog at its own timestamp (late events get the price of then). */
 export function priceEvent(catalog: PricingCatalog, event: UsageEvent): PricedEvent {

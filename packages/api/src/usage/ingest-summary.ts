@@ -1,4 +1,4 @@
-import type { IngestOutcome } from './ingest.service';
+import type { IngestOutcome } from './ingest-types';
 
 export interface IngestSummary {
   accepted: number;

@@ -11,33 +11,8 @@ import { deadLetterOf, insertDeadLetters } from './dead-letters';
 import { type Prepared, prepareBatch } from './ingest-prepare';
 import { INSERT_EVENTS_SQL, type InsertedRow, insertedOnes, eventRowsJson } from './usage-insert';
 import { isTransientDatabaseError } from '../db/transient';
+import type { IngestItem, IngestOutcome, IngestStatus } from './ingest-types';
 import type { PricedEvent } from './usage-rows';
-
-/** One message to ingest, from any path. */
-export interface IngestItem {
-  /** The message body: raw bytes/text (NATS) or an already parsed JSON value (HTTP, GraphQL). */
-  body: unknown;
-  /** True when `body` is raw bytes or text to be parsed as JSON. */
-  raw?: boolean;
-  /** Where it came from: a NATS subject, `http`, `graphql` or `replay`. */
-  subject: string;
-  streamSequence?: number;
-  deliveryCount?: number;
-  /**
-   * The API key that sent it (HTTP, GraphQL): its usage settles only holds that key placed.
-   * Absent for trusted channels (NATS, replays) and admins: their usage settles any hold.
-   */
-  senderKeyId?: string;
-}
-
-export type IngestStatus = 'accepted' | 'duplicate' | 'rejected';
-
-export interface IngestOutcome {
-  id?: string;
-  source?: string;
-  status: IngestStatus;
-  reason?: string;
-}
 
 /**
  * Work inside the ingest transaction for the events it stored (e.g. settling holds); what it

@@ -3,7 +3,8 @@ import type { JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { PurserError } from '../errors';
 import type { Logger } from '../observability/logger';
-import type { IngestItem, IngestService } from './ingest.service';
+import type { IngestService } from './ingest.service';
+import type { IngestItem } from './ingest-types';
 import { abortableSleep, UsageConsumer } from './usage-consumer';
 
 /** A JetStream message as the consumer reads it, recording how it was settled. */

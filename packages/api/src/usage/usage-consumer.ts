@@ -13,7 +13,8 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { USAGE_INGEST_FILTER, USAGE_STREAM, USAGE_SUBJECTS } from '@purser/adapters';
 import { PurserError } from '../errors';
 import type { Logger } from '../observability/logger';
-import type { IngestItem, IngestService } from './ingest.service';
+import type { IngestService } from './ingest.service';
+import type { IngestItem } from './ingest-types';
 
 const SECOND_NS = 1_000_000_000;
 /** How long JetStream waits for an ack before redelivering. */

@@ -3,7 +3,7 @@
  * statement that inserts them and adds exactly the inserted ones to the hourly rollup.
  */
 import { wellFormed } from '../db/well-formed';
-import { storedIdentity } from './ingest-prepare';
+import { storedIdentity } from './ingest-types';
 import { DIMENSION_COLUMNS, hourlyRollupSql, type PricedEvent, TOKEN_COLUMNS } from './usage-rows';
 
 /**

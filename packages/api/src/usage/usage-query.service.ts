@@ -3,7 +3,8 @@ import type { DataSource } from 'typeorm';
 import { ATTRIBUTION_DIMENSIONS, columnOf } from './spend.service';
 import { badInput, notFound } from '../errors';
 import { decodeCursor, pageSize, toPage } from '../graphql/pagination';
-import type { IngestOutcome, IngestService } from './ingest.service';
+import type { IngestService } from './ingest.service';
+import type { IngestOutcome } from './ingest-types';
 import { TOKEN_COLUMNS } from './usage-rows';
 import type {
   DeadLetterNode,
