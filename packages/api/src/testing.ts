@@ -1,5 +1,5 @@
 // Builders for tests of the API package (`@purser/api/testing`); not used by the service.
-import type { HoldRequest } from './budgets/budget-ledger';
+import type { HoldRequest } from './budgets/hold-types';
 import type { BudgetState } from './budgets/budget.service';
 
 /** The one budget window every {@link holdRequest} holds on. */

@@ -3,69 +3,17 @@ import { attributionToWire } from '@purser/adapters';
 import type { DataSource, EntityManager } from 'typeorm';
 import { notFound, PurserError } from '../errors';
 import type { PricedEvent } from '../usage/usage-rows';
-import type { WireAttribution as WireAttributionLike } from '../attribution/scope';
 import { wellFormedJson } from '../db/well-formed';
-import type { BudgetState } from './budget.service';
 import { isZeroAmount, plain, plus } from './money';
 import { type PreparedStatement, queryPrepared } from '../db/prepared';
 import { returningRows } from '../db/returning';
 import { isRetryableConflict, isTransientDatabaseError } from '../db/transient';
-import { DEFAULT_ALLOWANCE_OPTIONS, type HoldAllowances } from './hold-allowances';
+import { allowanceWaitMs, DEFAULT_ALLOWANCE_OPTIONS } from './allowance-options';
+import type { HoldAttempt, HoldRequest, HoldResult, InMemoryHolds } from './hold-types';
 import { reservationColumns } from './reservation-columns';
 import { type AllowanceWait, pauseForAllowances } from './allowance-wait';
 
-/** A conditional counter increment taken with a hold (velocity limits). */
-export interface CounterIncrement {
-  limitId: string;
-  scopeValue: string;
-  windowStart: Date;
-  amount: string;
-  limit: string;
-}
-
-export interface HoldRequest {
-  reservationId: string;
-  decisionId: string;
-  amount: string;
-  currency: string;
-  /** Budgets to hold on; the limit and mode that count are read under lock in the database. */
-  budgets: BudgetState[];
-  counters: CounterIncrement[];
-  attribution: WireAttributionLike;
-  now: Date;
-  expiresAt: Date;
-  /**
-   * The API key placing the hold: only it (or an admin) may release it, and only usage it
-   * sends (or usage from a trusted channel) settles it. None: bound to no key.
-   */
-  keyId?: string | null;
-}
-
-/**
- * What a hold found: whether it was placed (or which budget or limit refused it), and the
- * counters it saw under lock just before its own increment, in the order of the request's
- * budgets and counters — the exact state the decision must be made on.
- */
-export interface HoldResult {
-  ok: boolean;
-  /** Placed in memory within this replica's allowances (docs/0005); written behind. */
-  local?: boolean;
-  budgetId?: string;
-  /** Refused only because of room lent to replicas as allowances: it would fit without it. */
-  allowances?: boolean;
-  limitId?: string;
-  spent: string[];
-  reserved: string[];
-  counted: string[];
-}
-
-/**
- * What {@link BudgetLedger.holdOrWait} answers: the hold's result, or `waited` when it was
- * refused only on room lent as allowances, that room was asked back and the wait done — the
- * caller reads the counters fresh and decides again (the amount may change), and that try
- * does not count as one of its attempts.
- */
-export type HoldAttempt = { waited: false; held: HoldResult } | { waited: true };
+export type { CounterIncrement, HoldAttempt, HoldRequest, HoldResult } from './hold-types';
 
 interface WindowDelta {
   budgetId: string;
@@ -87,8 +35,7 @@ const HOLD_BATCH: PreparedStatement = {
  * How long a refused hold waits for other replicas' allowances when this replica takes none
  * itself (PURSER_HOLD_ALLOWANCES=false here, on elsewhere): their life and two renewals.
  */
-const ALLOWANCE_WAIT_WITHOUT_MS =
-  DEFAULT_ALLOWANCE_OPTIONS.ttlMs + 2 * DEFAULT_ALLOWANCE_OPTIONS.renewMs;
+const ALLOWANCE_WAIT_WITHOUT_MS = allowanceWaitMs(DEFAULT_ALLOWANCE_OPTIONS);
 
 /** Holds sent in one statement at most; more wait for the next batch. */
 const MAX_BATCH = 256;
@@ -135,7 +82,7 @@ export class BudgetLedger {
        */
       anyBudget?: (at: Date) => Promise<boolean>;
       /** Holds placed in memory within allowances, when enabled (PURSER_HOLD_ALLOWANCES). */
-      allowances?: HoldAllowances;
+      allowances?: InMemoryHolds;
     } = { syncCommit: true },
   ) {}
 

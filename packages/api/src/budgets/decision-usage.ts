@@ -6,7 +6,7 @@ import type { Metrics } from '../observability/metrics';
 import { isTransientDatabaseError } from '../db/transient';
 import type { PricedEvent } from '../usage/usage-rows';
 import type { WireAttribution } from '../attribution/scope';
-import type { HoldAllowances } from './hold-allowances';
+import type { InMemoryHolds } from './hold-types';
 
 /** What usage naming a decision needs of its hold: who placed it, and on what attribution. */
 interface HeldDecision {
@@ -52,7 +52,7 @@ export class DecisionUsage {
       logger: Logger;
       metrics: Metrics;
       /** Holds placed in memory are written first when a named decision is not found. */
-      allowances?: HoldAllowances;
+      allowances?: InMemoryHolds;
     },
   ) {}
 

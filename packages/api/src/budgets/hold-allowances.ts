@@ -3,38 +3,11 @@ import type { DataSource } from 'typeorm';
 import { type PreparedStatement, queryPrepared } from '../db/prepared';
 import type { Logger } from '../observability/logger';
 import { fromNanos, toNanosCeil } from './money';
-import type { HoldRequest, HoldResult } from './budget-ledger';
+import { type AllowanceOptions, allowanceWaitMs } from './allowance-options';
+import type { HoldRequest, HoldResult, InMemoryHolds } from './hold-types';
 import { reservationColumns } from './reservation-columns';
 
-/** How a replica lends itself room (docs/0005-hold-allowances.md). */
-export interface AllowanceOptions {
-  /** This replica's id in `hold_allowances`; a new one per process. */
-  replicaId: string;
-  /** Holds per second on a budget window (over the last full second) before it takes an allowance. */
-  minRate: number;
-  /** How long an allowance lives in the database; the replica stops using it at half of that. */
-  ttlMs: number;
-  /** The largest share of a window's room one allowance may take. */
-  share: number;
-  /** How much of the replica's own traffic an allowance is sized to cover. */
-  horizonMs: number;
-  /** Holds placed in memory are written within this (plus the write itself). */
-  syncDelayMs: number;
-  /** How often allowances are renewed, resized or given back. */
-  renewMs: number;
-  syncCommit: boolean;
-  /** Monotonic milliseconds (performance.now by default; tests move it). */
-  clock?: () => number;
-}
-
-export const DEFAULT_ALLOWANCE_OPTIONS: Omit<AllowanceOptions, 'replicaId' | 'syncCommit'> = {
-  minRate: 50,
-  ttlMs: 2_000,
-  share: 0.02,
-  horizonMs: 250,
-  syncDelayMs: 10,
-  renewMs: 100,
-};
+export { type AllowanceOptions, DEFAULT_ALLOWANCE_OPTIONS } from './allowance-options';
 
 const SYNC: PreparedStatement = {
   name: 'purser_allowance_sync',
@@ -87,7 +60,7 @@ interface Placed {
  * every replica and the exact path see in `budget_windows` (spent + reserved + allowed) never
  * promises more than the limit.
  */
-export class HoldAllowances {
+export class HoldAllowances implements InMemoryHolds {
   private readonly windows = new Map<string, WindowState>();
   private pending: Placed[] = [];
   private timer?: NodeJS.Timeout;
@@ -110,7 +83,7 @@ export class HoldAllowances {
 
   /** How long a refused hold may wait for allowances to be given back or to expire. */
   get maxWaitMs(): number {
-    return this.options.ttlMs + 2 * this.options.renewMs;
+    return allowanceWaitMs(this.options);
   }
 
   start(): void {

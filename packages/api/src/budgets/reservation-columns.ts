@@ -1,4 +1,4 @@
-import type { HoldRequest } from './budget-ledger';
+import type { HoldRequest } from './hold-types';
 
 /**
  * The reservations of holds as the hold statements read them (`h_*` of `purser_hold_batch`
