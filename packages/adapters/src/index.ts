@@ -90,7 +90,7 @@ export {
   type UsageEventWire,
   type UsageEventWireInput,
 } from './contracts/usage-event';
-export { isPlainObject } from './contracts/usage-event-fast';
+export { isPlainObject } from '@purser/pricing';
 export { jsonContentIssues, MAX_JSON_DEPTH, MAX_JSON_VALUES } from './contracts/json-content';
 export {
   parseUsageEvent,

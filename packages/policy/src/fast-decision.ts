@@ -1,3 +1,5 @@
+import { isPlainObject } from '@purser/pricing';
+
 import { attributionSchema, type DecisionInput } from './decision-input';
 import type { DecisionReason, PolicyDecision } from './decision-output';
 import { toPolicyJson } from './policy-json';
@@ -26,12 +28,6 @@ const ATTRIBUTION_KEYS = Object.keys(
   attributionSchema.shape,
 ) as (keyof typeof attributionSchema.shape)[];
 const ATTRIBUTION_KEY_SET: ReadonlySet<string> = new Set(ATTRIBUTION_KEYS);
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const prototype = Object.getPrototypeOf(value) as unknown;
-  return prototype === Object.prototype || prototype === null;
-}
 
 /** Every own key of `value` is one of `allowed`, and none holds `undefined`. */
 function onlyKeys(value: Record<string, unknown>, allowed: ReadonlySet<string>): boolean {

@@ -2,6 +2,7 @@ import type Decimal from 'decimal.js';
 import type { PricingCatalog, PriceMatch } from './catalog';
 import { formatDecimal, Money, TOKENS_PER_QUOTE } from './decimal';
 import { PricingError } from './errors';
+import { isPlainObject } from './plain-object';
 
 import type { PriceCard, PriceTier } from './price-card';
 import {
@@ -103,12 +104,6 @@ function pricePerMillion(
 
 const USAGE_KEYS: ReadonlySet<string> = new Set([...TOKEN_KEYS, 'units']);
 const MAX_QUANTITY = 1e12;
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-  const prototype: unknown = Object.getPrototypeOf(value);
-  return prototype === Object.prototype || prototype === null;
-}
 
 /**
  * True when `usage` certainly passes {@link usageSchema} as it is; anything unusual answers

@@ -10,6 +10,7 @@ export {
   decimalRule,
   isDecimalString,
 } from './decimal-string';
+export { isPlainObject } from './plain-object';
 export { PROVIDERS, type ProviderId, canonicalProvider, isCanonicalProvider } from './providers';
 export {
   DECIMAL_STRING_PATTERN,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { DECIMAL_STRING_PATTERN } from '@purser/pricing';
+import { DECIMAL_STRING_PATTERN, isPlainObject } from '@purser/pricing';
 
 import {
   ATTRIBUTION_KEYS,
@@ -120,13 +120,6 @@ const USAGE_KEY_SET: ReadonlySet<string> = new Set(USAGE_KEYS);
 
 function hasOwn(value: object, key: string): boolean {
   return Object.prototype.hasOwnProperty.call(value, key);
-}
-
-/** An object of the kind a literal or JSON.parse makes: not null, an array or a class instance. */
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-  const prototype: unknown = Object.getPrototypeOf(value);
-  return prototype === Object.prototype || prototype === null;
 }
 
 function isBoundedString(value: unknown, max: number): value is string {
