@@ -1,3 +1,5 @@
+import fc from 'fast-check';
+
 import {
   attributionSchema,
   budgetSnapshotSchema,
@@ -18,9 +20,12 @@ import {
   buildVelocityLimit,
   DEFAULT_BUNDLE_PATH,
   GPT_4O_ESTIMATE,
+  checkTwin,
+  expectEquivalent,
+  type FastTwin,
   mutationOutcomes,
+  NASTY_VALUES,
   type PathTaken,
-  showValue,
 } from './testing';
 
 /** What the schema path answers: the policy JSON, or null when the schema refuses. */
@@ -34,26 +39,33 @@ function schemaJson(input: unknown): string | null {
   }
 }
 
+/** The policy input's fast path and the schema path it must equal. */
+const INPUT_JSON: FastTwin<unknown, string> = {
+  fast: (input) => fastDecisionInputJson(input as DecisionInput),
+  reference: (input) => {
+    const json = schemaJson(input);
+    return json === null ? { success: false } : { success: true, data: json };
+  },
+  compare: (fast, schema) => expect(fast).toBe(schema),
+};
+
 /** The fast path answers exactly the schema path's JSON, or stands aside. */
 function expectSameInput(input: unknown): PathTaken {
-  const fast = fastDecisionInputJson(input as DecisionInput);
-  if (fast === undefined) return 'schema';
-  const schema = schemaJson(input);
-  if (schema === null)
-    throw new Error(`fast path accepted what the schema refuses: ${showValue(input)}`);
-  expect(fast).toBe(schema);
-  return 'fast';
+  return checkTwin(INPUT_JSON, input);
 }
 
+/** The policy decision's fast check and its schema. */
+const DECISION: FastTwin<unknown, unknown> = {
+  fast: fastPolicyDecision,
+  reference: (value) => policyDecisionSchema.safeParse(value),
+  compare: (fast, schema) => {
+    expect(fast).toStrictEqual(schema);
+    expect(JSON.stringify(fast)).toBe(JSON.stringify(schema));
+  },
+};
+
 function expectSameDecision(value: unknown): PathTaken {
-  const fast = fastPolicyDecision(value);
-  if (fast === undefined) return 'schema';
-  const schema = policyDecisionSchema.safeParse(value);
-  if (!schema.success)
-    throw new Error(`fast path accepted an invalid decision: ${showValue(value)}`);
-  expect(fast).toStrictEqual(schema.data);
-  expect(JSON.stringify(fast)).toBe(JSON.stringify(schema.data));
-  return 'fast';
+  return checkTwin(DECISION, value);
 }
 
 /** Inputs like those the service builds, and the less common shapes the schema allows. */
@@ -207,5 +219,88 @@ describe('the schemas behind the fast paths', () => {
       'retry_after_seconds',
     ]);
     expect(keys(decisionReasonSchema)).toHaveLength(6);
+  });
+});
+
+describe('the fast paths on generated inputs', () => {
+  /** Mostly a value the service would send, sometimes an awkward one. */
+  const mostly = <T>(valid: fc.Arbitrary<T>) =>
+    fc.oneof(
+      { weight: 8, arbitrary: valid as fc.Arbitrary<unknown> },
+      { weight: 1, arbitrary: fc.constantFrom(...NASTY_VALUES) },
+    );
+  const nanos = fc.bigInt({ min: 0n, max: 10n ** 15n });
+  const budget = fc.record({
+    id: mostly(fc.string({ minLength: 1, maxLength: 40 })),
+    name: mostly(fc.string({ maxLength: 40 })),
+    mode: mostly(fc.constantFrom('block', 'downgrade', 'alert_only')),
+    limit_nanos: mostly(nanos),
+    spent_nanos: mostly(nanos),
+    reserved_nanos: mostly(nanos),
+    soft_thresholds: mostly(fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 3 })),
+    downgrade_chain: mostly(fc.array(fc.constantFrom('gpt-4o', 'gpt-4o-mini'), { maxLength: 2 })),
+    resets_at: mostly(fc.constantFrom('2025-12-01T00:00:00Z', null)),
+  });
+  const velocity = fc.record({
+    id: mostly(fc.string({ minLength: 1, maxLength: 20 })),
+    scope: mostly(fc.constantFrom('session', 'key', 'team')),
+    metric: mostly(fc.constantFrom('requests', 'tokens', 'cost_nanos')),
+    window_seconds: mostly(fc.integer({ min: 1, max: 86_400 })),
+    limit: mostly(fc.oneof(nanos, nanos.map(String))),
+    current: mostly(fc.oneof(nanos, nanos.map(String))),
+    retry_after_seconds: mostly(fc.integer({ min: 0, max: 3600 })),
+  });
+  const inputs = fc
+    .record({
+      request: fc.record(
+        {
+          model: mostly(fc.constantFrom('gpt-4o', 'gpt-4o-mini', 'o3')),
+          attribution: mostly(
+            fc.record({ team: fc.string(), user: fc.string() }, { requiredKeys: [] }),
+          ),
+          estimated_input_tokens: mostly(fc.nat()),
+          max_output_tokens: mostly(fc.nat()),
+          metadata: mostly(fc.dictionary(fc.string(), fc.jsonValue(), { maxKeys: 3 })),
+        },
+        { requiredKeys: [] },
+      ),
+      budgets: mostly(fc.array(budget, { maxLength: 3 })),
+      velocity: mostly(fc.array(velocity, { maxLength: 2 })),
+      now_ns: mostly(fc.oneof(nanos, nanos.map(String))),
+    })
+    .map(({ request, ...rest }) =>
+      buildDecisionInput({ request, ...rest } as Parameters<typeof buildDecisionInput>[0]),
+    );
+
+  it('should answer the schema path JSON or stand aside for every generated input', () => {
+    const { fast, schema } = expectEquivalent({ ...INPUT_JSON, arbitrary: inputs, runs: 2000 });
+    expect(fast).toBeGreaterThan(100);
+    expect(schema).toBeGreaterThan(100);
+  });
+
+  it('should answer what the schema answers for every generated decision', () => {
+    const reason = fc.record(
+      {
+        code: mostly(fc.constantFrom('budget_exceeded', 'budget_threshold', 'rate_limited')),
+        message: mostly(fc.string()),
+        budget_id: mostly(fc.string({ minLength: 1 })),
+        retry_after_seconds: mostly(fc.nat()),
+      },
+      { requiredKeys: ['code', 'message'] },
+    );
+    const decisions = fc.record(
+      {
+        allow: mostly(fc.boolean()),
+        action: mostly(fc.constantFrom('allow', 'warn', 'downgrade', 'deny')),
+        model: mostly(fc.constantFrom('gpt-4o', 'gpt-4o-mini')),
+        max_output_tokens: mostly(fc.nat()),
+        reasons: mostly(fc.array(reason, { maxLength: 3 })),
+        retry_after_seconds: mostly(fc.nat()),
+      },
+      { requiredKeys: ['allow', 'action', 'reasons'] },
+    );
+    const { fast, schema } = expectEquivalent({ ...DECISION, arbitrary: decisions, runs: 2000 });
+    expect(fast).toBeGreaterThan(100);
+    expect(schema).toBeGreaterThan(100);
   });
 });

@@ -1,5 +1,7 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 
+import type { PathTaken } from '@purser/pricing/testing';
+
 import { readBundle } from './bundle';
 import type {
   BudgetSnapshot,
@@ -9,6 +11,14 @@ import type {
 } from './decision-input';
 
 export { DEFAULT_BUNDLE_PATH } from './default-bundle';
+// The fast twins' shared differential test kit (docs/0008-fast-twins.md).
+export {
+  checkTwin,
+  expectEquivalent,
+  type FastTwin,
+  type PathTaken,
+  showValue,
+} from '@purser/pricing/testing';
 
 /**
  * gpt-4o for 1,000 input tokens at $2.50/1M and up to 4,000 output tokens at $10/1M:
@@ -293,9 +303,6 @@ export function* mutations(
   }
 }
 
-/** Which path answered a value: the fast one, or the schema it stood aside for. */
-export type PathTaken = 'fast' | 'schema';
-
 /**
  * Runs `check` over every {@link mutations mutation} of every base and counts which path
  * answered, so a test can require that both were exercised.
@@ -309,11 +316,4 @@ export function mutationOutcomes(
     for (const mutated of mutations(base)) counts[check(mutated)] += 1;
   }
   return counts;
-}
-
-/** A value for a failure message: JSON, with `undefined` and bigints shown instead of dropped. */
-export function showValue(value: unknown): string {
-  return JSON.stringify(value, (_, item: unknown) =>
-    item === undefined ? '<undefined>' : typeof item === 'bigint' ? `${item}n` : item,
-  );
 }

@@ -1,3 +1,6 @@
+import fc from 'fast-check';
+import { isDeepStrictEqual } from 'node:util';
+
 import { type PriceCard, type PriceCardInput, priceCardSchema } from './price-card';
 
 /**
@@ -18,4 +21,93 @@ export function testPriceCard(overrides: Partial<PriceCardInput> = {}): PriceCar
     source: { name: 'test', retrieved_at: '2026-01-01' },
     ...overrides,
   });
+}
+
+/**
+ * Which path answered an input of a fast twin: the fast copy, or the reference (a schema,
+ * Decimal arithmetic) it stood aside for. See `docs/0008-fast-twins.md`.
+ */
+export type PathTaken = 'fast' | 'schema';
+
+/** What a reference answers, in the shape of zod's `safeParse`. */
+export type ReferenceResult<Output> =
+  { success: true; data: Output } | { success: false; error?: unknown };
+
+/** A fast copy and the reference it must equal. */
+export interface FastTwin<Input, Output> {
+  /** The fast copy: exactly the reference's answer, or `undefined` to stand aside for it. */
+  fast: (input: Input) => Output | undefined;
+  /** The reference: a schema's `safeParse`, or the slow arithmetic the fast copy replaces. */
+  reference: (input: Input) => ReferenceResult<Output>;
+  /**
+   * Throws when the two answers differ. By default they must be deeply and strictly equal
+   * and written alike by {@link showValue} (same keys in the same order, all the way down).
+   */
+  compare?: (fast: Output, reference: Output, input: Input) => void;
+}
+
+/** A value for a failure message: JSON, with `undefined` and bigints shown instead of dropped. */
+export function showValue(value: unknown): string {
+  return JSON.stringify(value, (_, item: unknown) =>
+    item === undefined ? '<undefined>' : typeof item === 'bigint' ? `${item}n` : item,
+  );
+}
+
+function sameValue(fast: unknown, reference: unknown): void {
+  if (isDeepStrictEqual(fast, reference) && showValue(fast) === showValue(reference)) return;
+  throw new Error(
+    `the fast path answered ${showValue(fast)} where the reference answers ${showValue(reference)}`,
+  );
+}
+
+/**
+ * Checks one input: when the fast copy answers, the reference must accept the input and
+ * answer the same. Answers which path took it; throws on a difference.
+ */
+export function checkTwin<Input, Output>(twin: FastTwin<Input, Output>, input: Input): PathTaken {
+  const fast = twin.fast(input);
+  if (fast === undefined) return 'schema';
+  const reference = twin.reference(input);
+  if (!reference.success) {
+    const reason = reference.error instanceof Error ? `: ${reference.error.message}` : '';
+    throw new Error(`fast path accepted what the reference refuses: ${showValue(input)}${reason}`);
+  }
+  try {
+    (twin.compare ?? sameValue)(fast, reference.data, input);
+  } catch (error) {
+    if (error instanceof Error) error.message = `${showValue(input)}: ${error.message}`;
+    throw error;
+  }
+  return 'fast';
+}
+
+/** A twin, and the generated inputs to run it on. */
+export interface EquivalenceOptions<Input, Output> extends FastTwin<Input, Output> {
+  /** The inputs (fast-check), weighted towards the edges where the two could differ. */
+  arbitrary: fc.Arbitrary<Input>;
+  /** How many inputs (default 1,000). */
+  runs?: number;
+  /** A fixed seed, to replay a failure fast-check reported. */
+  seed?: number;
+}
+
+/**
+ * The differential test of a fast twin: the fast path equals the reference (or stands aside)
+ * on every generated input, fast-check shrinking any difference to a small counterexample.
+ * Answers how many inputs each path took, so a test can require both to be exercised.
+ */
+export function expectEquivalent<Input, Output>(
+  options: EquivalenceOptions<Input, Output>,
+): Record<PathTaken, number> {
+  const counts: Record<PathTaken, number> = { fast: 0, schema: 0 };
+  fc.assert(
+    fc.property(options.arbitrary, (input) => {
+      counts[checkTwin(options, input)] += 1;
+    }),
+    {
+      numRuns: options.runs ?? 1000,
+      ...(options.seed === undefined ? {} : { seed: options.seed }),
+    },
+  );
+  return counts;
 }

@@ -1,29 +1,32 @@
+import fc from 'fast-check';
+
+import {
+  checkTwin,
+  expectEquivalent,
+  type FastTwin,
+  type PathTaken,
+} from '@purser/pricing/testing';
+
 import { createRandom, makeUsageEvent, realisticUsageEvents } from '../testing';
 import { ATTRIBUTION_KEYS, usageEventWireSchema, wireUsageSchema } from './usage-event';
 import { fastUsageEventWire, fastWireUsage } from './usage-event-fast';
 
 type Json = Record<string, unknown>;
 
-/** The fast path either answers exactly the schema's output or stands aside. */
-function expectSameAsSchema(input: Json): 'fast' | 'schema' {
-  const schema = usageEventWireSchema.safeParse(input, { reportInput: true });
-  const fast = fastUsageEventWire(input);
-  if (fast === undefined) return 'schema';
-  if (!schema.success) {
-    throw new Error(
-      `fast path accepted what the schema rejects: ${show(input)}: ${schema.error.message}`,
-    );
-  }
-  expect(fast).toStrictEqual(schema.data);
-  // Same keys in the same order, all the way down.
-  expect(JSON.stringify(fast)).toBe(JSON.stringify(schema.data));
-  return 'fast';
-}
+/** The wire event's fast path and the schema it must equal. */
+const WIRE_EVENT: FastTwin<Json, unknown> = {
+  fast: fastUsageEventWire,
+  reference: (input) => usageEventWireSchema.safeParse(input, { reportInput: true }),
+  compare: (fast, schema) => {
+    expect(fast).toStrictEqual(schema);
+    // Same keys in the same order, all the way down.
+    expect(JSON.stringify(fast)).toBe(JSON.stringify(schema));
+  },
+};
 
-function show(input: unknown): string {
-  return JSON.stringify(input, (_, value: unknown) =>
-    value === undefined ? '<undefined>' : typeof value === 'number' ? String(value) : value,
-  );
+/** The fast path either answers exactly the schema's output or stands aside. */
+function expectSameAsSchema(input: Json): PathTaken {
+  return checkTwin(WIRE_EVENT, input);
 }
 
 const long = (length: number) => 'x'.repeat(length);
@@ -386,5 +389,88 @@ describe('fastUsageEventWire', () => {
       expect(JSON.stringify(checked)).toBe(JSON.stringify(schema.data));
     }
     expect(fast).toBeGreaterThan(800);
+  });
+});
+
+describe('fastUsageEventWire on generated inputs', () => {
+  const bases: Json[] = [
+    ...([...realisticUsageEvents(50, 13, { providerUsageShare: 0.3 })] as Json[]),
+    ...Array.from({ length: 10 }, (_, index) => fullEvent(index)),
+  ];
+  const nested = Object.entries(NESTED_KEYS).flatMap(([top, keys]) =>
+    keys.map((key) => [top, key] as const),
+  );
+  /** A field (maybe nested) set to an awkward or arbitrary value, or removed. */
+  const edit = fc.tuple(
+    fc.oneof(
+      fc.constantFrom(...TOP_LEVEL_KEYS).map((key) => [key] as const),
+      fc.constantFrom(...nested),
+    ),
+    fc.oneof(fc.constantFrom(...NASTY), fc.jsonValue(), fc.anything()),
+    fc.boolean(),
+  );
+  const events = fc
+    .tuple(fc.constantFrom(...bases), fc.array(edit, { maxLength: 3 }))
+    .map(([base, edits]) => {
+      const event = clone(base);
+      for (const [path, value, remove] of edits) {
+        const holder = path.length === 2 ? event[path[0]] : event;
+        if (holder === null || typeof holder !== 'object' || Array.isArray(holder)) continue;
+        const key = path[path.length - 1]!;
+        if (remove) delete (holder as Json)[key];
+        else
+          Object.defineProperty(holder, key, {
+            value,
+            enumerable: true,
+            configurable: true,
+            writable: true,
+          });
+      }
+      return event;
+    });
+
+  it('should answer the schema output or stand aside for every generated event', () => {
+    const { fast, schema } = expectEquivalent({ ...WIRE_EVENT, arbitrary: events, runs: 3000 });
+    expect(fast).toBeGreaterThan(300);
+    expect(schema).toBeGreaterThan(300);
+  });
+
+  it('should check generated usage as the wire usage schema does', () => {
+    /** Mostly a valid value, sometimes an awkward one. */
+    const mostly = (valid: fc.Arbitrary<unknown>) =>
+      fc.oneof(
+        { weight: 6, arbitrary: valid },
+        { weight: 1, arbitrary: fc.constantFrom(...NASTY) },
+      );
+    const usage = fc.oneof(
+      {
+        weight: 9,
+        arbitrary: fc.record(
+          {
+            input_tokens: mostly(fc.nat()),
+            output_tokens: mostly(fc.nat()),
+            cache_read_tokens: mostly(fc.integer({ min: 0, max: 2_000_000_000 })),
+            reasoning_tokens: mostly(fc.nat()),
+            units: mostly(
+              fc.dictionary(
+                fc.string({ minLength: 1, maxLength: 70 }),
+                fc.double({ min: 0, max: 2e6 }),
+                { maxKeys: 4 },
+              ),
+            ),
+          },
+          { requiredKeys: [] },
+        ),
+      },
+      { weight: 1, arbitrary: fc.anything() },
+    );
+    const { fast, schema } = expectEquivalent({
+      fast: fastWireUsage,
+      reference: (value: unknown) => wireUsageSchema.safeParse(value),
+      arbitrary: usage,
+      runs: 3000,
+    });
+    expect(fast).toBeGreaterThan(100);
+    expect(schema).toBeGreaterThan(100);
   });
 });

@@ -1,18 +1,29 @@
-import { mutationOutcomes, type PathTaken, showValue } from '@purser/policy/testing';
+import fc from 'fast-check';
+
+import { mutationOutcomes, NASTY_VALUES } from '@purser/policy/testing';
+import {
+  checkTwin,
+  expectEquivalent,
+  type FastTwin,
+  type PathTaken,
+  showValue,
+} from '@purser/pricing/testing';
 import { fastOpaInput, opaInputSchema } from './opa-input';
+
+/** The OPA REST body's fast path and its schema. */
+const OPA_INPUT: FastTwin<unknown, unknown> = {
+  fast: fastOpaInput,
+  reference: (body) => opaInputSchema.safeParse(body),
+  compare: (fast, schema) => {
+    expect(fast).toStrictEqual(schema);
+    // Same keys in the same order, all the way down.
+    expect(showValue(fast)).toBe(showValue(schema));
+  },
+};
 
 /** The fast path answers exactly the schema's output, or stands aside. */
 function expectSameAsSchema(body: unknown): PathTaken {
-  const fast = fastOpaInput(body);
-  if (fast === undefined) return 'schema';
-  const schema = opaInputSchema.safeParse(body);
-  if (!schema.success) {
-    throw new Error(`fast path accepted what the schema refuses: ${showValue(body)}`);
-  }
-  expect(fast).toStrictEqual(schema.data);
-  // Same keys in the same order, all the way down.
-  expect(showValue(fast)).toBe(showValue(schema.data));
-  return 'fast';
+  return checkTwin(OPA_INPUT, body);
 }
 
 /** Bodies as gateways send them, from the smallest to one with every field. */
@@ -64,6 +75,41 @@ describe('fastOpaInput', () => {
     const { fast, schema } = mutationOutcomes(BODIES, expectSameAsSchema);
     expect(fast).toBeGreaterThan(100);
     expect(schema).toBeGreaterThan(300);
+  });
+});
+
+describe('fastOpaInput on generated bodies', () => {
+  it('should answer the schema output or stand aside for every generated body', () => {
+    const mostly = (valid: fc.Arbitrary<unknown>) =>
+      fc.oneof(
+        { weight: 8, arbitrary: valid },
+        { weight: 1, arbitrary: fc.constantFrom(...NASTY_VALUES) },
+      );
+    const input = fc.record(
+      {
+        provider: mostly(fc.string({ maxLength: 20 })),
+        model: mostly(fc.string({ maxLength: 20 })),
+        attribution: mostly(
+          fc.dictionary(
+            fc.constantFrom('team', 'feature', 'customer', 'virtual_key', 'other', '__proto__'),
+            mostly(fc.string()),
+          ),
+        ),
+        virtual_key: mostly(fc.string()),
+        estimated_input_tokens: mostly(fc.nat()),
+        max_output_tokens: mostly(fc.nat()),
+        metadata: mostly(fc.dictionary(fc.string(), fc.jsonValue(), { maxKeys: 3 })),
+        extra: fc.jsonValue(),
+      },
+      { requiredKeys: ['provider', 'model', 'estimated_input_tokens', 'max_output_tokens'] },
+    );
+    const bodies = fc.oneof(
+      { weight: 9, arbitrary: fc.record({ input: mostly(input) }) },
+      { weight: 1, arbitrary: fc.anything() },
+    );
+    const { fast, schema } = expectEquivalent({ ...OPA_INPUT, arbitrary: bodies, runs: 3000 });
+    expect(fast).toBeGreaterThan(100);
+    expect(schema).toBeGreaterThan(100);
   });
 });
 
