@@ -5,6 +5,8 @@ import { PricingResolver } from './pricing/pricing.resolver';
 import { UsageResolver } from './usage/usage.resolver';
 import { BudgetResolver } from './budgets/budget.resolver';
 import { DecisionResolver } from './decisions/decision.resolver';
+import { VelocityResolver } from './velocity/velocity.resolver';
+import { VirtualKeyResolver } from './virtual-keys/virtual-key.resolver';
 import { scalarsMap } from './graphql/scalars';
 
 /** Every resolver of the GraphQL API. */
@@ -13,6 +15,8 @@ export const resolvers = [
   PricingResolver,
   UsageResolver,
   BudgetResolver,
+  VirtualKeyResolver,
+  VelocityResolver,
   DecisionResolver,
 ] as const;
 

@@ -4,6 +4,7 @@ import { ApiKeyService } from './auth/api-key.service';
 import { randomUUID } from 'node:crypto';
 import { BudgetCache } from './budgets/budget-cache';
 import { BudgetLedger } from './budgets/budget-ledger';
+import { BudgetAlertService } from './budgets/budget-alerts.service';
 import { DecisionUsage } from './budgets/decision-usage';
 import { DEFAULT_ALLOWANCE_OPTIONS, HoldAllowances } from './budgets/hold-allowances';
 import { BudgetService } from './budgets/budget.service';
@@ -56,6 +57,7 @@ export interface Services {
   usageQueries: UsageQueryService;
   reprice: RepriceService;
   budgets: BudgetService;
+  budgetAlerts: BudgetAlertService;
   budgetCache: BudgetCache;
   ledger: BudgetLedger;
   /** Holds placed in memory within allowances (PURSER_HOLD_ALLOWANCES). */
@@ -151,6 +153,7 @@ export function createServices(deps: {
     usageQueries: new UsageQueryService(dataSource, ingest),
     reprice: new RepriceService(dataSource, pricing, logger),
     budgets,
+    budgetAlerts: new BudgetAlertService(dataSource),
     budgetCache,
     ledger,
     allowances,

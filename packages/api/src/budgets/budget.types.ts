@@ -2,6 +2,7 @@ import { Field, Float, ID, InputType, ObjectType, registerEnumType } from 'type-
 import { AttributionInput } from '../graphql/attribution-fields';
 import { Connection } from '../graphql/pagination';
 import { DecimalScalar, JSONObjectScalar } from '../graphql/scalars';
+import { type BudgetState, forecastAtWindowEnd } from './budget.service';
 
 export enum BudgetPeriod {
   DAILY = 'daily',
@@ -98,85 +99,6 @@ export class Budget {
 export const BudgetConnection = Connection(Budget, 'Budget');
 
 @ObjectType()
-export class VirtualKeyObject {
-  @Field(() => ID) id: string;
-  @Field(() => String) name: string;
-  @Field(() => JSONObjectScalar) attribution: Record<string, string>;
-  @Field(() => [String]) allowedModels: string[];
-  @Field(() => String) secretPrefix: string;
-  @Field(() => Date) createdAt: Date;
-  @Field(() => Date, { nullable: true }) revokedAt?: Date | null;
-}
-
-@ObjectType()
-export class VirtualKeyCreated extends VirtualKeyObject {
-  @Field(() => String, { description: 'The secret; shown this once.' }) secret: string;
-  @Field(() => [Budget], { description: 'Budgets created for the key.' }) budgets: Budget[];
-}
-
-@InputType()
-export class VirtualKeyBudgetInput {
-  @Field(() => String, { nullable: true }) name?: string;
-  @Field(() => BudgetPeriod) period: BudgetPeriod;
-  @Field(() => String, { nullable: true }) timezone?: string;
-  @Field(() => DecimalScalar) limit: string;
-  @Field(() => String, { nullable: true }) currency?: string;
-  @Field(() => BudgetMode, { nullable: true, defaultValue: BudgetMode.BLOCK }) mode?: BudgetMode;
-  @Field(() => [Float], { nullable: true }) softThresholds?: number[];
-  @Field(() => [String], { nullable: true }) downgradeChain?: string[];
-}
-
-@InputType()
-export class CreateVirtualKeyInput {
-  @Field(() => String) name: string;
-  @Field(() => AttributionInput, {
-    nullable: true,
-    description: 'Bound to the key; overrides what requests claim.',
-  })
-  attribution?: AttributionInput;
-  @Field(() => [String], {
-    nullable: true,
-    description: 'Model patterns (*, prefix*, exact); empty: any allowed model.',
-  })
-  allowedModels?: string[];
-  @Field(() => [VirtualKeyBudgetInput], {
-    nullable: true,
-    description: 'Budgets scoped to this key.',
-  })
-  budgets?: VirtualKeyBudgetInput[];
-}
-
-export enum VelocityMetric {
-  REQUESTS = 'requests',
-  TOKENS = 'tokens',
-  COST = 'cost',
-}
-registerEnumType(VelocityMetric, { name: 'VelocityMetric' });
-
-@InputType()
-export class CreateVelocityLimitInput {
-  @Field(() => String) name: string;
-  @Field(() => String, {
-    description: 'Attribution key counted per value: session, virtual_key, user, team, customer…',
-  })
-  scope: string;
-  @Field(() => VelocityMetric) metric: VelocityMetric;
-  @Field(() => DecimalScalar, { description: 'Calls, tokens, or money (cost) per window.' })
-  limit: string;
-  @Field(() => Float) windowSeconds: number;
-}
-
-@ObjectType()
-export class VelocityLimitObject {
-  @Field(() => ID) id: string;
-  @Field(() => String) name: string;
-  @Field(() => String) scope: string;
-  @Field(() => VelocityMetric) metric: VelocityMetric;
-  @Field(() => DecimalScalar) limit: string;
-  @Field(() => Float) windowSeconds: number;
-}
-
-@ObjectType()
 export class BudgetAlert {
   @Field(() => ID) id: string;
   @Field(() => ID) budgetId: string;
@@ -188,4 +110,17 @@ export class BudgetAlert {
   @Field(() => String) currency: string;
   @Field(() => Date) createdAt: Date;
   @Field(() => Date, { nullable: true }) publishedAt?: Date | null;
+}
+
+/** A budget's state as the API answers it. */
+export function toBudget(state: BudgetState, now: Date): Budget {
+  return {
+    ...state,
+    scope: state.scope as Record<string, string>,
+    period: state.period as BudgetPeriod,
+    mode: state.mode as BudgetMode,
+    currentWindow: { start: state.windowStart, end: state.windowEnd },
+    resetsAt: state.windowEnd,
+    forecast: forecastAtWindowEnd(state, now),
+  };
 }
