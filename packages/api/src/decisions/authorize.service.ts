@@ -1,758 +1,312 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { canonicalProvider, estimateCost, Money, type PricingCatalog } from '@purser/pricing';
-import type {
-  BudgetSnapshot,
-  DecisionInput,
-  DecisionReason,
-  VelocitySnapshot,
-} from '@purser/policy';
+import { canonicalProvider } from '@purser/pricing';
+import type { PolicyDecision, PolicyError } from '@purser/policy';
+import { wellFormedAttribution } from '../attribution/scope';
 import type { Principal } from '../auth/api-key.service';
-import { type BudgetCache, withCounters } from '../budgets/budget-cache';
-import type { BudgetLedger, CounterIncrement, HoldResult } from '../budgets/budget-ledger';
 import { AllowanceWait } from '../budgets/allowance-wait';
-import { type WireAttribution, wellFormedAttribution } from '../attribution/scope';
+import type { BudgetCache } from '../budgets/budget-cache';
+import type { BudgetLedger, HoldAttempt } from '../budgets/budget-ledger';
 import type { BudgetService, BudgetState } from '../budgets/budget.service';
-import { plus, remainingOf, toNanosCeil, toNanosFloor } from '../budgets/money';
 import type { Env } from '../config/env';
+import { isPoolExhausted, isTransientDatabaseError } from '../db/transient';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { PricingService } from '../pricing/pricing.service';
-import { isPoolExhausted, isTransientDatabaseError } from '../db/transient';
-import type { VelocityService, VelocityState } from '../velocity/velocity.service';
-import type { VirtualKey, VirtualKeyService } from '../virtual-keys/virtual-key.service';
+import type { VelocityService } from '../velocity/velocity.service';
+import type { VirtualKeyService } from '../virtual-keys/virtual-key.service';
+import {
+  askedFacts,
+  budgetViews,
+  concurrentHoldsReason,
+  denyFor,
+  failModeAnswer,
+  failModeCause,
+  fromPolicyAnswer,
+  heldAnswer,
+  policyErrorReason,
+  simulatedAnswer,
+  unpricedDeny,
+  unpricedWarn,
+} from './decision-answers';
+import type {
+  AuthorizeRequest,
+  Decision,
+  DecisionContext,
+  DecisionPath,
+  Evaluation,
+} from './decision-context';
 import type { DecisionLog } from './decision-log';
+import { decisionRecord } from './decision-record';
+import { countersSeenByHold, DecisionSnapshots } from './decision-snapshots';
+import { holdRequestOf } from './hold-request';
+import {
+  type HoldOutcome,
+  type HoldRetryEnd,
+  type HoldRetrySteps,
+  runHoldRetry,
+} from './hold-retry';
+import { policyInput } from './policy-input';
 import type { PolicyRuntime } from './policy-runtime';
+import { downgradeCandidates, worstCase } from './worst-case';
 
-/** What a gateway asks (ARCHITECTURE "Decisions"), already in snake_case attribution. */
-export interface AuthorizeRequest {
-  provider: string;
-  model: string;
-  attribution: WireAttribution & { session?: string; request_path?: string };
-  virtualKey?: string;
-  estimatedInputTokens: number;
-  maxOutputTokens: number;
-  metadata?: Record<string, unknown>;
-}
+export type { AuthorizeRequest, Decision, DecisionBudget, DecisionPath } from './decision-context';
 
-export interface DecisionBudget {
-  id: string;
-  name: string;
-  mode: string;
-  limit: string;
-  spent: string;
-  reserved: string;
-  remaining: string;
-  currency: string;
-  resetsAt: Date | null;
-}
-
-export interface Decision {
-  decisionId: string;
-  allow: boolean;
-  action: 'allow' | 'warn' | 'downgrade' | 'deny';
-  model: string;
-  maxOutputTokens: number;
-  reasons: { code: string; message: string; budgetId?: string; retryAfterSeconds?: number }[];
-  budgets: DecisionBudget[];
-  reservation?: { id: string; amount: string; currency: string; expiresAt: Date };
-  estimatedCost?: string;
-  currency: string;
-  policyRevision: string;
-  retryAfterSeconds?: number;
-}
-
-type Reason = Decision['reasons'][number];
-
-/** Holds tried for one decision at most, when concurrent holds keep taking the room. */
-const MAX_HOLD_ATTEMPTS = 3;
-
-/** Budgets and velocity counters a decision is made on; `exact` when read from the database. */
-interface Snapshot {
-  budgets: BudgetState[];
-  velocity: VelocityState[];
-  exact: boolean;
-}
-
-interface DecisionContext {
-  request: AuthorizeRequest;
-  provider: string;
-  attribution: AuthorizeRequest['attribution'];
-  principal: Principal;
-  virtualKey: VirtualKey | null;
-  catalog: PricingCatalog;
-  estimate: Estimate;
-  policy: PolicyRuntime;
-  now: Date;
-  decisionId: string;
-}
-
-/** The policy's decision, the budgets it saw, and — when allowed — the cost to hold. */
-interface Evaluation {
-  decision: Decision;
-  budgets: BudgetState[];
-  final?: Estimate;
-}
-
-/** Where a decision was asked: GraphQL `authorize`, the OPA-compatible REST path, or a simulation. */
-export type DecisionPath = 'graphql' | 'rest' | 'simulate';
-
-interface Estimate {
-  model: string;
-  total: string;
-  input: string;
-  perOutputToken: string;
-  currency: string;
-  priced: boolean;
-}
-
-function worstCase(
-  catalog: PricingCatalog,
-  provider: string,
-  model: string,
-  inputTokens: number,
-  outputTokens: number,
-  at: Date,
-): Estimate {
-  const full = estimateCost(catalog, {
-    provider,
-    model,
-    usage: { input_tokens: inputTokens, output_tokens: outputTokens },
-    at,
-  });
-  const input = full.breakdown.find((line) => line.key === 'input_tokens')?.amount ?? '0';
-  const output = full.breakdown.find((line) => line.key === 'output_tokens');
-  return {
-    model,
-    total: full.total,
-    input,
-    perOutputToken: output ? output.unit_price : '0',
-    currency: full.currency,
-    priced: full.priced && full.unpriced_keys.length === 0,
-  };
-}
-
-function toPolicyEstimate(estimate: Estimate) {
-  return {
-    model: estimate.model,
-    cost_nanos: toNanosCeil(estimate.total),
-    input_cost_nanos: toNanosCeil(estimate.input),
-    cost_per_output_token_nanos: toNanosCeil(estimate.perOutputToken),
-  };
-}
-
-function fromPolicyReason(reason: DecisionReason): Reason {
-  return {
-    code: reason.code,
-    message: reason.message,
-    ...(reason.budget_id ? { budgetId: reason.budget_id } : {}),
-    ...(reason.retry_after_seconds !== undefined
-      ? { retryAfterSeconds: reason.retry_after_seconds }
-      : {}),
-  };
+export interface AuthorizeDependencies {
+  env: Env;
+  logger: Logger;
+  metrics: Metrics;
+  pricing: PricingService;
+  budgets: BudgetService;
+  budgetCache: BudgetCache;
+  ledger: BudgetLedger;
+  velocity: VelocityService;
+  virtualKeys: VirtualKeyService;
+  policy: () => PolicyRuntime;
+  decisionLog: DecisionLog;
+  clock: () => Date;
 }
 
 /**
  * Pre-call authorization: resolve the principal and every applicable budget → price the
  * worst case → ask the policy → hold on every budget atomically → answer and record. The
  * policy decides; this service supplies the facts (time, counters, prices) and enforces.
+ *
+ * One `DecisionContext` carries a decision from its request to its record. The retry over
+ * snapshots and holds is `runHoldRetry` (hold-retry.ts); the answers are built in
+ * decision-answers.ts, the policy's input in policy-input.ts, the worst case in worst-case.ts.
  */
 export class AuthorizeService {
-  constructor(
-    private readonly deps: {
-      env: Env;
-      logger: Logger;
-      metrics: Metrics;
-      pricing: PricingService;
-      budgets: BudgetService;
-      budgetCache: BudgetCache;
-      ledger: BudgetLedger;
-      velocity: VelocityService;
-      virtualKeys: VirtualKeyService;
-      policy: () => PolicyRuntime;
-      decisionLog: DecisionLog;
-      clock: () => Date;
-    },
-  ) {}
+  private readonly snapshots: DecisionSnapshots;
+  /** The retry's steps, made once: the machine runs them on each decision's context. */
+  private readonly steps: HoldRetrySteps<DecisionContext, HoldAttempt>;
+
+  constructor(private readonly deps: AuthorizeDependencies) {
+    this.snapshots = new DecisionSnapshots(deps);
+    this.steps = {
+      readCached: (context) => this.snapshots.readCached(context),
+      readFresh: (context) => this.snapshots.readFresh(context),
+      snapshotExact: (context) => context.snapshot!.exact,
+      decide: (context) => this.evaluate(context),
+      hold: (context) => this.hold(context),
+      holdOutcome,
+      takeHeldCounters: (context) => this.takeHeldCounters(context),
+    };
+  }
 
   async authorize(
     request: AuthorizeRequest,
     principal: Principal,
     path: DecisionPath,
   ): Promise<Decision> {
-    const started = performance.now();
-    const now = this.deps.clock();
-    const decisionId = randomUUID();
-    const provider = canonicalProvider(request.provider);
-    const policy = this.deps.policy();
-    const base = {
-      decisionId,
-      model: request.model,
-      maxOutputTokens: request.maxOutputTokens,
-      budgets: [],
-      currency: 'USD',
-      policyRevision: policy.revision,
-    };
+    const context = this.contextOf(request, principal, path);
     let decision: Decision;
-    let attribution: AuthorizeRequest['attribution'] = wellFormedAttribution(request.attribution);
     try {
-      let virtualKey: VirtualKey | null = null;
-      if (request.virtualKey) {
-        virtualKey = await this.deps.virtualKeys.resolve(request.virtualKey);
-        if (!virtualKey) {
-          decision = {
-            ...base,
-            allow: false,
-            action: 'deny',
-            reasons: [
-              { code: 'virtual_key_invalid', message: 'The virtual key is unknown or revoked' },
-            ],
-          };
-          return this.finish(
-            decision,
-            request,
-            provider,
-            attribution,
-            principal,
-            path,
-            started,
-            now,
-          );
-        }
-        // The key's own attribution wins over what the request claims.
-        attribution = { ...attribution, ...virtualKey.attribution, virtual_key: virtualKey.id };
-      }
-      decision = await this.decide(
-        request,
-        provider,
-        attribution,
-        principal,
-        virtualKey,
-        path,
-        now,
-        decisionId,
-      );
+      decision = await this.decide(context);
     } catch (error) {
       if (!isTransientDatabaseError(error)) throw error;
-      decision = this.failMode(base, error);
+      decision = this.failMode(context, error);
     }
-    return this.finish(decision, request, provider, attribution, principal, path, started, now);
+    return this.finish(context, decision);
   }
 
-  private failMode(base: Omit<Decision, 'allow' | 'action' | 'reasons'>, error: unknown): Decision {
-    // Every connection of this replica stayed busy (overload) is not the database being down.
-    const busy = isPoolExhausted(error);
-    const why = busy ? 'every database connection stayed busy' : 'database unreachable';
-    if (this.deps.env.PURSER_FAIL_MODE === 'fail_open') {
-      this.deps.logger.error(
-        { err: error, decision_id: base.decisionId },
-        `${why}: allowing without a hold (PURSER_FAIL_MODE=fail_open)`,
-      );
-      return {
-        ...base,
-        allow: true,
-        action: 'warn',
-        reasons: [
-          {
-            code: 'fail_open',
-            message: `Budgets could not be checked (${why}); allowed without a hold by fail_open`,
-          },
-        ],
-      };
-    }
-    this.deps.logger.error(
-      { err: error, decision_id: base.decisionId },
-      `${why}: denying (PURSER_FAIL_MODE=fail_closed)`,
-    );
-    // Overload passes: the gateway may ask again in a second.
-    const retry = busy ? { retryAfterSeconds: 1 } : {};
-    return {
-      ...base,
-      allow: false,
-      action: 'deny',
-      ...retry,
-      reasons: [
-        {
-          code: busy ? 'purser_overloaded' : 'purser_unavailable',
-          message: `Budgets could not be checked${busy ? ' in time' : ''} (${why}); denied by fail_closed`,
-          ...retry,
-        },
-      ],
-    };
-  }
-
-  /**
-   * Decides on the counters this replica last saw (read again when older than
-   * PURSER_COUNTER_STALENESS_MS), then holds. The hold re-checks every limit under lock and
-   * answers the counters it saw: when it is refused, the policy decides again on those exact
-   * counters (a downgrade or a smaller cap may still fit). A deny made on remembered
-   * counters is checked on a fresh read before it is answered.
-   */
-  private async decide(
+  private contextOf(
     request: AuthorizeRequest,
-    provider: string,
-    attribution: AuthorizeRequest['attribution'],
     principal: Principal,
-    virtualKey: VirtualKey | null,
     path: DecisionPath,
-    now: Date,
-    firstDecisionId: string,
-  ): Promise<Decision> {
-    const policy = this.deps.policy();
-    const catalog = await this.deps.pricing.catalog();
-    const estimate = worstCase(
-      catalog,
-      provider,
-      request.model,
-      request.estimatedInputTokens,
-      request.maxOutputTokens,
-      now,
-    );
-    const context: DecisionContext = {
+  ): DecisionContext {
+    return {
       request,
-      provider,
-      attribution,
       principal,
-      virtualKey,
-      catalog,
-      estimate,
-      policy,
-      now,
-      decisionId: firstDecisionId,
+      path,
+      started: performance.now(),
+      now: this.deps.clock(),
+      decisionId: randomUUID(),
+      provider: canonicalProvider(request.provider),
+      policy: this.deps.policy(),
+      attribution: wellFormedAttribution(request.attribution),
+      virtualKey: null,
+      catalog: null,
+      estimate: null,
+      snapshot: null,
+      evaluation: null,
+      holdRequest: null,
+      holdResult: null,
+      allowanceWait: null,
     };
-    let snapshot =
-      path === 'simulate'
-        ? await this.freshSnapshot(attribution, now)
-        : await this.cachedSnapshot(attribution, now);
-    let refused: HoldResult | undefined;
-    const allowanceWait = new AllowanceWait();
-    for (let holds = 0; ;) {
-      const outcome = this.evaluate(context, snapshot);
-      if (!outcome.decision.allow || !outcome.final) {
-        if (!snapshot.exact) {
-          snapshot = await this.freshSnapshot(attribution, now);
-          continue;
-        }
-        return outcome.decision;
-      }
-      if (path === 'simulate') {
-        return {
-          ...outcome.decision,
-          budgets: outcome.budgets.map((budget) => view(budget, '0')),
-        };
-      }
-      if (holds === MAX_HOLD_ATTEMPTS) break;
-      holds += 1;
+  }
 
-      const final = outcome.final;
-      const counters: CounterIncrement[] = snapshot.velocity.map((state) => ({
-        limitId: state.limit.id,
-        scopeValue: state.scopeValue,
-        windowStart: state.windowStart,
-        amount:
-          state.limit.metric === 'requests'
-            ? '1'
-            : state.limit.metric === 'tokens'
-              ? String(request.estimatedInputTokens + outcome.decision.maxOutputTokens)
-              : final.total,
-        limit: state.limit.limit,
-      }));
-      const reservationId = randomUUID();
-      const expiresAt = new Date(now.getTime() + this.deps.env.PURSER_HOLD_TTL_SECONDS * 1000);
-      const attempt = await this.deps.ledger.holdOrWait(
-        {
-          reservationId,
-          decisionId: context.decisionId,
-          amount: final.total,
-          currency: final.currency,
-          budgets: outcome.budgets,
-          counters,
-          attribution,
-          now,
-          expiresAt,
-          keyId: principal.keyId,
-        },
-        allowanceWait,
-      );
-      if (attempt.waited) {
-        // Room lent as allowances is being given back (docs/0005), and the ledger waited for
-        // it: decide again on a fresh read; this try does not count.
-        holds -= 1;
-        snapshot = await this.freshSnapshot(attribution, now);
-        continue;
+  /** Resolves the virtual key, prices the worst case, then decides and holds (hold-retry.ts). */
+  private async decide(context: DecisionContext): Promise<Decision> {
+    const request = context.request;
+    if (request.virtualKey) {
+      const virtualKey = await this.deps.virtualKeys.resolve(request.virtualKey);
+      if (!virtualKey) {
+        const reason = {
+          code: 'virtual_key_invalid',
+          message: 'The virtual key is unknown or revoked',
+        };
+        return denyFor(askedFacts(context, 'USD'), reason, []);
       }
-      const held = attempt.held;
-      const exact = this.exactSnapshot(snapshot, outcome.budgets, held, final.total, counters);
-      if (!held.ok) {
-        // Concurrent holds took what the snapshot promised: decide again on what the hold saw.
-        refused = held;
-        snapshot = exact;
-        continue;
-      }
-      const seen = new Map(exact.budgets.map((budget) => [budget.id, budget]));
-      return {
-        ...outcome.decision,
-        budgets: outcome.budgets.map((budget) => view(seen.get(budget.id) ?? budget, final.total)),
-        reservation: {
-          id: reservationId,
-          amount: final.total,
-          currency: final.currency,
-          expiresAt,
-        },
+      context.virtualKey = virtualKey;
+      // The key's own attribution wins over what the request claims.
+      context.attribution = {
+        ...context.attribution,
+        ...virtualKey.attribution,
+        virtual_key: virtualKey.id,
       };
     }
-    // Concurrent holds kept taking what this one needed.
-    const reason: Reason = refused?.limitId
-      ? {
-          code: 'rate_limited',
-          message: 'The velocity limit was reached by concurrent requests',
-          retryAfterSeconds: retryAfter(
-            snapshot.velocity.find((state) => state.limit.id === refused!.limitId),
-            now,
-          ),
-        }
-      : {
-          code: 'budget_exceeded',
-          message: 'Concurrent holds used the remaining budget before this hold could be placed',
-          ...(refused?.budgetId ? { budgetId: refused.budgetId } : {}),
-        };
-    return {
-      decisionId: context.decisionId,
-      currency: estimate.currency,
-      policyRevision: policy.revision,
-      allow: false,
-      action: 'deny',
-      model: request.model,
-      maxOutputTokens: request.maxOutputTokens,
-      budgets: snapshot.budgets
-        .filter((budget) => budget.currency === estimate.currency)
-        .map((budget) => view(budget, '0')),
-      reasons: [reason],
-      ...(reason.retryAfterSeconds !== undefined
-        ? { retryAfterSeconds: reason.retryAfterSeconds }
-        : {}),
-    };
+    const catalog = await this.deps.pricing.catalog();
+    context.catalog = catalog;
+    context.estimate = worstCase(catalog, context, request.model, request.maxOutputTokens);
+    return this.answer(
+      context,
+      await runHoldRetry(this.steps, context, context.path === 'simulate'),
+    );
   }
 
-  private async cachedSnapshot(
-    attribution: AuthorizeRequest['attribution'],
-    now: Date,
-  ): Promise<Snapshot> {
-    const [budgets, velocity] = await Promise.all([
-      this.deps.budgetCache.applicable(attribution, now),
-      this.deps.velocity.cachedApplicable(attribution, now),
-    ]);
-    if (budgets.stale || velocity.stale) return this.freshSnapshot(attribution, now);
-    return { budgets: budgets.budgets, velocity: velocity.velocity, exact: false };
-  }
-
-  private async freshSnapshot(
-    attribution: AuthorizeRequest['attribution'],
-    now: Date,
-  ): Promise<Snapshot> {
-    const [budgets, velocity] = await Promise.all([
-      this.deps.budgets.applicable(attribution, now),
-      this.deps.velocity.applicable(attribution, now),
-    ]);
-    for (const budget of budgets)
-      this.deps.budgetCache.observe(budget.id, budget.windowStart, budget.spent, budget.reserved);
-    return { budgets, velocity, exact: true };
+  private answer(context: DecisionContext, end: HoldRetryEnd): Decision {
+    const evaluation = context.evaluation!;
+    switch (end) {
+      case 'decided':
+        return evaluation.decision;
+      case 'simulated':
+        return simulatedAnswer(evaluation.decision, evaluation.budgets);
+      case 'held':
+        return heldAnswer(
+          evaluation.decision,
+          evaluation.budgets,
+          context.snapshot!.budgets,
+          evaluation.final!,
+          context.holdRequest!,
+        );
+      case 'exhausted': {
+        // Concurrent holds kept taking what this one needed.
+        const { snapshot, estimate } = context;
+        return denyFor(
+          askedFacts(context, estimate!.currency),
+          concurrentHoldsReason(context.holdResult ?? undefined, snapshot!.velocity, context.now),
+          budgetViews(inCurrency(snapshot!.budgets, estimate!.currency)),
+        );
+      }
+    }
   }
 
   /**
-   * The counters a hold saw under lock, before its own increment; remembered (with the
-   * increment when the hold was placed) for the next decisions.
+   * The policy's answer on the snapshot, with the worst case of the model it chose (the
+   * retry's `decide`); true when it allows with a cost to hold.
    */
-  private exactSnapshot(
-    snapshot: Snapshot,
-    held: BudgetState[],
-    result: HoldResult,
-    amount: string,
-    counters: CounterIncrement[],
-  ): Snapshot {
-    const seen = new Map(
-      held.map((budget, index) => [
-        budget.id,
-        { spent: result.spent[index]!, reserved: result.reserved[index]! },
-      ]),
+  private evaluate(context: DecisionContext): boolean {
+    const { catalog, estimate, snapshot, policy } = context;
+    // Budgets count spend in their own currency; prices in another currency do not move them.
+    const budgets = inCurrency(snapshot!.budgets, estimate!.currency);
+    const candidates = downgradeCandidates(catalog!, context, budgets, policy.chains);
+    const evaluated = policy.engine.evaluate(
+      policyInput(context, estimate!, candidates, budgets, snapshot!.velocity),
     );
-    const budgets = snapshot.budgets.map((budget) => {
-      const found = seen.get(budget.id);
-      if (!found) return budget;
-      this.deps.budgetCache.observe(
-        budget.id,
-        budget.windowStart,
-        found.spent,
-        result.ok ? plus(found.reserved, amount) : found.reserved,
-      );
-      return withCounters(budget, found.spent, found.reserved);
-    });
-    const velocity = snapshot.velocity.map((state, index) => {
-      const current = result.counted[index] ?? state.current;
-      this.deps.velocity.observe(
-        state,
-        result.ok ? plus(current, counters[index]!.amount) : current,
-      );
-      return { ...state, current };
-    });
-    return { budgets, velocity, exact: true };
+    const evaluation = evaluated.ok
+      ? this.fromPolicy(context, budgets, evaluated.decision, evaluated.revision)
+      : this.policyFailed(context, budgets, evaluated.error);
+    context.evaluation = evaluation;
+    return evaluation.decision.allow && evaluation.final !== undefined;
   }
 
-  /** The policy's answer on a snapshot, with the worst case of the model it chose. */
-  private evaluate(context: DecisionContext, snapshot: Snapshot): Evaluation {
-    const { request, provider, attribution, principal, virtualKey, catalog, estimate, now } =
-      context;
-    const policy = context.policy;
-    // Budgets count spend in their own currency; prices in another currency do not move them.
-    const budgets = snapshot.budgets.filter((budget) => budget.currency === estimate.currency);
-    const candidates = this.candidates(catalog, provider, request, budgets, policy.chains, now);
-    const input: DecisionInput = {
-      request: {
-        provider,
-        model: request.model,
-        attribution,
-        estimated_input_tokens: request.estimatedInputTokens,
-        max_output_tokens: request.maxOutputTokens,
-        metadata: request.metadata ?? {},
-      },
-      principal: {
-        key_id: principal.keyId,
-        role: principal.role,
-        ...(virtualKey
-          ? { virtual_key: { id: virtualKey.id, allowed_models: virtualKey.allowedModels } }
-          : {}),
-      },
-      estimate: toPolicyEstimate(estimate),
-      candidates: candidates.map(toPolicyEstimate),
-      budgets: budgets.map(toBudgetSnapshot),
-      velocity: snapshot.velocity.map((state) => toVelocitySnapshot(state, now)),
-      now_ns: (BigInt(now.getTime()) * 1_000_000n).toString(),
-    };
-    const base = {
-      decisionId: context.decisionId,
-      currency: estimate.currency,
-      policyRevision: policy.revision,
-    };
-    const evaluated = policy.engine.evaluate(input);
-    if (!evaluated.ok) {
-      this.deps.logger.error(
-        { err: evaluated.error, decision_id: context.decisionId },
-        'policy evaluation failed; denying',
-      );
-      return {
-        budgets,
-        decision: {
-          ...base,
-          allow: false,
-          action: 'deny',
-          model: request.model,
-          maxOutputTokens: request.maxOutputTokens,
-          budgets: budgets.map((budget) => view(budget, '0')),
-          reasons: [
-            {
-              code: 'policy_error',
-              message: `The policy could not be evaluated: ${evaluated.error.code}`,
-            },
-          ],
-        },
-      };
-    }
-    const answer = evaluated.decision;
-    const reasons = answer.reasons.map(fromPolicyReason);
-    let decision: Decision = {
-      ...base,
-      policyRevision: evaluated.revision,
-      allow: answer.allow,
-      action: answer.action,
-      model: answer.model,
-      maxOutputTokens: answer.max_output_tokens,
-      reasons,
-      // An allowed decision shows the budgets with its hold, or as they are for a simulation
-      // (see decide): views are only made for the answer that is given.
-      budgets: [],
-      ...(answer.retry_after_seconds !== null
-        ? { retryAfterSeconds: answer.retry_after_seconds }
-        : {}),
-    };
+  private fromPolicy(
+    context: DecisionContext,
+    budgets: BudgetState[],
+    answer: PolicyDecision,
+    revision: string,
+  ): Evaluation {
+    const { request, catalog, provider } = context;
+    const estimate = context.estimate!;
+    const decision = fromPolicyAnswer(context.decisionId, estimate, answer, revision);
     if (!decision.allow) {
-      return {
-        budgets,
-        decision: { ...decision, budgets: budgets.map((budget) => view(budget, '0')) },
-      };
+      decision.budgets = budgetViews(budgets);
+      return { budgets, decision };
     }
-
     const final =
       answer.model === request.model && answer.max_output_tokens === request.maxOutputTokens
         ? estimate
-        : worstCase(
-            catalog,
-            provider,
-            answer.model,
-            request.estimatedInputTokens,
-            answer.max_output_tokens,
-            now,
-          );
+        : worstCase(catalog!, context, answer.model, answer.max_output_tokens);
     decision.estimatedCost = final.total;
-    if (!final.priced) {
-      const enforced = budgets.find((budget) => budget.mode !== 'alert_only');
-      if (enforced) {
-        return {
-          budgets,
-          decision: {
-            ...decision,
-            budgets: budgets.map((budget) => view(budget, '0')),
-            allow: false,
-            action: 'deny',
-            reasons: [
-              {
-                code: 'unpriced_model',
-                message: `${provider}/${answer.model} has no price, so budget "${enforced.name}" cannot be checked`,
-                budgetId: enforced.id,
-              },
-            ],
-            estimatedCost: undefined,
-          },
-        };
-      }
-      decision = {
-        ...decision,
-        action: decision.action === 'allow' ? 'warn' : decision.action,
-        reasons: [
-          ...reasons,
-          {
-            code: 'unpriced_model_unenforced',
-            message: `${provider}/${answer.model} has no price; add one so its usage is costed`,
-          },
-        ],
+    if (final.priced) return { budgets, decision, final };
+    const enforced = budgets.find((budget) => budget.mode !== 'alert_only');
+    if (enforced) {
+      return {
+        budgets,
+        decision: unpricedDeny(decision, provider, enforced, budgetViews(budgets)),
       };
     }
-    return { budgets, decision, final };
+    return { budgets, decision: unpricedWarn(decision, provider), final };
   }
 
-  /** Worst-case estimates of every model the policy may downgrade to. */
-  private candidates(
-    catalog: PricingCatalog,
-    provider: string,
-    request: AuthorizeRequest,
+  private policyFailed(
+    context: DecisionContext,
     budgets: BudgetState[],
-    defaultChains: string[][],
-    now: Date,
-  ): Estimate[] {
-    if (!budgets.some((budget) => budget.mode === 'downgrade')) return [];
-    const models = new Set<string>();
-    const chains = [...budgets.map((budget) => budget.downgradeChain), ...defaultChains];
-    for (const chain of chains) {
-      const index = chain.indexOf(request.model);
-      if (index >= 0) chain.slice(index + 1).forEach((model) => models.add(model));
-    }
-    models.delete(request.model);
-    return [...models].map((model) =>
-      worstCase(
-        catalog,
-        provider,
-        model,
-        request.estimatedInputTokens,
-        request.maxOutputTokens,
-        now,
-      ),
+    error: PolicyError,
+  ): Evaluation {
+    this.deps.logger.error(
+      { err: error, decision_id: context.decisionId },
+      'policy evaluation failed; denying',
     );
+    const facts = askedFacts(context, context.estimate!.currency);
+    return {
+      budgets,
+      decision: denyFor(facts, policyErrorReason(error.code), budgetViews(budgets)),
+    };
   }
 
-  private finish(
-    decision: Decision,
-    request: AuthorizeRequest,
-    provider: string,
-    attribution: AuthorizeRequest['attribution'],
-    principal: Principal,
-    path: DecisionPath,
-    started: number,
-    now: Date,
-  ): Decision {
-    const latencyMs = performance.now() - started;
-    this.deps.metrics.decisionSeconds.observe({ path, action: decision.action }, latencyMs / 1000);
-    this.deps.decisionLog.record({
-      id: decision.decisionId,
-      createdAt: now,
-      path,
-      keyId: principal.keyId,
-      provider,
-      requestedModel: request.model,
-      model: decision.model,
-      action: decision.action,
-      allow: decision.allow,
-      attribution: Object.fromEntries(
-        Object.entries(attribution).filter(([, value]) => typeof value === 'string'),
-      ) as Record<string, string>,
-      request: {
-        provider: request.provider,
-        model: request.model,
-        estimated_input_tokens: request.estimatedInputTokens,
-        max_output_tokens: request.maxOutputTokens,
-        metadata: request.metadata ?? {},
-        virtual_key: request.virtualKey ? 'redacted' : undefined,
-      },
-      reasons: decision.reasons.map((reason) => ({
-        code: reason.code,
-        message: reason.message,
-        ...(reason.budgetId ? { budget_id: reason.budgetId } : {}),
-      })),
-      budgets: decision.budgets,
-      estimatedCost: decision.estimatedCost ?? null,
-      currency: decision.currency,
-      reservationId: decision.reservation?.id ?? null,
-      policyRevision: decision.policyRevision,
-      latencyMs,
-      maxOutputTokens: decision.maxOutputTokens,
-    });
+  /** The retry's `hold`: the allowed cost on every budget and counter (the ledger waits for lent room). */
+  private hold(context: DecisionContext): Promise<HoldAttempt> {
+    const expiresAt = new Date(
+      context.now.getTime() + this.deps.env.PURSER_HOLD_TTL_SECONDS * 1000,
+    );
+    const request = holdRequestOf(context, randomUUID(), expiresAt);
+    context.holdRequest = request;
+    context.allowanceWait ??= new AllowanceWait();
+    return this.deps.ledger.holdOrWait(request, context.allowanceWait);
+  }
+
+  /** The retry's `take_held_counters`: remembered (explicitly), then decided on. */
+  private takeHeldCounters(context: DecisionContext): void {
+    const snapshot = context.snapshot!;
+    const request = context.holdRequest!;
+    const result = context.holdResult!;
+    this.snapshots.rememberHeld(snapshot, request, result);
+    context.snapshot = countersSeenByHold(snapshot, request.budgets, result);
+  }
+
+  private failMode(context: DecisionContext, error: unknown): Decision {
+    // Every connection of this replica stayed busy (overload) is not the database being down.
+    const busy = isPoolExhausted(error);
+    const failOpen = this.deps.env.PURSER_FAIL_MODE === 'fail_open';
+    this.deps.logger.error(
+      { err: error, decision_id: context.decisionId },
+      failOpen
+        ? `${failModeCause(busy)}: allowing without a hold (PURSER_FAIL_MODE=fail_open)`
+        : `${failModeCause(busy)}: denying (PURSER_FAIL_MODE=fail_closed)`,
+    );
+    return failModeAnswer(askedFacts(context, 'USD'), failOpen, busy);
+  }
+
+  private finish(context: DecisionContext, decision: Decision): Decision {
+    const latencyMs = performance.now() - context.started;
+    this.deps.metrics.decisionSeconds.observe(
+      { path: context.path, action: decision.action },
+      latencyMs / 1000,
+    );
+    this.deps.decisionLog.record(decisionRecord(context, decision, latencyMs));
     return decision;
   }
 }
 
-function toBudgetSnapshot(budget: BudgetState): BudgetSnapshot {
-  return {
-    id: budget.id,
-    name: budget.name,
-    mode: budget.mode,
-    limit_nanos: toNanosFloor(budget.limit),
-    spent_nanos: toNanosCeil(budget.spent),
-    reserved_nanos: toNanosCeil(budget.reserved),
-    soft_thresholds: budget.softThresholds,
-    downgrade_chain: budget.downgradeChain,
-    resets_at: budget.windowEnd?.toISOString() ?? null,
-  };
+/** The retry's `holdOutcome`: what the ledger answered, recorded in the context. */
+function holdOutcome(context: DecisionContext, attempt: HoldAttempt): HoldOutcome {
+  if (attempt.waited) return 'waited';
+  context.holdResult = attempt.held;
+  return attempt.held.ok ? 'placed' : 'refused';
 }
 
-function retryAfter(state: VelocityState | undefined, now: Date): number {
-  if (!state) return 1;
-  return Math.max(1, Math.ceil((state.windowEnd.getTime() - now.getTime()) / 1000));
-}
-
-function toVelocitySnapshot(state: VelocityState, now: Date): VelocitySnapshot {
-  const money = state.limit.metric === 'cost';
-  return {
-    id: state.limit.id,
-    scope: state.limit.scope,
-    metric: money ? 'cost_nanos' : state.limit.metric === 'tokens' ? 'tokens' : 'requests',
-    limit: money
-      ? toNanosFloor(state.limit.limit)
-      : new Money(state.limit.limit).floor().toFixed(0),
-    window_seconds: state.limit.windowSeconds,
-    current: money ? toNanosCeil(state.current) : new Money(state.current).ceil().toFixed(0),
-    retry_after_seconds: retryAfter(state, now),
-  };
-}
-
-function view(budget: BudgetState, held: string): DecisionBudget {
-  const reserved = plus(budget.reserved, held);
-  return {
-    id: budget.id,
-    name: budget.name,
-    mode: budget.mode,
-    limit: budget.limit,
-    spent: budget.spent,
-    reserved,
-    remaining: remainingOf(budget.limit, budget.spent, reserved),
-    currency: budget.currency,
-    resetsAt: budget.windowEnd,
-  };
+function inCurrency(budgets: BudgetState[], currency: string): BudgetState[] {
+  return budgets.filter((budget) => budget.currency === currency);
 }
