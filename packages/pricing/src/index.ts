@@ -11,6 +11,17 @@ export {
   isDecimalString,
 } from './decimal-string';
 export { isPlainObject } from './plain-object';
+export {
+  formatScaled,
+  fromNanos,
+  isZeroAmount,
+  plus,
+  rescale,
+  type ScaledAmount,
+  scaledAmount,
+  toNanosCeil,
+  toNanosFloor,
+} from './scaled-decimal';
 export { PROVIDERS, type ProviderId, canonicalProvider, isCanonicalProvider } from './providers';
 export {
   DECIMAL_STRING_PATTERN,

@@ -1,4 +1,8 @@
-import { Money } from '@purser/pricing';
+import fc from 'fast-check';
+
+import { formatDecimal, Money } from '@purser/pricing';
+import { expectEquivalent } from '@purser/pricing/testing';
+
 import { isZeroAmount, plus, remainingOf, toNanosCeil, toNanosFloor } from './money';
 
 /** The reference: Decimal arithmetic, as before the string fast path. */
@@ -124,5 +128,26 @@ describe('isZeroAmount', () => {
   ])('%s → %s', (amount, zero) => {
     expect(isZeroAmount(amount)).toBe(zero);
     expect(isZeroAmount(amount)).toBe(new Money(amount).isZero());
+  });
+});
+
+describe('remainingOf on generated amounts', () => {
+  it('should answer what Decimal answers', () => {
+    const amount = fc
+      .tuple(fc.boolean(), fc.bigInt({ min: 0n, max: 10n ** 20n }), fc.nat({ max: 20 }))
+      .map(([negative, units, scale]) =>
+        formatDecimal(new Money(`${negative ? '-' : ''}${units}e-${scale}`)),
+      );
+    const { fast } = expectEquivalent({
+      fast: ([limit, spent, reserved]: [string, string, string]) =>
+        remainingOf(limit, spent, reserved),
+      reference: ([limit, spent, reserved]) => ({
+        success: true,
+        data: formatDecimal(Money.max(0, new Money(limit).minus(spent).minus(reserved))),
+      }),
+      arbitrary: fc.tuple(amount, amount, amount),
+      runs: 5000,
+    });
+    expect(fast).toBe(5000);
   });
 });

@@ -1,39 +1,11 @@
-import { Money, type MoneyValue } from '@purser/pricing';
-
-/** Nano-units per currency unit: money enters Rego as integers of 1e-9. */
-const NANOS = new Money(1_000_000_000);
-
-const PLAIN = /^(\d+)(?:\.(\d+))?$/;
+import { formatScaled, Money, type MoneyValue, rescale, scaledAmount } from '@purser/pricing';
 
 /**
- * Nano-units of a plain non-negative decimal string ("12.5", "0.000000001") by moving the
- * point nine digits, rounded up or down; null for any other form (the Decimal path).
+ * The generic amount helpers live in `@purser/pricing` (`scaled-decimal.ts`); they are
+ * re-exported here only until every caller imports them from there (see
+ * /tmp/brief/moves.md of issue 13). New code: import them from '@purser/pricing'.
  */
-function plainNanos(amount: string, up: boolean): string | null {
-  const match = PLAIN.exec(amount);
-  if (!match) return null;
-  const fraction = match[2] ?? '';
-  const kept = fraction.slice(0, 9).padEnd(9, '0');
-  let nanos = BigInt(match[1]! + kept);
-  if (up && /[1-9]/.test(fraction.slice(9))) nanos += 1n;
-  return nanos.toString();
-}
-
-/** An amount in nano-units, rounded up (estimates and spend never under-count). */
-export function toNanosCeil(amount: string | MoneyValue): string {
-  return (
-    (typeof amount === 'string' ? plainNanos(amount, true) : null) ??
-    new Money(amount).times(NANOS).ceil().toFixed(0)
-  );
-}
-
-/** An amount in nano-units, rounded down (limits never over-state). */
-export function toNanosFloor(amount: string | MoneyValue): string {
-  return (
-    (typeof amount === 'string' ? plainNanos(amount, false) : null) ??
-    new Money(amount).times(NANOS).floor().toFixed(0)
-  );
-}
+export { fromNanos, isZeroAmount, plus, toNanosCeil, toNanosFloor } from '@purser/pricing';
 
 export function decimal(value: string | number | MoneyValue | null | undefined): MoneyValue {
   return new Money(value ?? 0);
@@ -43,89 +15,18 @@ export function plain(value: MoneyValue): string {
   return value.isZero() ? '0' : value.toFixed();
 }
 
-/** Longest integer or fraction part the fast path takes. */
-const MAX_PART_DIGITS = 18;
-
 /**
- * A plain decimal string ("-12.5") as an integer of 10^-scale, or null for any other form
- * (an exponent, a sign other than a leading minus, a part longer than 18 digits). The bound
- * keeps every sum of a few of them far within the 40 significant digits of {@link Money},
- * so the fast path answers exactly what Decimal does.
+ * What is left of a budget's limit after spend and holds, never below 0: plain decimal
+ * strings as scaled integers, exactly as Decimal answers (Decimal for any other form).
  */
-function scaled(amount: string): { units: bigint; scale: number } | null {
-  const length = amount.length;
-  const first = amount.charCodeAt(0) === 45 ? 1 : 0;
-  let dot = -1;
-  for (let index = first; index < length; index += 1) {
-    const code = amount.charCodeAt(index);
-    if (code === 46 && dot < 0) dot = index;
-    else if (code < 48 || code > 57) return null;
-  }
-  const whole = (dot < 0 ? length : dot) - first;
-  const scale = dot < 0 ? 0 : length - dot - 1;
-  if (whole < 1 || whole > MAX_PART_DIGITS || scale > MAX_PART_DIGITS || dot === length - 1)
-    return null;
-  const digits = dot < 0 ? amount.slice(first) : amount.slice(first, dot) + amount.slice(dot + 1);
-  const units = BigInt(digits);
-  return { units: first ? -units : units, scale };
-}
-
-/** `units` × 10^-scale as Decimal's `toFixed()` writes it through {@link plain}. */
-function formatScaled(units: bigint, scale: number): string {
-  if (units === 0n) return '0';
-  const negative = units < 0n;
-  let digits = (negative ? -units : units).toString();
-  if (scale > 0) {
-    digits = digits.padStart(scale + 1, '0');
-    let end = digits.length;
-    while (end > digits.length - scale && digits.charCodeAt(end - 1) === 48) end -= 1;
-    const whole = digits.slice(0, digits.length - scale);
-    const fraction = digits.slice(digits.length - scale, end);
-    digits = fraction ? `${whole}.${fraction}` : whole;
-  }
-  return negative ? `-${digits}` : digits;
-}
-
-/** Nano-units back to a plain decimal string, as {@link plain} writes it ("0.0425"). */
-export function fromNanos(nanos: bigint): string {
-  return formatScaled(nanos, 9);
-}
-
-const POWERS = Array.from(
-  { length: MAX_PART_DIGITS + 1 },
-  (_, exponent) => 10n ** BigInt(exponent),
-);
-
-/** `part` on `scale` (at least its own). */
-const rescale = (part: { units: bigint; scale: number }, scale: number) =>
-  part.scale === scale ? part.units : part.units * POWERS[scale - part.scale]!;
-
-/** Whether an amount is zero (a plain decimal string is read without Decimal). */
-export function isZeroAmount(amount: string | MoneyValue): boolean {
-  if (typeof amount === 'string' && scaled(amount) !== null) return !/[1-9]/.test(amount);
-  return new Money(amount).isZero();
-}
-
-/** The exact sum of two amounts, written as {@link plain} writes it. */
-export function plus(left: string | MoneyValue, right: string | MoneyValue): string {
-  const a = typeof left === 'string' ? scaled(left) : null;
-  const b = a && typeof right === 'string' ? scaled(right) : null;
-  if (a && b) {
-    const scale = Math.max(a.scale, b.scale);
-    return formatScaled(rescale(a, scale) + rescale(b, scale), scale);
-  }
-  return plain(new Money(left).plus(right));
-}
-
-/** What is left of a limit after spend and holds, never below 0. */
 export function remainingOf(
   limit: string | MoneyValue,
   spent: string | MoneyValue,
   reserved: string | MoneyValue,
 ): string {
-  const a = typeof limit === 'string' ? scaled(limit) : null;
-  const b = a && typeof spent === 'string' ? scaled(spent) : null;
-  const c = b && typeof reserved === 'string' ? scaled(reserved) : null;
+  const a = typeof limit === 'string' ? scaledAmount(limit) : null;
+  const b = a && typeof spent === 'string' ? scaledAmount(spent) : null;
+  const c = b && typeof reserved === 'string' ? scaledAmount(reserved) : null;
   if (a && b && c) {
     const scale = Math.max(a.scale, b.scale, c.scale);
     const left = rescale(a, scale) - rescale(b, scale) - rescale(c, scale);
