@@ -1,5 +1,93 @@
 import js from '@eslint/js';
+import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
+
+/**
+ * The layers of packages/api, bottom to top (packages/api/README.md, "Layers"). A file may
+ * import its own layer and the layers below, never one above; between domains only the edges
+ * listed in DOMAIN_EDGES. Each zone names a layer (`target`) and what it must not import (`from`).
+ */
+const API = 'packages/api/src';
+const at = (...paths) => paths.map((item) => `${API}/${item}`);
+const FOUNDATION = at(
+  'config/**',
+  'observability/**',
+  'cache/**',
+  'runtime/**',
+  'db/**',
+  'errors.ts',
+);
+const AUTH = at('auth/!(*.resolver).ts');
+const KITS = at('graphql/**', 'http/**', 'attribution/**');
+const DOMAINS = ['pricing', 'usage', 'budgets', 'velocity', 'virtual-keys', 'decisions'];
+/** The service registry: kits and domains name its type only (see the type-only rule below). */
+const REGISTRY = at('@(services).ts');
+const ASSEMBLY = at('@(app|schema|http-server|database).ts');
+const ENTRIES = at('@(main|cli|index|testing|print-schema).ts');
+/** Which domains a domain may import (everything else among the domains is refused). */
+const DOMAIN_EDGES = {
+  pricing: [],
+  usage: ['pricing'],
+  budgets: ['pricing', 'usage'],
+  velocity: [],
+  'virtual-keys': ['budgets'],
+  decisions: ['pricing', 'usage', 'budgets', 'velocity', 'virtual-keys'],
+};
+const domainFiles = (domain) => at(`${domain}/**`);
+const AUTH_TRANSPORT = at('auth/*.resolver.ts');
+const zone = (target, from, message) => ({ target, from, message });
+const apiZones = [
+  zone(
+    FOUNDATION,
+    [
+      ...AUTH,
+      ...AUTH_TRANSPORT,
+      ...KITS,
+      ...DOMAINS.flatMap(domainFiles),
+      ...REGISTRY,
+      ...ASSEMBLY,
+      ...ENTRIES,
+    ],
+    'foundation imports foundation only',
+  ),
+  zone(
+    AUTH,
+    [
+      ...AUTH_TRANSPORT,
+      ...KITS,
+      ...DOMAINS.flatMap(domainFiles),
+      ...REGISTRY,
+      ...ASSEMBLY,
+      ...ENTRIES,
+    ],
+    'auth imports foundation only',
+  ),
+  zone(
+    KITS,
+    [...AUTH_TRANSPORT, ...DOMAINS.flatMap(domainFiles), ...ASSEMBLY, ...ENTRIES],
+    'a kit (graphql, http, attribution) imports no domain and no assembly',
+  ),
+  ...DOMAINS.map((domain) =>
+    zone(
+      domainFiles(domain),
+      [
+        ...AUTH_TRANSPORT,
+        ...DOMAINS.filter(
+          (other) => other !== domain && !DOMAIN_EDGES[domain].includes(other),
+        ).flatMap(domainFiles),
+        ...ASSEMBLY,
+        ...ENTRIES,
+      ],
+      `${domain} may import the domains ${DOMAIN_EDGES[domain].join(', ') || '(none)'} only, and no assembly`,
+    ),
+  ),
+  zone(
+    AUTH_TRANSPORT,
+    [...DOMAINS.flatMap(domainFiles), ...ASSEMBLY, ...ENTRIES],
+    'a resolver of auth imports no other domain and no assembly',
+  ),
+  zone([...REGISTRY, ...ASSEMBLY], ENTRIES, 'assembly imports no entry'),
+];
 
 export default tseslint.config(
   {
@@ -32,6 +120,51 @@ export default tseslint.config(
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
       ],
       '@typescript-eslint/no-require-imports': 'off',
+    },
+  },
+  // Type-aware checks on the product code: a promise is awaited, handled or explicitly voided.
+  {
+    files: ['packages/*/src/**/*.ts'],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+    },
+  },
+  // No import cycles inside a package (type-only imports are erased and do not count).
+  {
+    files: ['packages/*/src/**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/extensions': ['.ts', '.js'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js', '.json'] })],
+    },
+    rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
+  },
+  // The layers of packages/api (tests beside the code may import across them).
+  {
+    files: [`${API}/**/*.ts`],
+    ignores: [`${API}/**/*.test.ts`],
+    plugins: { 'import-x': importX },
+    rules: {
+      'import-x/no-restricted-paths': ['error', { basePath: import.meta.dirname, zones: apiZones }],
+      // The documented exception: below the assembly, the registry's type only.
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+services$',
+              allowTypeImports: true,
+              message: 'below the assembly, import the service registry as a type only',
+            },
+          ],
+        },
+      ],
     },
   },
 );
