@@ -1,7 +1,10 @@
 import { createPricingCatalog } from './catalog';
-import { calculateCost, estimateCost, selectTier } from './cost';
+import fc from 'fast-check';
+
+import { calculateCost, estimateCost, isCanonicalUsage, selectTier } from './cost';
 import { PricingError } from './errors';
-import { testPriceCard } from './testing';
+import { expectEquivalent, testPriceCard } from './testing';
+import { usageSchema } from './usage';
 import type { Usage } from './usage';
 
 /** Claude Sonnet 4.5's list prices with its above-200k tier. */
@@ -314,5 +317,64 @@ describe('estimateCost', () => {
     });
     expect(result.priced).toBe(false);
     expect(result.unpriced_keys).toEqual(['input_tokens']);
+  });
+});
+
+describe('isCanonicalUsage (the fast twin of usageSchema)', () => {
+  it('should take usage as it is only where the schema answers the same usage', () => {
+    const mostly = (valid: fc.Arbitrary<unknown>) =>
+      fc.oneof(
+        { weight: 6, arbitrary: valid },
+        {
+          weight: 1,
+          arbitrary: fc.constantFrom(
+            -1,
+            0.5,
+            1e12,
+            1e12 + 1,
+            NaN,
+            Infinity,
+            '5',
+            null,
+            undefined,
+            {},
+          ),
+        },
+      );
+    const usage = fc.oneof(
+      {
+        weight: 9,
+        arbitrary: fc.record(
+          {
+            input_tokens: mostly(fc.nat()),
+            output_tokens: mostly(fc.nat()),
+            cache_read_tokens: mostly(fc.nat()),
+            reasoning_tokens: mostly(fc.nat()),
+            units: mostly(
+              fc.dictionary(
+                fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('__proto__', 'constructor')),
+                fc.oneof(fc.double({ min: 0, max: 1e6 }), fc.constantFrom(-1, 1e13, NaN)),
+                { maxKeys: 3 },
+              ),
+            ),
+          },
+          { requiredKeys: [] },
+        ),
+      },
+      { weight: 1, arbitrary: fc.anything() },
+    );
+    const { fast, schema } = expectEquivalent({
+      fast: (value: unknown) => (isCanonicalUsage(value) ? value : undefined),
+      reference: (value) => usageSchema.safeParse(value),
+      // The same quantities under the same keys: the schema copies into plain objects in its
+      // own key order what the fast path takes as it is (a null-prototype `units`, the
+      // caller's order); pricing reads both alike (token keys in vocabulary order, unit names
+      // sorted).
+      compare: (fast, schema) => expect(fast).toEqual(schema),
+      arbitrary: usage,
+      runs: 3000,
+    });
+    expect(fast).toBeGreaterThan(300);
+    expect(schema).toBeGreaterThan(300);
   });
 });

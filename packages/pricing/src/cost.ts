@@ -108,8 +108,9 @@ const MAX_QUANTITY = 1e12;
 /**
  * True when `usage` certainly passes {@link usageSchema} as it is; anything unusual answers
  * false and goes through the schema, which then has the last word (and the error message).
+ * A fast twin of the schema (docs/0008-fast-twins.md), exported for its differential test.
  */
-function isCanonicalUsage(usage: unknown): usage is Usage {
+export function isCanonicalUsage(usage: unknown): usage is Usage {
   if (!isPlainObject(usage)) return false;
   for (const key of Object.keys(usage)) {
     if (!USAGE_KEYS.has(key)) return false;
