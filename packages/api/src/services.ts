@@ -11,6 +11,7 @@ import { BudgetService } from './budgets/budget.service';
 import type { Env } from './config/env';
 import { AuthorizeService } from './decisions/authorize.service';
 import { DecisionLog } from './decisions/decision-log';
+import { DecisionQueryService } from './decisions/decision-query.service';
 import type { PolicyRuntime } from './decisions/policy-runtime';
 import type { Logger } from './observability/logger';
 import type { Metrics } from './observability/metrics';
@@ -66,6 +67,7 @@ export interface Services {
   virtualKeys: VirtualKeyService;
   policy: () => PolicyRuntime;
   decisionLog: DecisionLog;
+  decisionQueries: DecisionQueryService;
   authorizer: AuthorizeService;
 }
 
@@ -160,6 +162,7 @@ export function createServices(deps: {
     velocity,
     virtualKeys,
     decisionLog,
+    decisionQueries: new DecisionQueryService(dataSource, decisionLog),
     authorizer: new AuthorizeService({
       ...deps,
       pricing,
