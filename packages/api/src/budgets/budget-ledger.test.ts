@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { holdRequest } from '../testing';
 import { BudgetLedger } from './budget-ledger';
+import type { HoldBatchDocument } from './hold-documents';
 
 const AT = new Date('2026-11-20T10:00:00.000Z');
 
@@ -12,12 +13,13 @@ function flakyDataSource(failures: unknown[]) {
   const flushes: unknown[] = [];
   const dataSource = {
     async query(_sql: string, params: unknown[]) {
-      statements.push((params[0] as string[]).length);
-      // The last parameter: whether the commit waits for the WAL flush.
-      flushes.push(params.at(-1));
+      const batch = JSON.parse(params[0] as string) as HoldBatchDocument;
+      statements.push(batch.holds.length);
+      // Whether the commit waits for the WAL flush.
+      flushes.push(batch.sync_commit);
       const failure = failures.shift();
       if (failure) throw failure;
-      return (params[0] as string[]).map(() => ({
+      return batch.holds.map(() => ({
         o_refused: null,
         o_spent: ['0'],
         o_reserved: ['0'],

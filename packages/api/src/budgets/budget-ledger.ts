@@ -1,16 +1,15 @@
-import { Money, type MoneyValue } from '@purser/pricing';
+import { isZeroAmount, Money, type MoneyValue, plus } from '@purser/pricing';
 import { attributionToWire } from '@purser/adapters';
 import type { DataSource, EntityManager } from 'typeorm';
 import { notFound, PurserError } from '../errors';
 import type { PricedEvent } from '../usage/usage-rows';
 import { wellFormedJson } from '../db/well-formed';
-import { isZeroAmount, plain, plus } from './money';
-import { type PreparedStatement, queryPrepared } from '../db/prepared';
+import { plain } from './money';
 import { returningRows } from '../db/returning';
 import { isRetryableConflict, isTransientDatabaseError } from '../db/transient';
 import { allowanceWaitMs, DEFAULT_ALLOWANCE_OPTIONS } from './allowance-options';
 import type { HoldAttempt, HoldRequest, HoldResult, InMemoryHolds } from './hold-types';
-import { reservationColumns } from './reservation-columns';
+import { placeHoldBatch } from './hold-batch';
 import { type AllowanceWait, pauseForAllowances } from './allowance-wait';
 
 export type { CounterIncrement, HoldAttempt, HoldRequest, HoldResult } from './hold-types';
@@ -22,14 +21,6 @@ interface WindowDelta {
   spent: MoneyValue;
   reserved: MoneyValue;
 }
-
-const HOLD_BATCH: PreparedStatement = {
-  name: 'purser_hold_batch',
-  text: `SELECT * FROM purser_hold_batch($1::uuid[], $2::text[], $3::numeric[], $4::text[], $5::jsonb[], $6::timestamptz[],
-    $7::timestamptz[], $8::uuid[], $9::uuid[], $10::timestamptz[], $11::timestamptz[], $12::integer[], $13::integer[],
-    $14::uuid[], $15::text[], $16::timestamptz[], $17::integer[], $18::integer[], $19::numeric[], $20::numeric[],
-    $21::boolean)`,
-};
 
 /**
  * How long a refused hold waits for other replicas' allowances when this replica takes none
@@ -165,87 +156,8 @@ export class BudgetLedger {
   }
 
   /** One statement for many holds; results in the order of `requests`. */
-  async holdBatch(requests: HoldRequest[]): Promise<HoldResult[]> {
-    const windows = new Map<string, number>();
-    const counters = new Map<string, number>();
-    const w = { budgets: [] as string[], starts: [] as string[], ends: [] as (string | null)[] };
-    const k = { limits: [] as string[], scopes: [] as string[], starts: [] as string[] };
-    const b = { holds: [] as number[], windows: [] as number[] };
-    const c = {
-      holds: [] as number[],
-      counters: [] as number[],
-      amounts: [] as string[],
-      limits: [] as string[],
-    };
-    requests.forEach((request, index) => {
-      for (const budget of request.budgets) {
-        const start = budget.windowStart.toISOString();
-        const key = `${budget.id}|${start}`;
-        let position = windows.get(key);
-        if (position === undefined) {
-          w.budgets.push(budget.id);
-          w.starts.push(start);
-          w.ends.push(budget.windowEnd?.toISOString() ?? null);
-          windows.set(key, (position = w.budgets.length));
-        }
-        b.holds.push(index + 1);
-        b.windows.push(position);
-      }
-      for (const counter of request.counters) {
-        const start = counter.windowStart.toISOString();
-        const key = `${counter.limitId}|${counter.scopeValue}|${start}`;
-        let position = counters.get(key);
-        if (position === undefined) {
-          k.limits.push(counter.limitId);
-          k.scopes.push(counter.scopeValue);
-          k.starts.push(start);
-          counters.set(key, (position = k.limits.length));
-        }
-        c.holds.push(index + 1);
-        c.counters.push(position);
-        c.amounts.push(counter.amount);
-        c.limits.push(counter.limit);
-      }
-    });
-    const rows: {
-      o_refused: string | null;
-      o_spent: string[];
-      o_reserved: string[];
-      o_counted: string[];
-    }[] = await queryPrepared(this.dataSource, HOLD_BATCH, [
-      ...reservationColumns(requests),
-      w.budgets,
-      w.starts,
-      w.ends,
-      b.holds,
-      b.windows,
-      k.limits,
-      k.scopes,
-      k.starts,
-      c.holds,
-      c.counters,
-      c.amounts,
-      c.limits,
-      this.options.syncCommit,
-    ]);
-    if (rows.length !== requests.length) {
-      throw new Error(
-        `purser_hold_batch answered ${rows.length} rows for ${requests.length} holds`,
-      );
-    }
-    return rows.map((row) => {
-      const refused = row.o_refused;
-      const [kind, id, allowances] = refused?.split(':') ?? [];
-      return {
-        ok: refused === null,
-        ...(kind === 'budget' ? { budgetId: id } : {}),
-        ...(allowances ? { allowances: true } : {}),
-        ...(kind === 'limit' ? { limitId: id } : {}),
-        spent: row.o_spent,
-        reserved: row.o_reserved,
-        counted: row.o_counted,
-      };
-    });
+  holdBatch(requests: HoldRequest[]): Promise<HoldResult[]> {
+    return placeHoldBatch(this.dataSource, requests, this.options.syncCommit);
   }
 
   /**

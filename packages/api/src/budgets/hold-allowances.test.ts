@@ -3,12 +3,16 @@ import type { DataSource } from 'typeorm';
 import { createLogger } from '../observability/logger';
 import { holdRequest } from '../testing';
 import { DEFAULT_ALLOWANCE_OPTIONS, HoldAllowances } from './hold-allowances';
+import type { AllowanceSyncDocument } from './hold-documents';
 
 const hold = (index: number) => holdRequest(index);
 
-/** Positions of the windows' keeps and targets among the sync statement's parameters. */
-const KEEPS = 16;
-const TARGETS = 17;
+/** The named arguments of one sync statement (`purser_allowance_sync`). */
+const syncOf = (values: unknown[]) => JSON.parse(values[0] as string) as AllowanceSyncDocument;
+/** The windows' keeps, targets, and the reservation ids written, of one sync statement. */
+const keepsOf = (values: unknown[]) => syncOf(values).windows.map((window) => window.keep);
+const targetsOf = (values: unknown[]) => syncOf(values).windows.map((window) => window.target);
+const reservationIdsOf = (values: unknown[]) => syncOf(values).holds.map((hold) => hold.id);
 /**
  * A database that answers the sync like purser_allowance_sync would: it grants
  * greatest(keep, desired) with `desired` as set (the target when larger), failing when told.
@@ -25,8 +29,8 @@ function fakeDatabase(grant: string) {
         failNext = false;
         throw Object.assign(new Error('connection terminated'), { code: '57P01' });
       }
-      const keeps = values[KEEPS] as string[];
-      const targets = values[TARGETS] as string[];
+      const keeps = keepsOf(values);
+      const targets = targetsOf(values);
       return keeps.map((keep, index) => {
         const wanted = new Money(targets[index]!).isZero() ? new Money(0) : desired;
         return {
@@ -87,9 +91,9 @@ describe('HoldAllowances', () => {
     now += 3_000;
     await allowances.sync();
     const renewal = database.calls.at(-1)!;
-    expect(renewal[3]).toEqual([hold(1).reservationId]);
-    expect(renewal[KEEPS]).toEqual(['0']);
-    expect(renewal[TARGETS]).toEqual(['0']);
+    expect(reservationIdsOf(renewal)).toEqual([hold(1).reservationId]);
+    expect(keepsOf(renewal)).toEqual(['0']);
+    expect(targetsOf(renewal)).toEqual(['0']);
     await allowances.stop();
   });
 
@@ -100,12 +104,12 @@ describe('HoldAllowances', () => {
     database.setDesired('0');
     await allowances.sync();
     const first = database.calls.at(-1)!;
-    expect(first[KEEPS]).toEqual(['0.04']);
+    expect(keepsOf(first)).toEqual(['0.04']);
     expect(allowances.tryHold(hold(2))).toBeNull();
     // Quiet since: the next sync, which asks for nothing, still gives back the 0.04 lent.
     now += 3_000;
     await allowances.sync();
-    expect(database.calls.at(-1)![KEEPS]).toEqual(['0']);
+    expect(keepsOf(database.calls.at(-1)!)).toEqual(['0']);
     await allowances.stop();
   });
 
@@ -120,11 +124,11 @@ describe('HoldAllowances', () => {
     expect(allowances.tryHold(hold(3))).toBeNull();
     await allowances.flush();
     const last = database.calls.at(-1)!;
-    expect(last[3]).toEqual([hold(1).reservationId, hold(2).reservationId]);
+    expect(reservationIdsOf(last)).toEqual([hold(1).reservationId, hold(2).reservationId]);
     await allowances.stop();
     // Stopping gives the allowance back: keep and target 0.
     const stopped = database.calls.at(-1)!;
-    expect(stopped[KEEPS]).toEqual(['0']);
-    expect(stopped[TARGETS]).toEqual(['0']);
+    expect(keepsOf(stopped)).toEqual(['0']);
+    expect(targetsOf(stopped)).toEqual(['0']);
   });
 });

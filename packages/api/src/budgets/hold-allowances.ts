@@ -2,18 +2,16 @@ import { performance } from 'node:perf_hooks';
 import type { DataSource } from 'typeorm';
 import { type PreparedStatement, queryPrepared } from '../db/prepared';
 import type { Logger } from '../observability/logger';
-import { fromNanos, toNanosCeil } from './money';
+import { fromNanos, toNanosCeil } from '@purser/pricing';
 import { type AllowanceOptions, allowanceWaitMs } from './allowance-options';
 import type { HoldRequest, HoldResult, InMemoryHolds } from './hold-types';
-import { reservationColumns } from './reservation-columns';
+import { type AllowanceSyncDocument, type HoldWindowRow, reservationRows } from './hold-documents';
 
 export { type AllowanceOptions, DEFAULT_ALLOWANCE_OPTIONS } from './allowance-options';
 
 const SYNC: PreparedStatement = {
   name: 'purser_allowance_sync',
-  text: `SELECT * FROM purser_allowance_sync($1::uuid, $2::integer, $3::numeric, $4::uuid[], $5::text[],
-    $6::numeric[], $7::text[], $8::jsonb[], $9::timestamptz[], $10::timestamptz[], $11::uuid[], $12::integer[],
-    $13::integer[], $14::uuid[], $15::timestamptz[], $16::timestamptz[], $17::numeric[], $18::numeric[], $19::boolean)`,
+  text: `SELECT * FROM purser_allowance_sync($1::jsonb)`,
 };
 
 function nanosOf(amount: string): bigint {
@@ -48,7 +46,8 @@ interface WindowState {
   yieldedUntil: number;
 }
 
-interface Placed {
+/** A hold placed in memory and not yet written, and the windows it was placed on. */
+interface PendingHold {
   request: HoldRequest;
   windows: WindowState[];
 }
@@ -62,7 +61,7 @@ interface Placed {
  */
 export class HoldAllowances implements InMemoryHolds {
   private readonly windows = new Map<string, WindowState>();
-  private pending: Placed[] = [];
+  private pending: PendingHold[] = [];
   private timer?: NodeJS.Timeout;
   private renewer?: NodeJS.Timeout;
   private syncing?: Promise<void>;
@@ -107,7 +106,7 @@ export class HoldAllowances implements InMemoryHolds {
     const windows: WindowState[] = [];
     let fits = true;
     for (const budget of request.budgets) {
-      const state = this.note(budget.id, budget.windowStart, budget.windowEnd, amount, now);
+      const state = this.windowFor(budget.id, budget.windowStart, budget.windowEnd, amount, now);
       windows.push(state);
       if (state.deadline <= now || state.yieldedUntil > now || state.placed + amount > state.cap)
         fits = false;
@@ -129,7 +128,7 @@ export class HoldAllowances implements InMemoryHolds {
   /** Leaves a window to exact holds for an allowance's life, and gives its allowance back now. */
   yieldWindow(budgetId: string, windowStart: Date, windowEnd: Date | null): void {
     const now = this.now();
-    const state = this.note(budgetId, windowStart, windowEnd, 0n, now, false);
+    const state = this.windowFor(budgetId, windowStart, windowEnd, 0n, now, false);
     state.yieldedUntil = now + this.options.ttlMs;
     this.schedule(0);
   }
@@ -170,7 +169,11 @@ export class HoldAllowances implements InMemoryHolds {
       }));
   }
 
-  private note(
+  /**
+   * The state of a budget window (made on first sight); with `counts`, a hold of `amount`
+   * counted towards its rate.
+   */
+  private windowFor(
     budgetId: string,
     windowStart: Date,
     windowEnd: Date | null,
@@ -203,7 +206,7 @@ export class HoldAllowances implements InMemoryHolds {
       };
       this.windows.set(key, state);
     }
-    this.roll(state, second);
+    this.moveToSecond(state, second);
     if (counts) {
       state.count += 1;
       state.amount += amount;
@@ -213,7 +216,8 @@ export class HoldAllowances implements InMemoryHolds {
     return state;
   }
 
-  private roll(state: WindowState, second: number): void {
+  /** Starts counting `second`: the last one is kept when adjacent, as the rate. */
+  private moveToSecond(state: WindowState, second: number): void {
     if (second === state.second) return;
     const adjacent = second === state.second + 1;
     state.previousCount = adjacent ? state.count : 0;
@@ -239,7 +243,7 @@ export class HoldAllowances implements InMemoryHolds {
   /** What a window asks of the database: its target (0 gives it back). */
   private target(state: WindowState, now: number): bigint {
     if (this.stopped || state.yieldedUntil > now) return 0n;
-    this.roll(state, Math.floor(now / 1000));
+    this.moveToSecond(state, Math.floor(now / 1000));
     if (state.previousCount < this.options.minRate) return 0n;
     const horizon = BigInt(Math.round(this.options.horizonMs));
     const byRate = (state.previousAmount * horizon) / 1000n;
@@ -295,32 +299,33 @@ export class HoldAllowances implements InMemoryHolds {
       state.placed = 0n;
     }
     if (states.length === 0) return;
-    const index = new Map(states.map((state, position) => [state, position + 1]));
-    const b = { holds: [] as number[], windows: [] as number[] };
-    holds.forEach((placed, position) => {
-      for (const state of placed.windows) {
-        b.holds.push(position + 1);
-        b.windows.push(index.get(state)!);
+    const positions = new Map(states.map((state, position) => [state, position + 1]));
+    const holdWindows: HoldWindowRow[] = [];
+    holds.forEach((pending, position) => {
+      for (const state of pending.windows) {
+        holdWindows.push({ hold: position + 1, budget_window: positions.get(state)! });
       }
     });
+    const document: AllowanceSyncDocument = {
+      replica_id: this.options.replicaId,
+      ttl_ms: this.options.ttlMs,
+      share: String(this.options.share),
+      holds: reservationRows(holds.map((pending) => pending.request)),
+      hold_windows: holdWindows,
+      windows: states.map((state, position) => ({
+        budget_id: state.budgetId,
+        window_start: state.windowStart.toISOString(),
+        window_end: state.windowEnd?.toISOString() ?? null,
+        keep: fromNanos(keeps[position]!),
+        target: fromNanos(targets[position]!),
+      })),
+      sync_commit: this.options.syncCommit,
+    };
     try {
       const rows: { o_allowance: string; o_desired: string }[] = await queryPrepared(
         this.dataSource,
         SYNC,
-        [
-          this.options.replicaId,
-          this.options.ttlMs,
-          String(this.options.share),
-          ...reservationColumns(holds.map((placed) => placed.request)),
-          b.holds,
-          b.windows,
-          states.map((state) => state.budgetId),
-          states.map((state) => state.windowStart.toISOString()),
-          states.map((state) => state.windowEnd?.toISOString() ?? null),
-          keeps.map(fromNanos),
-          targets.map(fromNanos),
-          this.options.syncCommit,
-        ],
+        [JSON.stringify(document)],
       );
       this.failures = 0;
       states.forEach((state, position) => {

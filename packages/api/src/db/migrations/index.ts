@@ -6,6 +6,7 @@ import { HoldFunction1763900400000 } from './1763900400000-hold-function';
 import { HoldBatch1763900500000 } from './1763900500000-hold-batch';
 import { HoldAllowances1763900600000 } from './1763900600000-hold-allowances';
 import { HoldKeys1763900800000 } from './1763900800000-hold-keys';
+import { HoldJsonArgs1763901000000 } from './1763901000000-hold-json-args';
 import { UnpricedRollup1763900900000 } from './1763900900000-unpriced-rollup';
 
 /** Every migration, oldest first. The same list runs on PGlite and on Postgres 15. */
@@ -19,4 +20,5 @@ export const migrations = [
   HoldAllowances1763900600000,
   HoldKeys1763900800000,
   UnpricedRollup1763900900000,
+  HoldJsonArgs1763901000000,
 ];
