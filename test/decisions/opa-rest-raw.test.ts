@@ -3,8 +3,10 @@
 // left to the Express route. Both must answer the same bodies and the same errors, and both
 // must be counted in /metrics. Express answers with an ETag, the raw route without one: that
 // tells which of the two served a request.
+import fc from 'fast-check';
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
+import { expectEquivalentAsync } from '@purser/pricing/testing';
 import { createBudget, priceModel, PENNY } from '../support/decisions';
 import { startPurser, type RunningPurser } from '../support/purser';
 
@@ -227,5 +229,71 @@ describe('OPA-compatible REST decision API: the raw path and its fallbacks', () 
       (await post(JSON.stringify({ input: input() }), {}, '?pretty=true')).etag,
     ).not.toBeNull();
     expect(await requestsCounted('200')).toBe(ok + 3);
+  });
+  it('should answer generated bodies on the raw path as the Express route does', async () => {
+    // Teams without a budget: a decision holds nothing, so both paths see the same state.
+    const mostly = (valid: fc.Arbitrary<unknown>) =>
+      fc.oneof(
+        { weight: 6, arbitrary: valid },
+        { weight: 1, arbitrary: fc.constantFrom(null, '', -1, 1.5, 'x'.repeat(300), [], {}) },
+      );
+    const body = fc.record(
+      {
+        provider: mostly(fc.constantFrom('openai', 'OpenAI', 'nobody')),
+        model: mostly(fc.constantFrom(model, 'unpriced-model')),
+        attribution: mostly(fc.record({ team: fc.string({ maxLength: 8 }) }, { requiredKeys: [] })),
+        estimated_input_tokens: mostly(fc.nat({ max: 100_000 })),
+        max_output_tokens: mostly(fc.nat({ max: 100_000 })),
+        metadata: mostly(
+          fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue(), { maxKeys: 3 }),
+        ),
+      },
+      { requiredKeys: ['provider', 'model'] },
+    );
+    // Known difference, left as it is (behaviour unchanged in this change; docs/0008): a
+    // top-level JSON primitive ("null", "0") is refused 400 by both, but express.json's strict
+    // mode calls it invalid JSON and the raw path a missing input.
+    const primitive = (text: string) => {
+      try {
+        const value: unknown = JSON.parse(text);
+        return value === null || typeof value !== 'object';
+      } catch {
+        return false;
+      }
+    };
+    const texts = fc
+      .oneof(
+        { weight: 8, arbitrary: body.map((input) => JSON.stringify({ input })) },
+        { weight: 1, arbitrary: fc.jsonValue().map((value) => JSON.stringify(value)) },
+        { weight: 1, arbitrary: fc.string({ maxLength: 20 }) },
+      )
+      .filter((text) => !primitive(text));
+    const NOT_JSON = 'Request body is not valid JSON:';
+    /** Status and body, without the ids and expiry a new decision and its hold are given. */
+    const comparable = (answer: Answer) =>
+      JSON.parse(
+        JSON.stringify({ status: answer.status, body: answer.body }, (key, value: unknown) =>
+          ['decision_id', 'id', 'expires_at'].includes(key)
+            ? '<new>'
+            : // JSON.parse and express.json's strict mode word a syntax error each their own way.
+              typeof value === 'string' && value.startsWith(NOT_JSON)
+              ? NOT_JSON
+              : value,
+        ),
+      ) as unknown;
+    const { fast } = await expectEquivalentAsync({
+      fast: async (text: string) => {
+        const answer = await post(text);
+        return answer.etag === null ? comparable(answer) : undefined;
+      },
+      reference: async (text) => ({
+        success: true,
+        data: comparable(await post(text, {}, '?pretty=true')),
+      }),
+      compare: (raw, express) => expect(raw).toEqual(express),
+      arbitrary: texts,
+      runs: 150,
+    });
+    expect(fast).toBe(150);
   });
 });

@@ -111,3 +111,39 @@ export function expectEquivalent<Input, Output>(
   );
   return counts;
 }
+
+/** A fast twin whose paths answer asynchronously (a raw HTTP route and its framework route). */
+export interface AsyncFastTwin<Input, Output> {
+  /** The fast path's answer, or `undefined` when it stood aside. */
+  fast: (input: Input) => Promise<Output | undefined>;
+  /** The reference's answer for the same input. */
+  reference: (input: Input) => Promise<ReferenceResult<Output>>;
+  /** Throws when the two answers differ (default as {@link FastTwin.compare}). */
+  compare?: (fast: Output, reference: Output, input: Input) => void;
+}
+
+/** {@link checkTwin} for an {@link AsyncFastTwin}. */
+export async function checkTwinAsync<Input, Output>(
+  twin: AsyncFastTwin<Input, Output>,
+  input: Input,
+): Promise<PathTaken> {
+  const fast = await twin.fast(input);
+  if (fast === undefined) return 'schema';
+  const reference = await twin.reference(input);
+  return checkTwin({ fast: () => fast, reference: () => reference, compare: twin.compare }, input);
+}
+
+/** {@link expectEquivalent} for an {@link AsyncFastTwin}: one input at a time. */
+export async function expectEquivalentAsync<Input, Output>(
+  options: AsyncFastTwin<Input, Output> &
+    Omit<EquivalenceOptions<Input, Output>, keyof FastTwin<Input, Output>>,
+): Promise<Record<PathTaken, number>> {
+  const counts: Record<PathTaken, number> = { fast: 0, schema: 0 };
+  await fc.assert(
+    fc.asyncProperty(options.arbitrary, async (input) => {
+      counts[await checkTwinAsync(options, input)] += 1;
+    }),
+    { numRuns: options.runs ?? 100, ...(options.seed === undefined ? {} : { seed: options.seed }) },
+  );
+  return counts;
+}
