@@ -3,7 +3,9 @@
 // left to the Express integration. Both must answer the same, errors included, and be
 // counted in /metrics. Express answers with an ETag and the raw path without one: that tells
 // which of the two served a request.
+import fc from 'fast-check';
 import { gzipSync } from 'node:zlib';
+import { expectEquivalentAsync } from '@purser/pricing/testing';
 import { startPurser, type RunningPurser } from '../support/purser';
 
 interface Answer {
@@ -107,5 +109,76 @@ describe('GraphQL transport: the raw path and its fallbacks', () => {
     const metrics = await (await fetch(`${service.url}/metrics`)).text();
     expect(metrics).toMatch(/purser_http_requests_total\{route="\/graphql",status="200"\} \d+/);
     expect(metrics).toMatch(/purser_http_requests_total\{route="\/graphql",status="400"\} \d+/);
+  });
+  it('should answer generated requests on the raw path as Express does', async () => {
+    const NOT_JSON = 'Request body is not valid JSON:';
+    const documents = fc.constantFrom(
+      '{ apiKeys { name role } }',
+      '{ apiKeys { name role } budgets { id } }',
+      'query($first: Int) { budgets(first: $first) { id } }',
+      '{ noSuchField }',
+      '{ apiKeys { name role }',
+      'mutation { ingestUsage(events: []) { accepted } }',
+      '',
+    );
+    // Known difference, left as it is (behaviour unchanged; docs/0008): a top-level JSON
+    // primitive ("null", "0") is refused 400 by both, but body-parser's strict mode calls it
+    // invalid JSON and the raw path leaves it to Apollo ("POST body missing").
+    const primitive = (text: string) => {
+      try {
+        const value: unknown = JSON.parse(text);
+        return value === null || typeof value !== 'object';
+      } catch {
+        return false;
+      }
+    };
+    const requests = fc
+      .oneof(
+        {
+          weight: 8,
+          arbitrary: fc
+            .record(
+              {
+                query: fc.oneof(documents, fc.string({ maxLength: 20 })),
+                variables: fc.oneof(
+                  fc.record({ first: fc.oneof(fc.integer({ min: -2, max: 100 }), fc.string()) }),
+                  fc.constant(null),
+                ),
+                operationName: fc.oneof(fc.constant(null), fc.string({ maxLength: 8 })),
+              },
+              { requiredKeys: ['query'] },
+            )
+            .map((body) => JSON.stringify(body)),
+        },
+        { weight: 1, arbitrary: fc.jsonValue().map((value) => JSON.stringify(value)) },
+        { weight: 1, arbitrary: fc.string({ maxLength: 20 }) },
+      )
+      .filter((text) => !primitive(text));
+    /** Status and body; the stack trace (development mode) names the transport. */
+    const comparable = (answer: Answer) =>
+      JSON.parse(
+        JSON.stringify({ status: answer.status, body: answer.body }, (key, value: unknown) =>
+          key === 'stacktrace'
+            ? undefined
+            : // JSON.parse and body-parser word a syntax error each their own way.
+              typeof value === 'string' && value.startsWith(NOT_JSON)
+              ? NOT_JSON
+              : value,
+        ),
+      ) as unknown;
+    const { fast } = await expectEquivalentAsync({
+      fast: async (text: string) => {
+        const answer = await post(text);
+        return answer.etag === null ? comparable(answer) : undefined;
+      },
+      reference: async (text) => ({
+        success: true,
+        data: comparable(await post(gzipSync(text), { 'content-encoding': 'gzip' })),
+      }),
+      compare: (raw, express) => expect(raw).toEqual(express),
+      arbitrary: requests,
+      runs: 150,
+    });
+    expect(fast).toBeGreaterThan(100);
   });
 });
