@@ -87,6 +87,17 @@ const apiZones = [
     'a resolver of auth imports no other domain and no assembly',
   ),
   zone([...REGISTRY, ...ASSEMBLY], ENTRIES, 'assembly imports no entry'),
+  // The registry's type is named in two places only: GraphQL's context and the REST routes.
+  zone(
+    at('graphql/!(context).ts', 'http/**', 'attribution/**'),
+    REGISTRY,
+    'only graphql/context.ts and the REST routes name the service registry',
+  ),
+  zone(
+    DOMAINS.map((domain) => `${API}/${domain}/!(*.routes).ts`),
+    REGISTRY,
+    'only graphql/context.ts and the REST routes name the service registry',
+  ),
 ];
 
 export default tseslint.config(

@@ -1,8 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { GraphQLError } from 'graphql';
 import { bearerSecret, type Principal } from '../auth/api-key.service';
-import type { Services } from '../services';
-import { errorResponse, unauthenticatedBody } from './rest';
+import { errorResponse, type HttpServices, unauthenticatedBody } from './rest';
 
 /**
  * Whether a GraphQL request may reach Apollo: every field of the schema needs a key, so a
@@ -15,7 +14,7 @@ export type GraphQLAdmission =
 
 /** Resolves the bearer key of a GraphQL request; a refusal carries its whole answer. */
 export async function admitGraphQL(
-  services: Services,
+  services: HttpServices,
   authorization: string | undefined,
   clientAddress: string | undefined,
 ): Promise<GraphQLAdmission> {
@@ -50,7 +49,7 @@ export async function admitGraphQL(
  * without a valid key, or leaves the principal in `response.locals` for the context. A GET
  * that asks for HTML is Apollo's landing page, which holds no schema and needs no key.
  */
-export function graphqlGate(services: Services) {
+export function graphqlGate(services: HttpServices) {
   return (request: Request, response: Response, next: NextFunction) => {
     if (request.method === 'GET' && prefersHtml(request)) {
       next();

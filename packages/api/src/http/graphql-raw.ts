@@ -1,10 +1,8 @@
 import type http from 'node:http';
-import { type ApolloServer, HeaderMap } from '@apollo/server';
+import { type ApolloServer, type BaseContext, HeaderMap } from '@apollo/server';
 import type { Principal } from '../auth/api-key.service';
-import type { GraphQLContext } from '../graphql/context';
-import type { Services } from '../services';
 import { admitGraphQL } from './graphql-gate';
-import { rawServable, readJsonBody, sendJson } from './rest';
+import { type HttpServices, rawServable, readJsonBody, sendJson } from './rest';
 
 /**
  * `POST /graphql` with a JSON body straight from the HTTP server into Apollo, as the Express
@@ -15,10 +13,10 @@ import { rawServable, readJsonBody, sendJson } from './rest';
  * The key is checked first: without a valid one the body is discarded unread and the request
  * refused (`admitGraphQL`); with one, a body over `bodyLimit` bytes answers 413.
  */
-export function serveGraphQLRaw(
-  apollo: ApolloServer<GraphQLContext>,
-  services: Services,
-  context: (principal: Principal, requestId: string | undefined) => GraphQLContext,
+export function serveGraphQLRaw<Context extends BaseContext>(
+  apollo: ApolloServer<Context>,
+  services: HttpServices,
+  context: (principal: Principal, requestId: string | undefined) => Context,
   bodyLimit: number,
   request: http.IncomingMessage,
   response: http.ServerResponse,

@@ -1,18 +1,36 @@
 import type http from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import { ZodError } from 'zod';
-import { assertPermission, bearerSecret, type Principal } from '../auth/api-key.service';
+import {
+  type ApiKeyService,
+  assertPermission,
+  bearerSecret,
+  type Principal,
+} from '../auth/api-key.service';
 import type { Permission } from '../auth/roles';
 import { PurserError } from '../errors';
 import { isTransientDatabaseError } from '../db/transient';
-import type { Services } from '../services';
+import type { Env } from '../config/env';
+import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+
+/**
+ * What the HTTP kit uses of the services: the kit knows no domain and not the registry, which
+ * satisfies this (a route asks for the registry's type: see the api README, "Layers").
+ */
+export interface HttpServices {
+  env: Pick<Env, 'NODE_ENV'>;
+  logger: Logger;
+  metrics: Pick<Metrics, 'httpRequests'>;
+  apiKeys: Pick<ApiKeyService, 'authenticate'>;
+}
 
 export interface AuthedRequest extends Request {
   principal?: Principal | null;
 }
 
 /** Resolves the bearer key of every REST request under it; answers 401 when missing or unknown. */
-export function restAuthentication(services: Services) {
+export function restAuthentication(services: HttpServices) {
   return async (request: AuthedRequest, response: Response, next: NextFunction) => {
     try {
       const secret = bearerSecret(request.header('authorization'));
@@ -33,7 +51,7 @@ export function restAuthentication(services: Services) {
 
 /** Wraps a REST handler: checks the permission, maps domain errors to their status and JSON body. */
 export function restHandler(
-  services: Services,
+  services: HttpServices,
   permission: Permission,
   handler: (request: AuthedRequest, response: Response, principal: Principal) => Promise<void>,
 ) {
@@ -47,7 +65,7 @@ export function restHandler(
   };
 }
 
-export function sendError(services: Services, response: Response, error: unknown): void {
+export function sendError(services: HttpServices, response: Response, error: unknown): void {
   const { status, body, headers } = errorResponse(services, error);
   if (headers) response.set(headers);
   response.status(status).json(body);
@@ -55,7 +73,7 @@ export function sendError(services: Services, response: Response, error: unknown
 
 /** The status, JSON body and extra headers (`Retry-After`) a REST error is answered with. */
 export function errorResponse(
-  services: Services,
+  services: HttpServices,
   error: unknown,
 ): { status: number; body: Record<string, unknown>; headers?: Record<string, string> } {
   // A database that cannot be reached is the service being unavailable, whichever code path
@@ -211,7 +229,7 @@ export function readJsonBody(
  * before the body is read: without a valid one the body is discarded unread.
  */
 export function serveRaw(
-  services: Services,
+  services: HttpServices,
   route: RawRoute,
   request: http.IncomingMessage,
   response: http.ServerResponse,
