@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import { formatDecimal, Money } from '@purser/pricing';
 import { expectEquivalent } from '@purser/pricing/testing';
 
-import { isZeroAmount, plus, remainingOf, toNanosCeil, toNanosFloor } from './money';
+import { isZeroAmount, plus, toNanosCeil, toNanosFloor } from '@purser/pricing';
+import { remainingOf } from './money';
 
 /** The reference: Decimal arithmetic, as before the string fast path. */
 const NANOS = new Money(1_000_000_000);

@@ -1,11 +1,7 @@
 import { formatScaled, Money, type MoneyValue, rescale, scaledAmount } from '@purser/pricing';
 
-/**
- * The generic amount helpers live in `@purser/pricing` (`scaled-decimal.ts`); they are
- * re-exported here only until every caller imports them from there (see
- * /tmp/brief/moves.md of issue 13). New code: import them from '@purser/pricing'.
- */
-export { fromNanos, isZeroAmount, plus, toNanosCeil, toNanosFloor } from '@purser/pricing';
+// Amount helpers that are not budgets' own (nano-units, plus, isZeroAmount) live in
+// @purser/pricing (scaled-decimal.ts).
 
 export function decimal(value: string | number | MoneyValue | null | undefined): MoneyValue {
   return new Money(value ?? 0);

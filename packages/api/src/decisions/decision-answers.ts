@@ -1,7 +1,8 @@
 import type { DecisionReason, PolicyDecision } from '@purser/policy';
 import type { HoldRequest, HoldResult } from '../budgets/budget-ledger';
 import type { BudgetState } from '../budgets/budget.service';
-import { plus, remainingOf } from '../budgets/money';
+import { plus } from '@purser/pricing';
+import { remainingOf } from '../budgets/money';
 import type { VelocityState } from '../velocity/velocity.service';
 import type { Decision, DecisionBudget, DecisionContext, Reason } from './decision-context';
 import { retryAfter } from './policy-input';

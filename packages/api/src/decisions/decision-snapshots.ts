@@ -2,7 +2,7 @@ import type { BudgetCache } from '../budgets/budget-cache';
 import { withCounters } from '../budgets/budget-cache';
 import type { HoldRequest, HoldResult } from '../budgets/budget-ledger';
 import type { BudgetService, BudgetState } from '../budgets/budget.service';
-import { plus } from '../budgets/money';
+import { plus } from '@purser/pricing';
 import type { VelocityService } from '../velocity/velocity.service';
 import type { DecisionContext, Snapshot } from './decision-context';
 

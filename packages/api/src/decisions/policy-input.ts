@@ -1,7 +1,6 @@
-import { Money } from '@purser/pricing';
+import { Money, toNanosCeil, toNanosFloor } from '@purser/pricing';
 import type { BudgetSnapshot, DecisionInput, VelocitySnapshot } from '@purser/policy';
 import type { BudgetState } from '../budgets/budget.service';
-import { toNanosCeil, toNanosFloor } from '../budgets/money';
 import type { VelocityState } from '../velocity/velocity.service';
 import type { DecisionContext } from './decision-context';
 import { type Estimate, toPolicyEstimate } from './worst-case';

@@ -1,6 +1,5 @@
-import { estimateCost, type PricingCatalog } from '@purser/pricing';
+import { estimateCost, type PricingCatalog, toNanosCeil } from '@purser/pricing';
 import type { BudgetState } from '../budgets/budget.service';
-import { toNanosCeil } from '../budgets/money';
 
 /** The most a call can cost: its input and every output token it may produce, priced. */
 export interface Estimate {
