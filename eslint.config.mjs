@@ -20,7 +20,7 @@ const FOUNDATION = at(
 const AUTH = at('auth/!(*.resolver).ts');
 const KITS = at('graphql/**', 'http/**', 'attribution/**');
 const DOMAINS = ['pricing', 'usage', 'budgets', 'velocity', 'virtual-keys', 'decisions'];
-/** The service registry: kits and domains name its type only (see the type-only rule below). */
+/** The service registry (assembly): a resolver or route names the services it calls instead. */
 const REGISTRY = at('@(services).ts');
 const ASSEMBLY = at('@(app|schema|http-server|database).ts');
 const ENTRIES = at('@(main|cli|index|testing|print-schema).ts');
@@ -64,7 +64,7 @@ const apiZones = [
   ),
   zone(
     KITS,
-    [...AUTH_TRANSPORT, ...DOMAINS.flatMap(domainFiles), ...ASSEMBLY, ...ENTRIES],
+    [...AUTH_TRANSPORT, ...DOMAINS.flatMap(domainFiles), ...REGISTRY, ...ASSEMBLY, ...ENTRIES],
     'a kit (graphql, http, attribution) imports no domain and no assembly',
   ),
   ...DOMAINS.map((domain) =>
@@ -75,6 +75,7 @@ const apiZones = [
         ...DOMAINS.filter(
           (other) => other !== domain && !DOMAIN_EDGES[domain].includes(other),
         ).flatMap(domainFiles),
+        ...REGISTRY,
         ...ASSEMBLY,
         ...ENTRIES,
       ],
@@ -83,21 +84,10 @@ const apiZones = [
   ),
   zone(
     AUTH_TRANSPORT,
-    [...DOMAINS.flatMap(domainFiles), ...ASSEMBLY, ...ENTRIES],
+    [...DOMAINS.flatMap(domainFiles), ...REGISTRY, ...ASSEMBLY, ...ENTRIES],
     'a resolver of auth imports no other domain and no assembly',
   ),
   zone([...REGISTRY, ...ASSEMBLY], ENTRIES, 'assembly imports no entry'),
-  // The registry's type is named in two places only: GraphQL's context and the REST routes.
-  zone(
-    at('graphql/!(context).ts', 'http/**', 'attribution/**'),
-    REGISTRY,
-    'only graphql/context.ts and the REST routes name the service registry',
-  ),
-  zone(
-    DOMAINS.map((domain) => `${API}/${domain}/!(*.routes).ts`),
-    REGISTRY,
-    'only graphql/context.ts and the REST routes name the service registry',
-  ),
 ];
 
 export default tseslint.config(
@@ -163,19 +153,6 @@ export default tseslint.config(
     plugins: { 'import-x': importX },
     rules: {
       'import-x/no-restricted-paths': ['error', { basePath: import.meta.dirname, zones: apiZones }],
-      // The documented exception: below the assembly, the registry's type only.
-      '@typescript-eslint/no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              regex: '^(\\.\\./)+services$',
-              allowTypeImports: true,
-              message: 'below the assembly, import the service registry as a type only',
-            },
-          ],
-        },
-      ],
     },
   },
 );

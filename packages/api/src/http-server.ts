@@ -43,7 +43,7 @@ export interface HttpServerOptions {
 export interface PurserHttpServer {
   app: Express;
   server: http.Server;
-  apollo: ApolloServer<GraphQLContext>;
+  apollo: ApolloServer<GraphQLContext<Services>>;
 }
 
 export async function createHttpServer(options: HttpServerOptions): Promise<PurserHttpServer> {
@@ -65,7 +65,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Purs
   // Keep-alive sockets must outlive typical load-balancer idle timeouts.
   server.keepAliveTimeout = 65_000;
 
-  const apollo = new ApolloServer<GraphQLContext>({
+  const apollo = new ApolloServer<GraphQLContext<Services>>({
     schema,
     csrfPrevention: true,
     // main.ts owns SIGTERM/SIGINT and stops every component in order.
@@ -131,7 +131,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Purs
   const graphqlContext = (
     principal: Principal | undefined,
     requestId: string | undefined,
-  ): GraphQLContext => {
+  ): GraphQLContext<Services> => {
     if (!principal) throw notAdmitted();
     return { principal, services, requestId: requestId ?? randomUUID() };
   };

@@ -1,6 +1,6 @@
 import { Arg, Ctx, Field, ID, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import type { GraphQLContext } from '../graphql/context';
-import { assertPermission } from './api-key.service';
+import { type ApiKeyService, assertPermission } from './api-key.service';
 
 @ObjectType()
 export class ApiKeyCreated {
@@ -20,29 +20,29 @@ export class ApiKey {
   @Field(() => Date, { nullable: true }) revokedAt: Date | null;
 }
 
+/** The services this resolver calls (the assembly's registry has them all). */
+type Context = GraphQLContext<{ apiKeys: ApiKeyService }>;
+
 @Resolver()
 export class ApiKeyResolver {
   @Mutation(() => ApiKeyCreated, { description: 'Creates an API key; returns the secret once.' })
   async createApiKey(
     @Arg('name', () => String) name: string,
     @Arg('role', () => String) role: string,
-    @Ctx() context: GraphQLContext,
+    @Ctx() context: Context,
   ): Promise<ApiKeyCreated> {
     assertPermission(context.principal, 'apiKeys.manage');
     return context.services.apiKeys.create(name, role);
   }
 
   @Mutation(() => Boolean, { description: 'Revokes a key; false when it was already revoked.' })
-  async revokeApiKey(
-    @Arg('id', () => ID) id: string,
-    @Ctx() context: GraphQLContext,
-  ): Promise<boolean> {
+  async revokeApiKey(@Arg('id', () => ID) id: string, @Ctx() context: Context): Promise<boolean> {
     assertPermission(context.principal, 'apiKeys.manage');
     return context.services.apiKeys.revoke(id);
   }
 
   @Query(() => [ApiKey])
-  async apiKeys(@Ctx() context: GraphQLContext): Promise<ApiKey[]> {
+  async apiKeys(@Ctx() context: Context): Promise<ApiKey[]> {
     assertPermission(context.principal, 'apiKeys.manage');
     return context.services.apiKeys.list();
   }

@@ -3,7 +3,8 @@ import { pageSize } from '../graphql/pagination';
 import { assertPermission } from '../auth/api-key.service';
 import { toScope } from '../attribution/attribution';
 import type { GraphQLContext } from '../graphql/context';
-import type { BudgetDefinition } from './budget.service';
+import type { BudgetAlertService } from './budget-alerts.service';
+import type { BudgetDefinition, BudgetService } from './budget.service';
 import {
   Budget,
   BudgetAlert,
@@ -27,12 +28,19 @@ function definition(input: CreateBudgetInput): BudgetDefinition {
   };
 }
 
+/** The services this resolver calls (the assembly's registry has them all). */
+type Context = GraphQLContext<{
+  budgets: BudgetService;
+  budgetAlerts: BudgetAlertService;
+  clock: () => Date;
+}>;
+
 @Resolver()
 export class BudgetResolver {
   @Mutation(() => Budget)
   async createBudget(
     @Arg('input', () => CreateBudgetInput) input: CreateBudgetInput,
-    @Ctx() context: GraphQLContext,
+    @Ctx() context: Context,
   ): Promise<Budget> {
     assertPermission(context.principal, 'budgets.write');
     const now = context.services.clock();
@@ -43,7 +51,7 @@ export class BudgetResolver {
   async updateBudget(
     @Arg('id', () => ID) id: string,
     @Arg('input', () => UpdateBudgetInput) input: UpdateBudgetInput,
-    @Ctx() context: GraphQLContext,
+    @Ctx() context: Context,
   ): Promise<Budget> {
     assertPermission(context.principal, 'budgets.write');
     const now = context.services.clock();
@@ -66,19 +74,13 @@ export class BudgetResolver {
   }
 
   @Mutation(() => Boolean, { description: 'Stops the budget from applying; its history stays.' })
-  async deleteBudget(
-    @Arg('id', () => ID) id: string,
-    @Ctx() context: GraphQLContext,
-  ): Promise<boolean> {
+  async deleteBudget(@Arg('id', () => ID) id: string, @Ctx() context: Context): Promise<boolean> {
     assertPermission(context.principal, 'budgets.write');
     return context.services.budgets.delete(id);
   }
 
   @Query(() => Budget, { nullable: true })
-  async budget(
-    @Arg('id', () => ID) id: string,
-    @Ctx() context: GraphQLContext,
-  ): Promise<Budget | null> {
+  async budget(@Arg('id', () => ID) id: string, @Ctx() context: Context): Promise<Budget | null> {
     assertPermission(context.principal, 'budgets.read');
     const now = context.services.clock();
     const state = await context.services.budgets.get(id, now);
@@ -87,7 +89,7 @@ export class BudgetResolver {
 
   @Query(() => BudgetConnection)
   async budgets(
-    @Ctx() context: GraphQLContext,
+    @Ctx() context: Context,
     @Arg('first', () => Int, { nullable: true }) first?: number,
     @Arg('after', () => String, { nullable: true }) after?: string,
   ) {
@@ -104,7 +106,7 @@ export class BudgetResolver {
     description: 'Threshold crossings, newest first (also published on purser.alerts.v1).',
   })
   async budgetAlerts(
-    @Ctx() context: GraphQLContext,
+    @Ctx() context: Context,
     @Arg('budgetId', () => ID, { nullable: true }) budgetId?: string,
     @Arg('first', () => Int, { nullable: true, defaultValue: 100 }) first?: number,
   ): Promise<BudgetAlert[]> {

@@ -2,6 +2,10 @@ import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { assertPermission, holdKeyOf } from '../auth/api-key.service';
 import { badInput, PurserError } from '../errors';
 import type { GraphQLContext } from '../graphql/context';
+import type { BudgetLedger } from '../budgets/budget-ledger';
+import type { AuthorizeService } from './authorize.service';
+import type { DecisionQueryService } from './decision-query.service';
+import type { PolicyRuntime } from './policy-runtime';
 import { decodeCursor, pageSize } from '../graphql/pagination';
 import { graphqlAuthorizeRequest, toGraphQLDecision } from './authorize-mapping';
 import {
@@ -12,6 +16,15 @@ import {
   PolicyBundleInfo,
 } from './decision.types';
 
+/** The services this resolver calls (the assembly's registry has them all). */
+type Context = GraphQLContext<{
+  authorizer: AuthorizeService;
+  clock: () => Date;
+  decisionQueries: DecisionQueryService;
+  ledger: BudgetLedger;
+  policy: () => PolicyRuntime;
+}>;
+
 @Resolver()
 export class DecisionResolver {
   @Mutation(() => Decision, {
@@ -19,7 +32,7 @@ export class DecisionResolver {
   })
   async authorize(
     @Arg('request', () => AuthorizeInput) request: AuthorizeInput,
-    @Ctx() context: GraphQLContext,
+    @Ctx() context: Context,
   ): Promise<Decision> {
     const principal = assertPermission(context.principal, 'decisions.authorize');
     const domainRequest = graphqlAuthorizeRequest(request);
@@ -33,7 +46,7 @@ export class DecisionResolver {
   })
   async simulateDecision(
     @Arg('request', () => AuthorizeInput) request: AuthorizeInput,
-    @Ctx() context: GraphQLContext,
+    @Ctx() context: Context,
   ): Promise<Decision> {
     const principal = assertPermission(context.principal, 'decisions.simulate');
     const domainRequest = graphqlAuthorizeRequest(request);
@@ -47,7 +60,7 @@ export class DecisionResolver {
   })
   async releaseReservation(
     @Arg('id', () => ID) id: string,
-    @Ctx() context: GraphQLContext,
+    @Ctx() context: Context,
   ): Promise<boolean> {
     const principal = assertPermission(context.principal, 'decisions.authorize');
     // A hold is bound to the key that placed it; an admin may release any.
@@ -56,7 +69,7 @@ export class DecisionResolver {
 
   @Query(() => DecisionConnection, { description: 'Recorded decisions, newest first.' })
   async decisions(
-    @Ctx() context: GraphQLContext,
+    @Ctx() context: Context,
     @Arg('filter', () => DecisionFilter, { nullable: true }) filter?: DecisionFilter,
     @Arg('first', () => Int, { nullable: true }) first?: number,
     @Arg('after', () => String, { nullable: true }) after?: string,
@@ -67,7 +80,7 @@ export class DecisionResolver {
   }
 
   @Query(() => PolicyBundleInfo, { description: 'The active policy bundle.' })
-  policyBundle(@Ctx() context: GraphQLContext): PolicyBundleInfo {
+  policyBundle(@Ctx() context: Context): PolicyBundleInfo {
     assertPermission(context.principal, 'decisions.read');
     const policy = context.services.policy();
     return {
@@ -82,7 +95,7 @@ export class DecisionResolver {
   })
   async activatePolicyBundle(
     @Arg('bundle', () => String) bundle: string,
-    @Ctx() context: GraphQLContext,
+    @Ctx() context: Context,
   ): Promise<PolicyBundleInfo> {
     assertPermission(context.principal, 'policy.activate');
     const bytes = Buffer.from(bundle, 'base64');

@@ -10,6 +10,7 @@ import { Arg, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import { assertPermission } from '../auth/api-key.service';
 import { badInput } from '../errors';
 import type { GraphQLContext } from '../graphql/context';
+import type { PricingService } from './pricing.service';
 import { JSONObjectScalar } from '../graphql/scalars';
 import {
   CostEstimate,
@@ -50,13 +51,16 @@ export function toUsage(input: UsageInput): Usage {
   return usage;
 }
 
+/** The services this resolver calls (the assembly's registry has them all). */
+type Context = GraphQLContext<{ pricing: PricingService }>;
+
 @Resolver()
 export class PricingResolver {
   @Query(() => [ModelPrice], {
     description: 'Stored price versions; every filter optional. `at`: only those in force then.',
   })
   async modelPrices(
-    @Ctx() context: GraphQLContext,
+    @Ctx() context: Context,
     @Arg('provider', () => String, { nullable: true }) provider?: string,
     @Arg('model', () => String, { nullable: true }) model?: string,
     @Arg('at', () => Date, { nullable: true }) at?: Date,
@@ -80,7 +84,7 @@ export class PricingResolver {
   async modelPrice(
     @Arg('provider', () => String) provider: string,
     @Arg('model', () => String) model: string,
-    @Ctx() context: GraphQLContext,
+    @Ctx() context: Context,
     @Arg('at', () => Date, { nullable: true }) at?: Date,
   ): Promise<ModelPrice | null> {
     assertPermission(context.principal, 'pricing.read');
@@ -96,7 +100,7 @@ export class PricingResolver {
     @Arg('provider', () => String) provider: string,
     @Arg('model', () => String) model: string,
     @Arg('usage', () => UsageInput) usage: UsageInput,
-    @Ctx() context: GraphQLContext,
+    @Ctx() context: Context,
     @Arg('at', () => Date, { nullable: true }) at?: Date,
   ): Promise<CostEstimate> {
     assertPermission(context.principal, 'pricing.read');
@@ -127,7 +131,7 @@ export class PricingResolver {
   })
   async upsertModelPrice(
     @Arg('input', () => ModelPriceInput) input: ModelPriceInput,
-    @Ctx() context: GraphQLContext,
+    @Ctx() context: Context,
   ): Promise<ModelPrice[]> {
     const principal = assertPermission(context.principal, 'pricing.write');
     const provider = canonicalProvider(input.provider);
@@ -172,7 +176,7 @@ export class PricingResolver {
   async importPricing(
     @Arg('format', () => PricingFormat) format: PricingFormat,
     @Arg('document', () => JSONObjectScalar) document: Record<string, unknown>,
-    @Ctx() context: GraphQLContext,
+    @Ctx() context: Context,
     @Arg('effectiveFrom', () => Date, {
       nullable: true,
       description: 'When these prices took effect; default now.',

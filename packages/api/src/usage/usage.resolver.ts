@@ -1,6 +1,10 @@
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { assertPermission, holdKeyOf } from '../auth/api-key.service';
 import type { GraphQLContext } from '../graphql/context';
+import type { IngestService } from './ingest.service';
+import type { RepriceService } from './reprice.service';
+import type { SpendService } from './spend.service';
+import type { UsageQueryService } from './usage-query.service';
 import { JSONObjectScalar } from '../graphql/scalars';
 import { summarize } from './ingest-summary';
 import { checkIngestBatch } from './usage.routes';
@@ -17,6 +21,14 @@ import {
   UsageEventFilter,
 } from './usage.types';
 
+/** The services this resolver calls (the assembly's registry has them all). */
+type Context = GraphQLContext<{
+  ingest: IngestService;
+  reprice: RepriceService;
+  spend: SpendService;
+  usageQueries: UsageQueryService;
+}>;
+
 @Resolver()
 export class UsageResolver {
   @Mutation(() => IngestResult, {
@@ -24,7 +36,7 @@ export class UsageResolver {
   })
   async ingestUsage(
     @Arg('events', () => [JSONObjectScalar]) events: Record<string, unknown>[],
-    @Ctx() context: GraphQLContext,
+    @Ctx() context: Context,
   ): Promise<IngestResult> {
     const principal = assertPermission(context.principal, 'usage.ingest');
     checkIngestBatch(events.length, 'events');
@@ -43,7 +55,7 @@ export class UsageResolver {
   async spend(
     @Arg('from', () => Date) from: Date,
     @Arg('to', () => Date) to: Date,
-    @Ctx() context: GraphQLContext,
+    @Ctx() context: Context,
     @Arg('groupBy', () => [SpendDimension], { nullable: true }) groupBy?: SpendDimension[],
     @Arg('filter', () => SpendFilter, { nullable: true }) filter?: SpendFilter,
     @Arg('currency', () => String, {
@@ -65,7 +77,7 @@ export class UsageResolver {
 
   @Query(() => UsageEventConnection, { description: 'Raw usage events, newest first.' })
   async usageEvents(
-    @Ctx() context: GraphQLContext,
+    @Ctx() context: Context,
     @Arg('filter', () => UsageEventFilter, { nullable: true }) filter?: UsageEventFilter,
     @Arg('first', () => Int, { nullable: true }) first?: number,
     @Arg('after', () => String, { nullable: true }) after?: string,
@@ -78,7 +90,7 @@ export class UsageResolver {
     description: 'Events that could not be ingested, newest first, with their reason.',
   })
   async deadLetters(
-    @Ctx() context: GraphQLContext,
+    @Ctx() context: Context,
     @Arg('first', () => Int, { nullable: true }) first?: number,
     @Arg('after', () => String, { nullable: true }) after?: string,
   ) {
@@ -91,7 +103,7 @@ export class UsageResolver {
   })
   async replayDeadLetter(
     @Arg('id', () => ID) id: string,
-    @Ctx() context: GraphQLContext,
+    @Ctx() context: Context,
     @Arg('payload', () => JSONObjectScalar, { nullable: true }) payload?: Record<string, unknown>,
   ): Promise<IngestItemResult> {
     assertPermission(context.principal, 'deadLetters.replay');
@@ -104,7 +116,7 @@ export class UsageResolver {
   async unpricedUsage(
     @Arg('from', () => Date) from: Date,
     @Arg('to', () => Date) to: Date,
-    @Ctx() context: GraphQLContext,
+    @Ctx() context: Context,
   ) {
     assertPermission(context.principal, 'usage.read');
     return context.services.usageQueries.unpriced(from, to);
@@ -116,7 +128,7 @@ export class UsageResolver {
   async reprice(
     @Arg('from', () => Date) from: Date,
     @Arg('to', () => Date) to: Date,
-    @Ctx() context: GraphQLContext,
+    @Ctx() context: Context,
     @Arg('provider', () => String, { nullable: true }) provider?: string,
     @Arg('model', () => String, { nullable: true }) model?: string,
   ): Promise<RepriceResult> {

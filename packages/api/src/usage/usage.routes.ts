@@ -1,8 +1,8 @@
 import type { Router } from 'express';
 import { holdKeyOf } from '../auth/api-key.service';
 import { badInput } from '../errors';
-import { restHandler } from '../http/rest';
-import type { Services } from '../services';
+import { type HttpServices, restHandler } from '../http/rest';
+import type { IngestService } from './ingest.service';
 import { summarize } from './ingest-summary';
 
 /** Largest array one HTTP ingest request (or `ingestUsage` mutation) may carry. */
@@ -25,7 +25,10 @@ export function checkIngestBatch(count: number, what: string): void {
  * envelopes); answers the IngestResult in snake_case. A database outage answers 503 and
  * stores nothing, so the caller can retry the whole request safely.
  */
-export function usageRoutes(router: Router, services: Services): void {
+/** What the usage routes use of the services. */
+type RouteServices = HttpServices & { ingest: IngestService };
+
+export function usageRoutes(router: Router, services: RouteServices): void {
   router.post(
     '/usage',
     restHandler(services, 'usage.ingest', async (request, response, principal) => {

@@ -2,7 +2,11 @@ import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { assertPermission } from '../auth/api-key.service';
 import { badInput } from '../errors';
 import type { GraphQLContext } from '../graphql/context';
+import type { VelocityService } from './velocity.service';
 import { CreateVelocityLimitInput, VelocityLimitObject, VelocityMetric } from './velocity.types';
+
+/** The services this resolver calls (the assembly's registry has them all). */
+type Context = GraphQLContext<{ velocity: VelocityService }>;
 
 @Resolver()
 export class VelocityResolver {
@@ -11,7 +15,7 @@ export class VelocityResolver {
   })
   async createVelocityLimit(
     @Arg('input', () => CreateVelocityLimitInput) input: CreateVelocityLimitInput,
-    @Ctx() context: GraphQLContext,
+    @Ctx() context: Context,
   ): Promise<VelocityLimitObject> {
     assertPermission(context.principal, 'budgets.write');
     if (!Number.isInteger(input.windowSeconds))
@@ -29,14 +33,14 @@ export class VelocityResolver {
   @Mutation(() => Boolean)
   async deleteVelocityLimit(
     @Arg('id', () => ID) id: string,
-    @Ctx() context: GraphQLContext,
+    @Ctx() context: Context,
   ): Promise<boolean> {
     assertPermission(context.principal, 'budgets.write');
     return context.services.velocity.delete(id);
   }
 
   @Query(() => [VelocityLimitObject])
-  async velocityLimits(@Ctx() context: GraphQLContext): Promise<VelocityLimitObject[]> {
+  async velocityLimits(@Ctx() context: Context): Promise<VelocityLimitObject[]> {
     assertPermission(context.principal, 'budgets.read');
     return (await context.services.velocity.list()).map((limit) => ({
       ...limit,

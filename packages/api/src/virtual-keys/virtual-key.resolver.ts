@@ -3,7 +3,16 @@ import { assertPermission } from '../auth/api-key.service';
 import { type Budget, BudgetMode, toBudget } from '../budgets/budget.types';
 import { toScope } from '../attribution/attribution';
 import type { GraphQLContext } from '../graphql/context';
+import type { BudgetService } from '../budgets/budget.service';
+import type { VirtualKeyService } from './virtual-key.service';
 import { CreateVirtualKeyInput, VirtualKeyCreated, VirtualKeyObject } from './virtual-key.types';
+
+/** The services this resolver calls (the assembly's registry has them all). */
+type Context = GraphQLContext<{
+  budgets: BudgetService;
+  clock: () => Date;
+  virtualKeys: VirtualKeyService;
+}>;
 
 @Resolver()
 export class VirtualKeyResolver {
@@ -13,7 +22,7 @@ export class VirtualKeyResolver {
   })
   async createVirtualKey(
     @Arg('input', () => CreateVirtualKeyInput) input: CreateVirtualKeyInput,
-    @Ctx() context: GraphQLContext,
+    @Ctx() context: Context,
   ): Promise<VirtualKeyCreated> {
     const principal = assertPermission(context.principal, 'virtualKeys.manage');
     const key = await context.services.virtualKeys.create(
@@ -49,14 +58,14 @@ export class VirtualKeyResolver {
   @Mutation(() => Boolean)
   async revokeVirtualKey(
     @Arg('id', () => ID) id: string,
-    @Ctx() context: GraphQLContext,
+    @Ctx() context: Context,
   ): Promise<boolean> {
     assertPermission(context.principal, 'virtualKeys.manage');
     return context.services.virtualKeys.revoke(id);
   }
 
   @Query(() => [VirtualKeyObject])
-  async virtualKeys(@Ctx() context: GraphQLContext): Promise<VirtualKeyObject[]> {
+  async virtualKeys(@Ctx() context: Context): Promise<VirtualKeyObject[]> {
     assertPermission(context.principal, 'budgets.read');
     return (await context.services.virtualKeys.list()).map((key) => ({
       ...key,
