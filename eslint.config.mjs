@@ -17,15 +17,24 @@ const FOUNDATION = at(
   'db/**',
   'errors.ts',
 );
-const AUTH = at('auth/!(*.resolver).ts');
+const AUTH = at('auth/**');
 const KITS = at('graphql/**', 'http/**', 'attribution/**');
-const DOMAINS = ['pricing', 'usage', 'budgets', 'velocity', 'virtual-keys', 'decisions'];
+const DOMAINS = [
+  'api-keys',
+  'pricing',
+  'usage',
+  'budgets',
+  'velocity',
+  'virtual-keys',
+  'decisions',
+];
 /** The service registry (assembly): a resolver or route names the services it calls instead. */
 const REGISTRY = at('@(services).ts');
 const ASSEMBLY = at('@(app|schema|http-server|database).ts');
 const ENTRIES = at('@(main|cli|index|testing|print-schema).ts');
 /** Which domains a domain may import (everything else among the domains is refused). */
 const DOMAIN_EDGES = {
+  'api-keys': [],
   pricing: [],
   usage: ['pricing'],
   budgets: ['pricing', 'usage'],
@@ -34,44 +43,27 @@ const DOMAIN_EDGES = {
   decisions: ['pricing', 'usage', 'budgets', 'velocity', 'virtual-keys'],
 };
 const domainFiles = (domain) => at(`${domain}/**`);
-const AUTH_TRANSPORT = at('auth/*.resolver.ts');
 const zone = (target, from, message) => ({ target, from, message });
 const apiZones = [
   zone(
     FOUNDATION,
-    [
-      ...AUTH,
-      ...AUTH_TRANSPORT,
-      ...KITS,
-      ...DOMAINS.flatMap(domainFiles),
-      ...REGISTRY,
-      ...ASSEMBLY,
-      ...ENTRIES,
-    ],
+    [...AUTH, ...KITS, ...DOMAINS.flatMap(domainFiles), ...REGISTRY, ...ASSEMBLY, ...ENTRIES],
     'foundation imports foundation only',
   ),
   zone(
     AUTH,
-    [
-      ...AUTH_TRANSPORT,
-      ...KITS,
-      ...DOMAINS.flatMap(domainFiles),
-      ...REGISTRY,
-      ...ASSEMBLY,
-      ...ENTRIES,
-    ],
+    [...KITS, ...DOMAINS.flatMap(domainFiles), ...REGISTRY, ...ASSEMBLY, ...ENTRIES],
     'auth imports foundation only',
   ),
   zone(
     KITS,
-    [...AUTH_TRANSPORT, ...DOMAINS.flatMap(domainFiles), ...REGISTRY, ...ASSEMBLY, ...ENTRIES],
+    [...DOMAINS.flatMap(domainFiles), ...REGISTRY, ...ASSEMBLY, ...ENTRIES],
     'a kit (graphql, http, attribution) imports no domain and no assembly',
   ),
   ...DOMAINS.map((domain) =>
     zone(
       domainFiles(domain),
       [
-        ...AUTH_TRANSPORT,
         ...DOMAINS.filter(
           (other) => other !== domain && !DOMAIN_EDGES[domain].includes(other),
         ).flatMap(domainFiles),
@@ -81,11 +73,6 @@ const apiZones = [
       ],
       `${domain} may import the domains ${DOMAIN_EDGES[domain].join(', ') || '(none)'} only, and no assembly`,
     ),
-  ),
-  zone(
-    AUTH_TRANSPORT,
-    [...DOMAINS.flatMap(domainFiles), ...REGISTRY, ...ASSEMBLY, ...ENTRIES],
-    'a resolver of auth imports no other domain and no assembly',
   ),
   zone([...REGISTRY, ...ASSEMBLY], ENTRIES, 'assembly imports no entry'),
 ];

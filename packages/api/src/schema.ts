@@ -1,6 +1,6 @@
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
-import { ApiKeyResolver } from './auth/api-key.resolver';
+import { ApiKeyResolver } from './api-keys/api-key.resolver';
 import { PricingResolver } from './pricing/pricing.resolver';
 import { UsageResolver } from './usage/usage.resolver';
 import { BudgetResolver } from './budgets/budget.resolver';

@@ -1,6 +1,6 @@
 import { Arg, Ctx, Field, ID, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import type { GraphQLContext } from '../graphql/context';
-import { type ApiKeyService, assertPermission } from './api-key.service';
+import { type ApiKeyService, assertPermission } from '../auth/api-key.service';
 
 @ObjectType()
 export class ApiKeyCreated {
