@@ -6,18 +6,19 @@
 import { ALERTS_SUBJECT } from '@purser/adapters';
 import { makeUsageEvent } from '@purser/adapters/testing';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { createTestDatabase, hasPostgres, type TestDatabase } from '../support/database';
+import { createTestDatabase, hasPostgres } from '../support/database';
 import {
   authorize,
   budgetState,
   createBudget,
+  pennyTeamBudget,
   priceModel,
   unique,
   PENNY,
 } from '../support/decisions';
 import { connectNats } from '../support/nats';
 import { startPurser, type RunningPurser } from '../support/purser';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
+import { startPurserBehindProxy } from '../support/proxied-purser';
 
 const MODEL = 't-penny';
 
@@ -505,42 +506,13 @@ describe('fail mode when Postgres is unreachable', () => {
   }
 
   async function throughProxy(failMode?: string) {
-    const database: TestDatabase = await createTestDatabase();
-    const proxy: TcpProxy = await startTcpProxy({
-      host: new URL(database.url!).hostname,
-      port: Number(new URL(database.url!).port || 5432),
-    });
-    const proxied = new URL(database.url!);
-    proxied.hostname = '127.0.0.1';
-    proxied.port = String(proxy.port);
-    const service = await startPurser({
-      database: { ...database, url: proxied.toString() },
-      env: failMode ? { PURSER_FAIL_MODE: failMode } : {},
-    });
+    const proxied = await startPurserBehindProxy(failMode ? { PURSER_FAIL_MODE: failMode } : {});
+    const { service } = proxied;
     const gateway = await service.keyFor('gateway');
-    await priceModel(service, MODEL, PENNY);
-    const team = unique('t');
-    await createBudget(service, {
-      name: 'cut',
-      scope: { team },
-      period: 'TOTAL',
-      limit: '1',
-      mode: 'BLOCK',
-    });
+    const team = await pennyTeamBudget(service, MODEL, 'cut');
     // Warm: the key and the catalog are known before the cut.
     expect((await authorize(service, ask({ team }), gateway)).allow).toBe(true);
-    return {
-      service,
-      proxy,
-      gateway,
-      team,
-      async close() {
-        await proxy.restore();
-        await service.stop();
-        await proxy.close();
-        await database.drop();
-      },
-    };
+    return { ...proxied, gateway, team };
   }
 
   it('should deny with purser_unavailable by default', async () => {

@@ -4,9 +4,9 @@
 // authentications are limited per client address with 429 and Retry-After.
 import http from 'node:http';
 import { priceModel, PENNY, unique } from '../support/decisions';
-import { createTestDatabase, hasPostgres } from '../support/database';
+import { hasPostgres } from '../support/database';
 import { startPurser, type RunningPurser } from '../support/purser';
-import { startTcpProxy } from '../support/tcp-proxy';
+import { startPurserBehindProxy } from '../support/proxied-purser';
 
 const MODEL = 'auth-cache-penny';
 const DECISION = '/v1/data/purser/authz/decision';
@@ -109,21 +109,10 @@ describe('authentication under a flood of unknown keys', () => {
   (hasPostgres ? it : it.skip)(
     'should keep a verified key through 10,000 random keys and answer a repeated unknown key without the database',
     async () => {
-      const database = await createTestDatabase();
-      const proxy = await startTcpProxy({
-        host: new URL(database.url!).hostname,
-        port: Number(new URL(database.url!).port || 5432),
-      });
-      const proxied = new URL(database.url!);
-      proxied.hostname = '127.0.0.1';
-      proxied.port = String(proxy.port);
-      const service = await startPurser({
-        database: { ...database, url: proxied.toString() },
-        env: {
-          NODE_ENV: 'production',
-          PURSER_AUTH_CACHE_MS: '20000',
-          PURSER_AUTH_FAILURE_BURST: '100000',
-        },
+      const { service, proxy, close } = await startPurserBehindProxy({
+        NODE_ENV: 'production',
+        PURSER_AUTH_CACHE_MS: '20000',
+        PURSER_AUTH_FAILURE_BURST: '100000',
       });
       try {
         const gateway = await service.keyFor('gateway');
@@ -151,10 +140,7 @@ describe('authentication under a flood of unknown keys', () => {
           code: 'UNAUTHENTICATED',
         });
       } finally {
-        await proxy.restore();
-        await service.stop();
-        await proxy.close();
-        await database.drop();
+        await close();
       }
     },
     120_000,

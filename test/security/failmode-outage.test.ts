@@ -4,65 +4,29 @@
 // never verified cannot be (503, not 401 or 500), ingest answers 503 with Retry-After, and a
 // revocation made meanwhile applies at the first read once the database answers again.
 import { makeUsageEvent } from '@purser/adapters/testing';
-import { createBudget, priceModel, PENNY, unique } from '../support/decisions';
-import {
-  createTestDatabase,
-  hasPostgres,
-  queryDatabase,
-  type TestDatabase,
-} from '../support/database';
-import { startPurser, type RunningPurser } from '../support/purser';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
+import { pennyTeamBudget, unique } from '../support/decisions';
+import { hasPostgres, queryDatabase } from '../support/database';
+import { startPurserBehindProxy, type ProxiedPurser } from '../support/proxied-purser';
+import { type RunningPurser } from '../support/purser';
 
 const MODEL = 'failmode-penny';
 /** The key cache of these instances lives this long, so a test waits past it quickly. */
 const KEY_CACHE_MS = 300;
 
-interface Outage {
-  service: RunningPurser;
-  proxy: TcpProxy;
-  database: TestDatabase;
+interface Outage extends ProxiedPurser {
   gateway: string;
   team: string;
-  close(): Promise<void>;
 }
 
 async function throughProxy(env: Record<string, string>): Promise<Outage> {
-  const database = await createTestDatabase();
-  const proxy = await startTcpProxy({
-    host: new URL(database.url!).hostname,
-    port: Number(new URL(database.url!).port || 5432),
+  const proxied = await startPurserBehindProxy({
+    NODE_ENV: 'production',
+    PURSER_AUTH_CACHE_MS: String(KEY_CACHE_MS),
+    ...env,
   });
-  const proxied = new URL(database.url!);
-  proxied.hostname = '127.0.0.1';
-  proxied.port = String(proxy.port);
-  const service = await startPurser({
-    database: { ...database, url: proxied.toString() },
-    env: { NODE_ENV: 'production', PURSER_AUTH_CACHE_MS: String(KEY_CACHE_MS), ...env },
-  });
-  const gateway = await service.keyFor('gateway');
-  await priceModel(service, MODEL, PENNY);
-  const team = unique('t');
-  await createBudget(service, {
-    name: 'outage',
-    scope: { team },
-    period: 'TOTAL',
-    limit: '1',
-    mode: 'BLOCK',
-  });
-  return {
-    service,
-    proxy,
-    database,
-    gateway,
-    team,
-    async close() {
-      await proxy.restore().catch(() => undefined);
-      await service.stop();
-      await proxy.close();
-      await database.drop();
-    },
-  };
+  const gateway = await proxied.service.keyFor('gateway');
+  const team = await pennyTeamBudget(proxied.service, MODEL, 'outage');
+  return { ...proxied, gateway, team };
 }
 
 const input = (team: string) => ({

@@ -122,3 +122,24 @@ export async function priceModel(
   );
   if (result.errors) throw new Error(`upsertModelPrice failed: ${JSON.stringify(result.errors)}`);
 }
+
+/**
+ * Prices `model` at {@link PENNY} and creates a blocking TOTAL budget of $1 named `name` on a
+ * new team; returns the team.
+ */
+export async function pennyTeamBudget(
+  service: RunningPurser,
+  model: string,
+  name: string,
+): Promise<string> {
+  await priceModel(service, model, PENNY);
+  const team = unique('t');
+  await createBudget(service, {
+    name,
+    scope: { team },
+    period: 'TOTAL',
+    limit: '1',
+    mode: 'BLOCK',
+  });
+  return team;
+}
