@@ -1,22 +1,10 @@
 import { Money } from '@purser/pricing';
 import type { DataSource } from 'typeorm';
 import { badInput } from '../errors';
-import { DIMENSION_COLUMNS, TOKEN_COLUMNS } from './usage-rows';
+import { columnOf, DIMENSION_COLUMNS, REPORT_DIMENSIONS, TOKEN_COLUMNS } from './usage-rows';
 
 /** Dimensions a report can group by: the attribution columns plus UTC day and hour. */
-export const SPEND_DIMENSIONS = [
-  'provider',
-  'model',
-  'team',
-  'feature',
-  'environment',
-  'customer',
-  'project',
-  'user',
-  'agent',
-  'day',
-  'hour',
-] as const;
+export const SPEND_DIMENSIONS = [...REPORT_DIMENSIONS, 'day', 'hour'] as const;
 export type SpendDimensionName = (typeof SPEND_DIMENSIONS)[number];
 
 export type SpendFilterValues = Partial<
@@ -50,9 +38,7 @@ export const ATTRIBUTION_DIMENSIONS = SPEND_DIMENSIONS.filter(
 
 const FILTER_DIMENSIONS: ReadonlySet<string> = new Set(ATTRIBUTION_DIMENSIONS);
 
-export function columnOf(dimension: Exclude<SpendDimensionName, 'day' | 'hour'>): string {
-  return dimension === 'user' ? 'user_id' : dimension;
-}
+export { columnOf };
 
 /**
  * Spend reports. Whole hours come from the `usage_hourly` rollup (kept exact in the ingest

@@ -4,8 +4,8 @@ import { TOKEN_KEYS, type CostEstimate } from '@purser/pricing';
 /** Token columns shared by `usage_events` and `usage_hourly`, in vocabulary order. */
 export const TOKEN_COLUMNS = TOKEN_KEYS;
 
-/** Attribution columns a spend report can group and filter by (`user` is stored as `user_id`). */
-export const DIMENSION_COLUMNS = [
+/** Attribution dimensions a spend report can group and filter by, as the API names them. */
+export const REPORT_DIMENSIONS = [
   'provider',
   'model',
   'team',
@@ -13,9 +13,20 @@ export const DIMENSION_COLUMNS = [
   'environment',
   'customer',
   'project',
-  'user_id',
+  'user',
   'agent',
 ] as const;
+
+/** One of {@link REPORT_DIMENSIONS}. */
+export type ReportDimension = (typeof REPORT_DIMENSIONS)[number];
+
+/** The column a report dimension is stored in (`user` is stored as `user_id`). */
+export function columnOf(dimension: ReportDimension): string {
+  return dimension === 'user' ? 'user_id' : dimension;
+}
+
+/** The columns of {@link REPORT_DIMENSIONS}, in the same order. */
+export const DIMENSION_COLUMNS = REPORT_DIMENSIONS.map(columnOf);
 
 /** A priced event, ready to be written. */
 export interface PricedEvent {
