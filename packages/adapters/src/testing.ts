@@ -36,6 +36,23 @@ export function makeUsageEvent(
   return event as UsageEventWireInput;
 }
 
+/**
+ * The outcome fields of a fully populated wire event: an errored, retried, batched call with
+ * a reported cost and a decision id. A fresh object each call (tests may change it).
+ */
+export function fullWireOutcome(): Record<string, unknown> {
+  return {
+    latency_ms: 812.5,
+    status: 'error',
+    error_type: 'rate_limited',
+    retry_count: 2,
+    cache_hit: false,
+    reported_cost: { amount: '0.00125', currency: 'usd' },
+    decision_id: 'dec_1',
+    batch: true,
+  };
+}
+
 /** Seeded PRNG (mulberry32): fast, 32-bit state, identical sequences on every platform. */
 export function createRandom(seed: number): () => number {
   let state = seed >>> 0;

@@ -2,6 +2,7 @@ import anthropicMessage from '../__fixtures__/anthropic-message-cache.json';
 import geminiResponse from '../__fixtures__/gemini-generate-content.json';
 import openaiCompletion from '../__fixtures__/openai-chat-completion.json';
 import otlpSpan from '../__fixtures__/otel-genai-otlp-span.json';
+import { fullWireOutcome } from '../testing';
 import { parseUsageEvent, parseUsageEventJson } from './parse-usage-event';
 import { toWireUsageEvent } from './usage-event';
 
@@ -14,6 +15,17 @@ const minimal = {
   provider: 'openai',
   model: 'gpt-4o-2024-08-06',
   usage: { input_tokens: 93, cache_read_tokens: 1024, output_tokens: 46 },
+};
+
+/** The attribution keys a full event's wire form and parsed form name alike. */
+const fullAttribution = {
+  team: 'search',
+  feature: 'autocomplete',
+  environment: 'production',
+  customer: 'acme',
+  project: 'p1',
+  user: 'u1',
+  agent: 'planner',
 };
 
 function expectFailure(input: unknown, reason: string | RegExp, parseOptions = options) {
@@ -56,26 +68,13 @@ describe('parseUsageEvent', () => {
         provider: 'azure_openai',
         operation: 'chat',
         attribution: {
-          team: 'search',
-          feature: 'autocomplete',
-          environment: 'production',
-          customer: 'acme',
-          project: 'p1',
-          user: 'u1',
-          agent: 'planner',
+          ...fullAttribution,
           session: 's1',
           virtual_key: 'vk_1',
           request_path: '/v1/chat/completions',
         },
         tags: { region: 'eu' },
-        latency_ms: 812.5,
-        status: 'error',
-        error_type: 'rate_limited',
-        retry_count: 2,
-        cache_hit: false,
-        reported_cost: { amount: '0.00125', currency: 'usd' },
-        decision_id: 'dec_1',
-        batch: true,
+        ...fullWireOutcome(),
       },
       options,
     );
@@ -88,13 +87,7 @@ describe('parseUsageEvent', () => {
       provider: 'azure',
       operation: 'chat',
       attribution: {
-        team: 'search',
-        feature: 'autocomplete',
-        environment: 'production',
-        customer: 'acme',
-        project: 'p1',
-        user: 'u1',
-        agent: 'planner',
+        ...fullAttribution,
         session: 's1',
         virtualKey: 'vk_1',
         requestPath: '/v1/chat/completions',

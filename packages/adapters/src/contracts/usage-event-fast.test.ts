@@ -7,7 +7,7 @@ import {
   type PathTaken,
 } from '@purser/pricing/testing';
 
-import { createRandom, makeUsageEvent, realisticUsageEvents } from '../testing';
+import { createRandom, fullWireOutcome, makeUsageEvent, realisticUsageEvents } from '../testing';
 import { ATTRIBUTION_KEYS, usageEventWireSchema, wireUsageSchema } from './usage-event';
 import { fastUsageEventWire, fastWireUsage } from './usage-event-fast';
 
@@ -204,14 +204,7 @@ function fullEvent(index: number): Json {
       request_path: '/v1/chat',
     },
     tags: { region: 'eu', tier: '' },
-    latency_ms: 812.5,
-    status: 'error',
-    error_type: 'rate_limited',
-    retry_count: 2,
-    cache_hit: false,
-    reported_cost: { amount: '0.00125', currency: 'usd' },
-    decision_id: 'dec_1',
-    batch: true,
+    ...fullWireOutcome(),
   };
 }
 
