@@ -29,12 +29,13 @@ import {
   unpricedDeny,
   unpricedWarn,
 } from './decision-answers';
-import type {
-  AuthorizeRequest,
-  Decision,
-  DecisionContext,
-  DecisionPath,
-  Evaluation,
+import {
+  type AuthorizeRequest,
+  type Decision,
+  type DecisionContext,
+  type DecisionPath,
+  type Evaluation,
+  nothingDecidedYet,
 } from './decision-context';
 import type { DecisionLog } from './decision-log';
 import { decisionRecord } from './decision-record';
@@ -125,14 +126,7 @@ export class AuthorizeService {
       provider: canonicalProvider(request.provider),
       policy: this.deps.policy(),
       attribution: wellFormedAttribution(request.attribution),
-      virtualKey: null,
-      catalog: null,
-      estimate: null,
-      snapshot: null,
-      evaluation: null,
-      holdRequest: null,
-      holdResult: null,
-      allowanceWait: null,
+      ...nothingDecidedYet(),
     };
   }
 

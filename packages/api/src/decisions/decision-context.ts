@@ -102,3 +102,27 @@ export interface DecisionContext {
   /** This decision's wait for room lent as allowances, made at its first hold. */
   allowanceWait: AllowanceWait | null;
 }
+
+/** What a new context holds of what the decision fills in as it goes: nothing yet. */
+export function nothingDecidedYet(): Pick<
+  DecisionContext,
+  | 'virtualKey'
+  | 'catalog'
+  | 'estimate'
+  | 'snapshot'
+  | 'evaluation'
+  | 'holdRequest'
+  | 'holdResult'
+  | 'allowanceWait'
+> {
+  return {
+    virtualKey: null,
+    catalog: null,
+    estimate: null,
+    snapshot: null,
+    evaluation: null,
+    holdRequest: null,
+    holdResult: null,
+    allowanceWait: null,
+  };
+}

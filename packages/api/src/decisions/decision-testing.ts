@@ -1,6 +1,6 @@
 import type { BudgetState } from '../budgets/budget.service';
 import type { VelocityState } from '../velocity/velocity.service';
-import type { DecisionContext } from './decision-context';
+import { type DecisionContext, nothingDecidedYet } from './decision-context';
 import type { PolicyRuntime } from './policy-runtime';
 import type { Estimate } from './worst-case';
 
@@ -81,14 +81,7 @@ export function testContext(overrides: Partial<DecisionContext> = {}): DecisionC
     provider: 'openai',
     policy: { revision: 'rev-1', chains: [] } as unknown as PolicyRuntime,
     attribution: { team: 'search' },
-    virtualKey: null,
-    catalog: null,
-    estimate: null,
-    snapshot: null,
-    evaluation: null,
-    holdRequest: null,
-    holdResult: null,
-    allowanceWait: null,
+    ...nothingDecidedYet(),
     ...overrides,
   };
 }
