@@ -5,17 +5,15 @@
 // events beside good ones — each message is stored exactly once or dead-lettered with its
 // reason, counted by stream sequence. Neither stalls the event loop.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type { NatsConnection } from '@nats-io/transport-node';
 import fc from 'fast-check';
 import { usageSubject } from '@purser/adapters';
 import { makeUsageEvent, realisticUsageEvents } from '@purser/adapters/testing';
 import { uniqueName, waitForConsumerIdle } from '../support/nats';
 import {
-  connectNats,
+  ingestSuite,
   type IngestHarness,
   type IngestResultRow,
   publishInOrder,
-  startIngestHarness,
 } from './ingest-support';
 
 /** The longest the event loop may stall while the service answers generated input. */
@@ -131,13 +129,10 @@ const count = async (harness: IngestHarness, sql: string, params: unknown[] = []
   ((await harness.service.purser.dataSource.query(sql, params)) as { n: number }[])[0]!.n;
 
 describe('generated input over HTTP', () => {
-  let harness: IngestHarness;
-  beforeAll(async () => {
-    harness = await startIngestHarness();
-  });
-  afterAll(() => harness.stop());
+  const suite = ingestSuite();
 
   it('should answer 2xx naming each rejection or 4xx naming the problem, never 500', async () => {
+    const { harness } = suite;
     const run = uniqueName('fuzz-http');
     const tally = { accepted: 0, duplicates: 0, rejected: 0, refused: 0 };
     const { maxMs } = await withLoopDelay(async () => {
@@ -198,18 +193,10 @@ describe('generated input over HTTP', () => {
 });
 
 describe('generated input over NATS', () => {
-  let nats: NatsConnection;
-  let harness: IngestHarness;
-  beforeAll(async () => {
-    nats = await connectNats();
-    harness = await startIngestHarness({ nats, env: { INGEST_BATCH_SIZE: '50' } });
-  });
-  afterAll(async () => {
-    await harness.stop();
-    await nats.close();
-  });
+  const suite = ingestSuite({ nats: true, env: { INGEST_BATCH_SIZE: '50' } });
 
   it('should store each message exactly once or dead-letter it with its reason', async () => {
+    const { harness, nats } = suite;
     const run = uniqueName('fuzz-nats');
     const total = 600;
     const bodies: (string | Uint8Array)[] = Array.from({ length: total }, (_, index) => {

@@ -3,17 +3,10 @@
 // the event is dead-lettered with a reason naming the field, the rest of its batch is stored,
 // over NATS, HTTP and GraphQL alike. Postgres text and jsonb cannot hold NUL, so the dead
 // letter itself must never carry one into the database.
-import type { NatsConnection } from '@nats-io/transport-node';
 import { usageSubject } from '@purser/adapters';
 import { makeUsageEvent } from '@purser/adapters/testing';
 import { uniqueName, waitForConsumerIdle } from '../support/nats';
-import {
-  connectNats,
-  type IngestHarness,
-  type IngestResultRow,
-  publishInOrder,
-  startIngestHarness,
-} from './ingest-support';
+import { ingestSuite, type IngestResultRow, publishInOrder } from './ingest-support';
 
 const NUL_REASON = /must not contain the NUL character \(U\+0000\)/;
 
@@ -36,13 +29,10 @@ function nulBatch(source: string) {
 
 describe('a NUL in a usage event', () => {
   describe('over HTTP and GraphQL', () => {
-    let harness: IngestHarness;
-    beforeAll(async () => {
-      harness = await startIngestHarness();
-    });
-    afterAll(() => harness.stop());
+    const suite = ingestSuite();
 
     it('should answer 200, store the good events and reject each NUL naming its field (REST)', async () => {
+      const { harness } = suite;
       const source = uniqueName('nul-http');
       const { events, fields } = nulBatch(source);
       const answer = await harness.post(events);
@@ -73,6 +63,7 @@ describe('a NUL in a usage event', () => {
     });
 
     it('should store the events after a NUL in the same ingestUsage mutation', async () => {
+      const { harness } = suite;
       const source = uniqueName('nul-graphql');
       const { events } = nulBatch(source);
       const answer = await harness.ingestUsage(JSON.stringify(events));
@@ -83,18 +74,10 @@ describe('a NUL in a usage event', () => {
   });
 
   describe('over NATS', () => {
-    let nats: NatsConnection;
-    let harness: IngestHarness;
-    beforeAll(async () => {
-      nats = await connectNats();
-      harness = await startIngestHarness({ nats });
-    });
-    afterAll(async () => {
-      await harness.stop();
-      await nats.close();
-    });
+    const suite = ingestSuite({ nats: true });
 
     it('should dead-letter each NUL, raw 0x00 byte included, and store the rest of the batch', async () => {
+      const { harness, nats } = suite;
       const source = uniqueName('nul-nats');
       const { events, fields } = nulBatch(source);
       const rawNul = Buffer.from(

@@ -2,17 +2,10 @@
 // attribution placed under "__proto__" was stored and billed over HTTP and GraphQL (copying
 // the key set the object's prototype) while NATS rejected the same bytes. One parser, one
 // answer: every path rejects it, naming the key, and stores nothing.
-import type { NatsConnection } from '@nats-io/transport-node';
 import { usageSubject } from '@purser/adapters';
 import { makeUsageEvent } from '@purser/adapters/testing';
 import { uniqueName, waitForConsumerIdle } from '../support/nats';
-import {
-  connectNats,
-  type IngestHarness,
-  type IngestResultRow,
-  publishInOrder,
-  startIngestHarness,
-} from './ingest-support';
+import { ingestSuite, type IngestResultRow, publishInOrder } from './ingest-support';
 
 /** JSON texts (a JSON.stringify cannot write an own "__proto__" key), each one event. */
 function smuggled(source: string): { name: string; json: string }[] {
@@ -40,18 +33,10 @@ function smuggled(source: string): { name: string; json: string }[] {
 const PROTO_REASON = /^(attribution\.)?__proto__: /;
 
 describe('a __proto__ key in a usage event', () => {
-  let nats: NatsConnection;
-  let harness: IngestHarness;
-  beforeAll(async () => {
-    nats = await connectNats();
-    harness = await startIngestHarness({ nats });
-  });
-  afterAll(async () => {
-    await harness.stop();
-    await nats.close();
-  });
+  const suite = ingestSuite({ nats: true });
 
   it('should be rejected over REST, naming the key, and nothing stored or billed', async () => {
+    const { harness } = suite;
     const source = uniqueName('proto-http');
     const cases = smuggled(source);
     const answer = await harness.post(`[${cases.map((entry) => entry.json).join(',')}]`);
@@ -68,6 +53,7 @@ describe('a __proto__ key in a usage event', () => {
   });
 
   it('should be rejected by ingestUsage, from variables and from an inline literal', async () => {
+    const { harness } = suite;
     const source = uniqueName('proto-graphql');
     const cases = smuggled(source);
     const answer = await harness.ingestUsage(`[${cases.map((entry) => entry.json).join(',')}]`);
@@ -93,6 +79,7 @@ describe('a __proto__ key in a usage event', () => {
   });
 
   it('should get the same answer over NATS as over REST', async () => {
+    const { harness, nats } = suite;
     const source = uniqueName('proto-nats');
     const cases = smuggled(source);
     const acks = await publishInOrder(

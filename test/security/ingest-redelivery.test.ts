@@ -3,30 +3,16 @@
 // and the good events fetched beside it are stored. The failure is made persistent here by a
 // hook that fails like a dropped connection whenever one event is in the batch — the kind of
 // failure ingest retries, so only the ceiling can end it.
-import type { NatsConnection } from '@nats-io/transport-node';
 import { usageSubject } from '@purser/adapters';
 import { makeUsageEvent } from '@purser/adapters/testing';
 import { uniqueName, waitForConsumerIdle } from '../support/nats';
-import {
-  connectNats,
-  type IngestHarness,
-  publishInOrder,
-  startIngestHarness,
-} from './ingest-support';
+import { ingestSuite, publishInOrder } from './ingest-support';
 
 describe('NATS redelivery', () => {
-  let nats: NatsConnection;
-  let harness: IngestHarness;
-  beforeAll(async () => {
-    nats = await connectNats();
-    harness = await startIngestHarness({ nats, env: { INGEST_MAX_DELIVERIES: '3' } });
-  });
-  afterAll(async () => {
-    await harness.stop();
-    await nats.close();
-  });
+  const suite = ingestSuite({ nats: true, env: { INGEST_MAX_DELIVERIES: '3' } });
 
   it('should end in the dead-letter queue after INGEST_MAX_DELIVERIES, the good events stored', async () => {
+    const { harness, nats } = suite;
     const source = uniqueName('redelivery');
     let failures = 0;
     harness.service.purser.services.ingest.onStored(async (_manager, stored) => {

@@ -1,33 +1,23 @@
 // The smaller ingest rules, each the same on every path: how old an event may be
 // (INGEST_MAX_AGE_DAYS), an empty batch, the service's clock deciding what is late or early,
 // a unit named like an Object.prototype member, and bytes that are not UTF-8 over NATS.
-import type { NatsConnection } from '@nats-io/transport-node';
 import { usageSubject } from '@purser/adapters';
 import { makeUsageEvent } from '@purser/adapters/testing';
 import { loadEnv } from '@purser/api';
 import { uniqueName, waitForConsumerIdle } from '../support/nats';
-import {
-  connectNats,
-  type IngestHarness,
-  type IngestResultRow,
-  publishInOrder,
-  startIngestHarness,
-} from './ingest-support';
+import { ingestSuite, type IngestResultRow, publishInOrder } from './ingest-support';
 
 const DAY_MS = 86_400_000;
 
 describe('ingest rules', () => {
   describe('with the defaults', () => {
-    let harness: IngestHarness;
-    beforeAll(async () => {
-      // The service's own age bound (test instances otherwise take dated fixtures of any age).
-      harness = await startIngestHarness({
-        env: { INGEST_MAX_AGE_DAYS: String(loadEnv({}).INGEST_MAX_AGE_DAYS) },
-      });
+    // The service's own age bound (test instances otherwise take dated fixtures of any age).
+    const suite = ingestSuite({
+      env: { INGEST_MAX_AGE_DAYS: String(loadEnv({}).INGEST_MAX_AGE_DAYS) },
     });
-    afterAll(() => harness.stop());
 
     it('should reject an event from year 1, naming the age bound, on REST and GraphQL', async () => {
+      const { harness } = suite;
       const source = uniqueName('age');
       const ancient = makeUsageEvent({ id: 'ancient', source, timestamp: '0001-01-01T00:00:00Z' });
       const recent = makeUsageEvent({
@@ -53,6 +43,7 @@ describe('ingest rules', () => {
     });
 
     it('should refuse an empty batch on GraphQL as REST does, naming it', async () => {
+      const { harness } = suite;
       const rest = await harness.post([]);
       expect(rest.status).toBe(400);
       expect(rest.body).toMatchObject({ code: 'BAD_USER_INPUT' });
@@ -65,6 +56,7 @@ describe('ingest rules', () => {
     });
 
     it('should store a unit named like an Object.prototype member, not answer 500', async () => {
+      const { harness } = suite;
       const source = uniqueName('units');
       // Within the age bound whenever this runs.
       const timestamp = new Date().toISOString();
@@ -103,13 +95,10 @@ describe('ingest rules', () => {
     // decided by it, as settlement's windows are.
     const offsetMs = 180 * DAY_MS;
     const clock = () => new Date(Date.now() + offsetMs);
-    let harness: IngestHarness;
-    beforeAll(async () => {
-      harness = await startIngestHarness({ env: { INGEST_MAX_AGE_DAYS: '30' }, clock });
-    });
-    afterAll(() => harness.stop());
+    const suite = ingestSuite({ env: { INGEST_MAX_AGE_DAYS: '30' }, clock });
 
     it('should bound the age by the setting and judge both bounds by the service clock', async () => {
+      const { harness } = suite;
       const source = uniqueName('clock');
       const at = (days: number) => new Date(clock().getTime() - days * DAY_MS).toISOString();
       const answer = await harness.post([
@@ -133,18 +122,10 @@ describe('ingest rules', () => {
   });
 
   describe('over NATS', () => {
-    let nats: NatsConnection;
-    let harness: IngestHarness;
-    beforeAll(async () => {
-      nats = await connectNats();
-      harness = await startIngestHarness({ nats });
-    });
-    afterAll(async () => {
-      await harness.stop();
-      await nats.close();
-    });
+    const suite = ingestSuite({ nats: true });
 
     it('should dead-letter bytes that are not UTF-8 with the bytes kept, not store U+FFFD', async () => {
+      const { harness, nats } = suite;
       const source = uniqueName('utf8');
       const text = JSON.stringify(makeUsageEvent({ id: 'latin1', source, model: 'gpt-4o-XX' }));
       const bytes = Buffer.from(text);

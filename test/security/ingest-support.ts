@@ -137,4 +137,34 @@ export async function publishInOrder(
   return acks;
 }
 
+/** What {@link ingestSuite} starts: read its fields inside the tests, once `beforeAll` ran. */
+export interface IngestSuite {
+  harness: IngestHarness;
+  /** The suite's own NATS connection (with `nats: true` only). */
+  nats: NatsConnection;
+}
+
+/**
+ * Starts a harness in the enclosing describe's `beforeAll` and stops it in its `afterAll`;
+ * with `nats: true` the harness consumes NATS, on a connection of its own closed after it.
+ */
+export function ingestSuite(
+  options: { nats?: boolean; env?: Record<string, string>; clock?: () => Date } = {},
+): IngestSuite {
+  const { nats: withNats, ...harnessOptions } = options;
+  const suite = {} as IngestSuite;
+  beforeAll(async () => {
+    if (withNats) suite.nats = await connectNats();
+    suite.harness = await startIngestHarness({
+      ...harnessOptions,
+      ...(withNats ? { nats: suite.nats } : {}),
+    });
+  });
+  afterAll(async () => {
+    await suite.harness.stop();
+    if (withNats) await suite.nats.close();
+  });
+  return suite;
+}
+
 export { connectNats };
