@@ -21,6 +21,15 @@ function decide(engine: PolicyEngine, input: DecisionInput) {
   return result.decision;
 }
 
+/** The answer of a downgrade from gpt-4o to gpt-4o-mini. */
+const downgradedToMini = {
+  allow: true,
+  action: 'downgrade',
+  model: 'gpt-4o-mini',
+  max_output_tokens: 4000,
+  codes: ['downgraded'],
+};
+
 describe('createPolicyEngine', () => {
   let engine: PolicyEngine;
 
@@ -122,24 +131,12 @@ describe('createPolicyEngine', () => {
           downgrade_chain: ['gpt-4o', 'gpt-4o-mini'],
         }),
       ],
-      expected: {
-        allow: true,
-        action: 'downgrade',
-        model: 'gpt-4o-mini',
-        max_output_tokens: 4000,
-        codes: ['downgraded'],
-      },
+      expected: downgradedToMini,
     },
     {
       mode: 'downgrade along the default chain of data.json',
       budgets: [buildBudget({ id: 'team', mode: 'downgrade', limit_nanos: 10_000_000n })],
-      expected: {
-        allow: true,
-        action: 'downgrade',
-        model: 'gpt-4o-mini',
-        max_output_tokens: 4000,
-        codes: ['downgraded'],
-      },
+      expected: downgradedToMini,
     },
     {
       mode: 'alert_only',

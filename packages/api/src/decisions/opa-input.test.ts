@@ -1,13 +1,14 @@
 import fc from 'fast-check';
 
-import { mutationOutcomes, NASTY_VALUES } from '@purser/policy/testing';
 import {
   checkTwin,
   expectEquivalent,
   type FastTwin,
+  mutationOutcomes,
+  NASTY_VALUES,
   type PathTaken,
   showValue,
-} from '@purser/pricing/testing';
+} from '@purser/policy/testing';
 import { fastOpaInput, opaInputSchema } from './opa-input';
 
 /** The OPA REST body's fast path and its schema. */
