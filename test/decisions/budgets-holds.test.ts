@@ -13,6 +13,7 @@ import {
   createBudget,
   pennyTeamBudget,
   priceModel,
+  postUsageJson,
   unique,
   PENNY,
 } from '../support/decisions';
@@ -93,11 +94,7 @@ describe('budgets and holds', () => {
   });
 
   const postUsage = async (events: unknown[]) => {
-    const response = await fetch(`${service.url}/v1/usage`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${gateway}` },
-      body: JSON.stringify(events),
-    });
+    const response = await postUsageJson(service, gateway, events);
     const body = (await response.json()) as { accepted: number; rejected: number };
     expect({ status: response.status, accepted: body.accepted }).toEqual({
       status: 200,

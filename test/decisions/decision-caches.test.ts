@@ -3,13 +3,14 @@
 // (`purser_definitions`) well before the definitions' TTL; counters moved outside this
 // replica must be read again when the staleness bound is 0; and a settlement through this
 // replica's own ingest must be seen by its very next decision.
-import { makeUsageEvent } from '@purser/adapters/testing';
 import { hasPostgres } from '../support/database';
 import {
   authorize,
   createBudget,
   priceModel,
   type DecisionAnswer,
+  postUsageJson,
+  recentUsage,
   unique,
   PENNY,
 } from '../support/decisions';
@@ -294,21 +295,9 @@ describe('counters moved outside the decision path', () => {
     expect(second).toMatchObject({ allow: true, action: 'ALLOW', reasons: [] });
 
     // The call behind the first decision cost $0.60 (60k input tokens): its hold settles.
-    const response = await fetch(`${service.url}/v1/usage`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${gateway}` },
-      body: JSON.stringify([
-        makeUsageEvent({
-          id: unique('evt'),
-          provider: 'openai',
-          model: MODEL,
-          timestamp: new Date(Date.now() - 1000).toISOString(),
-          usage: { input_tokens: 60_000, output_tokens: 0 },
-          attribution: { team },
-          decision_id: first.decisionId,
-        }),
-      ]),
-    });
+    const response = await postUsageJson(service, gateway, [
+      recentUsage(MODEL, { team }, 60_000, { decision_id: first.decisionId }),
+    ]);
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ accepted: 1, rejected: 0 });
 
@@ -323,21 +312,9 @@ describe('counters moved outside the decision path', () => {
     ]);
 
     // A settlement that fills the budget: the next decision is denied by the policy.
-    await fetch(`${service.url}/v1/usage`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${gateway}` },
-      body: JSON.stringify([
-        makeUsageEvent({
-          id: unique('evt'),
-          provider: 'openai',
-          model: MODEL,
-          timestamp: new Date(Date.now() - 1000).toISOString(),
-          usage: { input_tokens: 40_000, output_tokens: 0 },
-          attribution: { team },
-          decision_id: second.decisionId,
-        }),
-      ]),
-    });
+    await postUsageJson(service, gateway, [
+      recentUsage(MODEL, { team }, 40_000, { decision_id: second.decisionId }),
+    ]);
     const denied = await authorize(service, ask({ team }), gateway);
     expect(denied).toMatchObject({ allow: false, action: 'DENY', reservation: null });
     expect(denied.reasons).toEqual([

@@ -4,6 +4,7 @@
 // told the same rule, bounds included, whatever the path.
 import { makeUsageEvent } from '@purser/adapters/testing';
 import { decimalRule, NANO_AMOUNT_BOUNDS } from '@purser/pricing';
+import { postUsageJson } from '../support/decisions';
 import { startPurser, type RunningPurser } from '../support/purser';
 
 const FORTY_DECIMALS = `0.${'0'.repeat(39)}1`;
@@ -64,11 +65,7 @@ describe('decimal input: one validator, one message', () => {
       source: 'decimal-suite',
       reported_cost: { amount: `0.${'0'.repeat(25)}1`, currency: 'USD' },
     });
-    const response = await fetch(`${service.url}/v1/usage`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${gateway}` },
-      body: JSON.stringify([event]),
-    });
+    const response = await postUsageJson(service, gateway, [event]);
     const body = (await response.json()) as { results: { status: string; reason: string }[] };
     expect(response.status).toBeLessThan(500);
     expect(body.results[0].status).toBe('rejected');

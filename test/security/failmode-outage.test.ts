@@ -3,8 +3,7 @@
 // (for PURSER_AUTH_STALE_SECONDS at most), decisions follow PURSER_FAIL_MODE, a key that was
 // never verified cannot be (503, not 401 or 500), ingest answers 503 with Retry-After, and a
 // revocation made meanwhile applies at the first read once the database answers again.
-import { makeUsageEvent } from '@purser/adapters/testing';
-import { pennyTeamBudget, unique } from '../support/decisions';
+import { pennyTeamBudget, postUsageJson, recentUsage } from '../support/decisions';
 import { hasPostgres, queryDatabase } from '../support/database';
 import { startPurserBehindProxy, type ProxiedPurser } from '../support/proxied-purser';
 import { type RunningPurser } from '../support/purser';
@@ -86,20 +85,7 @@ const graphqlAuthorize = (service: RunningPurser, token: string, team: string) =
   });
 
 async function postUsage(service: RunningPurser, token: string, team: string) {
-  const response = await fetch(`${service.url}/v1/usage`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify([
-      makeUsageEvent({
-        id: unique('evt'),
-        provider: 'openai',
-        model: MODEL,
-        timestamp: new Date(Date.now() - 1000).toISOString(),
-        usage: { input_tokens: 10, output_tokens: 0 },
-        attribution: { team },
-      }),
-    ]),
-  });
+  const response = await postUsageJson(service, token, [recentUsage(MODEL, { team }, 10)]);
   return {
     status: response.status,
     retryAfter: response.headers.get('retry-after'),
@@ -148,16 +134,7 @@ describe('PURSER_FAIL_MODE through a Postgres outage longer than the key cache',
         gateway,
         'mutation($events: [JSONObject!]!) { ingestUsage(events: $events) { accepted } }',
         {
-          events: [
-            makeUsageEvent({
-              id: unique('evt'),
-              provider: 'openai',
-              model: MODEL,
-              timestamp: new Date(Date.now() - 1000).toISOString(),
-              usage: { input_tokens: 10, output_tokens: 0 },
-              attribution: { team },
-            }),
-          ],
+          events: [recentUsage(MODEL, { team }, 10)],
         },
       );
       expect(ingest.status).toBe(503);

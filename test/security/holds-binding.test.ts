@@ -3,7 +3,6 @@
 // placed in memory within an allowance and written behind. Another gateway key can neither
 // release it nor settle it with usage naming its decision (the usage is stored and counted,
 // the hold stays); the placing key and an admin can.
-import { makeUsageEvent } from '@purser/adapters/testing';
 import {
   authorize,
   budgetState,
@@ -11,6 +10,8 @@ import {
   pennyRequest,
   priceModel,
   PENNY,
+  postUsageJson,
+  recentUsage,
   unique,
 } from '../support/decisions';
 import { startPurser, type RunningPurser } from '../support/purser';
@@ -49,22 +50,12 @@ describe('holds bound to the key that placed them', () => {
   };
 
   const postUsage = async (token: string, team: string, decisionId: string) => {
-    const response = await fetch(`${service.url}/v1/usage`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify(
-        makeUsageEvent({
-          id: unique('evt'),
-          provider: 'openai',
-          model: 'penny-model',
-          timestamp: new Date(Date.now() - 1000).toISOString(),
-          // $0.006 at $10 per 1M input tokens.
-          usage: { input_tokens: 600, output_tokens: 0 },
-          attribution: { team },
-          decision_id: decisionId,
-        }),
-      ),
-    });
+    // $0.006 at $10 per 1M input tokens.
+    const response = await postUsageJson(
+      service,
+      token,
+      recentUsage('penny-model', { team }, 600, { decision_id: decisionId }),
+    );
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ accepted: 1 });
   };

@@ -4,7 +4,6 @@
 // the decision's virtual key binds; that stored attribution is what every budget is charged
 // by, and the hold is released from wherever it was placed. So a budget's spent always equals
 // the spend report for its scope.
-import { makeUsageEvent } from '@purser/adapters/testing';
 import {
   authorize,
   budgetState,
@@ -12,6 +11,8 @@ import {
   pennyRequest,
   priceModel,
   PENNY,
+  postUsageJson,
+  recentUsage,
   unique,
 } from '../support/decisions';
 import { startPurser, type RunningPurser } from '../support/purser';
@@ -35,21 +36,11 @@ describe('settlement charges the budgets of the stored attribution', () => {
     createBudget(service, { name: 'scope', scope, period: 'TOTAL', limit: '10', mode: 'BLOCK' });
 
   const postUsage = async (attribution: Record<string, string>, decisionId: string) => {
-    const response = await fetch(`${service.url}/v1/usage`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${gateway}` },
-      body: JSON.stringify(
-        makeUsageEvent({
-          id: unique('evt'),
-          provider: 'openai',
-          model: 'penny-model',
-          timestamp: new Date(Date.now() - 1000).toISOString(),
-          usage: { input_tokens: 600, output_tokens: 0 },
-          attribution,
-          decision_id: decisionId,
-        }),
-      ),
-    });
+    const response = await postUsageJson(
+      service,
+      gateway,
+      recentUsage('penny-model', attribution, 600, { decision_id: decisionId }),
+    );
     expect(await response.json()).toMatchObject({ accepted: 1 });
   };
 

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { makeUsageEvent } from '@purser/adapters/testing';
 import { Money } from '@purser/pricing';
 import type { RunningPurser } from './purser';
 
@@ -142,4 +143,38 @@ export async function pennyTeamBudget(
     mode: 'BLOCK',
   });
   return team;
+}
+
+/**
+ * A usage event on `model` (provider openai) stamped a second ago, with `inputTokens` input
+ * tokens and no output; `extra` adds fields (`decision_id`).
+ */
+export function recentUsage(
+  model: string,
+  attribution: Record<string, string>,
+  inputTokens: number,
+  extra: Record<string, unknown> = {},
+) {
+  return makeUsageEvent({
+    id: unique('evt'),
+    provider: 'openai',
+    model,
+    timestamp: new Date(Date.now() - 1000).toISOString(),
+    usage: { input_tokens: inputTokens, output_tokens: 0 },
+    attribution,
+    ...extra,
+  });
+}
+
+/** POSTs `body` as JSON to /v1/usage with `token`. */
+export function postUsageJson(
+  service: RunningPurser,
+  token: string,
+  body: unknown,
+): Promise<Response> {
+  return fetch(`${service.url}/v1/usage`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify(body),
+  });
 }
