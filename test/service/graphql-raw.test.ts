@@ -5,14 +5,10 @@
 // which of the two served a request.
 import fc from 'fast-check';
 import { gzipSync } from 'node:zlib';
-import { expectEquivalentAsync } from '@purser/pricing/testing';
 import { startPurser, type RunningPurser } from '../support/purser';
+import { expectRawAsExpress, isJsonPrimitive, type PathAnswer } from '../support/raw-path';
 
-interface Answer {
-  status: number;
-  etag: string | null;
-  body: Record<string, unknown>;
-}
+type Answer = PathAnswer;
 
 describe('GraphQL transport: the raw path and its fallbacks', () => {
   let service: RunningPurser;
@@ -111,7 +107,6 @@ describe('GraphQL transport: the raw path and its fallbacks', () => {
     expect(metrics).toMatch(/purser_http_requests_total\{route="\/graphql",status="400"\} \d+/);
   });
   it('should answer generated requests on the raw path as Express does', async () => {
-    const NOT_JSON = 'Request body is not valid JSON:';
     const documents = fc.constantFrom(
       '{ apiKeys { name role } }',
       '{ apiKeys { name role } budgets { id } }',
@@ -124,14 +119,6 @@ describe('GraphQL transport: the raw path and its fallbacks', () => {
     // Known difference, left as it is (behaviour unchanged; docs/0008): a top-level JSON
     // primitive ("null", "0") is refused 400 by both, but body-parser's strict mode calls it
     // invalid JSON and the raw path leaves it to Apollo ("POST body missing").
-    const primitive = (text: string) => {
-      try {
-        const value: unknown = JSON.parse(text);
-        return value === null || typeof value !== 'object';
-      } catch {
-        return false;
-      }
-    };
     const requests = fc
       .oneof(
         {
@@ -153,31 +140,15 @@ describe('GraphQL transport: the raw path and its fallbacks', () => {
         { weight: 1, arbitrary: fc.jsonValue().map((value) => JSON.stringify(value)) },
         { weight: 1, arbitrary: fc.string({ maxLength: 20 }) },
       )
-      .filter((text) => !primitive(text));
-    /** Status and body; the stack trace (development mode) names the transport. */
-    const comparable = (answer: Answer) =>
-      JSON.parse(
-        JSON.stringify({ status: answer.status, body: answer.body }, (key, value: unknown) =>
-          key === 'stacktrace'
-            ? undefined
-            : // JSON.parse and body-parser word a syntax error each their own way.
-              typeof value === 'string' && value.startsWith(NOT_JSON)
-              ? NOT_JSON
-              : value,
-        ),
-      ) as unknown;
-    const { fast } = await expectEquivalentAsync({
-      fast: async (text: string) => {
-        const answer = await post(text);
-        return answer.etag === null ? comparable(answer) : undefined;
-      },
-      reference: async (text) => ({
-        success: true,
-        data: comparable(await post(gzipSync(text), { 'content-encoding': 'gzip' })),
-      }),
-      compare: (raw, express) => expect(raw).toEqual(express),
+      .filter((text) => !isJsonPrimitive(text));
+    // JSON.parse and body-parser word a syntax error each their own way.
+    const fast = await expectRawAsExpress({
+      raw: (text) => post(text),
+      express: (text) => post(gzipSync(text), { 'content-encoding': 'gzip' }),
       arbitrary: requests,
       runs: 150,
+      // The stack trace (development mode) names the transport.
+      replace: (key, value) => (key === 'stacktrace' ? undefined : value),
     });
     expect(fast).toBeGreaterThan(100);
   });
