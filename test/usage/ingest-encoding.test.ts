@@ -4,6 +4,7 @@
 // dead-lettered alone while the rest of the batch is stored. (A NUL never reaches the
 // database: the parser refuses it, naming the field; see test/security/ingest-nul.test.ts.)
 import { makeUsageEvent } from '@purser/adapters/testing';
+import { postUsageJson } from '../support/decisions';
 import { startPurser, type RunningPurser } from '../support/purser';
 
 describe('ingest batch encoding', () => {
@@ -16,11 +17,7 @@ describe('ingest batch encoding', () => {
   afterAll(() => service.stop());
 
   const post = async (body: unknown) => {
-    const response = await fetch(`${service.url}/v1/usage`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${gateway}` },
-      body: JSON.stringify(body),
-    });
+    const response = await postUsageJson(service, gateway, body);
     return (await response.json()) as {
       accepted: number;
       rejected: number;

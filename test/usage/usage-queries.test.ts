@@ -2,6 +2,7 @@
 // database — cursor pagination over usageEvents and deadLetters, their filters, the stored
 // cost breakdown, and replaying a dead letter (recorded on it, never dead-lettered again).
 import { makeUsageEvent } from '@purser/adapters/testing';
+import { postUsageJson } from '../support/decisions';
 import { startPurser, type RunningPurser } from '../support/purser';
 
 interface EventNode {
@@ -77,11 +78,7 @@ describe('usage queries', () => {
   const idOf = (key: string) => `${team}-${key}`;
 
   const post = async (body: unknown) => {
-    const response = await fetch(`${service.url}/v1/usage`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${gateway}` },
-      body: JSON.stringify(body),
-    });
+    const response = await postUsageJson(service, gateway, body);
     return (await response.json()) as {
       accepted: number;
       rejected: number;
