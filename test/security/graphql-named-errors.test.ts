@@ -4,24 +4,16 @@
 // subscription, a persisted query whose hash does not match — are refused with a code and a
 // message naming what was wrong, and nothing is logged as an error.
 import { startPurser, type RunningPurser } from '../support/purser';
-import { errorCodes, errorMessages, post } from './http-probe';
+import { errorCodes, expectNoErrorLogged, errorMessages, post } from './http-probe';
 
 describe('errors the fuzz suite found (production mode)', () => {
   let service: RunningPurser;
-  let errorLogs: jest.SpyInstance;
 
   beforeAll(async () => {
     service = await startPurser({ env: { NODE_ENV: 'production' } });
   });
   afterAll(() => service?.stop());
-  beforeEach(() => {
-    errorLogs = jest.spyOn(service.purser.services.logger, 'error');
-  });
-  afterEach(() => {
-    const logged = [...errorLogs.mock.calls];
-    errorLogs.mockRestore();
-    expect(logged).toEqual([]);
-  });
+  expectNoErrorLogged(() => service);
 
   it.each([
     ['an id that is not a UUID', 'mutation { revokeApiKey(id: "gpt-4o") }', 'gpt-4o'],

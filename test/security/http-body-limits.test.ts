@@ -4,14 +4,13 @@
 // neither is logged as an error of the service.
 import { gzipSync } from 'node:zlib';
 import { startPurser, type RunningPurser } from '../support/purser';
-import { errorCodes, post } from './http-probe';
+import { errorCodes, expectNoErrorLogged, post } from './http-probe';
 
 const MB = 1024 * 1024;
 
 describe('request body limits (production mode)', () => {
   let service: RunningPurser;
   let gateway: string;
-  let errorLogs: jest.SpyInstance;
 
   beforeAll(async () => {
     service = await startPurser({ env: { NODE_ENV: 'production' } });
@@ -19,14 +18,7 @@ describe('request body limits (production mode)', () => {
   });
   afterAll(() => service?.stop());
 
-  beforeEach(() => {
-    errorLogs = jest.spyOn(service.purser.services.logger, 'error');
-  });
-  afterEach(() => {
-    const logged = [...errorLogs.mock.calls];
-    errorLogs.mockRestore();
-    expect(logged).toEqual([]);
-  });
+  expectNoErrorLogged(() => service);
 
   // 11 MB of JSON: over the 10 MB of every route.
   const oversized = JSON.stringify([{ padding: 'x'.repeat(11 * MB) }]);

@@ -1,6 +1,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import type { RunningPurser } from '../support/purser';
 
 /**
  * The longest the event loop may be held while the service answers one hostile request.
@@ -78,4 +79,20 @@ export function settledHeap(gc: () => void): number {
   gc();
   gc();
   return process.memoryUsage().heapUsed;
+}
+
+/**
+ * In the enclosing describe: each test fails if the service logged an error meanwhile
+ * (`service` is read when the test starts, once `beforeAll` has started it).
+ */
+export function expectNoErrorLogged(service: () => RunningPurser): void {
+  let errorLogs: jest.SpyInstance;
+  beforeEach(() => {
+    errorLogs = jest.spyOn(service().purser.services.logger, 'error');
+  });
+  afterEach(() => {
+    const logged = [...errorLogs.mock.calls];
+    errorLogs.mockRestore();
+    expect(logged).toEqual([]);
+  });
 }
