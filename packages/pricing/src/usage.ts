@@ -1,5 +1,18 @@
 import { z } from 'zod';
 
+/** Keys that count towards the prompt size when a tier threshold ("above 200k") is tested. */
+export const PROMPT_TOKEN_KEYS = [
+  'input_tokens',
+  'cache_read_tokens',
+  'cache_write_tokens',
+  'cache_write_1h_tokens',
+] as const;
+
+/** Token keys that are billed: the prompt's and the output; `reasoning_tokens` is informational only. */
+export const BILLED_TOKEN_KEYS = [...PROMPT_TOKEN_KEYS, 'output_tokens'] as const;
+
+export type BilledTokenKey = (typeof BILLED_TOKEN_KEYS)[number];
+
 /**
  * The canonical usage vocabulary. The token buckets never overlap, so the cost of a call
  * is the sum of quantity × unit price over the keys, and nothing is counted twice.
@@ -13,35 +26,9 @@ import { z } from 'zod';
  * - `units`: other billable units (`web_search_requests`, `images`, …), priced only when a
  *   price card prices them.
  */
-export const TOKEN_KEYS = [
-  'input_tokens',
-  'cache_read_tokens',
-  'cache_write_tokens',
-  'cache_write_1h_tokens',
-  'output_tokens',
-  'reasoning_tokens',
-] as const;
+export const TOKEN_KEYS = [...BILLED_TOKEN_KEYS, 'reasoning_tokens'] as const;
 
 export type TokenKey = (typeof TOKEN_KEYS)[number];
-
-/** Token keys that are billed; `reasoning_tokens` is informational only. */
-export const BILLED_TOKEN_KEYS = [
-  'input_tokens',
-  'cache_read_tokens',
-  'cache_write_tokens',
-  'cache_write_1h_tokens',
-  'output_tokens',
-] as const satisfies readonly TokenKey[];
-
-export type BilledTokenKey = (typeof BILLED_TOKEN_KEYS)[number];
-
-/** Keys that count towards the prompt size when a tier threshold ("above 200k") is tested. */
-export const PROMPT_TOKEN_KEYS = [
-  'input_tokens',
-  'cache_read_tokens',
-  'cache_write_tokens',
-  'cache_write_1h_tokens',
-] as const satisfies readonly TokenKey[];
 
 const tokenCount = z.number().int().nonnegative().max(1e12);
 

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 
+import { TOKEN_KEYS } from '@purser/pricing';
 import {
   checkTwin,
   expectEquivalent,
@@ -160,16 +161,7 @@ const TOP_LEVEL_KEYS = [
 ];
 
 const NESTED_KEYS: Record<string, string[]> = {
-  usage: [
-    'input_tokens',
-    'cache_read_tokens',
-    'cache_write_tokens',
-    'cache_write_1h_tokens',
-    'output_tokens',
-    'reasoning_tokens',
-    'units',
-    'prompt_tokens',
-  ],
+  usage: [...TOKEN_KEYS, 'units', 'prompt_tokens'],
   attribution: [...ATTRIBUTION_KEYS, 'other'],
   tags: ['region', 'env', '', long(128), long(129)],
   reported_cost: ['amount', 'currency', 'extra'],
