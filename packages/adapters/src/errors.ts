@@ -1,3 +1,5 @@
+import { isCodedError } from '@purser/pricing';
+
 /**
  * Stable machine-readable codes of {@link AdapterError}. Callers branch on the code, never on
  * the message, so a code is never renamed once published.
@@ -54,11 +56,6 @@ export class AdapterError extends Error {
 
   /** Type guard that also works across duplicated module instances (checks the brand). */
   static isInstance(value: unknown): value is AdapterError {
-    return (
-      value instanceof AdapterError ||
-      (value instanceof Error &&
-        value.name === 'AdapterError' &&
-        typeof (value as { code?: unknown }).code === 'string')
-    );
+    return value instanceof AdapterError || isCodedError(value, 'AdapterError');
   }
 }

@@ -1,3 +1,5 @@
+import { isCodedError } from '@purser/pricing';
+
 /**
  * Stable machine-readable codes of {@link PolicyError}. Callers branch on the code, never on
  * the message, so a code is never renamed once published.
@@ -46,12 +48,7 @@ export class PolicyError extends Error {
 
   /** Type guard that also works across duplicated module instances (checks the name). */
   static isInstance(value: unknown): value is PolicyError {
-    return (
-      value instanceof PolicyError ||
-      (value instanceof Error &&
-        value.name === 'PolicyError' &&
-        typeof (value as { code?: unknown }).code === 'string')
-    );
+    return value instanceof PolicyError || isCodedError(value, 'PolicyError');
   }
 }
 

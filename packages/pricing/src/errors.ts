@@ -42,11 +42,18 @@ export class PricingError extends Error {
 
   /** Type guard that also works across duplicated module instances (checks the name). */
   static isInstance(value: unknown): value is PricingError {
-    return (
-      value instanceof PricingError ||
-      (value instanceof Error &&
-        value.name === 'PricingError' &&
-        typeof (value as { code?: unknown }).code === 'string')
-    );
+    return value instanceof PricingError || isCodedError(value, 'PricingError');
   }
+}
+
+/**
+ * Whether `value` is an `Error` named `name` with a string `code`: how a package's base error
+ * recognises its own instances across duplicated module instances, where `instanceof` fails.
+ */
+export function isCodedError(value: unknown, name: string): boolean {
+  return (
+    value instanceof Error &&
+    value.name === name &&
+    typeof (value as { code?: unknown }).code === 'string'
+  );
 }

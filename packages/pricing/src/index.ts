@@ -1,5 +1,10 @@
 export * from './usage';
-export { PricingError, type PricingErrorCode, type PricingErrorOptions } from './errors';
+export {
+  isCodedError,
+  PricingError,
+  type PricingErrorCode,
+  type PricingErrorOptions,
+} from './errors';
 export { Money, type MoneyValue, formatDecimal, TOKENS_PER_QUOTE } from './decimal';
 export {
   AMOUNT_BOUNDS,
