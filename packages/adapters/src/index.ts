@@ -80,6 +80,7 @@ export {
   attributionFromWire,
   attributionToWire,
   ATTRIBUTION_KEYS,
+  ROLLUP_ATTRIBUTION_KEYS,
   USAGE_STATUSES,
   USAGE_EVENT_LIMITS,
   USAGE_EVENT_WIRE_KEYS,

@@ -31,8 +31,8 @@ export const USAGE_EVENT_LIMITS = {
   maxFields: 256,
 } as const;
 
-/** Attribution dimensions of a usage event (and of an authorization request). */
-export const ATTRIBUTION_KEYS = [
+/** The attribution keys usage is rolled up by (hourly spend): whom and what a call is for. */
+export const ROLLUP_ATTRIBUTION_KEYS = [
   'team',
   'feature',
   'environment',
@@ -40,6 +40,14 @@ export const ATTRIBUTION_KEYS = [
   'project',
   'user',
   'agent',
+] as const;
+
+/**
+ * Attribution dimensions of a usage event (and of an authorization request): the rollup's,
+ * then the per-call ones.
+ */
+export const ATTRIBUTION_KEYS = [
+  ...ROLLUP_ATTRIBUTION_KEYS,
   'session',
   'virtual_key',
   'request_path',

@@ -1,21 +1,14 @@
-import type { UsageEvent } from '@purser/adapters';
+import { ROLLUP_ATTRIBUTION_KEYS, type UsageEvent } from '@purser/adapters';
 import { TOKEN_KEYS, type CostEstimate } from '@purser/pricing';
 
 /** Token columns shared by `usage_events` and `usage_hourly`, in vocabulary order. */
 export const TOKEN_COLUMNS = TOKEN_KEYS;
 
-/** Attribution dimensions a spend report can group and filter by, as the API names them. */
-export const REPORT_DIMENSIONS = [
-  'provider',
-  'model',
-  'team',
-  'feature',
-  'environment',
-  'customer',
-  'project',
-  'user',
-  'agent',
-] as const;
+/**
+ * The stored dimensions a spend report can group and filter by (provider, model and the
+ * rollup attribution), as the API names them.
+ */
+export const REPORT_DIMENSIONS = ['provider', 'model', ...ROLLUP_ATTRIBUTION_KEYS] as const;
 
 /** One of {@link REPORT_DIMENSIONS}. */
 export type ReportDimension = (typeof REPORT_DIMENSIONS)[number];
