@@ -13,6 +13,11 @@ import anthropicMessage from './__fixtures__/anthropic-message-cache.json';
 import geminiResponse from './__fixtures__/gemini-generate-content.json';
 import openaiCompletion from './__fixtures__/openai-chat-completion.json';
 import otelAttributes from './__fixtures__/otel-genai-span-attributes.json';
+import {
+  ANTHROPIC_MESSAGE_CACHE_USAGE,
+  GEMINI_GENERATE_CONTENT_USAGE,
+  OPENAI_CHAT_COMPLETION_USAGE,
+} from './__fixtures__/fixture-usage';
 import type { UsageConverterV1 } from './usage-converter';
 
 function isConverter(value: unknown): value is UsageConverterV1 {
@@ -26,27 +31,9 @@ function isConverter(value: unknown): value is UsageConverterV1 {
 
 describe('convertProviderUsage', () => {
   it.each([
-    [
-      'openai',
-      openaiCompletion.usage,
-      { input_tokens: 93, cache_read_tokens: 1024, output_tokens: 46 },
-    ],
-    [
-      'anthropic',
-      anthropicMessage.usage,
-      {
-        input_tokens: 21,
-        cache_read_tokens: 188086,
-        cache_write_tokens: 1051,
-        cache_write_1h_tokens: 1000,
-        output_tokens: 393,
-      },
-    ],
-    [
-      'google',
-      geminiResponse.usageMetadata,
-      { input_tokens: 2018, cache_read_tokens: 8192, output_tokens: 311, reasoning_tokens: 282 },
-    ],
+    ['openai', openaiCompletion.usage, OPENAI_CHAT_COMPLETION_USAGE],
+    ['anthropic', anthropicMessage.usage, ANTHROPIC_MESSAGE_CACHE_USAGE],
+    ['google', geminiResponse.usageMetadata, GEMINI_GENERATE_CONTENT_USAGE],
     [
       'otel',
       otelAttributes,

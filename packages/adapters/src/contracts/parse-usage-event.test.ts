@@ -2,6 +2,11 @@ import anthropicMessage from '../__fixtures__/anthropic-message-cache.json';
 import geminiResponse from '../__fixtures__/gemini-generate-content.json';
 import openaiCompletion from '../__fixtures__/openai-chat-completion.json';
 import otlpSpan from '../__fixtures__/otel-genai-otlp-span.json';
+import {
+  ANTHROPIC_MESSAGE_CACHE_USAGE,
+  GEMINI_GENERATE_CONTENT_USAGE,
+  OPENAI_CHAT_COMPLETION_USAGE,
+} from '../__fixtures__/fixture-usage';
 import { fullWireOutcome } from '../testing';
 import { parseUsageEvent, parseUsageEventJson } from './parse-usage-event';
 import { toWireUsageEvent } from './usage-event';
@@ -301,30 +306,14 @@ describe('parseUsageEvent', () => {
     const base = { id: 'evt_raw', timestamp: '2026-11-23T09:00:00Z' };
 
     it.each([
-      [
-        'openai',
-        'gpt-4o-2024-08-06',
-        openaiCompletion.usage,
-        { input_tokens: 93, cache_read_tokens: 1024, output_tokens: 46 },
-      ],
+      ['openai', 'gpt-4o-2024-08-06', openaiCompletion.usage, OPENAI_CHAT_COMPLETION_USAGE],
       [
         'anthropic',
         'claude-sonnet-4-5-20250929',
         anthropicMessage.usage,
-        {
-          input_tokens: 21,
-          cache_read_tokens: 188086,
-          cache_write_tokens: 1051,
-          cache_write_1h_tokens: 1000,
-          output_tokens: 393,
-        },
+        ANTHROPIC_MESSAGE_CACHE_USAGE,
       ],
-      [
-        'gemini',
-        'gemini-2.5-flash',
-        geminiResponse.usageMetadata,
-        { input_tokens: 2018, cache_read_tokens: 8192, output_tokens: 311, reasoning_tokens: 282 },
-      ],
+      ['gemini', 'gemini-2.5-flash', geminiResponse.usageMetadata, GEMINI_GENERATE_CONTENT_USAGE],
     ])(
       'should convert %s raw usage with the provider default format',
       (provider, model, raw, usage) => {
