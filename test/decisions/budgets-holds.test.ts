@@ -11,6 +11,7 @@ import {
   authorize,
   budgetState,
   createBudget,
+  pennyAsk,
   pennyTeamBudget,
   priceModel,
   postUsageJson,
@@ -23,15 +24,7 @@ import { startPurserBehindProxy } from '../support/proxied-purser';
 
 const MODEL = 't-penny';
 
-function ask(attribution: Record<string, string>) {
-  return {
-    provider: 'openai',
-    model: MODEL,
-    attribution,
-    estimatedInputTokens: 1000,
-    maxOutputTokens: 100,
-  };
-}
+const ask = (attribution: Record<string, string>) => pennyAsk(MODEL, attribution);
 
 function usage(
   attribution: Record<string, string>,

@@ -7,6 +7,7 @@ import { hasPostgres } from '../support/database';
 import {
   authorize,
   createBudget,
+  pennyAsk,
   priceModel,
   type DecisionAnswer,
   postUsageJson,
@@ -18,15 +19,7 @@ import { type Replicas, startPurser, startReplicas, type RunningPurser } from '.
 
 const MODEL = 't-penny';
 
-function ask(attribution: Record<string, string>) {
-  return {
-    provider: 'openai',
-    model: MODEL,
-    attribution,
-    estimatedInputTokens: 1000,
-    maxOutputTokens: 100,
-  };
-}
+const ask = (attribution: Record<string, string>) => pennyAsk(MODEL, attribution);
 
 /** How long budget definitions are kept without a notification (`DEFINITIONS_TTL_MS`). */
 const DEFINITIONS_TTL_MS = 5_000;

@@ -8,6 +8,7 @@ import { DECISIONS_SUBJECT, decisionLoggedSchema, type DecisionLogged } from '@p
 import {
   authorize,
   createBudget,
+  postDecisionInput,
   priceModel,
   SIMULATE,
   type DecisionAnswer,
@@ -123,18 +124,12 @@ describe('decision log', () => {
         reservationId: decision.reservation!.id,
       });
     }
-    const response = await fetch(`${service.url}/v1/data/purser/authz/decision`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${gateway}` },
-      body: JSON.stringify({
-        input: {
-          provider: 'openai',
-          model,
-          attribution: { team, feature: 'log', environment: 'production' },
-          estimated_input_tokens: 1000,
-          max_output_tokens: 300,
-        },
-      }),
+    const response = await postDecisionInput(service, gateway, {
+      provider: 'openai',
+      model,
+      attribution: { team, feature: 'log', environment: 'production' },
+      estimated_input_tokens: 1000,
+      max_output_tokens: 300,
     });
     const rest = (await response.json()) as { decision_id: string };
     taken.push({ path: 'rest', decisionId: rest.decision_id, reservationId: null });

@@ -2,7 +2,7 @@
 // production-mode instance. It is refused with a 400 naming the field, on REST and GraphQL,
 // before any hold or log row; and every decision that was answered is in the audit table,
 // even one whose record the database refuses as first written.
-import { AUTHORIZE, priceModel, PENNY, unique } from '../support/decisions';
+import { AUTHORIZE, postDecisionInput, priceModel, PENNY, unique } from '../support/decisions';
 import { startPurser, type RunningPurser } from '../support/purser';
 
 const MODEL = 'input-penny';
@@ -18,19 +18,13 @@ describe('authorize input the database cannot hold', () => {
   afterAll(() => service.stop());
 
   const rest = async (input: Record<string, unknown>) => {
-    const response = await fetch(`${service.url}/v1/data/purser/authz/decision`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${gateway}` },
-      body: JSON.stringify({
-        input: {
-          provider: 'openai',
-          model: MODEL,
-          attribution: { team: unique('t') },
-          estimated_input_tokens: 100,
-          max_output_tokens: 0,
-          ...input,
-        },
-      }),
+    const response = await postDecisionInput(service, gateway, {
+      provider: 'openai',
+      model: MODEL,
+      attribution: { team: unique('t') },
+      estimated_input_tokens: 100,
+      max_output_tokens: 0,
+      ...input,
     });
     return {
       status: response.status,

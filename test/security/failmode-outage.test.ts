@@ -3,7 +3,12 @@
 // (for PURSER_AUTH_STALE_SECONDS at most), decisions follow PURSER_FAIL_MODE, a key that was
 // never verified cannot be (503, not 401 or 500), ingest answers 503 with Retry-After, and a
 // revocation made meanwhile applies at the first read once the database answers again.
-import { pennyTeamBudget, postUsageJson, recentUsage } from '../support/decisions';
+import {
+  pennyTeamBudget,
+  postDecisionInput,
+  postUsageJson,
+  recentUsage,
+} from '../support/decisions';
 import { hasPostgres, queryDatabase } from '../support/database';
 import { startPurserBehindProxy, type ProxiedPurser } from '../support/proxied-purser';
 import { type RunningPurser } from '../support/purser';
@@ -37,11 +42,7 @@ const input = (team: string) => ({
 });
 
 async function restAuthorize(service: RunningPurser, token: string, team: string) {
-  const response = await fetch(`${service.url}/v1/data/purser/authz/decision`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ input: input(team) }),
-  });
+  const response = await postDecisionInput(service, token, input(team));
   return {
     status: response.status,
     retryAfter: response.headers.get('retry-after'),
@@ -96,6 +97,19 @@ async function postUsage(service: RunningPurser, token: string, team: string) {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const codes = (reasons: { code: string }[] | undefined) => reasons?.map((reason) => reason.code);
 
+/**
+ * Verifies the key on both paths, cuts Postgres and waits past the key cache; answers when
+ * the key was last verified.
+ */
+async function verifyThenCut({ service, gateway, team, proxy }: Outage): Promise<number> {
+  expect((await restAuthorize(service, gateway, team)).body.result?.allow).toBe(true);
+  expect((await graphqlAuthorize(service, gateway, team)).body.data).toBeTruthy();
+  const verifiedAt = Date.now();
+  await proxy.cut();
+  await sleep(KEY_CACHE_MS * 4);
+  return verifiedAt;
+}
+
 describe('PURSER_FAIL_MODE through a Postgres outage longer than the key cache', () => {
   if (!hasPostgres) {
     it.skip('needs a Postgres server to cut (PGlite runs in-process)', () => {});
@@ -107,10 +121,7 @@ describe('PURSER_FAIL_MODE through a Postgres outage longer than the key cache',
     const { service, gateway, team } = outage;
     try {
       // The key is verified on both paths before the cut.
-      expect((await restAuthorize(service, gateway, team)).body.result?.allow).toBe(true);
-      expect((await graphqlAuthorize(service, gateway, team)).body.data).toBeTruthy();
-      await outage.proxy.cut();
-      await sleep(KEY_CACHE_MS * 4);
+      await verifyThenCut(outage);
 
       const rest = await restAuthorize(service, gateway, team);
       expect(rest.status).toBe(200);
@@ -172,11 +183,7 @@ describe('PURSER_FAIL_MODE through a Postgres outage longer than the key cache',
     });
     const { service, gateway, team } = outage;
     try {
-      expect((await restAuthorize(service, gateway, team)).body.result?.allow).toBe(true);
-      expect((await graphqlAuthorize(service, gateway, team)).body.data).toBeTruthy();
-      const verifiedAt = Date.now();
-      await outage.proxy.cut();
-      await sleep(KEY_CACHE_MS * 4);
+      const verifiedAt = await verifyThenCut(outage);
 
       const rest = await restAuthorize(service, gateway, team);
       expect(rest.status).toBe(200);

@@ -9,15 +9,20 @@ export const unique = (prefix: string) => `${prefix}-${randomBytes(5).toString('
 /** $10 per 1M input tokens, output free: 1,000 input tokens hold exactly $0.01. */
 export const PENNY = { inputTokens: '10', outputTokens: '0' };
 
-/** An authorize request on `penny-model` (priced {@link PENNY}) holding `cents` cents. */
-export function pennyRequest(team: string, cents = 1) {
+/** An authorize request on `model` for `attribution`: $0.01 at {@link PENNY}. */
+export function pennyAsk(model: string, attribution: Record<string, string>) {
   return {
     provider: 'openai',
-    model: 'penny-model',
-    attribution: { team },
-    estimatedInputTokens: cents * 1000,
+    model,
+    attribution,
+    estimatedInputTokens: 1000,
     maxOutputTokens: 100,
   };
+}
+
+/** An authorize request on `penny-model` (priced {@link PENNY}) holding `cents` cents. */
+export function pennyRequest(team: string, cents = 1) {
+  return { ...pennyAsk('penny-model', { team }), estimatedInputTokens: cents * 1000 };
 }
 
 /** A whole number of cents as the plain dollar amount the database writes ("0.56", "1"). */
@@ -166,15 +171,28 @@ export function recentUsage(
   });
 }
 
+function postJson(service: RunningPurser, path: string, token: string, body: unknown) {
+  return fetch(`${service.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify(body),
+  });
+}
+
 /** POSTs `body` as JSON to /v1/usage with `token`. */
 export function postUsageJson(
   service: RunningPurser,
   token: string,
   body: unknown,
 ): Promise<Response> {
-  return fetch(`${service.url}/v1/usage`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify(body),
-  });
+  return postJson(service, '/v1/usage', token, body);
+}
+
+/** POSTs `{ input }` to the OPA-compatible decision route with `token`. */
+export function postDecisionInput(
+  service: RunningPurser,
+  token: string,
+  input: Record<string, unknown>,
+): Promise<Response> {
+  return postJson(service, '/v1/data/purser/authz/decision', token, { input });
 }
