@@ -7,9 +7,8 @@ import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { DECISIONS_SUBJECT, decisionLoggedSchema, type DecisionLogged } from '@purser/adapters';
 import {
   authorize,
-  createBudget,
   postDecisionInput,
-  priceModel,
+  pennyBudget,
   SIMULATE,
   type DecisionAnswer,
 } from '../support/decisions';
@@ -91,16 +90,12 @@ describe('decision log', () => {
       });
       await nats.flush();
     }
-    await priceModel(service, model, { inputTokens: '10', outputTokens: '0' });
-    budgetId = (
-      await createBudget(service, {
-        name: `log ${team}`,
-        scope: { team },
-        period: 'MONTHLY',
-        limit: '0.025',
-        mode: 'BLOCK',
-      })
-    ).id;
+    budgetId = await pennyBudget(service, model, {
+      name: `log ${team}`,
+      team,
+      period: 'MONTHLY',
+      limit: '0.025',
+    });
     revision = (
       await service.graphql<{ policyBundle: { revision: string } }>('{ policyBundle { revision } }')
     ).data!.policyBundle.revision;

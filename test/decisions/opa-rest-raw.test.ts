@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { createBudget, priceModel, PENNY } from '../support/decisions';
+import { pennyBudget } from '../support/decisions';
 import { startPurser, type RunningPurser } from '../support/purser';
 import { expectRawAsExpress, isJsonPrimitive, type PathAnswer } from '../support/raw-path';
 
@@ -88,16 +88,12 @@ describe('OPA-compatible REST decision API: the raw path and its fallbacks', () 
     service = await startPurser();
     gateway = await service.keyFor('gateway');
     // Every request holds exactly $0.01.
-    await priceModel(service, model, PENNY);
-    budgetId = (
-      await createBudget(service, {
-        name: `raw ${team}`,
-        scope: { team },
-        period: 'TOTAL',
-        limit: '100',
-        mode: 'BLOCK',
-      })
-    ).id;
+    budgetId = await pennyBudget(service, model, {
+      name: `raw ${team}`,
+      team,
+      period: 'TOTAL',
+      limit: '100',
+    });
   });
   afterAll(() => service?.stop());
 

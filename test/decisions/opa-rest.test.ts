@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { OPAClient } from '@styra/opa';
 import { OpaApiClient } from '@styra/opa/sdk/sdk';
 import { ClientError, SDKError } from '@styra/opa/sdk/models/errors';
-import { createBudget, priceModel, PENNY } from '../support/decisions';
+import { pennyBudget } from '../support/decisions';
 import { startPurser, type RunningPurser } from '../support/purser';
 
 const PATH = 'purser/authz/decision';
@@ -61,16 +61,12 @@ describe('OPA-compatible REST decision API', () => {
     gateway = await service.keyFor('gateway');
     viewer = await service.keyFor('viewer');
     // Every request holds exactly $0.01.
-    await priceModel(service, model, PENNY);
-    budgetId = (
-      await createBudget(service, {
-        name: `rest ${team}`,
-        scope: { team },
-        period: 'MONTHLY',
-        limit: '0.025',
-        mode: 'BLOCK',
-      })
-    ).id;
+    budgetId = await pennyBudget(service, model, {
+      name: `rest ${team}`,
+      team,
+      period: 'MONTHLY',
+      limit: '0.025',
+    });
   });
   afterAll(() => service.stop());
 

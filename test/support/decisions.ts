@@ -138,16 +138,20 @@ export async function pennyTeamBudget(
   model: string,
   name: string,
 ): Promise<string> {
-  await priceModel(service, model, PENNY);
   const team = unique('t');
-  await createBudget(service, {
-    name,
-    scope: { team },
-    period: 'TOTAL',
-    limit: '1',
-    mode: 'BLOCK',
-  });
+  await pennyBudget(service, model, { name, team, period: 'TOTAL', limit: '1' });
   return team;
+}
+
+/** Prices `model` at {@link PENNY} and creates a blocking budget on `team`; answers its id. */
+export async function pennyBudget(
+  service: RunningPurser,
+  model: string,
+  budget: { name: string; team: string; period: string; limit: string },
+): Promise<string> {
+  await priceModel(service, model, PENNY);
+  const { name, team, period, limit } = budget;
+  return (await createBudget(service, { name, scope: { team }, period, limit, mode: 'BLOCK' })).id;
 }
 
 /**
