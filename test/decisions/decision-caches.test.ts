@@ -218,6 +218,22 @@ describe('counters moved outside the decision path', () => {
   };
 
   /** Spend recorded by another replica's settlement: straight into the window row. */
+  /** A $1 budget on a new team that warns at half, and a first decision on it, allowed. */
+  const firstOnHalfWarned = async (name: string) => {
+    const team = unique('t');
+    const budget = await createBudget(service, {
+      name,
+      scope: { team },
+      period: 'TOTAL',
+      limit: '1',
+      mode: 'BLOCK',
+      softThresholds: [0.5],
+    });
+    const first = await authorize(service, ask({ team }), gateway);
+    expect(first).toMatchObject({ allow: true, action: 'ALLOW', reasons: [] });
+    return { team, budget, first };
+  };
+
   const spendElsewhere = async (budgetId: string, spent: string) => {
     await service.purser.dataSource.query(
       `UPDATE budget_windows SET spent = $2::numeric WHERE budget_id = $1`,
@@ -233,17 +249,7 @@ describe('counters moved outside the decision path', () => {
 
   it('should see spend written to budget_windows by SQL at the next decision with PURSER_COUNTER_STALENESS_MS=0', async () => {
     await start({ PURSER_COUNTER_STALENESS_MS: '0' });
-    const team = unique('t');
-    const budget = await createBudget(service, {
-      name: 'filled elsewhere',
-      scope: { team },
-      period: 'TOTAL',
-      limit: '1',
-      mode: 'BLOCK',
-      softThresholds: [0.5],
-    });
-    const first = await authorize(service, ask({ team }), gateway);
-    expect(first).toMatchObject({ allow: true, action: 'ALLOW', reasons: [] });
+    const { team, budget } = await firstOnHalfWarned('filled elsewhere');
 
     // Past the soft threshold: only a decision on fresh counters warns (a hold re-checks the
     // limit under lock, but not the thresholds).
@@ -272,17 +278,7 @@ describe('counters moved outside the decision path', () => {
     // read the counters again (with the default 500 ms the same holds, but a slow run would
     // pass without it).
     await start({ PURSER_COUNTER_STALENESS_MS: '60000' });
-    const team = unique('t');
-    const budget = await createBudget(service, {
-      name: 'settled here',
-      scope: { team },
-      period: 'TOTAL',
-      limit: '1',
-      mode: 'BLOCK',
-      softThresholds: [0.5],
-    });
-    const first = await authorize(service, ask({ team }), gateway);
-    expect(first).toMatchObject({ allow: true, action: 'ALLOW', reasons: [] });
+    const { team, budget, first } = await firstOnHalfWarned('settled here');
     // A second decision, settled below.
     const second = await authorize(service, ask({ team }), gateway);
     expect(second).toMatchObject({ allow: true, action: 'ALLOW', reasons: [] });
