@@ -14,7 +14,7 @@ import {
   STRINGS,
   type IntrospectedSchema,
 } from './graphql-documents';
-import { MAX_LOOP_DELAY_MS, measureLoopDelay, type Answer } from './http-probe';
+import { MAX_LOOP_DELAY_MS, measureLoopDelay, readAnswer, type Answer } from './http-probe';
 
 /** Checks the property every answer has; throws naming the request when it does not. */
 function expectNamedAnswer(answer: Answer, request: unknown): void {
@@ -56,15 +56,8 @@ async function send(
   body: string | Buffer | undefined,
   headers: Record<string, string>,
 ): Promise<Answer> {
-  const response = await fetch(url, { method, headers, body });
-  const text = await response.text();
-  let parsed: unknown = text;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    // The check above says what is wrong with a body that is not JSON.
-  }
-  return { status: response.status, headers: response.headers, body: parsed, text };
+  // Not JSON: the check above says what is wrong with such a body.
+  return readAnswer(await fetch(url, { method, headers, body }));
 }
 
 describe('GraphQL under generated input (production mode)', () => {

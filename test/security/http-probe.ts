@@ -43,6 +43,11 @@ export async function post(
     headers: { 'content-type': 'application/json', ...headers },
     body,
   });
+  return readAnswer(response);
+}
+
+/** Reads a response as an {@link Answer}: its body parsed when it is JSON, else the text. */
+export async function readAnswer(response: Response): Promise<Answer> {
   const text = await response.text();
   let parsed: unknown = text;
   try {
