@@ -18,6 +18,7 @@ import {
   USAGE_INGEST_FILTER,
   USAGE_STREAM,
   USAGE_SUBJECTS,
+  usageSubject,
 } from '@purser/adapters';
 
 const SECOND_NS = 1_000_000_000;
@@ -130,6 +131,18 @@ export interface OutgoingMessage {
   body: unknown;
   /** Nats-Msg-Id; `null` publishes without one. */
   msgId: string | null;
+}
+
+/** Each event as a message on its provider's usage subject, with the Nats-Msg-Id `source:id`. */
+export function usageMessages(
+  source: string,
+  events: { id?: unknown; provider?: unknown }[],
+): OutgoingMessage[] {
+  return events.map((event) => ({
+    subject: usageSubject(String(event.provider)),
+    body: event,
+    msgId: `${source}:${String(event.id)}`,
+  }));
 }
 
 /**

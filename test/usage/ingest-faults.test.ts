@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { parseUsageEvent, type UsageEventWireInput, usageSubject } from '@purser/adapters';
+import { parseUsageEvent, type UsageEventWireInput } from '@purser/adapters';
 import { realisticUsageEvents } from '@purser/adapters/testing';
 import { createDefaultPricingCatalog, estimateCost, Money } from '@purser/pricing';
 import { createTestDatabase, hasPostgres, type TestDatabase } from '../support/database';
@@ -19,6 +19,7 @@ import {
   publishAll,
   uniqueHour,
   uniqueName,
+  usageMessages,
   waitForConsumerIdle,
 } from '../support/nats';
 import { startPurser, type RunningPurser } from '../support/purser';
@@ -115,14 +116,7 @@ describe('ingest under faults', () => {
       : await createTestDatabase();
     const env = { INGEST_CONSUMER_NAME: consumer, INGEST_BATCH_SIZE: '100' };
 
-    await publishAll(
-      nats,
-      events.map((event) => ({
-        subject: usageSubject(String(event.provider)),
-        body: event,
-        msgId: `${source}:${event.id}`,
-      })),
-    );
+    await publishAll(nats, usageMessages(source, events));
 
     const first = await startPurser({ nats: true, env, database });
     let batches = 0;
@@ -211,14 +205,7 @@ describe('ingest under faults', () => {
         // in the middle of it.
         const publishing = (async () => {
           for (let offset = 0; offset < events.length; offset += 75) {
-            await publishAll(
-              nats,
-              events.slice(offset, offset + 75).map((event) => ({
-                subject: usageSubject(String(event.provider)),
-                body: event,
-                msgId: `${source}:${event.id}`,
-              })),
-            );
+            await publishAll(nats, usageMessages(source, events.slice(offset, offset + 75)));
             await new Promise((resolve) => setTimeout(resolve, 200));
           }
         })();

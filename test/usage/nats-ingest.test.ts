@@ -16,6 +16,7 @@ import {
   readDeadLetters,
   uniqueHour,
   uniqueName,
+  usageMessages,
   waitForConsumerIdle,
 } from '../support/nats';
 import { startPurser, type RunningPurser } from '../support/purser';
@@ -250,14 +251,7 @@ describe('NATS JetStream ingest', () => {
         const source = uniqueName('nats-replicas');
         const start = uniqueHour();
         const events = [...realisticUsageEvents(2000, 7, { source, start })];
-        await publishAll(
-          nats,
-          events.map((event) => ({
-            subject: usageSubject(String(event.provider)),
-            body: event,
-            msgId: `${source}:${event.id}`,
-          })),
-        );
+        await publishAll(nats, usageMessages(source, events));
         await waitForConsumerIdle(nats, consumer, 60_000);
         expect(await countRows(replicas[0]!, source)).toBe(2000);
         const [hourly] = await replicas[0]!.purser.dataSource.query(
