@@ -1,3 +1,4 @@
+import { remainingOf } from './money';
 // Fixtures of the BudgetCache unit tests (budget-cache-*.test.ts): a fake BudgetService with
 // mutable definitions and counters, and a cache over it on a clock the test moves.
 import { BudgetCache } from './budget-cache';
@@ -51,7 +52,7 @@ export function fakeBudgets(initial: FakeBudget[]) {
           windowEnd: new Date(start.getTime() + DAY),
           spent,
           reserved,
-          remaining: String(Number(limit) - Number(spent) - Number(reserved)),
+          remaining: remainingOf(limit, spent, reserved),
           createdAt: new Date(T0 - DAY),
         };
       });
