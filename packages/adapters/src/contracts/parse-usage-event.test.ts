@@ -544,6 +544,15 @@ describe('parseUsageEventJson', () => {
     expect(result.ok && result.event.id).toBe('evt_01');
   });
 
+  it('should refuse more values than the bound as the parsed value is refused, without a NUL or __proto__', () => {
+    // 60,000 zeros in an extra field: no escape, no "__proto__" in the text.
+    const text = `{${JSON.stringify(minimal).slice(1, -1)},"extra":[${'0,'.repeat(59_999)}0]}`;
+    const fromValue = parseUsageEvent(JSON.parse(text), options);
+    const fromText = parseUsageEventJson(text, options);
+    expect(fromValue.ok).toBe(false);
+    expect(fromText).toEqual(fromValue);
+  });
+
   it('should say where invalid JSON breaks', () => {
     const result = parseUsageEventJson('{"id": "a",, }', options);
     expect(result.ok).toBe(false);

@@ -10,7 +10,7 @@ import { AdapterError } from '../errors';
 import { readJson } from '../parse-json';
 import { formatIssues } from '../zod-issues';
 import { type CloudEventEnvelope, unwrapCloudEvent } from './cloud-event';
-import { jsonContentIssues, MAX_JSON_DEPTH } from './json-content';
+import { jsonContentIssues, MAX_JSON_DEPTH, MAX_JSON_VALUES } from './json-content';
 import {
   ATTRIBUTION_KEYS,
   attributionFromWire,
@@ -388,10 +388,15 @@ export function parseUsageEventJson(
   const read = readJson(text, { maxDepth: MAX_JSON_DEPTH });
   if (!read.ok) return { ok: false, reason: read.message, details: { issues: [read.message] } };
   // A key can only decode to "__proto__", and a string to one holding NUL (JSON.parse refuses
-  // a raw control character), where the text says so literally or through a \u escape: the
-  // common event has neither, and skips the walk over its value.
+  // a raw control character), where the text says so literally or through a \u escape; and n
+  // values take at least 2n - 1 characters, so a shorter text cannot pass the value bound.
+  // The common event is all three, and skips the walk over its value.
   const source = read.text;
-  if (!source.includes('\\u') && !source.includes('__proto__')) {
+  if (
+    source.length <= 2 * MAX_JSON_VALUES &&
+    !source.includes('\\u') &&
+    !source.includes('__proto__')
+  ) {
     return parseCheckedUsageEvent(read.value, options);
   }
   return parseUsageEvent(read.value, options);
