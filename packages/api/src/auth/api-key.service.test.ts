@@ -9,6 +9,8 @@ class FakeKeys {
   rows = new Map<string, { id: string; name: string; role: 'gateway'; revokedAt: Date | null }>();
   reads = 0;
   down = false;
+  /** While set, reads wait for it (a read in flight). */
+  gate: Promise<void> | null = null;
 
   add(secret: string, id: string) {
     this.rows.set(hashSecret(secret), { id, name: id, role: 'gateway', revokedAt: null });
@@ -18,11 +20,21 @@ class FakeKeys {
     const repository = {
       findOneBy: async (where: { secretHash: string }) => {
         this.reads += 1;
+        const row = this.rows.get(where.secretHash);
+        const found = row && row.revokedAt === null ? { ...row } : null;
+        if (this.gate) await this.gate;
         if (this.down)
           throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
-        const row = this.rows.get(where.secretHash);
-        return row && row.revokedAt === null ? row : null;
+        return found;
       },
+      update: async (where: { id: string }, values: { revokedAt: Date }) => {
+        const row = [...this.rows.values()].find((each) => each.id === where.id);
+        if (!row || row.revokedAt) return { affected: 0 };
+        row.revokedAt = values.revokedAt;
+        return { affected: 1 };
+      },
+      existsBy: async (where: { id: string }) =>
+        [...this.rows.values()].some((each) => each.id === where.id),
     };
     return { getRepository: () => repository } as unknown as DataSource;
   }
@@ -49,6 +61,22 @@ const codeOf = (promise: Promise<unknown>) =>
   );
 
 describe('ApiKeyService.authenticate', () => {
+  it('should not answer a key revoked while a read of it was in flight with that read', async () => {
+    const { keys, service } = setup();
+    keys.add('purser_gone', 'gone');
+    let open!: () => void;
+    keys.gate = new Promise((resolve) => (open = resolve));
+    // A read that began before the revocation (it saw the key as working)...
+    const before = service.authenticate('purser_gone');
+    expect(await service.revoke('gone')).toBe(true);
+    // ...must not answer a request that arrives after it.
+    const after = service.authenticate('purser_gone');
+    open();
+    keys.gate = null;
+    await before;
+    expect(await after).toBeNull();
+  });
+
   it('should read an unknown secret once while it is remembered as unknown', async () => {
     const { keys, service, advance } = setup({ failureBurst: 100 });
     for (let attempt = 0; attempt < 5; attempt += 1)

@@ -120,8 +120,19 @@ export class ApiKeyService {
       secretHash,
       secretPrefix: secret.slice(0, 4),
     });
-    // A use of the secret before it was seeded may have been remembered as unknown.
+    // A use of the secret before it was seeded may have been remembered (or be being read) as
+    // unknown.
+    this.forgetReads();
     this.cache.forget(secretHash);
+  }
+
+  /**
+   * Reads in flight began before a key changed: none of them may answer a later request or
+   * be remembered (each request after this starts a read of its own).
+   */
+  private forgetReads(): void {
+    this.generation += 1;
+    this.reads.clear();
   }
 
   async revoke(id: string): Promise<boolean> {
@@ -134,7 +145,7 @@ export class ApiKeyService {
       if (!exists) throw notFound('API key', id);
       return false;
     }
-    this.generation += 1;
+    this.forgetReads();
     this.cache.forgetWhere((principal) => principal.keyId === id);
     return true;
   }
