@@ -4,6 +4,7 @@
 // even one whose record the database refuses as first written.
 import { AUTHORIZE, postDecisionInput, priceModel, PENNY, unique } from '../support/decisions';
 import { startPurser, type RunningPurser } from '../support/purser';
+import { MAX_LOOP_DELAY_MS, measureLoopDelay, post } from './http-probe';
 
 const MODEL = 'input-penny';
 
@@ -74,6 +75,28 @@ describe('authorize input the database cannot hold', () => {
       );
       expect(result.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
       expect(result.errors?.[0]?.message).toContain(field);
+    }
+  });
+
+  it('should refuse large metadata by its size without holding the event loop', async () => {
+    // Bodies built before the clock, just under the raw route's 1 MiB: the size check stops at
+    // the bound, whatever was sent past it (it walked all of it before: about 1 s). Parsing
+    // the body itself is bounded by the body limit, not by this check (SECURITY.md).
+    const list = (count: number) => `[${'0,'.repeat(count - 1)}0]`;
+    const restBody = `{"input":{"provider":"openai","model":"${MODEL}","estimated_input_tokens":100,"max_output_tokens":0,"metadata":{"list":${list(500_000)}}}}`;
+    const graphqlBody = `{"query":${JSON.stringify(AUTHORIZE)},"variables":{"request":{"provider":"openai","model":"${MODEL}","estimatedInputTokens":100,"maxOutputTokens":0,"metadata":{"list":${list(500_000)}}}}}`;
+    const send = (path: string, body: string) =>
+      post(`${service.url}${path}`, body, {
+        authorization: `Bearer ${gateway}`,
+        'content-type': 'application/json',
+      });
+    for (const [path, body, named] of [
+      ['/v1/data/purser/authz/decision', restBody, 'input.metadata must be at most 16384 bytes'],
+      ['/graphql', graphqlBody, 'request.metadata must be at most 16384 bytes'],
+    ] as const) {
+      const { result, maxDelayMs } = await measureLoopDelay(() => send(path, body));
+      expect(result.text).toContain(named);
+      expect(maxDelayMs).toBeLessThan(MAX_LOOP_DELAY_MS);
     }
   });
 

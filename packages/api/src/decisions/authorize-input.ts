@@ -52,37 +52,62 @@ function textProblem(value: string): string | null {
   return null;
 }
 
+/** A value of `metadata` still to be looked at; its path is spelled only to name a problem. */
+interface MetadataVisit {
+  value: unknown;
+  key: string;
+  parent: MetadataVisit | null;
+  depth: number;
+}
+
+function pathOf(visit: MetadataVisit): string {
+  const keys: string[] = [];
+  for (let at: MetadataVisit | null = visit; at; at = at.parent) keys.push(at.key);
+  return keys.reverse().join('.');
+}
+
 /**
  * Why `metadata` cannot be taken (too large, too deep, a NUL in a key or string), or null.
- * Walked without recursion, so no nesting can overflow the stack.
+ * Walked without recursion, so no nesting can overflow the stack, and counted as it goes: a
+ * value past the size bound is refused at once, so the walk is bounded by the limit, not by
+ * the size of what was sent.
  */
 function metadataProblem(metadata: Record<string, unknown>, prefix: string): string | null {
-  const stack: { value: unknown; path: string; depth: number }[] = [
-    { value: metadata, path: prefix, depth: 0 },
-  ];
+  const { maxMetadataBytes, maxMetadataDepth } = AUTHORIZE_INPUT_LIMITS;
+  const tooLarge = `${prefix} must be at most ${maxMetadataBytes} bytes of JSON`;
+  const stack: MetadataVisit[] = [{ value: metadata, key: prefix, parent: null, depth: 0 }];
   let size = 0;
   while (stack.length > 0) {
-    const { value, path, depth } = stack.pop()!;
+    const visit = stack.pop()!;
+    const { value, depth } = visit;
     if (typeof value === 'string') {
       size += value.length + 2;
       if (value.includes('\u0000'))
-        return `${path} must not contain U+0000 (at position ${value.indexOf('\u0000')})`;
+        return `${pathOf(visit)} must not contain U+0000 (at position ${value.indexOf('\u0000')})`;
     } else if (value !== null && typeof value === 'object') {
-      if (depth >= AUTHORIZE_INPUT_LIMITS.maxMetadataDepth)
-        return `${path} is nested deeper than ${AUTHORIZE_INPUT_LIMITS.maxMetadataDepth} levels`;
-      const entries = Array.isArray(value)
-        ? value.map((item, index): [string, unknown] => [String(index), item])
-        : Object.entries(value);
-      for (const [key, item] of entries) {
-        size += key.length + 4;
-        if (key.includes('\u0000')) return `${path} has a key containing U+0000`;
-        stack.push({ value: item, path: `${path}.${key}`, depth: depth + 1 });
+      if (depth >= maxMetadataDepth)
+        return `${pathOf(visit)} is nested deeper than ${maxMetadataDepth} levels`;
+      if (Array.isArray(value)) {
+        for (let index = 0; index < value.length; index += 1) {
+          const key = String(index);
+          size += key.length + 4;
+          if (size > maxMetadataBytes) return tooLarge;
+          stack.push({ value: value[index], key, parent: visit, depth: depth + 1 });
+        }
+      } else {
+        for (const key in value) {
+          if (!Object.hasOwn(value, key)) continue;
+          size += key.length + 4;
+          if (size > maxMetadataBytes) return tooLarge;
+          if (key.includes('\u0000')) return `${pathOf(visit)} has a key containing U+0000`;
+          const item = (value as Record<string, unknown>)[key];
+          stack.push({ value: item, key, parent: visit, depth: depth + 1 });
+        }
       }
     } else {
       size += 8;
     }
-    if (size > AUTHORIZE_INPUT_LIMITS.maxMetadataBytes)
-      return `${prefix} must be at most ${AUTHORIZE_INPUT_LIMITS.maxMetadataBytes} bytes of JSON`;
+    if (size > maxMetadataBytes) return tooLarge;
   }
   return null;
 }
