@@ -9,7 +9,7 @@ import path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '../..');
 
-type Answer = 'none' | 'moderate' | 'high' | 'unavailable';
+type Answer = 'none' | 'moderate' | 'high' | 'worded' | 'unavailable';
 
 function advisories(severity: 'moderate' | 'high') {
   return {
@@ -53,6 +53,19 @@ function advisories(severity: 'moderate' | 'high') {
   };
 }
 
+/** A high advisory whose words name a network error, which must not read as one. */
+function wordedAdvisory() {
+  const report = advisories('high');
+  report.advisories['1001'].title = 'ETIMEDOUT in "code": "ENOTFOUND" handling';
+  return report;
+}
+
+function answerOf(answer: Exclude<Answer, 'unavailable'>) {
+  if (answer === 'none') return noAdvisories();
+  if (answer === 'worded') return wordedAdvisory();
+  return advisories(answer);
+}
+
 function noAdvisories() {
   const report = advisories('high');
   return {
@@ -81,7 +94,7 @@ describe('scripts/audit.sh', () => {
           return;
         }
         response.setHeader('content-type', 'application/json');
-        response.end(JSON.stringify(answer === 'none' ? noAdvisories() : advisories(answer)));
+        response.end(JSON.stringify(answerOf(answer)));
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -103,6 +116,7 @@ describe('scripts/audit.sh', () => {
 
   it.each<[Answer, number, string]>([
     ['high', 1, 'A test advisory'],
+    ['worded', 1, 'ETIMEDOUT'],
     ['moderate', 0, 'no high or critical advisory'],
     ['none', 0, 'no high or critical advisory'],
     ['unavailable', 0, 'NOT CHECKED'],
