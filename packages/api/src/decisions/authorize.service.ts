@@ -28,6 +28,7 @@ import {
   simulatedAnswer,
   unpricedDeny,
   unpricedWarn,
+  VIRTUAL_KEY_INVALID,
 } from './decision-answers';
 import {
   type AuthorizeRequest,
@@ -135,13 +136,7 @@ export class AuthorizeService {
     const request = context.request;
     if (request.virtualKey) {
       const virtualKey = await this.deps.virtualKeys.resolve(request.virtualKey);
-      if (!virtualKey) {
-        const reason = {
-          code: 'virtual_key_invalid',
-          message: 'The virtual key is unknown or revoked',
-        };
-        return denyFor(askedFacts(context, 'USD'), reason, []);
-      }
+      if (!virtualKey) return denyFor(askedFacts(context, 'USD'), VIRTUAL_KEY_INVALID, []);
       context.virtualKey = virtualKey;
       // The key's own attribution wins over what the request claims.
       context.attribution = {

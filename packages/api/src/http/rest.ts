@@ -71,6 +71,21 @@ export function sendError(services: HttpServices, response: Response, error: unk
   response.status(status).json(body);
 }
 
+/** When a 503 was last logged: an outage answers every request 503, at gateway rates. */
+let unavailableLoggedAt = 0;
+const UNAVAILABLE_LOG_INTERVAL_MS = 30_000;
+
+/** Logs a 503 at most once every 30 s (each one is counted in the metrics anyway). */
+function logUnavailable(services: HttpServices, error: PurserError): void {
+  const now = Date.now();
+  if (now - unavailableLoggedAt < UNAVAILABLE_LOG_INTERVAL_MS) return;
+  unavailableLoggedAt = now;
+  services.logger.warn(
+    { err: error.cause ?? error },
+    'REST request answered 503 (logged once every 30 s while it lasts)',
+  );
+}
+
 /** The status, JSON body and extra headers (`Retry-After`) a REST error is answered with. */
 export function errorResponse(
   services: HttpServices,
@@ -88,8 +103,7 @@ export function errorResponse(
         })
       : error;
   if (known instanceof PurserError) {
-    if (known.code === 'UNAVAILABLE')
-      services.logger.warn({ err: known.cause ?? known }, 'REST request answered 503');
+    if (known.code === 'UNAVAILABLE') logUnavailable(services, known);
     return {
       status: known.httpStatus,
       body: { code: known.code, message: known.message, ...(known.details ?? {}) },

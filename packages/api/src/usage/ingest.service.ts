@@ -170,8 +170,10 @@ export class IngestService {
     try {
       const parsed = parseUsageEventJson(item.body as string | Uint8Array, { now });
       identity = parsed.ok ? parsed.event : parsed.details;
-    } catch {
-      // Its identity is a courtesy to the reader; the payload is what counts.
+    } catch (error) {
+      // Its identity is a courtesy to the reader; the payload is what counts. A parser that
+      // throws is a bug all the same: said, as prepareBatch says it.
+      this.deps.logger.warn({ err: error }, 'usage event parser threw on an undeliverable message');
     }
     const letter = deadLetterOf(
       item,
