@@ -1,9 +1,8 @@
 import { attributionFromWire, attributionToWire } from '@purser/adapters';
 import type { DataSource } from 'typeorm';
-import { PurserError } from '../errors';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
-import { isTransientDatabaseError } from '../db/transient';
+import { databaseUnavailable, isTransientDatabaseError } from '../db/transient';
 import type { PricedEvent } from '../usage/usage-rows';
 import type { WireAttribution } from '../attribution/scope';
 import type { InMemoryHolds } from './hold-types';
@@ -70,12 +69,7 @@ export class DecisionUsage {
       }
     } catch (error) {
       if (!isTransientDatabaseError(error)) throw error;
-      throw new PurserError({
-        code: 'UNAVAILABLE',
-        message: 'The database is unavailable; retry later',
-        cause: error,
-        isRetryable: true,
-      });
+      throw databaseUnavailable(error);
     }
     for (const row of named) {
       const hold = held.get(row.event.decisionId!);

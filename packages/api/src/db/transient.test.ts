@@ -1,4 +1,9 @@
-import { isPoolExhausted, isRetryableConflict, isTransientDatabaseError } from './transient';
+import {
+  databaseUnavailable,
+  isPoolExhausted,
+  isRetryableConflict,
+  isTransientDatabaseError,
+} from './transient';
 
 const coded = (code: string) => Object.assign(new Error(code), { code });
 
@@ -32,5 +37,18 @@ describe('isPoolExhausted', () => {
     expect(isPoolExhausted(new Error('Connection terminated unexpectedly'))).toBe(false);
     expect(isPoolExhausted(coded('ECONNREFUSED'))).toBe(false);
     expect(isPoolExhausted(undefined)).toBe(false);
+  });
+
+  it('should answer a database it cannot reach with one retryable 503 that keeps its cause', () => {
+    const cause = coded('ECONNREFUSED');
+    const error = databaseUnavailable(cause);
+    expect(error).toMatchObject({
+      code: 'UNAVAILABLE',
+      httpStatus: 503,
+      isRetryable: true,
+      retryAfterSeconds: 5,
+      message: 'The database is unavailable; retry later',
+    });
+    expect(error.cause).toBe(cause);
   });
 });

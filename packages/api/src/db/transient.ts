@@ -1,3 +1,5 @@
+import { PurserError } from '../errors';
+
 /** The error and what it wraps (TypeORM's driverError, a cause): where a driver code may be. */
 function candidates(error: unknown): unknown[] {
   return [
@@ -55,4 +57,17 @@ export function isPoolExhausted(error: unknown): boolean {
       String((candidate as { message?: unknown } | null | undefined)?.message ?? ''),
     ),
   );
+}
+
+/**
+ * The one error for a database that cannot be reached, whichever path met it: UNAVAILABLE
+ * (503 with `Retry-After`), retryable, the driver's failure kept as its cause.
+ */
+export function databaseUnavailable(cause: unknown): PurserError {
+  return new PurserError({
+    code: 'UNAVAILABLE',
+    message: 'The database is unavailable; retry later',
+    cause,
+    isRetryable: true,
+  });
 }

@@ -9,7 +9,7 @@ import {
 } from '../auth/api-key.service';
 import type { Permission } from '../auth/roles';
 import { PurserError } from '../errors';
-import { isTransientDatabaseError } from '../db/transient';
+import { databaseUnavailable, isTransientDatabaseError } from '../db/transient';
 import type { Env } from '../config/env';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
@@ -95,12 +95,7 @@ export function errorResponse(
   // met it: 503 with Retry-After, so callers retry, rather than a 500.
   const known =
     !(error instanceof PurserError) && isTransientDatabaseError(error)
-      ? new PurserError({
-          code: 'UNAVAILABLE',
-          message: 'The database is unavailable; retry later',
-          cause: error,
-          isRetryable: true,
-        })
+      ? databaseUnavailable(error)
       : error;
   if (known instanceof PurserError) {
     if (known.code === 'UNAVAILABLE') logUnavailable(services, known);

@@ -3,14 +3,13 @@ import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Env } from '../config/env';
-import { PurserError } from '../errors';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { PricingService } from '../pricing/pricing.service';
 import { deadLetterOf, insertDeadLetters } from './dead-letters';
 import { type Prepared, prepareBatch } from './ingest-prepare';
 import { INSERT_EVENTS_SQL, type InsertedRow, insertedOnes, eventRowsJson } from './usage-insert';
-import { isTransientDatabaseError } from '../db/transient';
+import { databaseUnavailable, isTransientDatabaseError } from '../db/transient';
 import type { IngestItem, IngestOutcome, IngestStatus } from './ingest-types';
 import type { PricedEvent } from './usage-rows';
 
@@ -38,16 +37,6 @@ export interface StoredEventsHookOptions {
 interface RegisteredHook {
   hook: StoredEventsHook;
   mayAct?: StoredEventsHookOptions['mayAct'];
-}
-
-/** The one error ingest throws for a database it cannot reach: retry the whole batch later. */
-function unavailable(cause: unknown): PurserError {
-  return new PurserError({
-    code: 'UNAVAILABLE',
-    message: 'The database is unavailable; retry later',
-    cause,
-    isRetryable: true,
-  });
 }
 
 export { priceEvent } from './ingest-prepare';
@@ -187,7 +176,7 @@ export class IngestService {
     try {
       await insertDeadLetters(this.deps.dataSource, [letter]);
     } catch (error) {
-      throw isTransientDatabaseError(error) ? unavailable(error) : error;
+      throw isTransientDatabaseError(error) ? databaseUnavailable(error) : error;
     }
     this.deps.metrics.ingestEvents.inc({ path: 'nats', outcome: 'rejected' });
     await this.publishDeadLetters([letter], 'nats');
@@ -212,7 +201,7 @@ export class IngestService {
         const inserted = await this.writeBatch(part, path);
         for (const index of inserted) accepted.add(index);
       } catch (error) {
-        if (isTransientDatabaseError(error)) throw unavailable(error);
+        if (isTransientDatabaseError(error)) throw databaseUnavailable(error);
         if (part.length === 1) {
           const [entry] = part;
           if (entry.kind === 'dead') throw error;
@@ -228,7 +217,9 @@ export class IngestService {
           );
           await this.writeBatch([{ kind: 'dead', index: entry.index, letter }], path).catch(
             (retryError) => {
-              throw isTransientDatabaseError(retryError) ? unavailable(retryError) : retryError;
+              throw isTransientDatabaseError(retryError)
+                ? databaseUnavailable(retryError)
+                : retryError;
             },
           );
           unprocessable.set(entry.index, letter);
