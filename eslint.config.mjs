@@ -27,6 +27,7 @@ const DOMAINS = [
   'velocity',
   'virtual-keys',
   'decisions',
+  'allocation',
 ];
 /** The service registry (assembly): a resolver or route names the services it calls instead. */
 const REGISTRY = at('@(services).ts');
@@ -41,6 +42,7 @@ const DOMAIN_EDGES = {
   velocity: [],
   'virtual-keys': ['budgets'],
   decisions: ['pricing', 'usage', 'budgets', 'velocity', 'virtual-keys'],
+  allocation: ['pricing', 'usage'],
 };
 const domainFiles = (domain) => at(`${domain}/**`);
 const zone = (target, from, message) => ({ target, from, message });
