@@ -1,25 +1,15 @@
-import { Money, type MoneyValue } from '@purser/pricing';
 import type { DataSource, EntityManager } from 'typeorm';
 import { notFound, PurserError } from '../errors';
 import type { PricedEvent } from '../usage/usage-rows';
-import { plain } from './money';
 import { returningRows } from '../db/returning';
 import { isRetryableConflict, isTransientDatabaseError } from '../db/transient';
-import { type MovedWindowRow, settleUsage } from './budget-settlement';
+import { type MovedWindowRow, releaseHolds, settleUsage } from './budget-settlement';
 import { allowanceWaitMs, DEFAULT_ALLOWANCE_OPTIONS } from './allowance-options';
 import type { HoldAttempt, HoldRequest, HoldResult, InMemoryHolds } from './hold-types';
 import { placeHoldBatch } from './hold-batch';
 import { type AllowanceWait, pauseForAllowances } from './allowance-wait';
 
 export type { CounterIncrement, HoldAttempt, HoldRequest, HoldResult } from './hold-types';
-
-interface WindowDelta {
-  budgetId: string;
-  windowStart: string;
-  windowEnd: string | null;
-  spent: MoneyValue;
-  reserved: MoneyValue;
-}
 
 /**
  * How long a refused hold waits for other replicas' allowances when this replica takes none
@@ -214,7 +204,7 @@ export class BudgetLedger {
         return false;
       }
       moved.push(
-        ...(await this.returnHolds(
+        ...(await releaseHolds(
           manager,
           released.map((row) => row.id),
         )),
@@ -248,7 +238,7 @@ export class BudgetLedger {
       );
       if (expired.length > 0)
         moved.push(
-          ...(await this.returnHolds(
+          ...(await releaseHolds(
             manager,
             expired.map((row) => row.id),
           )),
@@ -257,28 +247,6 @@ export class BudgetLedger {
     });
     this.moved(moved);
     return count;
-  }
-
-  private async returnHolds(
-    manager: EntityManager,
-    reservationIds: string[],
-  ): Promise<MovedWindowRow[]> {
-    const holds: { budget_id: string; window_start: string; amount: string }[] =
-      await manager.query(
-        `SELECT budget_id, window_start, sum(amount)::text AS amount FROM reservation_holds
-       WHERE reservation_id = ANY($1::uuid[]) GROUP BY budget_id, window_start`,
-        [reservationIds],
-      );
-    return applyWindowDeltas(
-      manager,
-      holds.map((hold) => ({
-        budgetId: hold.budget_id,
-        windowStart: hold.window_start,
-        windowEnd: null,
-        spent: new Money(0),
-        reserved: new Money(hold.amount).negated(),
-      })),
-    );
   }
 
   /**
@@ -294,26 +262,4 @@ export class BudgetLedger {
     const moved = await settleUsage(manager, stored, now, this.options.anyBudget);
     return moved ? () => this.moved(moved) : undefined;
   }
-}
-/** Applies counter deltas in lock order (budget id, window start), creating windows as needed. */
-async function applyWindowDeltas(
-  manager: EntityManager,
-  deltas: WindowDelta[],
-): Promise<{ budget_id: string; window_start: string; spent: string }[]> {
-  const rows = deltas.filter((delta) => !delta.spent.isZero() || !delta.reserved.isZero());
-  if (rows.length === 0) return [];
-  return manager.query(
-    `INSERT INTO budget_windows AS w (budget_id, window_start, window_end, spent, reserved)
-     SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[], $4::numeric[], $5::numeric[]) ORDER BY 1, 2
-     ON CONFLICT (budget_id, window_start) DO UPDATE
-       SET spent = w.spent + EXCLUDED.spent, reserved = w.reserved + EXCLUDED.reserved
-     RETURNING budget_id, window_start, spent::text AS spent`,
-    [
-      rows.map((delta) => delta.budgetId),
-      rows.map((delta) => new Date(delta.windowStart).toISOString()),
-      rows.map((delta) => (delta.windowEnd ? new Date(delta.windowEnd).toISOString() : null)),
-      rows.map((delta) => plain(delta.spent)),
-      rows.map((delta) => plain(delta.reserved)),
-    ],
-  );
 }

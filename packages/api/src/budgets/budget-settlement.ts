@@ -29,7 +29,7 @@ export async function settleUsage(
 ): Promise<MovedWindowRow[] | undefined> {
   if (stored.length === 0) return undefined;
   const withDecision = stored.filter((row) => row.event.decisionId);
-  const released: { budget_id: string; window_start: string; amount: string }[] = [];
+  let released: HeldRoom[] = [];
   if (withDecision.length > 0) {
     const settled = returningRows<{ id: string }>(
       await manager.query(
@@ -46,27 +46,59 @@ export async function settleUsage(
         ],
       ),
     );
-    if (settled.length > 0) {
-      released.push(
-        ...(await manager.query(
-          `SELECT budget_id, window_start, sum(amount)::text AS amount FROM reservation_holds
-           WHERE reservation_id = ANY($1::uuid[]) GROUP BY budget_id, window_start`,
-          [settled.map((row) => row.id)],
-        )),
+    if (settled.length > 0)
+      released = await heldRoom(
+        manager,
+        settled.map((row) => row.id),
       );
-    }
   }
   const costly = stored.filter((row) => !isZeroAmount(row.costTotal));
   const usage =
     costly.length > 0 && (await (anyBudget?.(now) ?? true)) ? usageBySecond(costly) : '[]';
   if (usage === '[]' && released.length === 0) return undefined;
-  const moved: MovedWindowRow[] = await manager.query(SETTLE_SQL, [
+  return moveWindows(manager, usage, released);
+}
+
+/**
+ * Gives the room of reservations that closed without usage (released or expired) back to the
+ * windows they held it in, inside the caller's transaction: the same statement as settlement,
+ * with no usage. Answers the windows whose counters moved.
+ */
+export async function releaseHolds(
+  manager: EntityManager,
+  reservationIds: string[],
+): Promise<MovedWindowRow[]> {
+  const released = await heldRoom(manager, reservationIds);
+  return released.length === 0 ? [] : moveWindows(manager, '[]', released);
+}
+
+/** The room reservations hold, summed per budget window. */
+interface HeldRoom {
+  budget_id: string;
+  window_start: string;
+  amount: string;
+}
+
+function heldRoom(manager: EntityManager, reservationIds: string[]): Promise<HeldRoom[]> {
+  return manager.query(
+    `SELECT budget_id, window_start, sum(amount)::text AS amount FROM reservation_holds
+     WHERE reservation_id = ANY($1::uuid[]) GROUP BY budget_id, window_start`,
+    [reservationIds],
+  );
+}
+
+/** Runs {@link SETTLE_SQL}: `usage` added, the `released` room taken off reserved. */
+function moveWindows(
+  manager: EntityManager,
+  usage: string,
+  released: HeldRoom[],
+): Promise<MovedWindowRow[]> {
+  return manager.query(SETTLE_SQL, [
     usage,
     released.map((hold) => hold.budget_id),
     released.map((hold) => new Date(hold.window_start).toISOString()),
     released.map((hold) => plain(new Money(hold.amount).negated())),
   ]);
-  return moved;
 }
 
 /**
