@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { Money } from '@purser/pricing';
 import { SPLIT_SCALE, splitAmount } from './allocation-split';
 
-const money = (value: string) => new Money(value);
+const money = (value: string | number) => new Money(value);
 const texts = (parts: InstanceType<typeof Money>[]) => parts.map((part) => part.toFixed());
 const sum = (parts: InstanceType<typeof Money>[]) =>
   parts.reduce((total, part) => total.plus(part), new Money(0));
