@@ -8,6 +8,7 @@ import { HoldAllowances1763900600000 } from './1763900600000-hold-allowances';
 import { HoldKeys1763900800000 } from './1763900800000-hold-keys';
 import { HoldJsonArgs1763901000000 } from './1763901000000-hold-json-args';
 import { UnpricedRollup1763900900000 } from './1763900900000-unpriced-rollup';
+import { Allocation1763901200000 } from './1763901200000-allocation';
 
 /** Every migration, oldest first. The same list runs on PGlite and on Postgres 15. */
 export const migrations = [
@@ -21,4 +22,5 @@ export const migrations = [
   HoldKeys1763900800000,
   UnpricedRollup1763900900000,
   HoldJsonArgs1763901000000,
+  Allocation1763901200000,
 ];
