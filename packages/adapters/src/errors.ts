@@ -18,7 +18,19 @@ export type AdapterErrorCode =
   /** A CloudEvents envelope that we cannot accept (binary data, non-JSON content type…). */
   | 'UNSUPPORTED_CLOUD_EVENT'
   /** A transient failure of a dependency (timeouts, 429, 5xx). */
-  | 'UPSTREAM_UNAVAILABLE';
+  | 'UPSTREAM_UNAVAILABLE'
+  /** No billing adapter is registered under the requested provider id. */
+  | 'UNKNOWN_BILLING_PROVIDER'
+  /** A provider's billing API refused the credentials (HTTP 401/403). */
+  | 'BILLING_AUTH_FAILED'
+  /** A provider's billing API refused the request for another reason (another 4xx). */
+  | 'BILLING_REQUEST_REJECTED'
+  /** A provider's billing API answered something that cannot be read as its documented shape. */
+  | 'INVALID_BILLING_RESPONSE'
+  /** A billing export file (FOCUS CSV) that cannot be read. */
+  | 'INVALID_BILLING_FILE'
+  /** Settings a billing adapter cannot work with (a malformed base URL). */
+  | 'INVALID_BILLING_SETTINGS';
 
 /** Codes whose failures may succeed when retried unchanged; everything else is permanent. */
 const RETRYABLE_CODES: ReadonlySet<AdapterErrorCode> = new Set(['UPSTREAM_UNAVAILABLE']);

@@ -126,3 +126,6 @@ export {
   type BudgetThresholdCrossed,
   type BudgetThresholdCrossedInput,
 } from './contracts/budget-threshold-crossed';
+
+// Billing adapters: provider bills as provider cost lines (see src/billing/)
+export * from './billing/index';

@@ -317,3 +317,10 @@ function toProviderUsage(
       return undefined;
   }
 }
+
+export {
+  createMockBillingAdapter,
+  makeProviderCostLine,
+  type MockBillingAdapter,
+  type MockBillingAdapterOptions,
+} from './billing/testing';

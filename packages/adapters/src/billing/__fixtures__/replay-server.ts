@@ -1,0 +1,74 @@
+/**
+ * A local HTTP server (node:http on 127.0.0.1, a random port) that replays provider billing
+ * fixtures, for the adapters' tests: each request is recorded and answered by a script.
+ */
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** A request as the server saw it. */
+export interface RecordedRequest {
+  method: string;
+  /** Path and query, exactly as sent. */
+  url: string;
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+}
+
+/** How to answer one request. `hang` never answers (a timeout test). */
+export interface ReplayResponse {
+  status?: number;
+  headers?: Record<string, string>;
+  body?: string;
+  hang?: boolean;
+}
+
+/** A running replay server. */
+export interface ReplayServer {
+  /** `http://127.0.0.1:<port>` */
+  readonly url: string;
+  readonly requests: RecordedRequest[];
+  close(): Promise<void>;
+}
+
+/** Starts a server answering each request with `respond(request, index)`. */
+export async function startReplayServer(
+  respond: (request: RecordedRequest, index: number) => ReplayResponse,
+): Promise<ReplayServer> {
+  const requests: RecordedRequest[] = [];
+  const server: Server = createServer((incoming, outgoing) => {
+    const url = incoming.url ?? '/';
+    const parsed = new URL(url, 'http://127.0.0.1');
+    const request: RecordedRequest = {
+      method: incoming.method ?? 'GET',
+      url,
+      path: parsed.pathname,
+      query: parsed.searchParams,
+      headers: incoming.headers,
+    };
+    requests.push(request);
+    const answer = respond(request, requests.length - 1);
+    if (answer.hang) return;
+    outgoing.writeHead(answer.status ?? 200, {
+      'content-type': 'application/json',
+      ...answer.headers,
+    });
+    outgoing.end(answer.body ?? '');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A JSON 200 answer. */
+export function json(body: unknown, status = 200, headers: Record<string, string> = {}): ReplayResponse {
+  return { status, headers, body: typeof body === 'string' ? body : JSON.stringify(body) };
+}

@@ -1,0 +1,303 @@
+import { formatDecimal, Money, type Usage } from '@purser/pricing';
+import { z } from 'zod';
+
+import { AdapterError } from '../errors';
+import { compactUsage } from '../usage-math';
+import type {
+  BillingAdapterFactoryV1,
+  BillingAdapterSettings,
+  BillingAdapterV1,
+} from './billing-adapter-v1';
+import type { BillingFetchRequest } from './billing-fetch-request';
+import { BillingHttpClient, type BillingHttpProvider } from './billing-http';
+import {
+  isUtcMidnight,
+  jsonCount,
+  jsonDecimal,
+  parseBillingShape,
+  utcDay,
+  type WarningList,
+} from './billing-json';
+import { checkFetchRange, fetchAllPages } from './billing-pages';
+import type { BillingCostType, BillingTokenType, ProviderCostLine } from './provider-cost-line';
+import type { ProviderUsageLine } from './provider-usage-line';
+
+/**
+ * Anthropic's Admin API usage and cost reports (`sk-ant-admin…` key).
+ * https://docs.anthropic.com/en/api/admin-api/usage-cost/get-cost-report
+ * https://docs.anthropic.com/en/api/admin-api/usage-cost/get-messages-usage-report
+ */
+export const ANTHROPIC_BILLING_PROVIDER: BillingHttpProvider = {
+  id: 'anthropic',
+  name: 'Anthropic',
+  defaultBaseUrl: 'https://api.anthropic.com/v1',
+  versionPrefix: '/v1',
+  headers: (apiKey) => ({ 'x-api-key': apiKey, 'anthropic-version': '2023-06-01' }),
+  authHint: 'Use an Admin API key (sk-ant-admin…) of an organization, not a workspace key.',
+};
+
+/** Settings of {@link createAnthropicBillingAdapter}. */
+export type AnthropicBillingSettings = BillingAdapterSettings;
+
+/** Buckets per page asked for (the reports' maximum for daily buckets). */
+const PAGE_LIMIT = '31';
+
+const bucketSchema = z.object({
+  starting_at: z.string().max(64),
+  ending_at: z.string().max(64).nullish(),
+  results: z.array(z.unknown()).max(100_000).nullish(),
+});
+
+/**
+ * One cost report result. `amount` is in the currency's lowest unit (cents) as a decimal
+ * string, fractional cents included (`"553.566"` = $5.53566).
+ */
+export const anthropicCostResultSchema = z.object({
+  amount: jsonDecimal.nullish(),
+  currency: z.string().max(16).nullish(),
+  cost_type: z.string().max(64).nullish(),
+  token_type: z.string().max(128).nullish(),
+  description: z.string().max(1024).nullish(),
+  model: z.string().max(256).nullish(),
+  service_tier: z.string().max(64).nullish(),
+  context_window: z.string().max(64).nullish(),
+  inference_geo: z.string().max(64).nullish(),
+  speed: z.string().max(64).nullish(),
+  workspace_id: z.string().max(256).nullish(),
+});
+
+/** One messages usage report result; the four input counters are disjoint. */
+export const anthropicUsageResultSchema = z.object({
+  api_key_id: z.string().max(256).nullish(),
+  workspace_id: z.string().max(256).nullish(),
+  model: z.string().max(256).nullish(),
+  service_tier: z.string().max(64).nullish(),
+  context_window: z.string().max(64).nullish(),
+  inference_geo: z.string().max(64).nullish(),
+  uncached_input_tokens: jsonCount.nullish(),
+  cache_read_input_tokens: jsonCount.nullish(),
+  cache_creation: z
+    .object({
+      ephemeral_5m_input_tokens: jsonCount.nullish(),
+      ephemeral_1h_input_tokens: jsonCount.nullish(),
+    })
+    .nullish(),
+  output_tokens: jsonCount.nullish(),
+  server_tool_use: z.object({ web_search_requests: jsonCount.nullish() }).nullish(),
+});
+
+/** The cost report's `token_type` → Purser's canonical bucket. */
+export const ANTHROPIC_TOKEN_TYPES: Readonly<Record<string, BillingTokenType>> = {
+  uncached_input_tokens: 'input_tokens',
+  output_tokens: 'output_tokens',
+  cache_read_input_tokens: 'cache_read_tokens',
+  'cache_creation.ephemeral_5m_input_tokens': 'cache_write_tokens',
+  'cache_creation.ephemeral_1h_input_tokens': 'cache_write_1h_tokens',
+};
+
+const COST_TYPES: Readonly<Record<string, BillingCostType>> = {
+  tokens: 'tokens',
+  web_search: 'web_search',
+  code_execution: 'code_execution',
+};
+
+/** Cents (a decimal string) → major units, exactly: `"553.566"` → `"5.53566"`. */
+export function centsToAmount(cents: string): string {
+  return formatDecimal(new Money(cents).div(100));
+}
+
+/** Reads a bucket's `starting_at` as a UTC day, warning when it is not a day bucket. */
+function bucketDay(startingAt: string, where: string, warnings: WarningList): string {
+  const start = /^\d{4}-\d{2}-\d{2}T/.test(startingAt)
+    ? new Date(startingAt)
+    : new Date(Number.NaN);
+  if (Number.isNaN(start.getTime())) {
+    throw new AdapterError({
+      code: 'INVALID_BILLING_RESPONSE',
+      message: `${where}.starting_at: not an RFC 3339 time (got ${JSON.stringify(startingAt.slice(0, 64))})`,
+    });
+  }
+  if (!isUtcMidnight(start)) {
+    warnings.add(
+      `${where}: bucket starts at ${start.toISOString()}, not a UTC day; dated ${utcDay(start)}`,
+    );
+  }
+  return utcDay(start);
+}
+
+/** Converts one cost report bucket (pure). Keys on `cost_type`, `token_type` and `model`, never on `description`. */
+export function convertAnthropicCostBucket(
+  bucket: unknown,
+  where: string,
+  warnings: WarningList,
+): ProviderCostLine[] {
+  const parsed = parseBillingShape(bucketSchema, bucket, where);
+  const day = bucketDay(parsed.starting_at, where, warnings);
+  const lines: ProviderCostLine[] = [];
+  (parsed.results ?? []).forEach((raw, index) => {
+    const at = `${where}.results[${index}]`;
+    const result = parseBillingShape(anthropicCostResultSchema, raw, at);
+    if (result.amount == null) {
+      warnings.add(`${at}: no amount; line skipped`);
+      return;
+    }
+    let currency = result.currency?.trim().toUpperCase() ?? '';
+    if (!/^[A-Z]{3}$/.test(currency)) {
+      warnings.add(
+        `${at}: currency ${JSON.stringify(result.currency ?? null)} is not ISO 4217; USD assumed`,
+      );
+      currency = 'USD';
+    }
+    let tokenType: BillingTokenType | null = null;
+    if (result.token_type != null) {
+      tokenType = ANTHROPIC_TOKEN_TYPES[result.token_type] ?? null;
+      if (tokenType === null) {
+        warnings.add(
+          `${at}: token_type ${JSON.stringify(result.token_type)} not known; kept without a token type`,
+        );
+      }
+    }
+    const costType: BillingCostType =
+      result.cost_type == null
+        ? tokenType === null
+          ? 'other'
+          : 'tokens'
+        : (COST_TYPES[result.cost_type] ?? 'other');
+    if (result.cost_type != null && COST_TYPES[result.cost_type] === undefined) {
+      warnings.add(
+        `${at}: cost_type ${JSON.stringify(result.cost_type)} kept as an unmatched charge`,
+      );
+    }
+    const dimensions: Record<string, string> = {};
+    if (result.service_tier) dimensions.service_tier = result.service_tier;
+    if (result.context_window) dimensions.context_window = result.context_window;
+    if (result.inference_geo) dimensions.inference_geo = result.inference_geo;
+    if (result.speed) dimensions.speed = result.speed;
+    lines.push({
+      day,
+      provider: 'anthropic',
+      model: result.model ?? null,
+      lineItem:
+        result.description ??
+        [result.cost_type ?? 'cost', result.token_type].filter(Boolean).join(' '),
+      costType,
+      tokenType,
+      project: result.workspace_id ?? null,
+      amount: centsToAmount(result.amount),
+      currency,
+      quantity: null,
+      unit: null,
+      dimensions,
+      raw,
+    });
+  });
+  return lines;
+}
+
+/** Canonical usage of one messages usage result (the four input counters are disjoint). */
+export function anthropicUsageResultToUsage(
+  result: z.output<typeof anthropicUsageResultSchema>,
+): Usage {
+  return compactUsage({
+    input_tokens: result.uncached_input_tokens ?? 0,
+    cache_read_tokens: result.cache_read_input_tokens ?? 0,
+    cache_write_tokens: result.cache_creation?.ephemeral_5m_input_tokens ?? 0,
+    cache_write_1h_tokens: result.cache_creation?.ephemeral_1h_input_tokens ?? 0,
+    output_tokens: result.output_tokens ?? 0,
+    units: { web_search_requests: result.server_tool_use?.web_search_requests ?? 0 },
+  });
+}
+
+/** Converts one messages usage report bucket (pure). */
+export function convertAnthropicUsageBucket(
+  bucket: unknown,
+  where: string,
+  warnings: WarningList,
+): ProviderUsageLine[] {
+  const parsed = parseBillingShape(bucketSchema, bucket, where);
+  const day = bucketDay(parsed.starting_at, where, warnings);
+  return (parsed.results ?? []).map((raw, index) => {
+    const result = parseBillingShape(anthropicUsageResultSchema, raw, `${where}.results[${index}]`);
+    const dimensions: Record<string, string> = {};
+    if (result.api_key_id) dimensions.api_key_id = result.api_key_id;
+    if (result.service_tier) dimensions.service_tier = result.service_tier;
+    if (result.context_window) dimensions.context_window = result.context_window;
+    if (result.inference_geo) dimensions.inference_geo = result.inference_geo;
+    return {
+      day,
+      provider: 'anthropic',
+      model: result.model ?? null,
+      project: result.workspace_id ?? null,
+      usage: anthropicUsageResultToUsage(result),
+      requests: null,
+      dimensions,
+      raw,
+    };
+  });
+}
+
+function timeRange(request: BillingFetchRequest): [string, string][] {
+  return [
+    ['starting_at', request.from.toISOString()],
+    ['ending_at', request.to.toISOString()],
+    ['bucket_width', '1d'],
+  ];
+}
+
+/**
+ * An Anthropic billing adapter: `doFetchCosts` reads `GET /v1/organizations/cost_report` by
+ * day, grouped by workspace and description (which splits by model, cost type and token
+ * type); `doFetchUsage` reads `GET /v1/organizations/usage_report/messages` by day, grouped
+ * by workspace and model.
+ */
+export function createAnthropicBillingAdapter(
+  settings: AnthropicBillingSettings,
+): BillingAdapterV1 {
+  const client = new BillingHttpClient(ANTHROPIC_BILLING_PROVIDER, settings);
+  return {
+    specificationVersion: 'v1',
+    id: 'anthropic',
+    async doFetchCosts(request) {
+      checkFetchRange('anthropic', request);
+      return fetchAllPages({
+        client,
+        provider: 'anthropic',
+        path: '/organizations/cost_report',
+        query: [
+          ...timeRange(request),
+          ['group_by[]', 'workspace_id'],
+          ['group_by[]', 'description'],
+          ['limit', PAGE_LIMIT],
+        ],
+        request,
+        convertBucket: convertAnthropicCostBucket,
+      });
+    },
+    async doFetchUsage(request) {
+      checkFetchRange('anthropic', request);
+      return fetchAllPages({
+        client,
+        provider: 'anthropic',
+        path: '/organizations/usage_report/messages',
+        query: [
+          ...timeRange(request),
+          ['group_by[]', 'workspace_id'],
+          ['group_by[]', 'model'],
+          ['limit', PAGE_LIMIT],
+        ],
+        request,
+        convertBucket: convertAnthropicUsageBucket,
+      });
+    },
+  };
+}
+
+/** Registry record of the Anthropic billing adapter. */
+export const anthropicBillingAdapterFactory: BillingAdapterFactoryV1 = {
+  specificationVersion: 'v1',
+  id: 'anthropic',
+  description: 'Anthropic Admin API cost report and messages usage report (Admin API key)',
+  kind: 'api',
+  defaultBaseUrl: ANTHROPIC_BILLING_PROVIDER.defaultBaseUrl,
+  create: createAnthropicBillingAdapter,
+};
