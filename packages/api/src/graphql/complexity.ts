@@ -5,7 +5,6 @@ import {
   isObjectType,
   type DocumentNode,
   type FieldNode,
-  type FragmentDefinitionNode,
   type GraphQLField,
   type GraphQLNamedType,
   type GraphQLSchema,
@@ -13,6 +12,7 @@ import {
   type SelectionSetNode,
   type ValueNode,
 } from 'graphql';
+import { fragmentMemo } from './fragment-memo';
 import { DEFAULT_PAGE_SIZE } from './pagination';
 
 /** The largest value a GraphQL `Int` holds: a `first` past it is refused by coercion, not counted. */
@@ -37,18 +37,11 @@ export function operationCost(
   operation: OperationDefinitionNode,
   variables: Readonly<Record<string, unknown>>,
 ): number {
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const definition of document.definitions) {
-    if (definition.kind === Kind.FRAGMENT_DEFINITION)
-      fragments.set(definition.name.value, definition);
-  }
   const variableDefaults = new Map<string, ValueNode>();
   for (const definition of operation.variableDefinitions ?? []) {
     if (definition.defaultValue)
       variableDefaults.set(definition.variable.name.value, definition.defaultValue);
   }
-  // A fragment's cost, once known; `null` while it is being computed (a cycle).
-  const fragmentCosts = new Map<string, number | null>();
 
   const firstOf = (node: FieldNode, field: GraphQLField<unknown, unknown> | undefined) => {
     const argument = node.arguments?.find((candidate) => candidate.name.value === 'first');
@@ -95,19 +88,9 @@ export function operationCost(
     return total;
   };
 
-  const fragmentCost = (name: string): number => {
-    const known = fragmentCosts.get(name);
-    if (known !== undefined) return known ?? 0;
-    const fragment = fragments.get(name);
-    if (!fragment) return 0;
-    fragmentCosts.set(name, null);
-    const cost = selectionSetCost(
-      fragment.selectionSet,
-      schema.getType(fragment.typeCondition.name.value),
-    );
-    fragmentCosts.set(name, cost);
-    return cost;
-  };
+  const fragmentCost = fragmentMemo(document, (fragment) =>
+    selectionSetCost(fragment.selectionSet, schema.getType(fragment.typeCondition.name.value)),
+  );
 
   const root =
     operation.operation === 'mutation'

@@ -3,12 +3,12 @@ import {
   GraphQLError,
   Kind,
   type ASTVisitor,
-  type FragmentDefinitionNode,
   type GraphQLSchema,
   type SelectionSetNode,
   type ValidationContext,
 } from 'graphql';
 import { operationCost } from './complexity';
+import { fragmentMemo } from './fragment-memo';
 
 /**
  * A validation rule rejecting operations nested deeper than `maxDepth` fields (meta fields
@@ -19,24 +19,9 @@ import { operationCost } from './complexity';
  */
 export function depthLimit(maxDepth: number) {
   return (context: ValidationContext): ASTVisitor => {
-    const fragments = new Map<string, FragmentDefinitionNode>();
-    for (const definition of context.getDocument().definitions) {
-      if (definition.kind === Kind.FRAGMENT_DEFINITION)
-        fragments.set(definition.name.value, definition);
-    }
-    // A fragment's depth, once known; `null` while it is being computed (a cycle).
-    const fragmentDepths = new Map<string, number | null>();
-
-    const fragmentDepth = (name: string): number => {
-      const known = fragmentDepths.get(name);
-      if (known !== undefined) return known ?? 0;
-      const fragment = fragments.get(name);
-      if (!fragment) return 0;
-      fragmentDepths.set(name, null);
-      const depth = depthOf(fragment.selectionSet);
-      fragmentDepths.set(name, depth);
-      return depth;
-    };
+    const fragmentDepth = fragmentMemo(context.getDocument(), (fragment) =>
+      depthOf(fragment.selectionSet),
+    );
 
     const depthOf = (selectionSet: SelectionSetNode | undefined): number => {
       if (!selectionSet) return 0;
