@@ -1,3 +1,4 @@
+import { isPlainObject } from '@purser/pricing';
 import { depthIssue } from '../parse-json';
 import { formatIssuePath } from '../zod-issues';
 
@@ -117,8 +118,7 @@ export function jsonContentIssues(value: unknown, limit = 5): string[] {
       issues.push(`${pathOf(visit)}: must be a JSON value (got ${kindOf(current)})`);
       continue;
     }
-    const prototype: unknown = Object.getPrototypeOf(current);
-    if (prototype !== Object.prototype && prototype !== null) {
+    if (!isPlainObject(current)) {
       issues.push(`${pathOf(visit)}: must be a JSON object (got ${kindOf(current)})`);
       continue;
     }
@@ -134,7 +134,7 @@ export function jsonContentIssues(value: unknown, limit = 5): string[] {
     for (let index = keys.length - 1; index >= 0; index -= 1) {
       const key = keys[index]!;
       if (key !== FORBIDDEN_KEY && !key.includes('\u0000')) {
-        stack.push({ value: (current as Record<string, unknown>)[key], parent: visit, key, depth });
+        stack.push({ value: current[key], parent: visit, key, depth });
       }
     }
   }
