@@ -28,6 +28,7 @@ const DOMAINS = [
   'virtual-keys',
   'decisions',
   'allocation',
+  'metrics',
 ];
 /** The service registry (assembly): a resolver or route names the services it calls instead. */
 const REGISTRY = at('@(services).ts');
@@ -43,6 +44,7 @@ const DOMAIN_EDGES = {
   'virtual-keys': ['budgets'],
   decisions: ['pricing', 'usage', 'budgets', 'velocity', 'virtual-keys'],
   allocation: ['pricing', 'usage'],
+  metrics: ['pricing', 'usage'],
 };
 const domainFiles = (domain) => at(`${domain}/**`);
 const zone = (target, from, message) => ({ target, from, message });

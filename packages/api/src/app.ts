@@ -11,6 +11,7 @@ import { createMetrics } from './observability/metrics';
 import { createServices, type Services } from './services';
 import { UsageConsumer } from './usage/usage-consumer';
 import { usageRoutes } from './usage/usage.routes';
+import { metricsRoutes } from './metrics/metrics.routes';
 import { DEFAULT_BUNDLE_PATH } from '@purser/policy';
 import { DefinitionsListener } from './budgets/budget-cache';
 import { BudgetMaintenance } from './budgets/budget-maintenance';
@@ -99,7 +100,7 @@ export class Purser {
     const http = await createHttpServer({
       services,
       schema,
-      routes: [usageRoutes, decisionRoutes],
+      routes: [usageRoutes, decisionRoutes, metricsRoutes],
       rawRoutes: [decisionRawRoute],
       readiness: [
         {

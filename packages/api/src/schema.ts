@@ -7,6 +7,8 @@ import { BudgetResolver } from './budgets/budget.resolver';
 import { DecisionResolver } from './decisions/decision.resolver';
 import { VelocityResolver } from './velocity/velocity.resolver';
 import { VirtualKeyResolver } from './virtual-keys/virtual-key.resolver';
+import { AllocationResolver } from './allocation/allocation.resolver';
+import { MetricsResolver } from './metrics/metrics.resolver';
 import { scalarsMap } from './graphql/scalars';
 
 /** Every resolver of the GraphQL API. */
@@ -18,6 +20,8 @@ export const resolvers = [
   VirtualKeyResolver,
   VelocityResolver,
   DecisionResolver,
+  AllocationResolver,
+  MetricsResolver,
 ] as const;
 
 export function createSchema(): Promise<GraphQLSchema> {

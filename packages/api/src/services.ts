@@ -22,6 +22,9 @@ import { SpendService } from './usage/spend.service';
 import { UsageQueryService } from './usage/usage-query.service';
 import { VelocityService } from './velocity/velocity.service';
 import { VirtualKeyService } from './virtual-keys/virtual-key.service';
+import { AllocationService } from './allocation/allocation.service';
+import { BusinessMetricService } from './metrics/business-metrics.service';
+import { UnitEconomicsService } from './metrics/unit-economics.service';
 
 /**
  * Counts every request answered from a key's last read during an outage, and logs it once
@@ -69,6 +72,9 @@ export interface Services {
   decisionLog: DecisionLog;
   decisionQueries: DecisionQueryService;
   authorizer: AuthorizeService;
+  allocation: AllocationService;
+  businessMetrics: BusinessMetricService;
+  unitEconomics: UnitEconomicsService;
 }
 
 export function createServices(deps: {
@@ -119,6 +125,8 @@ export function createServices(deps: {
     reloadFailed('velocity limits'),
   );
   const virtualKeys = new VirtualKeyService(dataSource);
+  const spend = new SpendService(dataSource);
+  const businessMetrics = new BusinessMetricService(dataSource, deps.clock);
   const decisionLog = new DecisionLog(dataSource, () => deps.nats, logger);
   const policy = () => deps.policy;
   // Usage that names a decision is stored with the attribution it is charged by (completed
@@ -151,7 +159,7 @@ export function createServices(deps: {
     }),
     pricing,
     ingest,
-    spend: new SpendService(dataSource),
+    spend,
     usageQueries: new UsageQueryService(dataSource, ingest),
     reprice: new RepriceService(dataSource, pricing, logger),
     budgets,
@@ -163,6 +171,7 @@ export function createServices(deps: {
     virtualKeys,
     decisionLog,
     decisionQueries: new DecisionQueryService(dataSource, decisionLog),
+    allocation: new AllocationService(dataSource, deps.clock),
     authorizer: new AuthorizeService({
       ...deps,
       pricing,
@@ -174,5 +183,7 @@ export function createServices(deps: {
       policy,
       decisionLog,
     }),
+    businessMetrics,
+    unitEconomics: new UnitEconomicsService(spend, businessMetrics),
   };
 }

@@ -23,6 +23,13 @@ export const PERMISSIONS = {
   'decisions.read': ['admin', 'finance', 'viewer'],
   'policy.activate': ['admin'],
   'virtualKeys.manage': ['admin', 'finance'],
+  'allocation.read': ['admin', 'finance', 'viewer'],
+  'allocation.write': ['admin', 'finance'],
+  'periods.reopen': ['admin'],
+  // Business metrics come from the systems that hold them (ticketing, billing): a gateway
+  // key may push them like usage, finance loads revenue; viewers only read the reports.
+  'metrics.write': ['admin', 'finance', 'gateway'],
+  'metrics.read': ['admin', 'finance', 'viewer'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

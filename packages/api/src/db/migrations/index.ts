@@ -9,6 +9,7 @@ import { HoldKeys1763900800000 } from './1763900800000-hold-keys';
 import { HoldJsonArgs1763901000000 } from './1763901000000-hold-json-args';
 import { UnpricedRollup1763900900000 } from './1763900900000-unpriced-rollup';
 import { Allocation1763901200000 } from './1763901200000-allocation';
+import { BusinessMetrics1763901300000 } from './1763901300000-business-metrics';
 
 /** Every migration, oldest first. The same list runs on PGlite and on Postgres 15. */
 export const migrations = [
@@ -23,4 +24,5 @@ export const migrations = [
   UnpricedRollup1763900900000,
   HoldJsonArgs1763901000000,
   Allocation1763901200000,
+  BusinessMetrics1763901300000,
 ];
