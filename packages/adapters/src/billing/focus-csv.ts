@@ -91,21 +91,39 @@ export class CsvRecordParser {
             segmentStart = index;
           }
           break;
-        case 'unquoted':
-          if (code === COMMA || code === LF || code === CR) {
-            this.parts.push(text.slice(segmentStart, index));
-            this.endField();
-            if (code !== COMMA) this.endRecord(code, emit);
+        case 'unquoted': {
+          // Tight scan to the end of the field; the characters skipped count towards the record.
+          let end = index;
+          let next = code;
+          while (next !== COMMA && next !== LF && next !== CR) {
+            end += 1;
+            if (end >= length) break;
+            next = text.charCodeAt(end);
           }
+          this.countSkipped(end - index);
+          index = end;
+          if (end >= length) break;
+          this.parts.push(text.slice(segmentStart, end));
+          this.endField();
+          if (next !== COMMA) this.endRecord(next, emit);
           break;
-        case 'quoted':
-          if (code === QUOTE) {
-            this.parts.push(text.slice(segmentStart, index));
-            this.state = 'quoteInQuoted';
-          } else if (code === LF) {
-            this.line += 1;
+        }
+        case 'quoted': {
+          let end = index;
+          let next = code;
+          while (next !== QUOTE) {
+            if (next === LF) this.line += 1;
+            end += 1;
+            if (end >= length) break;
+            next = text.charCodeAt(end);
           }
+          this.countSkipped(end - index);
+          index = end;
+          if (end >= length) break;
+          this.parts.push(text.slice(segmentStart, end));
+          this.state = 'quoteInQuoted';
           break;
+        }
         case 'quoteInQuoted':
           if (code === QUOTE) {
             // A doubled quote is one quote; the field goes on.
@@ -135,6 +153,14 @@ export class CsvRecordParser {
     if (this.state !== 'fieldStart' || this.record.length > 0) {
       this.endField();
       this.finishRecord(emit);
+    }
+  }
+
+  /** Counts `count` characters scanned past in one go towards the record's length. */
+  private countSkipped(count: number): void {
+    this.recordChars += count;
+    if (this.recordChars > this.maxRecordChars) {
+      throw this.error(`a record longer than ${this.maxRecordChars} characters`);
     }
   }
 
