@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { GraphQLError } from 'graphql';
-import { bearerSecret, type Principal } from '../auth/api-key.service';
-import { errorResponse, type HttpServices, unauthenticatedBody } from './rest';
+import type { Principal } from '../auth/api-key.service';
+import { authenticateRequest, type HttpServices, isRefusal, unauthenticatedBody } from './rest';
 
 /**
  * Whether a GraphQL request may reach Apollo: every field of the schema needs a key, so a
@@ -18,11 +18,10 @@ export async function admitGraphQL(
   authorization: string | undefined,
   clientAddress: string | undefined,
 ): Promise<GraphQLAdmission> {
-  const secret = bearerSecret(authorization);
-  try {
-    const principal = secret ? await services.apiKeys.authenticate(secret, clientAddress) : null;
-    if (principal) return { ok: true, principal };
-    const { code, message } = unauthenticatedBody(secret);
+  const checked = await authenticateRequest(services, authorization, clientAddress);
+  if (!isRefusal(checked)) return { ok: true, principal: checked };
+  const { code, message, ...details } = checked.body;
+  if (checked.refused === 'unauthenticated') {
     return {
       ok: false,
       status: 401,
@@ -30,18 +29,15 @@ export async function admitGraphQL(
       // `data: null` as when a resolver refused the caller, which is what clients saw before.
       body: { errors: [{ message, extensions: { code } }], data: null },
     };
-  } catch (error) {
-    // The key could not be checked (the database, too many failures from this address):
-    // answered with the status and headers REST answers it with.
-    const { status, body, headers } = errorResponse(services, error);
-    const { code, message, ...details } = body;
-    return {
-      ok: false,
-      status,
-      headers: headers ?? {},
-      body: { errors: [{ message, extensions: { code, ...details } }] },
-    };
   }
+  // The key could not be checked (the database, too many failures from this address):
+  // answered with the status and headers REST answers it with.
+  return {
+    ok: false,
+    status: checked.status,
+    headers: checked.headers ?? {},
+    body: { errors: [{ message, extensions: { code, ...details } }] },
+  };
 }
 
 /**

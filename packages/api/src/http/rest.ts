@@ -29,19 +29,64 @@ export interface AuthedRequest extends Request {
   principal?: Principal | null;
 }
 
-/** Resolves the bearer key of every REST request under it; answers 401 when missing or unknown. */
+/**
+ * A request the key check refused, with its REST answer: `unauthenticated` (no usable key,
+ * 401) or `error` (the key could not be checked: 503 while the database is unreachable, 429
+ * after too many failures from the address), with the status, body and headers of that error.
+ */
+export interface AuthenticationRefusal {
+  refused: 'unauthenticated' | 'error';
+  status: number;
+  body: Record<string, unknown>;
+  headers?: Record<string, string>;
+}
+
+/**
+ * The one key check of every HTTP path (the REST routes, the raw routes, GraphQL's gate):
+ * the principal of the request's bearer key, or how it was refused. An admitted request gets
+ * its principal itself, so the check allocates nothing more on the hot path.
+ */
+export async function authenticateRequest(
+  services: HttpServices,
+  authorization: string | undefined,
+  clientAddress: string | undefined,
+): Promise<Principal | AuthenticationRefusal> {
+  const secret = bearerSecret(authorization);
+  try {
+    const principal = secret ? await services.apiKeys.authenticate(secret, clientAddress) : null;
+    return (
+      principal ?? { refused: 'unauthenticated', status: 401, body: unauthenticatedBody(secret) }
+    );
+  } catch (error) {
+    return { refused: 'error', ...errorResponse(services, error) };
+  }
+}
+
+/** Whether {@link authenticateRequest} refused the request. */
+export function isRefusal(
+  checked: Principal | AuthenticationRefusal,
+): checked is AuthenticationRefusal {
+  return 'refused' in checked;
+}
+
+/**
+ * Resolves the bearer key of every REST request under it; answers 401 when missing or unknown
+ * (and the error's status when the key cannot be checked).
+ */
 export function restAuthentication(services: HttpServices) {
   return async (request: AuthedRequest, response: Response, next: NextFunction) => {
     try {
-      const secret = bearerSecret(request.header('authorization'));
-      const principal = secret
-        ? await services.apiKeys.authenticate(secret, request.socket.remoteAddress)
-        : null;
-      if (!principal) {
-        response.status(401).json(unauthenticatedBody(secret));
+      const checked = await authenticateRequest(
+        services,
+        request.header('authorization'),
+        request.socket.remoteAddress,
+      );
+      if (isRefusal(checked)) {
+        if (checked.headers) response.set(checked.headers);
+        response.status(checked.status).json(checked.body);
         return;
       }
-      request.principal = principal;
+      request.principal = checked;
       next();
     } catch (error) {
       next(error);
@@ -256,18 +301,6 @@ export function serveRaw(
     response.destroy();
   };
 
-  const authenticate = async (): Promise<Principal | Reply> => {
-    try {
-      const secret = bearerSecret(request.headers.authorization);
-      const principal = secret
-        ? await services.apiKeys.authenticate(secret, request.socket.remoteAddress)
-        : null;
-      return principal ?? [401, unauthenticatedBody(secret)];
-    } catch (error) {
-      const { status, body, headers } = errorResponse(services, error);
-      return [status, body, headers];
-    }
-  };
   const answer = async (read: RawBody, principal: Principal): Promise<Reply> => {
     if (!read.ok) return [read.status, read.problem];
     try {
@@ -278,15 +311,18 @@ export function serveRaw(
     }
   };
 
-  authenticate().then((principal) => {
-    if (Array.isArray(principal)) {
-      request.resume();
-      reply(principal);
-      return;
-    }
-    readJsonBody(request, MAX_RAW_BODY, (read) => {
-      answer(read, principal).then(reply, fail);
-    });
-  }, fail);
+  authenticateRequest(services, request.headers.authorization, request.socket.remoteAddress).then(
+    (checked) => {
+      if (isRefusal(checked)) {
+        request.resume();
+        reply([checked.status, checked.body, checked.headers]);
+        return;
+      }
+      readJsonBody(request, MAX_RAW_BODY, (read) => {
+        answer(read, checked).then(reply, fail);
+      });
+    },
+    fail,
+  );
   return true;
 }
