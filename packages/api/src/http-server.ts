@@ -173,10 +173,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Purs
       response.status(unreadable.status).json(unreadable.body);
       return;
     }
-    if (
-      error instanceof SyntaxError ||
-      (error as { type?: string }).type === 'entity.parse.failed'
-    ) {
+    if (error instanceof SyntaxError) {
       response.status(400).json({
         code: 'BAD_USER_INPUT',
         message: `Request body is not valid JSON: ${(error as Error).message}`,
