@@ -13,7 +13,6 @@ export {
   parseJson,
   readJson,
   locateJsonSyntaxError,
-  firstInvalidUtf8Offset,
   DEFAULT_MAX_JSON_BYTES,
   type ReadJsonResult,
   type ParseJsonResult,
@@ -92,7 +91,7 @@ export {
   type UsageEventWireInput,
 } from './contracts/usage-event';
 export { isPlainObject } from '@purser/pricing';
-export { jsonContentIssues, MAX_JSON_DEPTH, MAX_JSON_VALUES } from './contracts/json-content';
+export { MAX_JSON_DEPTH } from './contracts/json-content';
 export {
   parseUsageEvent,
   parseUsageEventJson,

@@ -54,10 +54,6 @@ export function createDataSource(options: DatabaseOptions): DataSource {
   } as DataSourceOptions);
 }
 
-export function isEmbedded(dataSource: DataSource): boolean {
-  return !('url' in dataSource.options && dataSource.options.url);
-}
-
 /** Connects and applies pending migrations, each in its own transaction. */
 export async function openDatabase(options: DatabaseOptions): Promise<DataSource> {
   const dataSource = createDataSource(options);

@@ -10,7 +10,6 @@ export {
   AMOUNT_BOUNDS,
   NANO_AMOUNT_BOUNDS,
   type DecimalBounds,
-  decimalPattern,
   decimalProblem,
   decimalRule,
   isDecimalString,

@@ -123,7 +123,7 @@ export interface AsyncFastTwin<Input, Output> {
 }
 
 /** {@link checkTwin} for an {@link AsyncFastTwin}. */
-export async function checkTwinAsync<Input, Output>(
+async function checkTwinAsync<Input, Output>(
   twin: AsyncFastTwin<Input, Output>,
   input: Input,
 ): Promise<PathTaken> {

@@ -9,7 +9,7 @@ const MAX_TOKENS = 2 ** 31 - 1;
  * (they name things; a NUL cannot even be stored); `metadata` a JSON object of at most
  * 16 KiB, nested 8 levels at most, without NUL in any key or string.
  */
-export const AUTHORIZE_INPUT_LIMITS = {
+const AUTHORIZE_INPUT_LIMITS = {
   maxTextLength: 256,
   maxMetadataBytes: 16 * 1024,
   maxMetadataDepth: 8,

@@ -129,7 +129,7 @@ export function policyErrorReason(code: string): Reason {
   return { code: 'policy_error', message: `The policy could not be evaluated: ${code}` };
 }
 
-export function fromPolicyReason(reason: DecisionReason): Reason {
+function fromPolicyReason(reason: DecisionReason): Reason {
   return {
     code: reason.code,
     message: reason.message,
