@@ -12,6 +12,7 @@ import { createServices, type Services } from './services';
 import { UsageConsumer } from './usage/usage-consumer';
 import { usageRoutes } from './usage/usage.routes';
 import { metricsRoutes } from './metrics/metrics.routes';
+import { allocationExportRoutes } from './allocation/allocation-exports.routes';
 import { DEFAULT_BUNDLE_PATH } from '@purser/policy';
 import { DefinitionsListener } from './budgets/budget-cache';
 import { BudgetMaintenance } from './budgets/budget-maintenance';
@@ -100,7 +101,7 @@ export class Purser {
     const http = await createHttpServer({
       services,
       schema,
-      routes: [usageRoutes, decisionRoutes, metricsRoutes],
+      routes: [usageRoutes, decisionRoutes, metricsRoutes, allocationExportRoutes],
       rawRoutes: [decisionRawRoute],
       readiness: [
         {

@@ -9,7 +9,10 @@ import {
   type JournalSource,
 } from './journal-csv';
 
-const ACCOUNTS: JournalAccounts = { ...DEFAULT_JOURNAL_ACCOUNTS, providers: { openai: '2101' } };
+const ACCOUNTS: JournalAccounts = {
+  ...DEFAULT_JOURNAL_ACCOUNTS,
+  providers: new Map([['openai', '2101']]),
+};
 const column = (name: (typeof JOURNAL_HEADER)[number]) => JOURNAL_HEADER.indexOf(name);
 
 function sides(records: string[][]) {

@@ -22,7 +22,7 @@ export interface JournalAccounts {
   /** Credited for a provider without an account of its own in `providers`. */
   provider: string;
   /** Per provider id (`openai`…): its payable account. */
-  providers: Readonly<Record<string, string>>;
+  providers: ReadonlyMap<string, string>;
   /** Debited for a cost center without a GL account. */
   expense: string;
   /** Debited with the unallocated cost. */
@@ -35,8 +35,11 @@ export interface JournalSource {
   currency: string;
   costCenters: readonly { code: string; glAccount: string | null; amount: string | MoneyValue }[];
   unallocated: string | MoneyValue;
-  /** The month's cost per provider; sums exactly to the cost centers plus unallocated. */
-  providers: readonly { provider: string; amount: string | MoneyValue }[];
+  /**
+   * The month's cost per provider; sums exactly to the cost centers plus unallocated. A
+   * `null` provider is cost no provider is known for (credited on the default account).
+   */
+  providers: readonly { provider: string | null; amount: string | MoneyValue }[];
 }
 
 export const JOURNAL_HEADER = [
@@ -100,10 +103,13 @@ export function journalCsv(source: JournalSource, accounts: JournalAccounts): st
   });
   for (const { provider, amount } of source.providers) {
     postings.push({
-      account: accounts.providers[provider] ?? accounts.provider,
+      account: (provider !== null && accounts.providers.get(provider)) || accounts.provider,
       costCenter: null,
       provider,
-      description: `AI spend ${source.month} payable to ${provider}`,
+      description:
+        provider === null
+          ? `AI spend ${source.month} payable, provider not known (closed-month and prior-period differences)`
+          : `AI spend ${source.month} payable to ${provider}`,
       amount: new Money(amount).negated(),
     });
   }

@@ -1,0 +1,130 @@
+import { badInput } from '../errors';
+import type { MonthRange } from './chargeback-csv-source';
+
+/** The query of an export request, checked. */
+export interface ExportQuery {
+  range: MonthRange;
+  currency: string;
+  /** Only this cost center's statement (chargeback export). */
+  costCenter: string | null;
+  /** Journal accounts (journal export); null: the default. */
+  providerAccount: string | null;
+  providerAccounts: Map<string, string>;
+  expenseAccount: string | null;
+  unallocatedAccount: string | null;
+}
+
+const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
+const CURRENCY = /^[A-Za-z]{3}$/;
+const CODE = /^[A-Za-z0-9_.-]{1,64}$/;
+const ACCOUNT = /^[A-Za-z0-9_.\-/]{1,64}$/;
+const PROVIDER = /^[a-z0-9_.-]{1,64}$/;
+/** Most providers a journal request may name accounts for. */
+const MAX_PROVIDER_ACCOUNTS = 100;
+
+const PARAMETERS = {
+  chargeback: ['month', 'currency', 'costCenter'],
+  journal: [
+    'month',
+    'currency',
+    'providerAccount',
+    'providerAccounts',
+    'expenseAccount',
+    'unallocatedAccount',
+  ],
+} as const;
+
+/** A value echoed in an error, cut short: the message stays small whatever was sent. */
+const shown = (value: string) =>
+  JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+
+/** One query parameter as a string (absent: null); given twice or as a structure: 400. */
+function single(query: Record<string, unknown>, name: string): string | null {
+  const value = Object.hasOwn(query, name) ? query[name] : undefined;
+  if (value === undefined) return null;
+  if (typeof value !== 'string') throw badInput(`${name}: give it once, as text`);
+  return value;
+}
+
+/** `2026-11` → the UTC month `[2026-11-01, 2026-12-01)`; anything else names `month`. */
+export function parseMonth(value: string | null): MonthRange {
+  if (value === null) throw badInput('month: required, a UTC calendar month such as 2026-11');
+  const match = MONTH.exec(value);
+  if (!match || Number(match[1]) < 1970) {
+    throw badInput(
+      `month: must be a UTC calendar month such as 2026-11, from 1970 (got ${shown(value)})`,
+    );
+  }
+  const year = Number(match[1]);
+  const month = Number(match[2]);
+  return {
+    month: value,
+    from: new Date(Date.UTC(year, month - 1, 1)),
+    to: new Date(Date.UTC(year, month, 1)),
+  };
+}
+
+function checked(value: string | null, name: string, pattern: RegExp, rule: string) {
+  if (value !== null && !pattern.test(value)) {
+    throw badInput(`${name}: ${rule} (got ${shown(value)})`);
+  }
+  return value;
+}
+
+/** `openai:2101,anthropic:2102` → provider → account. */
+function providerAccounts(value: string | null): Map<string, string> {
+  const accounts = new Map<string, string>();
+  if (value === null || value === '') return accounts;
+  const pairs = value.split(',');
+  if (pairs.length > MAX_PROVIDER_ACCOUNTS) {
+    throw badInput(`providerAccounts: at most ${MAX_PROVIDER_ACCOUNTS} providers`);
+  }
+  for (const pair of pairs) {
+    const [provider, account, extra] = pair.split(':');
+    if (
+      extra !== undefined ||
+      account === undefined ||
+      !PROVIDER.test(provider) ||
+      !ACCOUNT.test(account)
+    ) {
+      throw badInput(
+        `providerAccounts: each entry is provider:account, e.g. openai:2101 (got ${shown(pair)})`,
+      );
+    }
+    if (accounts.has(provider)) throw badInput(`providerAccounts: ${provider} is listed twice`);
+    accounts.set(provider, account);
+  }
+  return accounts;
+}
+
+/**
+ * Checks an export's query string: known parameters only (a typo is an error, not a
+ * silently different export), each at most once, each named in its error.
+ */
+export function parseExportQuery(query: unknown, kind: keyof typeof PARAMETERS): ExportQuery {
+  const values = (query ?? {}) as Record<string, unknown>;
+  const known: readonly string[] = PARAMETERS[kind];
+  const unknown = Object.keys(values).find((name) => !known.includes(name));
+  if (unknown !== undefined) {
+    throw badInput(`${shown(unknown)}: unknown query parameter (known: ${known.join(', ')})`);
+  }
+  const currency =
+    checked(single(values, 'currency'), 'currency', CURRENCY, 'a three-letter ISO 4217 code') ??
+    'USD';
+  const account = (name: string) =>
+    checked(single(values, name), name, ACCOUNT, 'an account code: 1 to 64 of A-Z a-z 0-9 _ . - /');
+  return {
+    range: parseMonth(single(values, 'month')),
+    currency: currency.toUpperCase(),
+    costCenter: checked(
+      single(values, 'costCenter'),
+      'costCenter',
+      CODE,
+      'a cost center code: 1 to 64 of A-Z a-z 0-9 _ . -',
+    ),
+    providerAccount: account('providerAccount'),
+    providerAccounts: providerAccounts(single(values, 'providerAccounts')),
+    expenseAccount: account('expenseAccount'),
+    unallocatedAccount: account('unallocatedAccount'),
+  };
+}
