@@ -64,6 +64,7 @@ export class AllocationPeriodService {
       throw badInput('reason: a reason is required to reopen a period');
     }
     if (reason.length > 1000) throw badInput('reason: at most 1000 characters');
+    if (reason.includes('\u0000')) throw badInput('reason: must not contain U+0000');
     await this.dataSource.transaction(async (manager) => {
       await manager.query(`SELECT pg_advisory_xact_lock($1)`, [ALLOCATION_LOCK]);
       const current: { state: string }[] = await manager.query(

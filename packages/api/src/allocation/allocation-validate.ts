@@ -54,6 +54,7 @@ function text(value: unknown, field: string, max: number): string {
   if (value.length === 0 || value.length > max) {
     throw badInput(`${field}: must be 1 to ${max} characters (got ${value.length})`);
   }
+  if (value.includes('\u0000')) throw badInput(`${field}: must not contain U+0000`);
   return value;
 }
 
