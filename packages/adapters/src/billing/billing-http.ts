@@ -158,10 +158,33 @@ async function readBody(
   }
 }
 
+/** Most bytes of an error body read to find the provider's error code. */
+const MAX_ERROR_BODY_BYTES = 16 * 1024;
+
+/** The start of an error answer's body (the rest is discarded unread), as text. */
+async function readErrorBody(response: Response): Promise<string> {
+  if (response.body === null) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < MAX_ERROR_BODY_BYTES) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.byteLength;
+    }
+    await reader.cancel().catch(() => undefined);
+  } catch {
+    // an error body that cannot be read names nothing
+  }
+  return Buffer.concat(chunks).subarray(0, MAX_ERROR_BODY_BYTES).toString('utf8');
+}
+
 /** The `error.type` / `error.code` of a provider's JSON error body, when it is a short id. */
 function errorIdentifier(body: string): string | undefined {
   try {
-    const parsed = JSON.parse(body.slice(0, 4096)) as {
+    const parsed = JSON.parse(body) as {
       error?: { type?: unknown; code?: unknown };
     };
     for (const value of [parsed.error?.code, parsed.error?.type]) {
@@ -252,13 +275,14 @@ export class BillingHttpClient {
           method: 'GET',
           headers: { accept: 'application/json', ...this.provider.headers(this.apiKey) },
           signal: combined,
-          redirect: 'error',
+          // A redirect is not followed: it would carry the key's header to wherever it points.
+          redirect: 'manual',
         });
         if (response.ok) {
           return await readBody(response, this.maxResponseBytes, this.provider, shownPath, attempt);
         }
         const status = response.status;
-        const body = await response.text().catch(() => '');
+        const body = await readErrorBody(response);
         const identifier = errorIdentifier(body);
         const said = identifier === undefined ? '' : ` (${identifier})`;
         if (status === 401 || status === 403) {
@@ -278,7 +302,11 @@ export class BillingHttpClient {
             provider: this.provider.id,
             status,
             attempts: attempt,
-            message: `${name} billing API rejected the request: HTTP ${status}${said} on GET ${shownPath}`,
+            message:
+              `${name} billing API rejected the request: HTTP ${status}${said} on GET ${shownPath}` +
+              (status >= 300 && status < 400
+                ? ' (a redirect: set baseUrl to where it points)'
+                : ''),
           });
         }
         failure = {

@@ -236,6 +236,75 @@ describe('importFocusFile', () => {
     expect(result.warnings).toEqual(['line 3: Tags is not a JSON object; kept as text in raw']);
   });
 
+  it('should read a 1.2 file (ServiceSubcategory, SkuMeter) and give its version', async () => {
+    const header = [
+      'BilledCost',
+      'BillingCurrency',
+      'ChargePeriodStart',
+      'ServiceName',
+      'ServiceCategory',
+      'ServiceSubcategory',
+      'ProviderName',
+      'SkuMeter',
+      'SubAccountId',
+    ];
+    const result = await importFocusFile(
+      csv(header, [
+        [
+          '0.1',
+          'USD',
+          '2026-07-01T00:00:00Z',
+          'Azure OpenAI',
+          'AI and Machine Learning',
+          'Generative AI',
+          'Microsoft',
+          'gpt 4.1 Outp glbl Tokens',
+          'sub-1',
+        ],
+      ]),
+    );
+    expect(result.summary.version).toBe('1.1-1.2');
+    expect(
+      result.lines.map((line) => [
+        line.provider,
+        line.model,
+        line.tokenType,
+        line.dimensions.model_source,
+      ]),
+    ).toEqual([['azure', 'gpt 4.1', 'output_tokens', 'SkuMeter']]);
+  });
+
+  it('should stream: each line is handed out before the source is read much further', async () => {
+    // Each chunk holds 99 compute rows and one Bedrock row whose BilledCost is the chunk's
+    // index. A reader that took in the whole file first would see every chunk before the
+    // first line; a streaming one is never more than a chunk ahead.
+    const header =
+      'ServiceName,ServiceCategory,ChargePeriodStart,BillingCurrency,BilledCost,SkuId,ChargeDescription\n';
+    const other =
+      'Amazon Elastic Compute Cloud,Compute,2026-07-01 00:00:00,USD,1.5,BoxUsage,"compute, hours"\n';
+    const chunks = 2000; // 200,000 rows, ~18 MB of text, each chunk a new string
+    let yielded = 0;
+    async function* source(): AsyncGenerator<string> {
+      yield header;
+      for (let index = 0; index < chunks; index += 1) {
+        yielded = index + 1;
+        yield `${other.repeat(50)}Amazon Bedrock,AI and Machine Learning,2026-07-01 00:00:00,USD,${index},USE1-Claude4Sonnet-input-tokens,"a, b"\n${other.repeat(49)}`;
+      }
+    }
+    let lag = 0;
+    let count = 0;
+    const result = await importFocusFile(source(), {
+      onLine: (line) => {
+        count += 1;
+        lag = Math.max(lag, yielded - 1 - Number(line.amount));
+      },
+    });
+    expect(result.lines).toEqual([]);
+    expect(result.summary).toMatchObject({ rows: 200_000, imported: 2000, skipped: 198_000 });
+    expect(count).toBe(2000);
+    expect(lag).toBe(0);
+  });
+
   it('should refuse a file without the columns it needs, naming them', async () => {
     await expect(importFocusFile('a,b\n1,2\n')).rejects.toThrow(
       'FOCUS file: missing column(s) ServiceName, ChargePeriodStart, BillingCurrency, BilledCost in the header (found a, b)',
@@ -280,6 +349,15 @@ describe('FOCUS row reading', () => {
       'SkuMeter',
     ],
     [{ x_SkuMeterName: 'gpt-4o-0513 Inp glbl Tokens' }, 'gpt-4o-0513', 'x_SkuMeterName'],
+    [
+      {
+        ChargeDescription:
+          '$0.003 per 1K input tokens for Claude 3.5 Sonnet in US East (N. Virginia)',
+        SkuId: 'G95FST5FTYV3JSRX',
+      },
+      'Claude 3.5 Sonnet',
+      'ChargeDescription',
+    ],
     [{ ChargeDescription: '$0.40 per million requests' }, null, 'none'],
   ])('should read the model of %j', (columns, model, source) => {
     const reading = readFocusModel((column) => (columns as Record<string, string>)[column] ?? null);

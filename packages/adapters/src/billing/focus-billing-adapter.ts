@@ -74,6 +74,12 @@ const AWS_USAGE_TYPE =
 const MODEL_THEN_DIRECTION =
   /^(.+?)\s+(?:cached\s+)?(?:(?:online|batch)\s+prediction\s+)?(?:inp|inpt|input|outp|outpt|output)\b/i;
 
+/**
+ * AWS price descriptions: `$0.003 per 1K input tokens for Claude 3.5 Sonnet in US East
+ * (N. Virginia)` — the model follows "tokens for", the region follows " in ".
+ */
+const PRICE_DESCRIPTION = /\btokens? for (.{1,100}?)(?:,|\s+in\s+[A-Z]|$)/;
+
 function plausibleModel(text: string): boolean {
   return text.length > 0 && text.length <= 100 && !/[$€£]|\bper\b/i.test(text);
 }
@@ -81,9 +87,9 @@ function plausibleModel(text: string): boolean {
 /**
  * Reads the model and token type of a FOCUS row, trying in order: an `x_Model` column; the
  * `x_Model`/`Model` key of `SkuPriceDetails` (JSON); an AWS usage type (`x_UsageType`,
- * `SkuMeter`, `SkuId`); a meter or SKU name with the model before the direction
- * (`SkuMeter`, `x_SkuMeterName`, `ChargeDescription`); else `none`. The token type comes
- * from the same texts.
+ * `SkuMeter`, `SkuId`); an AWS price description (`… per 1K input tokens for <model> in
+ * <region>`); a meter or SKU name with the model before the direction (`SkuMeter`,
+ * `x_SkuMeterName`, `ChargeDescription`); else `none`. The token type comes from the same texts.
  */
 export function readFocusModel(get: (column: string) => string | null): FocusModelReading {
   const texts = ['x_UsageType', 'SkuMeter', 'x_SkuMeterName', 'ChargeDescription', 'SkuId']
@@ -121,6 +127,11 @@ export function readFocusModel(get: (column: string) => string | null): FocusMod
     if (match && plausibleModel(match[1]!)) {
       return { model: match[1]!, tokenType: tokenTypeOf(text) ?? tokenType, source: column };
     }
+  }
+  const description = get('ChargeDescription');
+  const priced = description === null ? null : PRICE_DESCRIPTION.exec(description.trim());
+  if (priced && plausibleModel(priced[1]!.trim())) {
+    return { model: priced[1]!.trim(), tokenType, source: 'ChargeDescription' };
   }
   for (const [column, text] of texts) {
     const match = MODEL_THEN_DIRECTION.exec(text.trim());

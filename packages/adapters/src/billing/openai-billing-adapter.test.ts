@@ -321,6 +321,32 @@ describe('createOpenAIBillingAdapter (against a local replay server)', () => {
     expect(String((error as Error).cause)).not.toContain(API_KEY);
   });
 
+  it('should not follow a redirect (it would carry the key elsewhere)', async () => {
+    server = await startReplayServer(() => ({
+      status: 307,
+      headers: { location: 'http://example.invalid/steal' },
+    }));
+    await expect(createOpenAIBillingAdapter(settings()).doFetchCosts!(RANGE)).rejects.toMatchObject(
+      {
+        code: 'BILLING_REQUEST_REJECTED',
+        status: 307,
+        message: expect.stringContaining('a redirect: set baseUrl to where it points'),
+      },
+    );
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('should read only the start of a large error body', async () => {
+    const huge = `{"error":{"code":"server_error"}}${' '.repeat(8 * 1024 * 1024)}`;
+    server = await startReplayServer(() => ({ status: 500, body: huge }));
+    await expect(
+      createOpenAIBillingAdapter(settings({ maxAttempts: 1 })).doFetchCosts!(RANGE),
+    ).rejects.toMatchObject({
+      message:
+        'OpenAI billing API unavailable: HTTP 500 (server_error) on GET /v1/organization/costs after 1 attempt',
+    });
+  });
+
   it('should fail instead of looping when next_page repeats', async () => {
     server = await startReplayServer(() =>
       json({ object: 'page', data: [], has_more: true, next_page: 'page_same' }),
