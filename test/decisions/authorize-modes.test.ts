@@ -11,7 +11,7 @@ import {
   SIMULATE,
   unique,
 } from '../support/decisions';
-import { startPurser, type RunningPurser } from '../support/purser';
+import { servePurser, startPurser, type RunningPurser } from '../support/purser';
 
 /** Prices per 1M tokens: with 1000 input tokens, `penny` costs exactly $0.01. */
 const MODELS = {
@@ -429,32 +429,27 @@ describe('authorize: modes, scopes, keys and limits', () => {
 
 describe('authorize: nested budgets', () => {
   // An org budget (scope {}) applies to every request, so this service has a database of its own.
-  let service: RunningPurser;
-  let gateway: string;
-  beforeAll(async () => {
-    service = await startPurser();
-    gateway = await service.keyFor('gateway');
-    await priceModel(service, 't-penny', MODELS.penny);
+  const served = servePurser('gateway', {
+    prepare: (service) => priceModel(service, 't-penny', MODELS.penny),
   });
-  afterAll(() => service.stop());
 
   it('should hold on org, team and feature budgets and deny all-or-nothing at the tightest', async () => {
     const team = unique('t');
     const feature = unique('f');
-    const org = await createBudget(service, {
+    const org = await createBudget(served.service, {
       name: 'org',
       period: 'MONTHLY',
       limit: '100',
       mode: 'BLOCK',
     });
-    const teamBudget = await createBudget(service, {
+    const teamBudget = await createBudget(served.service, {
       name: 'team',
       scope: { team },
       period: 'MONTHLY',
       limit: '1',
       mode: 'BLOCK',
     });
-    const featureBudget = await createBudget(service, {
+    const featureBudget = await createBudget(served.service, {
       name: 'feature',
       scope: { team, feature },
       period: 'DAILY',
@@ -463,7 +458,7 @@ describe('authorize: nested budgets', () => {
     });
     const request = ask('t-penny', { team, feature });
     for (let index = 0; index < 2; index += 1) {
-      const answer = await authorize(service, request, gateway);
+      const answer = await authorize(served.service, request, served.key);
       expect(answer.allow).toBe(true);
       expect(answer.budgets.map((budget) => budget.id)).toEqual([
         org.id,
@@ -471,31 +466,35 @@ describe('authorize: nested budgets', () => {
         featureBudget.id,
       ]);
     }
-    const denied = await authorize(service, request, gateway);
+    const denied = await authorize(served.service, request, served.key);
     expect(denied).toMatchObject({ allow: false, action: 'DENY', reservation: null });
     expect(denied.reasons).toEqual([
       expect.objectContaining({ code: 'budget_exceeded', budgetId: featureBudget.id }),
     ]);
     for (const id of [org.id, teamBudget.id, featureBudget.id]) {
-      expect(await budgetState(service, id)).toMatchObject({ reserved: '0.02' });
+      expect(await budgetState(served.service, id)).toMatchObject({ reserved: '0.02' });
     }
     // Another feature of the same team still fits: only the feature budget is spent up.
-    const sibling = await authorize(service, ask('t-penny', { team, feature: 'other' }), gateway);
+    const sibling = await authorize(
+      served.service,
+      ask('t-penny', { team, feature: 'other' }),
+      served.key,
+    );
     expect(sibling.allow).toBe(true);
-    expect(await budgetState(service, teamBudget.id)).toMatchObject({ reserved: '0.03' });
+    expect(await budgetState(served.service, teamBudget.id)).toMatchObject({ reserved: '0.03' });
   });
 
   it('should leave no partial hold behind when concurrent requests lose at the tightest budget', async () => {
     const team = unique('t');
     const feature = unique('f');
-    const teamBudget = await createBudget(service, {
+    const teamBudget = await createBudget(served.service, {
       name: 'team (race)',
       scope: { team },
       period: 'TOTAL',
       limit: '10',
       mode: 'BLOCK',
     });
-    const featureBudget = await createBudget(service, {
+    const featureBudget = await createBudget(served.service, {
       name: 'feature (race)',
       scope: { team, feature },
       period: 'TOTAL',
@@ -504,13 +503,13 @@ describe('authorize: nested budgets', () => {
     });
     const answers = await Promise.all(
       Array.from({ length: 30 }, () =>
-        authorize(service, ask('t-penny', { team, feature }), gateway),
+        authorize(served.service, ask('t-penny', { team, feature }), served.key),
       ),
     );
     expect(answers.filter((answer) => answer.allow)).toHaveLength(5);
-    expect(await budgetState(service, featureBudget.id)).toMatchObject({ reserved: '0.05' });
+    expect(await budgetState(served.service, featureBudget.id)).toMatchObject({ reserved: '0.05' });
     // The losers passed the policy with a stale snapshot and then lost at the hold: none of
     // them may have kept a hold on the wider budget.
-    expect(await budgetState(service, teamBudget.id)).toMatchObject({ reserved: '0.05' });
+    expect(await budgetState(served.service, teamBudget.id)).toMatchObject({ reserved: '0.05' });
   });
 });

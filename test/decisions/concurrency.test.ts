@@ -11,7 +11,7 @@ import {
   priceModel,
   PENNY,
 } from '../support/decisions';
-import { type Replicas, startPurser, startReplicas, type RunningPurser } from '../support/purser';
+import { type Replicas, servePurser, startReplicas, type RunningPurser } from '../support/purser';
 
 const CALLS = 200;
 
@@ -29,18 +29,13 @@ function tally(decisions: { allow: boolean; action: string; reasons: { code: str
 }
 
 describe('concurrent authorize', () => {
-  let service: RunningPurser;
-  let gateway: string;
-  beforeAll(async () => {
-    service = await startPurser();
-    gateway = await service.keyFor('gateway');
-    await priceModel(service, 'penny-model', PENNY);
+  const served = servePurser('gateway', {
+    prepare: (service) => priceModel(service, 'penny-model', PENNY),
   });
-  afterAll(() => service.stop());
 
   it('should admit exactly 100 of 200 concurrent $0.01 holds on a $1.00 BLOCK budget', async () => {
     const team = `t-${randomBytes(5).toString('hex')}`;
-    const budget = await createBudget(service, {
+    const budget = await createBudget(served.service, {
       name: 'one dollar',
       scope: { team },
       period: 'TOTAL',
@@ -48,7 +43,7 @@ describe('concurrent authorize', () => {
       mode: 'BLOCK',
     });
     const decisions = await Promise.all(
-      Array.from({ length: CALLS }, () => authorize(service, request(team), gateway)),
+      Array.from({ length: CALLS }, () => authorize(served.service, request(team), served.key)),
     );
     expect(tally(decisions)).toEqual({
       allowed: 100,
@@ -59,13 +54,13 @@ describe('concurrent authorize', () => {
     for (const decision of decisions.filter((d) => d.allow)) {
       expect(decision.reservation).toMatchObject({ amount: '0.01', currency: 'USD' });
     }
-    expect(await budgetState(service, budget.id)).toMatchObject({
+    expect(await budgetState(served.service, budget.id)).toMatchObject({
       limit: '1',
       spent: '0',
       reserved: '1',
       remaining: '0',
     });
-    const holds = await service.purser.dataSource.query(
+    const holds = await served.service.purser.dataSource.query(
       `SELECT count(*)::int AS n, sum(amount)::text AS total FROM reservation_holds WHERE budget_id = $1`,
       [budget.id],
     );

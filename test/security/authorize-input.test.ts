@@ -3,23 +3,19 @@
 // before any hold or log row; and every decision that was answered is in the audit table,
 // even one whose record the database refuses as first written.
 import { AUTHORIZE, postDecisionInput, priceModel, PENNY, unique } from '../support/decisions';
-import { startPurser, type RunningPurser } from '../support/purser';
+import { servePurser } from '../support/purser';
 import { MAX_LOOP_DELAY_MS, measureLoopDelay, post } from './http-probe';
 
 const MODEL = 'input-penny';
 
 describe('authorize input the database cannot hold', () => {
-  let service: RunningPurser;
-  let gateway: string;
-  beforeAll(async () => {
-    service = await startPurser({ env: { NODE_ENV: 'production' } });
-    gateway = await service.keyFor('gateway');
-    await priceModel(service, MODEL, PENNY);
+  const served = servePurser('gateway', {
+    start: { env: { NODE_ENV: 'production' } },
+    prepare: (service) => priceModel(service, MODEL, PENNY),
   });
-  afterAll(() => service.stop());
 
   const rest = async (input: Record<string, unknown>) => {
-    const response = await postDecisionInput(service, gateway, {
+    const response = await postDecisionInput(served.service, served.key, {
       provider: 'openai',
       model: MODEL,
       attribution: { team: unique('t') },
@@ -60,7 +56,7 @@ describe('authorize input the database cannot hold', () => {
       ['request.model', { model: 'm\u0000' }],
       ['request.metadata.deep', { metadata: { deep: { er: '\u0000' } } }],
     ] as const) {
-      const result = await service.graphql(
+      const result = await served.service.graphql(
         AUTHORIZE,
         {
           request: {
@@ -71,7 +67,7 @@ describe('authorize input the database cannot hold', () => {
             ...request,
           },
         },
-        gateway,
+        served.key,
       );
       expect(result.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
       expect(result.errors?.[0]?.message).toContain(field);
@@ -86,8 +82,8 @@ describe('authorize input the database cannot hold', () => {
     const restBody = `{"input":{"provider":"openai","model":"${MODEL}","estimated_input_tokens":100,"max_output_tokens":0,"metadata":{"list":${list(500_000)}}}}`;
     const graphqlBody = `{"query":${JSON.stringify(AUTHORIZE)},"variables":{"request":{"provider":"openai","model":"${MODEL}","estimatedInputTokens":100,"maxOutputTokens":0,"metadata":{"list":${list(500_000)}}}}}`;
     const send = (path: string, body: string) =>
-      post(`${service.url}${path}`, body, {
-        authorization: `Bearer ${gateway}`,
+      post(`${served.service.url}${path}`, body, {
+        authorization: `Bearer ${served.key}`,
         'content-type': 'application/json',
       });
     for (const [path, body, named] of [
@@ -106,7 +102,7 @@ describe('authorize input the database cannot hold', () => {
     // A record the database cannot take as it is (NUL in a text column), as a caller that
     // skips the input rules would leave it.
     const id = `refused-${unique('d')}`;
-    service.purser.services.decisionLog.record({
+    served.service.purser.services.decisionLog.record({
       id,
       createdAt: new Date(),
       path: 'rest',
@@ -127,9 +123,9 @@ describe('authorize input the database cannot hold', () => {
       latencyMs: 0,
       maxOutputTokens: 0,
     });
-    await service.purser.services.decisionLog.flush();
+    await served.service.purser.services.decisionLog.flush();
     const rows: { id: string; requested_model: string; team: string }[] =
-      await service.purser.dataSource.query(
+      await served.service.purser.dataSource.query(
         `SELECT id, requested_model, attribution->>'team' AS team FROM decisions WHERE id = ANY($1)`,
         [[answered.body.decision_id, id]],
       );
@@ -137,6 +133,6 @@ describe('authorize input the database cannot hold', () => {
     const refused = rows.find((row) => row.id === id)!;
     expect(refused.requested_model).toBe('nul\ufffdmodel');
     expect(refused.team).toBe('a\ufffdb');
-    expect(service.purser.services.decisionLog.dropped).toBe(0);
+    expect(served.service.purser.services.decisionLog.dropped).toBe(0);
   });
 });

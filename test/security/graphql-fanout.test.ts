@@ -1,7 +1,7 @@
 // What unit tests cannot catch: small documents whose fragments fan out, sent to a running
 // production-mode service with and without a key, never hold its event loop: without a key
 // they are refused before they are parsed, with one by rules linear in the document's size.
-import { startPurser, type RunningPurser } from '../support/purser';
+import { servePurser } from '../support/purser';
 import {
   MAX_LOOP_DELAY_MS,
   errorCodes,
@@ -62,17 +62,10 @@ const documents = queries.map(([name, query]): [string, Buffer] => [
 const gc = fullGc();
 
 describe('documents that fan out (production mode)', () => {
-  let service: RunningPurser;
-  let viewer: string;
-
-  beforeAll(async () => {
-    service = await startPurser({ env: { NODE_ENV: 'production' } });
-    viewer = await service.keyFor('viewer');
-  });
-  afterAll(() => service?.stop());
+  const served = servePurser('viewer', { start: { env: { NODE_ENV: 'production' } } });
 
   const send = (body: Buffer | string, headers: Record<string, string> = {}) =>
-    post(`${service.url}/graphql`, body, headers);
+    post(`${served.service.url}/graphql`, body, headers);
   // Garbage the test itself left would otherwise be collected, and counted, in the window.
   beforeEach(() => gc());
 
@@ -94,7 +87,7 @@ describe('documents that fan out (production mode)', () => {
     'should refuse %s with a key, naming why, without holding the loop',
     async (_name, body) => {
       const { result, maxDelayMs } = await measureLoopDelay(() =>
-        send(body, { authorization: `Bearer ${viewer}` }),
+        send(body, { authorization: `Bearer ${served.key}` }),
       );
       expect(maxDelayMs).toBeLessThan(MAX_LOOP_DELAY_MS);
       expect(result.status).toBe(400);
@@ -122,7 +115,7 @@ describe('documents that fan out (production mode)', () => {
 
   it('should still answer a small fan-out within the limits', async () => {
     const { result, maxDelayMs } = await measureLoopDelay(() =>
-      send(JSON.stringify({ query: fanOut(3, 4) }), { authorization: `Bearer ${viewer}` }),
+      send(JSON.stringify({ query: fanOut(3, 4) }), { authorization: `Bearer ${served.key}` }),
     );
     expect(result.status).toBe(200);
     expect(result.body).toEqual({
@@ -137,7 +130,7 @@ describe('documents that fan out (production mode)', () => {
     );
     const { result, maxDelayMs } = await measureLoopDelay(async () => {
       const attacks = bodies.map((body) => send(body));
-      const health = await fetch(`${service.url}/healthz`);
+      const health = await fetch(`${served.service.url}/healthz`);
       await Promise.all(attacks);
       return health.status;
     });

@@ -1,24 +1,17 @@
 // What unit tests cannot catch: with introspection off, a running production-mode service
 // must not reveal its schema through "Did you mean …?" suggestions, to any caller, from
 // validation or from variable coercion; the error still names what was wrong.
-import { startPurser, type RunningPurser } from '../support/purser';
+import { servePurser } from '../support/purser';
 import { errorCodes, errorMessages, post } from './http-probe';
 
 describe('schema suggestions (production mode)', () => {
-  let service: RunningPurser;
-  let viewer: string;
-
-  beforeAll(async () => {
-    service = await startPurser({ env: { NODE_ENV: 'production' } });
-    viewer = await service.keyFor('viewer');
-  });
-  afterAll(() => service?.stop());
+  const served = servePurser('viewer', { start: { env: { NODE_ENV: 'production' } } });
 
   const send = (
     query: string,
     variables: Record<string, unknown> | undefined,
     headers: Record<string, string>,
-  ) => post(`${service.url}/graphql`, JSON.stringify({ query, variables }), headers);
+  ) => post(`${served.service.url}/graphql`, JSON.stringify({ query, variables }), headers);
 
   it.each([
     ['a misspelt root field', '{ apiKey { id } }', undefined, 'apiKey'],
@@ -46,7 +39,7 @@ describe('schema suggestions (production mode)', () => {
     expect(anonymous.status).toBe(401);
     expect(anonymous.text).not.toMatch(/did you mean/i);
 
-    const answer = await send(query, variables, { authorization: `Bearer ${viewer}` });
+    const answer = await send(query, variables, { authorization: `Bearer ${served.key}` });
     expect(answer.status).toBe(400);
     expect(errorCodes(answer.body).length).toBeGreaterThan(0);
     expect(answer.text).not.toMatch(/did you mean/i);

@@ -3,22 +3,15 @@
 // that inflates past it — answers 413 naming the limit, a caller without a key 401, and
 // neither is logged as an error of the service.
 import { gzipSync } from 'node:zlib';
-import { startPurser, type RunningPurser } from '../support/purser';
+import { servePurser } from '../support/purser';
 import { errorCodes, expectNoErrorLogged, post } from './http-probe';
 
 const MB = 1024 * 1024;
 
 describe('request body limits (production mode)', () => {
-  let service: RunningPurser;
-  let gateway: string;
+  const served = servePurser('gateway', { start: { env: { NODE_ENV: 'production' } } });
 
-  beforeAll(async () => {
-    service = await startPurser({ env: { NODE_ENV: 'production' } });
-    gateway = await service.keyFor('gateway');
-  });
-  afterAll(() => service?.stop());
-
-  expectNoErrorLogged(() => service);
+  expectNoErrorLogged(() => served.service);
 
   // 11 MB of JSON: over the 10 MB of every route.
   const oversized = JSON.stringify([{ padding: 'x'.repeat(11 * MB) }]);
@@ -35,9 +28,9 @@ describe('request body limits (production mode)', () => {
   ])(
     'should answer %s with a %s body 413 PAYLOAD_TOO_LARGE with a key, 401 without',
     async (path, _kind, body, headers: Record<string, string>) => {
-      const limited = await post(`${service.url}${path}`, body, {
+      const limited = await post(`${served.service.url}${path}`, body, {
         ...headers,
-        authorization: `Bearer ${gateway}`,
+        authorization: `Bearer ${served.key}`,
       });
       expect(limited.status).toBe(413);
       expect(limited.body).toEqual({
@@ -45,7 +38,7 @@ describe('request body limits (production mode)', () => {
         message: expect.stringMatching(/^Request body is larger than the limit of \d+ bytes$/),
       });
 
-      const anonymous = await post(`${service.url}${path}`, body, headers);
+      const anonymous = await post(`${served.service.url}${path}`, body, headers);
       expect(anonymous.status).toBe(401);
       const codes = path === '/graphql' ? errorCodes(anonymous.body) : [anonymous.body];
       expect(JSON.stringify(codes)).toContain('UNAUTHENTICATED');
@@ -53,9 +46,9 @@ describe('request body limits (production mode)', () => {
   );
 
   it('should answer a body in an unsupported encoding 415, named', async () => {
-    const answer = await post(`${service.url}/v1/usage`, Buffer.from('{}'), {
+    const answer = await post(`${served.service.url}/v1/usage`, Buffer.from('{}'), {
       'content-encoding': 'x-unknown',
-      authorization: `Bearer ${gateway}`,
+      authorization: `Bearer ${served.key}`,
     });
     expect(answer.status).toBe(415);
     expect(answer.body).toEqual({
@@ -65,17 +58,19 @@ describe('request body limits (production mode)', () => {
   });
 
   it('should answer a corrupt gzip body 400, named', async () => {
-    const answer = await post(`${service.url}/v1/usage`, Buffer.from('not gzip at all'), {
+    const answer = await post(`${served.service.url}/v1/usage`, Buffer.from('not gzip at all'), {
       'content-encoding': 'gzip',
-      authorization: `Bearer ${gateway}`,
+      authorization: `Bearer ${served.key}`,
     });
     expect(answer.status).toBe(400);
     expect(answer.body).toEqual({ code: 'BAD_USER_INPUT', message: expect.any(String) });
   });
 
   it('should count refused bodies in /metrics under their status', async () => {
-    await post(`${service.url}/v1/usage`, oversized, { authorization: `Bearer ${gateway}` });
-    const metrics = await (await fetch(`${service.url}/metrics`)).text();
+    await post(`${served.service.url}/v1/usage`, oversized, {
+      authorization: `Bearer ${served.key}`,
+    });
+    const metrics = await (await fetch(`${served.service.url}/metrics`)).text();
     expect(metrics).toMatch(/purser_http_requests_total\{route="[^"]*",status="413"\} \d+/);
     expect(metrics).not.toMatch(/status="500"/);
   });

@@ -111,3 +111,32 @@ export async function startReplicas(env?: Record<string, string>): Promise<Repli
     },
   };
 }
+
+/** The service of one describe block ({@link servePurser}): set once its `beforeAll` ran. */
+export interface ServedPurser {
+  service: RunningPurser;
+  /** The secret of a key with the role asked for. */
+  key: string;
+}
+
+/**
+ * Gives the describe block it is called in a service of its own: started before its tests
+ * (with `start`'s options), a key of `role` created, `prepare` run (price a model…); stopped
+ * after them. Read its fields inside tests and hooks, once it has started.
+ */
+export function servePurser(
+  role: string,
+  options: {
+    start?: Parameters<typeof startPurser>[0];
+    prepare?: (service: RunningPurser) => Promise<unknown>;
+  } = {},
+): ServedPurser {
+  const served = {} as ServedPurser;
+  beforeAll(async () => {
+    served.service = await startPurser(options.start);
+    served.key = await served.service.keyFor(role);
+    await options.prepare?.(served.service);
+  });
+  afterAll(() => served.service?.stop());
+  return served;
+}

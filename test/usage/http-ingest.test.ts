@@ -2,19 +2,13 @@
 // unique (source, id) key deduping across requests, prices recorded per row, rejected
 // events stored as dead letters, CloudEvents envelopes, late events in the right day.
 import { makeUsageEvent } from '@purser/adapters/testing';
-import { startPurser, type RunningPurser } from '../support/purser';
+import { servePurser } from '../support/purser';
 
 describe('HTTP and GraphQL ingest', () => {
-  let service: RunningPurser;
-  let gateway: string;
-  beforeAll(async () => {
-    service = await startPurser();
-    gateway = await service.keyFor('gateway');
-  });
-  afterAll(() => service.stop());
+  const served = servePurser('gateway');
 
-  const post = async (body: unknown, token = gateway, contentType = 'application/json') => {
-    const response = await fetch(`${service.url}/v1/usage`, {
+  const post = async (body: unknown, token = served.key, contentType = 'application/json') => {
+    const response = await fetch(`${served.service.url}/v1/usage`, {
       method: 'POST',
       headers: { 'content-type': contentType, authorization: `Bearer ${token}` },
       body: JSON.stringify(body),
@@ -43,7 +37,7 @@ describe('HTTP and GraphQL ingest', () => {
     });
     const again = await post([event, event]);
     expect(again.body).toMatchObject({ accepted: 0, duplicates: 2, rejected: 0 });
-    const rows = await service.purser.dataSource.query(
+    const rows = await served.service.purser.dataSource.query(
       'SELECT cost::text AS cost, currency, price_card_id, unpriced, cost_breakdown FROM usage_events WHERE event_id = $1',
       [event.id],
     );
@@ -80,7 +74,7 @@ describe('HTTP and GraphQL ingest', () => {
     expect(results[1]).toMatchObject({ id: negative.id, status: 'rejected' });
     expect(results[1].reason).toContain('usage.input_tokens');
     expect(results[2].reason).toContain('timestamp');
-    const letters = await service.purser.dataSource.query(
+    const letters = await served.service.purser.dataSource.query(
       `SELECT event_id, reason, payload FROM dead_letters WHERE event_id = ANY($1::text[]) ORDER BY event_id`,
       [[negative.id, future.id]],
     );
@@ -99,7 +93,7 @@ describe('HTTP and GraphQL ingest', () => {
       usage: { input_tokens: 10, output_tokens: 3 },
     });
     await post(event);
-    const [row] = await service.purser.dataSource.query(
+    const [row] = await served.service.purser.dataSource.query(
       'SELECT cost::text AS cost, unpriced, unpriced_keys FROM usage_events WHERE event_id = $1',
       [event.id],
     );
@@ -120,13 +114,13 @@ describe('HTTP and GraphQL ingest', () => {
       datacontenttype: 'application/json',
       data,
     };
-    const result = await post(envelope, gateway, 'application/cloudevents+json');
+    const result = await post(envelope, served.key, 'application/cloudevents+json');
     expect(result.body).toMatchObject({ accepted: 1 });
   });
 
   it('should price a late event with the price in force then', async () => {
     const id = `late-${Date.now()}`;
-    await service.graphql(
+    await served.service.graphql(
       `mutation($input: ModelPriceInput!) { upsertModelPrice(input: $input) { id } }`,
       {
         input: {
@@ -137,7 +131,7 @@ describe('HTTP and GraphQL ingest', () => {
         },
       },
     );
-    await service.graphql(
+    await served.service.graphql(
       `mutation($input: ModelPriceInput!) { upsertModelPrice(input: $input) { id } }`,
       {
         input: {
@@ -157,7 +151,7 @@ describe('HTTP and GraphQL ingest', () => {
         usage: { input_tokens: 1_000_000 },
       }),
     );
-    const [row] = await service.purser.dataSource.query(
+    const [row] = await served.service.purser.dataSource.query(
       `SELECT cost::text AS cost, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day FROM usage_events WHERE event_id = $1`,
       [id],
     );
@@ -167,22 +161,22 @@ describe('HTTP and GraphQL ingest', () => {
   it('should ingest through the GraphQL mutation with the same rules', async () => {
     const event = makeUsageEvent({ id: `gql-${Date.now()}` });
     const mutation = `mutation($events: [JSONObject!]!) { ingestUsage(events: $events) { accepted duplicates rejected results { id status reason } } }`;
-    const first = await service.graphql<{ ingestUsage: { accepted: number } }>(
+    const first = await served.service.graphql<{ ingestUsage: { accepted: number } }>(
       mutation,
       { events: [event] },
-      gateway,
+      served.key,
     );
     expect(first.data!.ingestUsage).toMatchObject({ accepted: 1, duplicates: 0, rejected: 0 });
-    const again = await service.graphql<{ ingestUsage: { duplicates: number } }>(
+    const again = await served.service.graphql<{ ingestUsage: { duplicates: number } }>(
       mutation,
       { events: [event] },
-      gateway,
+      served.key,
     );
     expect(again.data!.ingestUsage).toMatchObject({ accepted: 0, duplicates: 1 });
   });
 
   it('should refuse ingest from a viewer key with 403', async () => {
-    const viewer = await service.keyFor('viewer');
+    const viewer = await served.service.keyFor('viewer');
     const result = await post(makeUsageEvent({ id: `viewer-${Date.now()}` }), viewer);
     expect(result.status).toBe(403);
     expect(result.body).toMatchObject({ code: 'FORBIDDEN' });

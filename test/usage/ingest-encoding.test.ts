@@ -5,19 +5,13 @@
 // database: the parser refuses it, naming the field; see test/security/ingest-nul.test.ts.)
 import { makeUsageEvent } from '@purser/adapters/testing';
 import { postUsageJson } from '../support/decisions';
-import { startPurser, type RunningPurser } from '../support/purser';
+import { servePurser } from '../support/purser';
 
 describe('ingest batch encoding', () => {
-  let service: RunningPurser;
-  let gateway: string;
-  beforeAll(async () => {
-    service = await startPurser();
-    gateway = await service.keyFor('gateway');
-  });
-  afterAll(() => service.stop());
+  const served = servePurser('gateway');
 
   const post = async (body: unknown) => {
-    const response = await postUsageJson(service, gateway, body);
+    const response = await postUsageJson(served.service, served.key, body);
     return (await response.json()) as {
       accepted: number;
       rejected: number;
@@ -26,7 +20,7 @@ describe('ingest batch encoding', () => {
   };
 
   const stored = (source: string) =>
-    service.purser.dataSource.query(
+    served.service.purser.dataSource.query(
       `SELECT event_id, occurred_at::text AS occurred_at, ingest_path, provider, model, team,
               feature, environment, customer, project, user_id, agent, operation, session,
               virtual_key, request_path, tags, status, error_type, latency_ms, retry_count,
@@ -284,12 +278,12 @@ describe('ingest batch encoding', () => {
       reason: expect.stringMatching(/^unprocessable: the database rejected the event: /),
     });
     expect((await stored(source)).map((row) => row.event_id)).toEqual(['e0', 'e1', 'e2', 'e4']);
-    const letters = await service.purser.dataSource.query(
+    const letters = await served.service.purser.dataSource.query(
       'SELECT reason FROM dead_letters WHERE source = $1 AND event_id = $2',
       [source, 'e3'],
     );
     expect(letters).toHaveLength(1);
-    const [hourly] = await service.purser.dataSource.query(
+    const [hourly] = await served.service.purser.dataSource.query(
       `SELECT sum(requests)::int AS requests FROM usage_hourly
        WHERE hour = '2026-11-23T09:00:00Z' AND team = 'search' AND customer = 'acme'`,
     );
@@ -298,7 +292,7 @@ describe('ingest batch encoding', () => {
 
   it('should count every event of a batch by outcome in the metrics', async () => {
     const counter = async (outcome: string) => {
-      const text = await (await fetch(`${service.url}/metrics`)).text();
+      const text = await (await fetch(`${served.service.url}/metrics`)).text();
       const line = text
         .split('\n')
         .find((entry) =>

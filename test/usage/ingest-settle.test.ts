@@ -3,24 +3,19 @@
 // from then on counts toward it, in the transaction that stores it.
 import { makeUsageEvent } from '@purser/adapters/testing';
 import { budgetState, createBudget, priceModel, unique, PENNY } from '../support/decisions';
-import { startPurser, type RunningPurser } from '../support/purser';
+import { servePurser } from '../support/purser';
 
 const MODEL = 't-penny-settle';
 
 describe('ingest and budgets', () => {
-  let service: RunningPurser;
-  let gateway: string;
-  beforeAll(async () => {
-    service = await startPurser();
-    gateway = await service.keyFor('gateway');
-    await priceModel(service, MODEL, PENNY);
+  const served = servePurser('gateway', {
+    prepare: (service) => priceModel(service, MODEL, PENNY),
   });
-  afterAll(() => service.stop());
 
   const post = async (events: unknown[]) => {
-    const response = await fetch(`${service.url}/v1/usage`, {
+    const response = await fetch(`${served.service.url}/v1/usage`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${gateway}` },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${served.key}` },
       body: JSON.stringify(events),
     });
     return (await response.json()) as { accepted: number; rejected: number };
@@ -41,7 +36,7 @@ describe('ingest and budgets', () => {
       accepted: 2,
       rejected: 0,
     });
-    const budget = await createBudget(service, {
+    const budget = await createBudget(served.service, {
       name: 'from now on',
       scope: { team },
       period: 'TOTAL',
@@ -53,11 +48,11 @@ describe('ingest and budgets', () => {
       accepted: 2,
     });
     // Spend counts from the budget's creation on: 500 tokens at $10 per 1M.
-    expect(await budgetState(service, budget.id)).toMatchObject({
+    expect(await budgetState(served.service, budget.id)).toMatchObject({
       spent: '0.005',
       remaining: '0.995',
     });
-    const [row] = await service.purser.dataSource.query(
+    const [row] = await served.service.purser.dataSource.query(
       `SELECT count(*)::int AS events, sum(cost)::text AS cost FROM usage_events WHERE team = $1`,
       [team],
     );
