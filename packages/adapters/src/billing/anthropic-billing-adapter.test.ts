@@ -68,8 +68,8 @@ describe('createAnthropicBillingAdapter (against a local replay server)', () => 
 
     const [first, second] = server.requests;
     expect(first!.path).toBe('/v1/organizations/cost_report');
-    expect(first!.query.get('starting_at')).toBe('2026-07-01T00:00:00.000Z');
-    expect(first!.query.get('ending_at')).toBe('2026-07-04T00:00:00.000Z');
+    expect(first!.query.get('starting_at')).toBe('2026-07-01T00:00:00Z');
+    expect(first!.query.get('ending_at')).toBe('2026-07-04T00:00:00Z');
     expect(first!.query.get('bucket_width')).toBe('1d');
     expect(first!.query.getAll('group_by[]')).toEqual(['workspace_id', 'description']);
     expect(first!.headers['x-api-key']).toBe(API_KEY);

@@ -236,10 +236,15 @@ export function convertAnthropicUsageBucket(
   });
 }
 
+/** RFC 3339 without milliseconds when they are zero, as the API's examples write it. */
+function rfc3339(date: Date): string {
+  return date.toISOString().replace(/\.000Z$/, 'Z');
+}
+
 function timeRange(request: BillingFetchRequest): [string, string][] {
   return [
-    ['starting_at', request.from.toISOString()],
-    ['ending_at', request.to.toISOString()],
+    ['starting_at', rfc3339(request.from)],
+    ['ending_at', rfc3339(request.to)],
     ['bucket_width', '1d'],
   ];
 }
