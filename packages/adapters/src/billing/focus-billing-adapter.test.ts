@@ -44,7 +44,9 @@ describe('importFocusFile', () => {
       skippedByReason: { not_model_service: 991, ai_service_not_model_hosting: 9, invalid_row: 0 },
       withoutModel: 0,
     });
-    expect(result.warnings).toEqual([]);
+    expect(result.warnings).toEqual([
+      '9 "AI and Machine Learning" row(s) skipped as not a hosted model service: Azure Machine Learning (9)',
+    ]);
   });
 
   it('should import the Bedrock, Azure OpenAI and Vertex AI rows of the copy with AI rows', async () => {
@@ -60,6 +62,7 @@ describe('importFocusFile', () => {
     expect(result.warnings).toEqual([
       // line 1009: the Bedrock output row before it spans two lines
       'line 1009: BilledCost "n/a" is not a decimal; model service row skipped',
+      '9 "AI and Machine Learning" row(s) skipped as not a hosted model service: Azure Machine Learning (9)',
     ]);
     expect(totals(result.lines)).toEqual({
       '2024-09-18|bedrock|51738928782': '1.85185183518',
@@ -233,7 +236,10 @@ describe('importFocusFile', () => {
       // 23:30 at UTC−2 is 01:30 UTC the next day
       ['2026-07-02', 'google', 'gemini-2.5-flash', 'output_tokens', 'USD', 'SkuPriceDetails'],
     ]);
-    expect(result.warnings).toEqual(['line 3: Tags is not a JSON object; kept as text in raw']);
+    expect(result.warnings).toEqual([
+      'line 3: Tags is not a JSON object; kept as text in raw',
+      '1 "AI and Machine Learning" row(s) skipped as not a hosted model service: Amazon SageMaker (1)',
+    ]);
   });
 
   it('should read a 1.2 file (ServiceSubcategory, SkuMeter) and give its version', async () => {

@@ -221,6 +221,8 @@ export async function importFocusFile(
   let version: FocusImportSummary['version'] = '1.0';
   let rows = 0;
   let withoutModel = 0;
+  /** AI-category services skipped, with their row counts: a model service missing from the list shows here. */
+  const aiServicesSkipped = new Map<string, number>();
 
   for await (const { record, line } of readCsvRecords(source, {
     maxRecordChars: options.maxRecordChars,
@@ -261,6 +263,12 @@ export async function importFocusFile(
     const kind = classifyFocusRow(get);
     if ('skip' in kind) {
       skippedByReason[kind.skip] += 1;
+      if (kind.skip === 'ai_service_not_model_hosting') {
+        const service = (get('ServiceName') ?? '(no ServiceName)').slice(0, 100);
+        if (aiServicesSkipped.has(service) || aiServicesSkipped.size < 20) {
+          aiServicesSkipped.set(service, (aiServicesSkipped.get(service) ?? 0) + 1);
+        }
+      }
       continue;
     }
     const amount = decimalOrNull(get(costColumn));
@@ -334,6 +342,13 @@ export async function importFocusFile(
       code: 'INVALID_BILLING_FILE',
       message: 'FOCUS file: empty (no header row)',
     });
+  }
+  if (aiServicesSkipped.size > 0) {
+    const services = [...aiServicesSkipped].map(([service, count]) => `${service} (${count})`);
+    warnings.add(
+      `${skippedByReason.ai_service_not_model_hosting} "AI and Machine Learning" row(s) skipped ` +
+        `as not a hosted model service: ${services.join(', ')}`,
+    );
   }
   const skipped = Object.values(skippedByReason).reduce((sum, count) => sum + count, 0);
   return {
