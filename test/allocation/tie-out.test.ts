@@ -23,7 +23,7 @@ const HOUR = 3_600_000;
 /** Deterministic usage: 80 events over two days, some tagged, costs with 6 decimals. */
 function usage(): UsageFixture[] {
   const teams = ['a', 'b', 'c', undefined];
-  return Array.from({ length: 80 }, (_, index) => {
+  return Array.from({ length: 80 }, (_, index): UsageFixture => {
     const team = teams[index % 4];
     return {
       id: `t${index}`,
@@ -34,7 +34,7 @@ function usage(): UsageFixture[] {
         ...(team ? { team } : {}),
         ...(index % 3 === 0 ? { feature: 'f' } : {}),
       },
-      tags: index % 5 === 0 ? { app: index % 10 === 0 ? 'x' : 'y' } : {},
+      tags: index % 5 === 0 ? { app: index % 10 === 0 ? 'x' : 'y' } : undefined,
     };
   });
 }
