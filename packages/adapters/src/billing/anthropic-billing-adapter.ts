@@ -3,11 +3,9 @@ import { z } from 'zod';
 
 import { AdapterError } from '../errors';
 import { compactUsage } from '../usage-math';
-import type {
-  BillingAdapterFactoryV1,
-  BillingAdapterSettings,
-  BillingAdapterV1,
-} from './billing-adapter-v1';
+import type { BillingAdapterFactoryV1 } from './billing-adapter-factory-v1';
+import type { BillingAdapterSettings } from './billing-adapter-settings';
+import type { BillingAdapterV1 } from './billing-adapter-v1';
 import type { BillingFetchRequest } from './billing-fetch-request';
 import { BillingHttpClient, type BillingHttpProvider } from './billing-http';
 import {

@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 
 import { AdapterError } from '../errors';
-import type { BillingAdapterSettings, BillingLogger } from './billing-adapter-v1';
+import type { BillingAdapterSettings, BillingLogger } from './billing-adapter-settings';
 import { BillingHttpError } from './billing-http-error';
 
 /** Defaults of the HTTP settings of {@link BillingAdapterSettings}. */

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 
 import { AdapterError } from '../errors';
-import type { BillingFetchRequest, BillingFetchResult } from './billing-fetch-request';
+import type { BillingFetchRequest } from './billing-fetch-request';
+import type { BillingFetchResult } from './billing-fetch-result';
 import type { BillingHttpClient, QueryParameter } from './billing-http';
 import { parseBillingShape, readBillingJson, WarningList } from './billing-json';
 

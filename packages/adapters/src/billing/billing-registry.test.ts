@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { AdapterError } from '../errors';
-import type { BillingAdapterFactoryV1 } from './billing-adapter-v1';
+import type { BillingAdapterFactoryV1 } from './billing-adapter-factory-v1';
 import {
   BILLING_ADAPTERS,
   BILLING_PROVIDER_IDS,

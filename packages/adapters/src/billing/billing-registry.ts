@@ -1,10 +1,8 @@
 import { AdapterError } from '../errors';
 import { anthropicBillingAdapterFactory } from './anthropic-billing-adapter';
-import type {
-  BillingAdapterFactoryV1,
-  BillingAdapterSettings,
-  BillingAdapterV1,
-} from './billing-adapter-v1';
+import type { BillingAdapterFactoryV1 } from './billing-adapter-factory-v1';
+import type { BillingAdapterSettings } from './billing-adapter-settings';
+import type { BillingAdapterV1 } from './billing-adapter-v1';
 import { focusBillingAdapterFactory } from './focus-billing-adapter';
 import { openaiBillingAdapterFactory } from './openai-billing-adapter';
 

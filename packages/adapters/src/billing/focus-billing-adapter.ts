@@ -1,7 +1,8 @@
 import { formatDecimal, Money } from '@purser/pricing';
 
 import { AdapterError } from '../errors';
-import type { BillingAdapterFactoryV1, BillingAdapterV1 } from './billing-adapter-v1';
+import type { BillingAdapterFactoryV1 } from './billing-adapter-factory-v1';
+import type { BillingAdapterV1 } from './billing-adapter-v1';
 import { WarningList } from './billing-json';
 import { type CsvField, readCsvRecords } from './focus-csv';
 import type {

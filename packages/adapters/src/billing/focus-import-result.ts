@@ -49,7 +49,10 @@ export interface FocusImportSummary {
 
 /** Result of a FOCUS import. */
 export interface FocusImportResult {
+  /** The cost lines of the hosted model rows, in file order (empty when streamed out). */
   readonly lines: ProviderCostLine[];
+  /** Rows skipped for being unreadable, unreadable tags, skipped AI services (bounded). */
   readonly warnings: string[];
+  /** Counts: every data row is imported or skipped for one reason. */
   readonly summary: FocusImportSummary;
 }

@@ -6,18 +6,15 @@
 export type { ProviderCostLine, BillingTokenType, BillingCostType } from './provider-cost-line';
 export { providerCostLineKey } from './provider-cost-line';
 export type { ProviderUsageLine } from './provider-usage-line';
+export type { BillingFetchRequest } from './billing-fetch-request';
 export type {
-  BillingFetchRequest,
   BillingFetchResult,
   BillingCostsResult,
   BillingUsageResult,
-} from './billing-fetch-request';
-export type {
-  BillingAdapterV1,
-  BillingAdapterFactoryV1,
-  BillingAdapterSettings,
-  BillingLogger,
-} from './billing-adapter-v1';
+} from './billing-fetch-result';
+export type { BillingAdapterV1 } from './billing-adapter-v1';
+export type { BillingAdapterFactoryV1 } from './billing-adapter-factory-v1';
+export type { BillingAdapterSettings, BillingLogger } from './billing-adapter-settings';
 export type {
   FocusSource,
   FocusImportOptions,
