@@ -1,0 +1,238 @@
+/**
+ * Reports benchmark: how long the month's `spend` grouped by team × day and the month's
+ * `chargeback` take on 10 million usage events' worth of data (30 days, 2,000 attribution
+ * combinations, 50 allocation rules), beside the limit: a plain SQL `GROUP BY team, day` over
+ * the same rollup rows.
+ *
+ *   pnpm bench:reports [--events N] [--requests N] [--runs N] [--seed N] [--keep]
+ *
+ * The data is written with COPY, not through ingest: `usage_hourly` in full (2,000 × 720
+ * rows whose requests sum to `--requests`, default 10,000,000) and `usage_events` for whole
+ * hours from the month's start up to `--events` (default: all of them). Each hourly row is
+ * the exact sum of its hour's events, as ingest would have left it. Reports read whole hours
+ * from the rollup; events only for partial hours and tag-matching rules.
+ *
+ * Postgres: BENCH_DATABASE_URL or DATABASE_URL (an admin connection: the bench creates a
+ * database of its own and drops it unless --keep), else postgres://postgres@127.0.0.1:5432.
+ */
+import { randomBytes } from 'node:crypto';
+import { loadEnv, Purser } from '@purser/api';
+import { formatDecimal, Money } from '@purser/pricing';
+import { adminQuery } from '../support/database';
+import { type BenchAllocation, createAllocation } from './reports-allocation';
+import { MONTH_END, MONTH_START, writeMonth } from './reports-data';
+
+/** Targets at p50 on this machine (issue 14). */
+const SPEND_TARGET_MS = 200;
+const CHARGEBACK_TARGET_MS = 1000;
+
+interface Options {
+  requests: number;
+  events: number;
+  runs: number;
+  seed: number;
+  keep: boolean;
+}
+
+function parseArgs(argv: string[]): Options {
+  const options: Options = {
+    requests: 10_000_000,
+    events: Number.POSITIVE_INFINITY,
+    runs: 5,
+    seed: 14,
+    keep: false,
+  };
+  for (let index = 0; index < argv.length; index += 1) {
+    const flag = argv[index];
+    const value = () => {
+      const parsed = Number(argv[++index]);
+      if (!Number.isInteger(parsed) || parsed < 0) throw new Error(`${flag} needs an integer ≥ 0`);
+      return parsed;
+    };
+    if (flag === '--events') options.events = value();
+    else if (flag === '--requests') options.requests = value();
+    else if (flag === '--runs') options.runs = Math.max(1, value());
+    else if (flag === '--seed') options.seed = value();
+    else if (flag === '--keep') options.keep = true;
+    else if (flag !== '--') throw new Error(`unknown argument ${flag}`);
+  }
+  return options;
+}
+
+const log = (message: string) => console.log(message);
+
+/** Milliseconds `work` takes. */
+async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; result: T }> {
+  const started = process.hrtime.bigint();
+  const result = await work();
+  return { ms: Number(process.hrtime.bigint() - started) / 1e6, result };
+}
+
+interface Series {
+  name: string;
+  runs: number[];
+  targetMs?: number;
+}
+
+function summary(series: Series) {
+  const sorted = [...series.runs].sort((a, b) => a - b);
+  return {
+    p50: sorted[Math.floor((sorted.length - 1) / 2)]!,
+    min: sorted[0]!,
+    max: sorted[sorted.length - 1]!,
+  };
+}
+
+async function main(): Promise<void> {
+  const options = parseArgs(process.argv.slice(2));
+  const adminUrl =
+    process.env.BENCH_DATABASE_URL ??
+    process.env.DATABASE_URL ??
+    'postgres://postgres@127.0.0.1:5432/postgres';
+  const databaseName = `purser_bench_${randomBytes(5).toString('hex')}`;
+  await adminQuery(adminUrl, `CREATE DATABASE ${databaseName}`);
+  const databaseUrl = new URL(adminUrl);
+  databaseUrl.pathname = `/${databaseName}`;
+  let purser: Purser | undefined;
+  try {
+    // No NATS: the bench writes its data directly and times reports only.
+    const { NATS_URL: _nats, ...processEnv } = process.env;
+    const env = loadEnv({
+      ...processEnv,
+      NODE_ENV: 'production',
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+      PORT: '0',
+      DATABASE_URL: databaseUrl.toString(),
+    });
+    purser = await Purser.create({ env, consume: false });
+    const { dataSource } = purser;
+
+    log(
+      `writing ${options.requests} requests over 30 days, 2,000 combinations (seed ${options.seed})…`,
+    );
+    const data = await writeMonth(
+      databaseUrl.toString(),
+      {
+        requests: options.requests,
+        maxEvents: options.events,
+        seed: options.seed,
+      },
+      log,
+    );
+    const vacuum = await timed(() =>
+      dataSource.query('VACUUM (ANALYZE) usage_hourly, usage_events'),
+    );
+    log(
+      `wrote ${data.hourlyRows} usage_hourly rows (${data.requests} requests) and ${data.events} usage_events ` +
+        `(${data.eventHours === 720 ? 'every hour of the month' : `the first ${data.eventHours} of 720 hours`}) ` +
+        `in ${data.seconds.toFixed(1)} s; VACUUM ANALYZE ${(vacuum.ms / 1000).toFixed(1)} s; month total ${data.total} USD`,
+    );
+
+    const allocation = (purser.services as unknown as { allocation?: BenchAllocation }).allocation;
+    if (allocation) {
+      const created = await createAllocation(allocation);
+      log(
+        `allocation: ${created.costCenters} cost centers, ${created.rules} rules (${created.versions} versions)`,
+      );
+    } else {
+      log('allocation: no allocation service in this build, chargeback not measured');
+    }
+
+    const range = { from: MONTH_START, to: MONTH_END };
+    const spend = () =>
+      purser!.services.spend.report({
+        ...range,
+        groupBy: ['team', 'day'],
+        filter: {},
+        currency: 'USD',
+      });
+    // The limit: the same rollup rows summed per team and UTC day, formatted after grouping.
+    const limit = () =>
+      dataSource.query(
+        `SELECT team, date_trunc('day', hour, 'UTC') AS day, sum(cost)::text AS cost
+         FROM usage_hourly WHERE currency = 'USD' AND hour >= $1 AND hour < $2
+         GROUP BY 1, 2`,
+        [range.from.toISOString(), range.to.toISOString()],
+      ) as Promise<{ team: string; day: Date; cost: string }[]>;
+    const chargeback = allocation
+      ? () => allocation.chargeback({ ...range, currency: 'USD' })
+      : undefined;
+
+    // Every figure is checked against the generated data before it is timed.
+    const spendReport = await spend();
+    if (spendReport.total !== data.total)
+      throw new Error(`spend total ${spendReport.total} ≠ generated ${data.total}`);
+    for (const row of spendReport.rows) {
+      const expected = data.teamDays.get(`${row.dimensions.team}|${row.dimensions.day}`);
+      if (row.cost !== expected)
+        throw new Error(`spend ${JSON.stringify(row.dimensions)} ${row.cost} ≠ ${expected}`);
+    }
+    if (spendReport.rows.length !== data.teamDays.size)
+      throw new Error(`spend has ${spendReport.rows.length} rows, ${data.teamDays.size} expected`);
+    const limitRows = await limit();
+    const limitTotal = limitRows.reduce((sum, row) => sum.plus(row.cost), new Money(0));
+    if (limitRows.length !== data.teamDays.size || formatDecimal(limitTotal) !== data.total)
+      throw new Error('the limit query does not answer the generated month');
+    let chargebackNote = '';
+    if (chargeback) {
+      const report = await chargeback();
+      if (report.total !== data.total)
+        throw new Error(`chargeback total ${report.total} ≠ spend ${data.total}`);
+      chargebackNote = `chargeback: ${report.rows.filter((row) => !row.rolledUp).length} cost centers, unallocated ${report.unallocated}, total = spend ✓`;
+    }
+    log(
+      `checked: spend team × day (${spendReport.rows.length} rows) = generated, exactly; ${chargebackNote}`,
+    );
+
+    // Runs alternate (limit, spend, chargeback) so the machine's other load falls on all three.
+    const series: Series[] = [
+      { name: 'limit: SQL GROUP BY team, day', runs: [] },
+      { name: 'spend (team × day, month)', runs: [], targetMs: SPEND_TARGET_MS },
+      ...(chargeback
+        ? [{ name: 'chargeback (month, 50 rules)', runs: [], targetMs: CHARGEBACK_TARGET_MS }]
+        : []),
+    ];
+    const work: (() => Promise<unknown>)[] = [limit, spend, ...(chargeback ? [chargeback] : [])];
+    for (let run = 0; run < options.runs; run += 1) {
+      for (const [index, query] of work.entries())
+        series[index]!.runs.push((await timed(query)).ms);
+    }
+
+    const limitP50 = summary(series[0]!).p50;
+    log(
+      `\n${options.runs} runs each, after one checked run; in process, through the services (no HTTP)\n`,
+    );
+    log(
+      `${'query'.padEnd(34)}${'p50 ms'.padStart(9)}${'min'.padStart(9)}${'max'.padStart(9)}${'× limit'.padStart(9)}   target at p50`,
+    );
+    let allMet = true;
+    for (const entry of series) {
+      const { p50, min, max } = summary(entry);
+      const met = entry.targetMs === undefined ? undefined : p50 < entry.targetMs;
+      if (met === false) allMet = false;
+      log(
+        `${entry.name.padEnd(34)}${p50.toFixed(1).padStart(9)}${min.toFixed(1).padStart(9)}${max.toFixed(1).padStart(9)}${(p50 / limitP50).toFixed(2).padStart(9)}   ${
+          entry.targetMs === undefined ? '-' : `< ${entry.targetMs} ms: ${met ? 'MET' : 'NOT met'}`
+        }`,
+      );
+    }
+    log(
+      `runs (ms): ${series.map((entry) => `${entry.name.split(' ')[0]} ${entry.runs.map((ms) => ms.toFixed(0)).join('/')}`).join('; ')}`,
+    );
+    if (!allMet) process.exitCode = 1;
+  } catch (error) {
+    // Reported before the clean-up, which may fail in turn and hide it.
+    console.error(error);
+    process.exitCode = 1;
+  } finally {
+    if (purser) await purser.stop();
+    if (!options.keep)
+      await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`);
+    else log(`kept database ${databaseUrl.toString()}`);
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
