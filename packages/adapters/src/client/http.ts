@@ -1,0 +1,180 @@
+import http from 'node:http';
+import https from 'node:https';
+import { PurserClientError } from './errors';
+
+/** An answer read whole (bounded), before any JSON parsing. */
+export interface HttpAnswer {
+  status: number;
+  text: string;
+  /** `Retry-After` in milliseconds, when the answer carried one in seconds. */
+  retryAfterMs?: number;
+}
+
+export interface HttpTransportOptions {
+  url: string;
+  apiKey: string;
+  timeoutMs: number;
+  /** Largest answer read; a longer one is cut off and is a `BAD_RESPONSE`. */
+  maxResponseBytes: number;
+}
+
+const unavailable = (message: string, cause?: unknown, status?: number) =>
+  new PurserClientError({ code: 'UNAVAILABLE', message, cause, status });
+
+/**
+ * JSON over HTTP to one Purser base URL, on kept-alive connections (a fresh TCP connection per
+ * call would cost more than the decision itself). Every failure to get an answer — refused
+ * connection, reset, timeout — is a `PurserClientError` `UNAVAILABLE`; an answer's status is
+ * left to the caller.
+ */
+export class HttpTransport {
+  private readonly base: URL;
+  private readonly agent: http.Agent;
+  private readonly module: typeof http | typeof https;
+
+  constructor(private readonly options: HttpTransportOptions) {
+    let base: URL;
+    try {
+      base = new URL(options.url);
+    } catch (cause) {
+      throw new PurserClientError({
+        code: 'INVALID_ARGUMENT',
+        message: `url: not a URL (${JSON.stringify(options.url)})`,
+        cause,
+      });
+    }
+    if (base.protocol !== 'http:' && base.protocol !== 'https:') {
+      throw new PurserClientError({
+        code: 'INVALID_ARGUMENT',
+        message: `url: must be http: or https: (got ${base.protocol})`,
+      });
+    }
+    this.base = base;
+    this.module = base.protocol === 'https:' ? https : http;
+    this.agent = new this.module.Agent({ keepAlive: true, maxSockets: 256 });
+  }
+
+  /** POSTs `body` as JSON to `path` (relative to the base URL) and reads the answer. */
+  post(path: string, body: unknown, signal?: AbortSignal): Promise<HttpAnswer> {
+    const payload = Buffer.from(JSON.stringify(body));
+    const target = new URL(path.replace(/^\//, ''), this.base.href.replace(/\/?$/, '/'));
+    const { timeoutMs, maxResponseBytes, apiKey } = this.options;
+    return new Promise<HttpAnswer>((resolve, reject) => {
+      let settled = false;
+      const finish = (error: Error | null, answer?: HttpAnswer) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        if (error) reject(error);
+        else resolve(answer!);
+      };
+      const request = this.module.request(target, {
+        method: 'POST',
+        agent: this.agent,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': payload.length,
+          authorization: `Bearer ${apiKey}`,
+        },
+      });
+      const timer = setTimeout(() => {
+        finish(unavailable(`Purser did not answer within ${timeoutMs} ms (${target.pathname})`));
+        request.destroy();
+      }, timeoutMs);
+      const onAbort = () => {
+        const reason: unknown = signal?.reason;
+        finish(reason instanceof Error ? reason : new DOMException('aborted', 'AbortError'));
+        request.destroy();
+      };
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      request.on('error', (cause) =>
+        finish(unavailable(`Purser cannot be reached (${cause.message})`, cause)),
+      );
+      request.on('response', (response) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        response.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > maxResponseBytes) {
+            finish(
+              new PurserClientError({
+                code: 'BAD_RESPONSE',
+                status: response.statusCode,
+                message: `Purser's answer is larger than ${maxResponseBytes} bytes`,
+              }),
+            );
+            response.destroy();
+            return;
+          }
+          chunks.push(chunk);
+        });
+        response.on('error', (cause) =>
+          finish(unavailable(`Purser's answer was cut off (${cause.message})`, cause)),
+        );
+        response.on('end', () => {
+          const retryAfter = Number(response.headers['retry-after']);
+          finish(null, {
+            status: response.statusCode ?? 0,
+            text: Buffer.concat(chunks).toString('utf8'),
+            ...(Number.isFinite(retryAfter) && retryAfter >= 0
+              ? { retryAfterMs: retryAfter * 1000 }
+              : {}),
+          });
+        });
+      });
+      request.end(payload);
+    });
+  }
+
+  /** Closes the kept-alive connections. */
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+/** A short excerpt of an answer for an error message (never the whole body). */
+export function excerpt(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > 200 ? `${flat.slice(0, 200)}…` : flat;
+}
+
+/** Reads JSON from an answer's text; anything else is a `BAD_RESPONSE`. */
+export function answerJson(answer: HttpAnswer, what: string): unknown {
+  try {
+    return JSON.parse(answer.text) as unknown;
+  } catch (cause) {
+    throw new PurserClientError({
+      code: 'BAD_RESPONSE',
+      status: answer.status,
+      message: `${what}: the answer is not JSON (${excerpt(answer.text)})`,
+      cause,
+    });
+  }
+}
+
+/**
+ * The error for an answer that is not a success: 429 and 5xx are `UNAVAILABLE` (retry, fail
+ * mode), any other status `REJECTED`, with Purser's own message when it gave one.
+ */
+export function statusError(answer: HttpAnswer, what: string): PurserClientError {
+  let detail = excerpt(answer.text);
+  try {
+    const body = JSON.parse(answer.text) as unknown;
+    if (body && typeof body === 'object') {
+      const message = (body as { message?: unknown; error?: { message?: unknown } }).message;
+      const nested = (body as { error?: { message?: unknown } }).error?.message;
+      const text = typeof message === 'string' ? message : nested;
+      if (typeof text === 'string') detail = excerpt(text);
+    }
+  } catch {
+    // not JSON: keep the excerpt
+  }
+  const retryable = answer.status === 429 || answer.status >= 500;
+  return new PurserClientError({
+    code: retryable ? 'UNAVAILABLE' : 'REJECTED',
+    status: answer.status,
+    message: `${what}: Purser answered HTTP ${answer.status}${detail ? ` (${detail})` : ''}`,
+  });
+}

@@ -1,0 +1,446 @@
+// PurserClient against a fake Purser (node:http on 127.0.0.1): authorize's answers (allow,
+// downgrade, deny), the fail modes when Purser cannot be reached, and track's endings
+// (success, thrown error, abort, cut stream).
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  PurserClient,
+  PurserClientError,
+  PurserDeniedError,
+  type PurserClientOptions,
+} from '@purser/adapters/client';
+import {
+  allowAll,
+  type FakePurser,
+  memoryLogger,
+  postedEvents,
+  restDecision,
+  startFakePurser,
+  waitFor,
+} from './fake-purser';
+
+const DECISION = '/v1/data/purser/authz/decision';
+
+const request = {
+  provider: 'openai',
+  model: 'gpt-4o',
+  attribution: { team: 'search', feature: 'autocomplete' },
+  estimatedInputTokens: 1200,
+  maxOutputTokens: 512,
+};
+
+/** An OpenAI chat completion with prompt 1,000 (200 cached) and 50 completion tokens. */
+const completion = (model: string) => ({
+  id: 'chatcmpl-1',
+  model,
+  choices: [{ message: { role: 'assistant', content: 'hi' } }],
+  usage: {
+    prompt_tokens: 1000,
+    completion_tokens: 50,
+    prompt_tokens_details: { cached_tokens: 200 },
+  },
+});
+
+describe('PurserClient', () => {
+  let fake: FakePurser;
+  const clients: PurserClient[] = [];
+  const logger = memoryLogger();
+
+  const client = (options: Partial<PurserClientOptions> = {}) => {
+    const created = new PurserClient({
+      url: fake.url,
+      apiKey: 'secret-key',
+      failMode: 'closed',
+      timeoutMs: 500,
+      logger,
+      batch: { lingerMs: 5 },
+      retry: { initialDelayMs: 10, maxDelayMs: 50 },
+      ...options,
+    });
+    clients.push(created);
+    return created;
+  };
+
+  beforeEach(async () => {
+    logger.lines.length = 0;
+    fake = await startFakePurser(allowAll);
+  });
+  afterEach(async () => {
+    for (const created of clients.splice(0)) await created.close(100);
+    await fake.close();
+  });
+
+  describe('authorize', () => {
+    it('should send the OPA input with the key and answer the decision in camelCase', async () => {
+      const decision = await client().authorize(request);
+      expect(fake.to(DECISION)[0]).toEqual({
+        method: 'POST',
+        path: DECISION,
+        authorization: 'Bearer secret-key',
+        body: {
+          input: {
+            provider: 'openai',
+            model: 'gpt-4o',
+            attribution: { team: 'search', feature: 'autocomplete' },
+            estimated_input_tokens: 1200,
+            max_output_tokens: 512,
+          },
+        },
+      });
+      expect(decision).toMatchObject({
+        decisionId: 'dec_1',
+        allow: true,
+        action: 'allow',
+        model: 'gpt-4o',
+        maxOutputTokens: 256,
+        reservation: { id: 'r1', amount: '0.01', currency: 'USD' },
+        budgets: [{ id: 'b1', remaining: '8.5', resetsAt: null }],
+        failOpen: false,
+      });
+    });
+
+    it('should answer a deny as a decision, and name a bad request before sending it', async () => {
+      fake.handler = () => ({
+        body: restDecision({
+          allow: false,
+          action: 'deny',
+          reservation: null,
+          reasons: [{ code: 'BUDGET_EXCEEDED', message: 'team over budget', budget_id: 'b1' }],
+        }),
+      });
+      const decision = await client().authorize(request);
+      expect(decision).toMatchObject({ allow: false, action: 'deny' });
+      await expect(
+        client().authorize({ ...request, estimatedInputTokens: -1 }),
+      ).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+        message: expect.stringContaining('estimatedInputTokens'),
+      });
+      expect(fake.to(DECISION)).toHaveLength(1);
+    });
+
+    it('should refuse a 401 as REJECTED even when failing open', async () => {
+      fake.handler = () => ({ status: 401, body: { code: 'UNAUTHENTICATED', message: 'bad key' } });
+      await expect(client({ failMode: 'open' }).authorize(request)).rejects.toMatchObject({
+        code: 'REJECTED',
+        status: 401,
+        message: expect.stringContaining('bad key'),
+      });
+    });
+  });
+
+  describe('track', () => {
+    it('should call with the decided model and cap, and report the converted usage with the decision id', async () => {
+      const purser = client();
+      const seen: unknown[] = [];
+      const answer = await purser.track(request, async (context) => {
+        seen.push({ model: context.model, cap: context.maxOutputTokens, id: context.decisionId });
+        return completion(context.model);
+      });
+      expect(answer.id).toBe('chatcmpl-1');
+      expect(seen).toEqual([{ model: 'gpt-4o', cap: 256, id: 'dec_1' }]);
+      expect(await purser.flush(2_000)).toBe(true);
+      const [event] = postedEvents(fake);
+      expect(event).toMatchObject({
+        source: 'purser-client',
+        provider: 'openai',
+        model: 'gpt-4o',
+        decision_id: 'dec_1',
+        status: 'success',
+        attribution: { team: 'search', feature: 'autocomplete' },
+        // prompt 1,000 includes the 200 cached: 800 at the input rate.
+        usage: { input_tokens: 800, cache_read_tokens: 200, output_tokens: 50 },
+      });
+      expect(typeof event!.id).toBe('string');
+      expect(fake.to('/graphql')).toHaveLength(0);
+    });
+
+    it('should call the downgraded model with the lowered cap', async () => {
+      fake.handler = (received) =>
+        received.path === DECISION
+          ? {
+              body: restDecision({
+                action: 'downgrade',
+                model: 'gpt-4o-mini',
+                max_output_tokens: 128,
+                reasons: [{ code: 'DOWNGRADED', message: 'cheaper model', budget_id: null }],
+              }),
+            }
+          : allowAll(received);
+      const purser = client();
+      const models: string[] = [];
+      await purser.track(request, async ({ model, maxOutputTokens }) => {
+        models.push(`${model}/${maxOutputTokens}`);
+        return completion(model);
+      });
+      await purser.flush(2_000);
+      expect(models).toEqual(['gpt-4o-mini/128']);
+      expect(postedEvents(fake)[0]).toMatchObject({ model: 'gpt-4o-mini' });
+    });
+
+    it('should throw PurserDeniedError with the reasons and never make the call', async () => {
+      fake.handler = () => ({
+        body: restDecision({
+          allow: false,
+          action: 'deny',
+          reservation: null,
+          retry_after_seconds: 30,
+          reasons: [{ code: 'BUDGET_EXCEEDED', message: 'team over budget', budget_id: 'b1' }],
+        }),
+      });
+      const call = jest.fn();
+      const error: unknown = await client()
+        .track(request, call)
+        .catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(PurserDeniedError);
+      expect(error).toBeInstanceOf(PurserClientError);
+      expect(error).toMatchObject({
+        code: 'DENIED',
+        retryAfterSeconds: 30,
+        reasons: [{ code: 'BUDGET_EXCEEDED', budgetId: 'b1' }],
+        message: expect.stringContaining('BUDGET_EXCEEDED'),
+      });
+      expect(call).not.toHaveBeenCalled();
+    });
+
+    it('should release the hold and rethrow the call error as it was', async () => {
+      const purser = client();
+      const failure = new Error('provider exploded');
+      await expect(
+        purser.track(request, async () => {
+          throw failure;
+        }),
+      ).rejects.toBe(failure);
+      expect(fake.to('/graphql').map((received) => received.body)).toEqual([
+        { query: expect.stringContaining('releaseReservation'), variables: { id: 'dec_1' } },
+      ]);
+      await purser.flush(500);
+      expect(postedEvents(fake)).toHaveLength(0);
+    });
+
+    it('should release the hold when the caller aborts the call', async () => {
+      const purser = client();
+      const controller = new AbortController();
+      const pending = purser.track(
+        request,
+        ({ signal }) =>
+          new Promise((_resolve, reject) => {
+            signal.addEventListener('abort', () => reject(signal.reason as Error));
+          }),
+        { signal: controller.signal },
+      );
+      await waitFor(() => fake.to(DECISION).length === 1);
+      controller.abort();
+      await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+      expect(fake.to('/graphql')).toHaveLength(1);
+    });
+
+    it('should not release a hold it does not have (no budget applied)', async () => {
+      fake.handler = (received) =>
+        received.path === DECISION
+          ? { body: restDecision({ reservation: null }) }
+          : allowAll(received);
+      await expect(
+        client().track(request, async () => {
+          throw new Error('x');
+        }),
+      ).rejects.toThrow('x');
+      expect(fake.to('/graphql')).toHaveLength(0);
+    });
+
+    it('should release and warn when the response carries no usage', async () => {
+      const purser = client();
+      await purser.track(request, async () => ({ model: 'gpt-4o', choices: [] }));
+      expect(fake.to('/graphql')).toHaveLength(1);
+      expect(logger.lines.map((line) => line.message)).toContainEqual(
+        expect.stringContaining('no usage'),
+      );
+    });
+
+    it('should report what a cut stream consumed (observeUsage) instead of releasing', async () => {
+      const purser = client();
+      await expect(
+        purser.track(
+          { ...request, provider: 'anthropic', model: 'claude-sonnet-4-5' },
+          async ({ observeUsage }) => {
+            observeUsage({ input_tokens: 300, cache_read_input_tokens: 700, output_tokens: 1 });
+            observeUsage({ output_tokens: 40 });
+            throw new Error('connection reset mid-stream');
+          },
+        ),
+      ).rejects.toThrow('connection reset');
+      await purser.flush(2_000);
+      expect(fake.to('/graphql')).toHaveLength(0);
+      expect(postedEvents(fake)).toEqual([
+        expect.objectContaining({
+          provider: 'anthropic',
+          status: 'error',
+          error_type: 'error',
+          decision_id: 'dec_1',
+          usage: { input_tokens: 300, cache_read_tokens: 700, output_tokens: 40 },
+        }),
+      ]);
+    });
+  });
+
+  describe('trackStream', () => {
+    async function* chunks(parts: unknown[], failAfter?: number) {
+      for (const [index, part] of parts.entries()) {
+        if (index === failAfter) throw new Error('stream cut');
+        yield part;
+      }
+    }
+    const openaiChunks = [
+      { choices: [{ delta: { content: 'a' } }] },
+      { choices: [{ delta: { content: 'b' } }] },
+      { choices: [], usage: { prompt_tokens: 10, completion_tokens: 2 } },
+    ];
+
+    it('should pass every chunk through and report the final usage chunk', async () => {
+      const purser = client();
+      const seen: unknown[] = [];
+      for await (const chunk of purser.trackStream(request, () => chunks(openaiChunks))) {
+        seen.push(chunk);
+      }
+      expect(seen).toEqual(openaiChunks);
+      await purser.flush(2_000);
+      expect(postedEvents(fake)).toEqual([
+        expect.objectContaining({
+          status: 'success',
+          usage: { input_tokens: 10, output_tokens: 2 },
+        }),
+      ]);
+    });
+
+    it('should report the usage seen when the consumer stops early, and release when none was seen', async () => {
+      const purser = client();
+      const anthropic = [
+        {
+          type: 'message_start',
+          message: { model: 'claude-x', usage: { input_tokens: 25, output_tokens: 1 } },
+        },
+        { type: 'content_block_delta', delta: { text: 'hi' } },
+        { type: 'message_delta', usage: { output_tokens: 9 } },
+      ];
+      for await (const chunk of purser.trackStream({ ...request, provider: 'anthropic' }, () =>
+        chunks(anthropic),
+      )) {
+        if ((chunk as { type: string }).type === 'content_block_delta') break;
+      }
+      for await (const chunk of purser.trackStream(request, () => chunks(openaiChunks))) {
+        void chunk;
+        break;
+      }
+      await purser.flush(2_000);
+      expect(postedEvents(fake)).toEqual([
+        expect.objectContaining({
+          model: 'claude-x',
+          status: 'error',
+          error_type: 'aborted',
+          usage: { input_tokens: 25, output_tokens: 1 },
+        }),
+      ]);
+      expect(fake.to('/graphql')).toHaveLength(1);
+    });
+
+    it('should release when the stream fails before any usage and rethrow', async () => {
+      const purser = client();
+      await expect(async () => {
+        for await (const chunk of purser.trackStream(request, () => chunks(openaiChunks, 1))) {
+          void chunk;
+        }
+      }).rejects.toThrow('stream cut');
+      expect(fake.to('/graphql')).toHaveLength(1);
+    });
+  });
+
+  describe('when Purser cannot be reached', () => {
+    const closedPort = async () => {
+      const server = http.createServer();
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const port = (server.address() as AddressInfo).port;
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      return `http://127.0.0.1:${port}`;
+    };
+
+    it.each([
+      ['a 503', () => ({ status: 503, body: { code: 'UNAVAILABLE', message: 'db down' } })],
+      ['a 429', () => ({ status: 429, body: {} })],
+      ['a timeout', () => ({ hang: true })],
+    ])('should refuse with UNAVAILABLE on %s when failing closed', async (_name, answer) => {
+      fake.handler = answer;
+      const call = jest.fn();
+      const started = Date.now();
+      await expect(client({ timeoutMs: 200 }).track(request, call)).rejects.toMatchObject({
+        name: 'PurserClientError',
+        code: 'UNAVAILABLE',
+        isRetryable: true,
+      });
+      expect(Date.now() - started).toBeLessThan(2_000);
+      expect(call).not.toHaveBeenCalled();
+    });
+
+    it('should refuse with UNAVAILABLE on a refused connection when failing closed', async () => {
+      const purser = new PurserClient({
+        url: await closedPort(),
+        apiKey: 'k',
+        failMode: 'closed',
+        logger,
+      });
+      clients.push(purser);
+      await expect(purser.authorize(request)).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    });
+
+    it('should let the call through when failing open, and report its usage once Purser is back', async () => {
+      let up = false;
+      fake.handler = (received) =>
+        up ? allowAll(received) : { status: 503, body: { message: 'down' } };
+      const purser = client({ failMode: 'open' });
+      const models: string[] = [];
+      await purser.track(request, async (context) => {
+        models.push(context.model);
+        expect(context.decision).toMatchObject({ failOpen: true, decisionId: '' });
+        return completion(context.model);
+      });
+      expect(models).toEqual(['gpt-4o']);
+      expect(purser.stats.failOpen).toBe(1);
+      expect(logger.lines.map((line) => line.message)).toContainEqual(
+        expect.stringContaining('fail open'),
+      );
+      await waitFor(() => fake.to('/v1/usage').length >= 2);
+      expect(postedEvents(fake)).toHaveLength(fake.to('/v1/usage').length);
+      up = true;
+      expect(await purser.flush(3_000)).toBe(true);
+      const delivered = fake.to('/v1/usage').at(-1)!.body as Record<string, unknown>[];
+      expect(delivered).toHaveLength(1);
+      expect(delivered[0]).not.toHaveProperty('decision_id');
+      expect(delivered[0]).toMatchObject({ usage: { input_tokens: 800, cache_read_tokens: 200 } });
+      // Every attempt carried the same id: Purser stores it once.
+      expect(new Set(postedEvents(fake).map((event) => event.id)).size).toBe(1);
+      expect(purser.stats).toMatchObject({ sent: 1, buffered: 0 });
+      expect(purser.stats.retries).toBeGreaterThanOrEqual(1);
+    });
+
+    it('should fail open on a refused connection and on a timeout', async () => {
+      const purser = new PurserClient({
+        url: await closedPort(),
+        apiKey: 'k',
+        failMode: 'open',
+        logger,
+      });
+      clients.push(purser);
+      await expect(purser.authorize(request)).resolves.toMatchObject({
+        failOpen: true,
+        allow: true,
+      });
+      fake.handler = () => ({ hang: true });
+      await expect(
+        client({ failMode: 'open', timeoutMs: 100 }).authorize(request),
+      ).resolves.toMatchObject({
+        failOpen: true,
+        model: 'gpt-4o',
+        maxOutputTokens: 512,
+      });
+    });
+  });
+});
