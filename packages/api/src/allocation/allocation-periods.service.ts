@@ -4,7 +4,7 @@ import { ALLOCATION_LOCK } from './allocation-rules.service';
 import type { ActorValue, PeriodEventValue, PeriodValue } from './allocation-types';
 import { monthRange } from './allocation-validate';
 import { sumsOf } from './chargeback-report';
-import { DEFAULT_CURRENCY, type ChargebackService } from './chargeback.service';
+import { DEFAULT_CURRENCY, tuneForAggregation, type ChargebackService } from './chargeback.service';
 
 const conflict = (message: string) => new PurserError({ code: 'CONFLICT', message });
 
@@ -29,6 +29,7 @@ export class AllocationPeriodService {
       // Rule writes take the same lock: the versions this close reads are exactly those
       // recorded before its closed_at.
       await manager.query(`SELECT pg_advisory_xact_lock($1)`, [ALLOCATION_LOCK]);
+      await tuneForAggregation(manager);
       const current: { state: string }[] = await manager.query(
         `SELECT state FROM allocation_periods WHERE month = $1 FOR UPDATE`,
         [month],
