@@ -2,6 +2,8 @@ import { ConfigError, loadEnv } from './config/env';
 import { openDatabase } from './database';
 import { createLogger } from './observability/logger';
 import { PricingService } from './pricing/pricing.service';
+import { AllocationService } from './allocation/allocation.service';
+import { runAllocationCommand } from './allocation/allocation-plan-apply';
 
 const USAGE = `Usage: purser <command>
 
@@ -9,7 +11,12 @@ Commands:
   migrate           apply pending database migrations
   catalog reload    load the default price catalog shipped with this release
                     (new versions for changed prices; unchanged ones are skipped)
+  allocation export FILE   write the cost centers and rules in force as YAML (FILE - : stdout)
+  allocation plan FILE     print what applying FILE would change (exit 65: invalid file)
+  allocation apply FILE    make the stored allocation match FILE, step by step
 `;
+
+const ALLOCATION_COMMANDS = ['export', 'plan', 'apply'] as const;
 
 /** The operator CLI: `pnpm purser <command>`. Reads the same environment as the service. */
 export async function runCli(
@@ -17,7 +24,13 @@ export async function runCli(
   source: Record<string, string | undefined> = process.env,
 ): Promise<number> {
   const command = argv.join(' ');
-  if (command !== 'migrate' && command !== 'catalog reload') {
+  const allocation =
+    argv.length === 3 &&
+    argv[0] === 'allocation' &&
+    (ALLOCATION_COMMANDS as readonly string[]).includes(argv[1])
+      ? { command: argv[1] as (typeof ALLOCATION_COMMANDS)[number], file: argv[2] }
+      : null;
+  if (command !== 'migrate' && command !== 'catalog reload' && !allocation) {
     process.stderr.write(command ? `Unknown command: ${command}\n\n${USAGE}` : USAGE);
     return 64; // EX_USAGE
   }
@@ -25,6 +38,14 @@ export async function runCli(
   const logger = createLogger(env.LOG_LEVEL);
   const dataSource = await openDatabase({ url: env.DATABASE_URL, dataDir: env.PURSER_DATA_DIR });
   try {
+    if (allocation) {
+      return await runAllocationCommand(
+        allocation.command,
+        allocation.file,
+        new AllocationService(dataSource),
+        { out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text) },
+      );
+    }
     if (command === 'catalog reload') {
       const result = await new PricingService(dataSource, logger).reloadDefaults(
         'cli: catalog reload',

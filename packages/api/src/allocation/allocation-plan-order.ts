@@ -90,6 +90,10 @@ export function orderRuleSteps(
     });
     holder.set(temporary, blocker.name);
     release(blocker.fromPriority);
+    const moved = `priority ${blocker.fromPriority} → `;
+    blocker.changes = blocker.changes.map((change) =>
+      change.startsWith(moved) ? `priority ${temporary} → ${blocker.input.priority}` : change,
+    );
     blocker.fromPriority = temporary;
   }
   return ordered;

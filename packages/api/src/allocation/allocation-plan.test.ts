@@ -239,6 +239,7 @@ describe('planAllocation', () => {
       ),
     ).toEqual(['a 1000000', 'b 10', 'a 20']);
     expect(planText(swap)).toContain('~ rule "a": priority 10 → 1000000 (for now: frees 10)');
+    expect(planText(swap)).toContain('~ rule "a": priority 1000000 → 20\n');
     expect(planText(swap)).toContain('rules 0 to create, 2 to update, 0 to delete.');
     const after = applyAll(BASE, file);
     expect(planAllocation(file, after).steps).toEqual([]);

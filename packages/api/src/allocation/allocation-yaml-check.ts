@@ -1,5 +1,7 @@
 import { Money } from '@purser/pricing';
+import { PurserError } from '../errors';
 import type { AllocationMatchValue, AllocationMethodName } from './allocation-types';
+import { validateCostCenterInput, validateRule } from './allocation-validate';
 
 /** A cost center as an allocation file states it (the whole tree is in the file). */
 export interface AllocationFileCostCenter {
@@ -29,7 +31,8 @@ export interface AllocationFile {
 const HUNDRED = new Money(100);
 
 /**
- * The meaning of a file, checked without the database (the service checks again on apply):
+ * The meaning of a file, checked without the database (the service checks again on apply),
+ * with the service's own validation of each rule and cost center (`allocation-validate`):
  * cost-center codes unique, parents in the file and no cycle; rule names and priorities
  * unique; targets are cost centers of the file, each once; DIRECT has one target; only
  * FIXED takes weights, each above 0, summing to exactly 100. Answers the problems, each
@@ -71,9 +74,38 @@ export function checkAllocationFile(file: AllocationFile): string[] {
         `${at}.priority: rule "${file.rules[samePriority].name}" has priority ${rule.priority} too`,
       );
     } else priorities.set(rule.priority, index);
-    problems.push(...checkTargets(rule, at, codes));
+    const targetProblems = checkTargets(rule, at, codes);
+    problems.push(...targetProblems);
+    // The service's own check of one rule, the one `apply` meets (U+0000, lengths, tags…).
+    if (targetProblems.length === 0) {
+      const problem = serviceProblem(() =>
+        validateRule(
+          { ...rule, effectiveFrom: null },
+          (code) => (codes.has(code) ? { active: true } : undefined),
+          { path: `${at}.` },
+        ),
+      );
+      if (problem) problems.push(problem);
+    }
+  });
+  file.costCenters.forEach((costCenter, index) => {
+    const problem = serviceProblem(() =>
+      validateCostCenterInput({ ...costCenter, parentCode: costCenter.parent }),
+    );
+    if (problem) problems.push(`costCenters[${index}].${problem}`);
   });
   return problems;
+}
+
+/** The message of the service's validation error `check` throws, if it throws one. */
+function serviceProblem(check: () => unknown): string | null {
+  try {
+    check();
+    return null;
+  } catch (error) {
+    if (error instanceof PurserError && error.code === 'BAD_USER_INPUT') return error.message;
+    throw error;
+  }
 }
 
 function checkTargets(

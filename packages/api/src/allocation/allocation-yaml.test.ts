@@ -172,6 +172,18 @@ describe('parseAllocationYaml', () => {
         [`${GOOD}extra: 1\n`, 'file: unknown key "extra"'],
         ['version: 1\nversion: 1\n', 'file: line 2, column 1: Map keys must be unique'],
         ['- just\n- a list\n', 'file: must be a mapping with version, costCenters and rules'],
+        [
+          GOOD.replace('name: Acme,', 'name: "Ac\\0me",'),
+          'costCenters[0].name: must not contain U+0000',
+        ],
+        [
+          GOOD.replace('name: search team', 'name: "search\\0team"'),
+          'rules[0].name: must not contain U+0000',
+        ],
+        [
+          GOOD.replace('match: { team: search }', 'match: { team: "se\\0arch" }'),
+          'rules[0].match.team: must not contain U+0000',
+        ],
         ['', 'file: must be a mapping with version, costCenters and rules'],
         [
           'version: 1\nrules: &r []\ncostCenters: *r\n',
