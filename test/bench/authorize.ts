@@ -16,6 +16,11 @@
  * Postgres: BENCH_DATABASE_URL or DATABASE_URL (an admin connection: the bench creates a
  * database of its own and drops it), else postgres://postgres@127.0.0.1:5432/postgres.
  * OPA: `opa` on PATH (or OPA_BIN); without it the peer is skipped with a message.
+ *
+ * Beside each open-loop p99 it prints what this process (the instance, and the floor's
+ * server) did over the same measured window (instance-watch.ts): the server-side p99 from
+ * the decision log, the event loop's delay (p50, p99, max) and the garbage collections that
+ * paused it (count, total, longest, by kind), so the multiple over the floor can be read.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
@@ -28,7 +33,8 @@ import { loadEnv, Purser, tuneHeapGrowth } from '@purser/api';
 import { createPolicyEngine, DEFAULT_BUNDLE_PATH, toPolicyJson } from '@purser/policy';
 import { buildBudget, buildDecisionInput } from '@purser/policy/testing';
 import { adminQuery, freePort } from '../support/database';
-import { percentile, runLoad, type LoadResult } from './load';
+import { gcKinds, InstanceWatch, LOOP_SAMPLE_MS, type WindowFigures } from './instance-watch';
+import { percentile, runLoad, type LoadResult, type LoadTask } from './load';
 
 const TARGET_P99_MS = 5;
 const REPO = join(__dirname, '..', '..', '..');
@@ -135,7 +141,10 @@ async function wasmLoop(input: ReturnType<typeof buildDecisionInput>, seconds: n
  * What the load generator and this machine allow at all: a Node HTTP server in this process
  * answering a canned decision at once, under the same open-loop load.
  */
-async function floorLoop(open: { mode: 'open'; rate: number; seconds: number }) {
+async function floorLoop(
+  open: { mode: 'open'; rate: number; seconds: number },
+  watched: (task: LoadTask) => Promise<WatchedResult>,
+): Promise<WatchedResult> {
   const body = JSON.stringify({ result: { allow: true } });
   const server = http.createServer((request, response) => {
     request.resume();
@@ -158,10 +167,39 @@ async function floorLoop(open: { mode: 'open'; rate: number; seconds: number }) 
       expect: 'opa-allow' as const,
     };
     await runLoad({ ...target, mode: 'closed', concurrency: 16, seconds: 1 });
-    return await runLoad({ ...target, ...open });
+    return await watched({ ...target, ...open });
   } finally {
     server.close();
   }
+}
+
+/** An open-loop run and what the instance's process did over its measured window. */
+interface WatchedResult extends LoadResult {
+  window: WindowFigures;
+}
+
+/**
+ * One line of the table of what the instance's process did in each open-loop window: beside
+ * the client's p99, the server-side p99 (decision log, same window), how late the loop ran
+ * timers, and the collections that paused it; the share of the window spent in collections is
+ * the share of requests that were due during a pause and waited for it (over 1 %, pauses reach
+ * the p99).
+ */
+function windowRow(name: string, result: WatchedResult, serverP99Ms: number | undefined) {
+  const { loopDelay, gc, seconds } = result.window;
+  return [
+    name.padEnd(44),
+    result.p99Ms.toFixed(2).padStart(10),
+    (serverP99Ms === undefined ? '-' : serverP99Ms.toFixed(2)).padStart(10),
+    loopDelay.p50Ms.toFixed(2).padStart(8),
+    loopDelay.p99Ms.toFixed(2).padStart(8),
+    loopDelay.maxMs.toFixed(1).padStart(8),
+    String(gc.count).padStart(5),
+    gc.totalMs.toFixed(1).padStart(8),
+    gc.maxMs.toFixed(1).padStart(7),
+    `${((gc.totalMs / (seconds * 1000)) * 100).toFixed(2)}%`.padStart(7),
+    `  ${gcKinds(gc)}`,
+  ].join(' ');
 }
 
 /**
@@ -209,6 +247,12 @@ async function main(): Promise<void> {
       .map((name) => [name, process.env[name]!]),
   );
   let purser: Purser | undefined;
+  // The instance's loop and collections, watched over each open-loop window.
+  const watch = new InstanceWatch();
+  const watched = async (task: LoadTask): Promise<WatchedResult> => {
+    const result = await runLoad(task, () => watch.open());
+    return { ...result, window: await watch.close() };
+  };
   let opaServer: { url: string; stop(): void } | undefined;
   try {
     const env = loadEnv({
@@ -222,6 +266,7 @@ async function main(): Promise<void> {
       ...tuning,
     });
     tuneHeapGrowth(env.PURSER_HEAP_GROWTH_PERCENT);
+    watch.start();
     purser = await Purser.create({ env });
     await purser.listen(0, '127.0.0.1');
     const url = purser.url;
@@ -326,10 +371,24 @@ async function main(): Promise<void> {
 
     // [label, result, whether it ran at the offered rate (open loop, comparable to the floor)]
     const results: [string, { perSecond: number; p50Ms: number; p99Ms: number }, boolean][] = [];
-    const restOpen = await runLoad({ ...rest, ...open });
-    results.push([`Purser REST @ ${options.rate}/s (holds on 2 budgets)`, restOpen, true]);
-    const gqlOpen = await runLoad({ ...gql, ...open });
-    results.push([`Purser GraphQL @ ${options.rate}/s (holds)`, gqlOpen, true]);
+    // The decision log's latency (the service's own time for a decision) within a window.
+    const servedIn = async (window: WindowFigures): Promise<number | undefined> => {
+      await purser!.services.decisionLog.flush();
+      const [row] = await purser!.dataSource.query(
+        `SELECT percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms) AS p99
+           FROM decisions WHERE created_at >= $1 AND created_at <= $2`,
+        [window.from.toISOString(), window.to.toISOString()],
+      );
+      return row?.p99 === null || row?.p99 === undefined ? undefined : Number(row.p99);
+    };
+    const restLabel = `Purser REST @ ${options.rate}/s (holds on 2 budgets)`;
+    const restOpen = await watched({ ...rest, ...open });
+    const restServedP99 = await servedIn(restOpen.window);
+    results.push([restLabel, restOpen, true]);
+    const gqlLabel = `Purser GraphQL @ ${options.rate}/s (holds)`;
+    const gqlOpen = await watched({ ...gql, ...open });
+    const gqlServedP99 = await servedIn(gqlOpen.window);
+    results.push([gqlLabel, gqlOpen, true]);
     const restMax = await runLoad({ ...rest, ...closed });
     results.push([`Purser REST max (${options.concurrency} callers)`, restMax, false]);
 
@@ -380,14 +439,27 @@ async function main(): Promise<void> {
     }
     const wasm = await wasmLoop(input, 3);
     results.push(['opa-wasm evaluate in-process (the limit)', wasm, false]);
-    const floor = await floorLoop(open);
-    results.push([`bare Node HTTP answer @ ${options.rate}/s (the floor)`, floor, true]);
+    const floorLabel = `bare Node HTTP answer @ ${options.rate}/s (the floor)`;
+    const floor = await floorLoop(open, watched);
+    results.push([floorLabel, floor, true]);
 
     process.stdout.write(
       `\n${'path'.padEnd(44)} ${'decisions/s'.padStart(10)} ${'p50 ms'.padStart(9)} ${'p99 ms'.padStart(9)} ${'p99 / floor'.padStart(13)} ${'failed'.padStart(7)}\n`,
     );
     for (const [label, result, openLoop] of results)
       process.stdout.write(`${row(label, result, floor.p99Ms, openLoop)}\n`);
+    process.stdout.write(
+      `\nThe instance's process in each open-loop window (ms; loop delay: how late a timer due every ${LOOP_SAMPLE_MS} ms ran; GC %: the window's share spent in collections, so the share of requests due during a pause)\n`,
+    );
+    process.stdout.write(
+      `${'window'.padEnd(44)} ${'client p99'.padStart(10)} ${'server p99'.padStart(10)} ${'loop p50'.padStart(8)} ${'loop p99'.padStart(8)} ${'loop max'.padStart(8)} ${'GCs'.padStart(5)} ${'GC ms'.padStart(8)} ${'GC max'.padStart(7)} ${'GC %'.padStart(7)}   GC by kind (count × mean pause)\n`,
+    );
+    for (const [label, result, served] of [
+      [restLabel, restOpen, restServedP99],
+      [gqlLabel, gqlOpen, gqlServedP99],
+      [floorLabel, floor, undefined],
+    ] as const)
+      process.stdout.write(`${windowRow(label, result, served)}\n`);
     process.stdout.write(
       `\nServer-side (decision log latency_ms, all runs): ${served
         .map(
@@ -429,6 +501,7 @@ async function main(): Promise<void> {
       );
     }
   } finally {
+    watch.stop();
     opaServer?.stop();
     await purser?.stop();
     await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

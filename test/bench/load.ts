@@ -227,6 +227,7 @@ async function run(task: LoadTask): Promise<LoadResult> {
     const dueAt = (index: number) => origin + (index * 1000) / rate;
     measureFrom = dueAt(warmup);
     started = measureFrom;
+    setTimeout(announceWindow, Math.max(0, measureFrom - performance.now()));
     let next = 0;
     await new Promise<void>((resolve) => {
       const tick = () => {
@@ -243,6 +244,7 @@ async function run(task: LoadTask): Promise<LoadResult> {
   } else {
     started = performance.now();
     measureFrom = started;
+    announceWindow();
     for (const connection of idle.splice(0)) send(connection, performance.now());
     await new Promise((resolve) => setTimeout(resolve, task.seconds * 1000));
   }
@@ -268,11 +270,26 @@ async function run(task: LoadTask): Promise<LoadResult> {
   };
 }
 
-/** Runs one load task in a fresh worker thread and returns what it measured. */
-export function runLoad(task: LoadTask): Promise<LoadResult> {
+/** What the worker tells the thread that started it: the window began, or the result. */
+type WorkerMessage = { measuring: true } | { result: LoadResult };
+
+/** Tells the starting thread that the measured window begins (its `onMeasuring`). */
+function announceWindow(): void {
+  parentPort?.postMessage({ measuring: true } satisfies WorkerMessage);
+}
+
+/**
+ * Runs one load task in a fresh worker thread and returns what it measured. `onMeasuring` is
+ * called (on this thread) when the measured window begins, after any warm-up; the window ends
+ * when the promise resolves, so the caller can watch its own process over the same window.
+ */
+export function runLoad(task: LoadTask, onMeasuring?: () => void): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(__filename, { workerData: task });
-    worker.once('message', resolve);
+    worker.on('message', (message: WorkerMessage) => {
+      if ('measuring' in message) onMeasuring?.();
+      else resolve(message.result);
+    });
     worker.once('error', reject);
     worker.once('exit', (code) => {
       if (code !== 0) reject(new Error(`load worker exited with ${code}`));
@@ -281,5 +298,7 @@ export function runLoad(task: LoadTask): Promise<LoadResult> {
 }
 
 if (parentPort && (workerData as LoadTask | undefined)?.mode) {
-  void run(workerData as LoadTask).then((result) => parentPort!.postMessage(result));
+  void run(workerData as LoadTask).then((result) =>
+    parentPort!.postMessage({ result } satisfies WorkerMessage),
+  );
 }
