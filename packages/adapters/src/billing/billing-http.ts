@@ -283,7 +283,7 @@ export class BillingHttpClient {
         }
         const status = response.status;
         const body = await readErrorBody(response);
-        const identifier = errorIdentifier(body);
+        const identifier = redactSecret(errorIdentifier(body) ?? '', this.apiKey) || undefined;
         const said = identifier === undefined ? '' : ` (${identifier})`;
         if (status === 401 || status === 403) {
           throw new BillingHttpError({
@@ -371,6 +371,8 @@ export class BillingHttpClient {
   }
 }
 
+/** `value` when a positive finite number, else `fallback`; at most a timer's 2^31 − 1 ms. */
 function positive(value: number | undefined, fallback: number): number {
-  return value !== undefined && Number.isFinite(value) && value > 0 ? value : fallback;
+  const chosen = value !== undefined && Number.isFinite(value) && value > 0 ? value : fallback;
+  return Math.min(chosen, 2_147_483_647);
 }

@@ -318,6 +318,17 @@ describe('importFocusFile', () => {
     await expect(importFocusFile('')).rejects.toThrow('FOCUS file: empty (no header row)');
   });
 
+  it('should keep warnings short and a __proto__ column a plain column', async () => {
+    const result = await importFocusFile(
+      `ServiceName,ChargePeriodStart,BillingCurrency,BilledCost,__proto__\nAmazon Bedrock,2026-07-01,USD,${'9'.repeat(100_000)}x,p\nAmazon Bedrock,2026-07-01,USD,1,p\n`,
+    );
+    expect(result.warnings[0]).toMatch(
+      /^line 2: BilledCost "9{58}… is not a decimal; model service row skipped$/,
+    );
+    expect(Object.getPrototypeOf(result.lines[0]!.raw)).toBe(Object.prototype);
+    expect(Object.keys(result.lines[0]!.raw as object)).toContain('__proto__');
+  });
+
   it('should skip a row with the wrong number of fields, with a warning', async () => {
     const result = await importFocusFile(
       'ServiceName,ChargePeriodStart,BillingCurrency,BilledCost\nAmazon Bedrock,2026-07-01,USD\n',

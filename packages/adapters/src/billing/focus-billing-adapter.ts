@@ -1,6 +1,7 @@
 import { formatDecimal, Money } from '@purser/pricing';
 
 import { AdapterError } from '../errors';
+import { previewValue } from '../zod-issues';
 import type { BillingAdapterFactoryV1 } from './billing-adapter-factory-v1';
 import type { BillingAdapterV1 } from './billing-adapter-v1';
 import { WarningList } from './billing-json';
@@ -279,10 +280,10 @@ export async function importFocusFile(
       skippedByReason.invalid_row += 1;
       const problem =
         amount === null
-          ? `${costColumn} ${JSON.stringify(get(costColumn))} is not a decimal`
+          ? `${costColumn} ${previewValue(get(costColumn))} is not a decimal`
           : day === null
-            ? `ChargePeriodStart ${JSON.stringify(get('ChargePeriodStart'))} is not a date-time`
-            : `BillingCurrency ${JSON.stringify(currency)} is not ISO 4217`;
+            ? `ChargePeriodStart ${previewValue(get('ChargePeriodStart'))} is not a date-time`
+            : `BillingCurrency ${previewValue(currency)} is not ISO 4217`;
       warnings.add(`line ${line}: ${problem}; model service row skipped`);
       continue;
     }
@@ -315,10 +316,10 @@ export async function importFocusFile(
       const value = get(column);
       if (value !== null && value !== '') dimensions[key] = value;
     }
-    const raw: Record<string, CsvField> = {};
-    headerNames.forEach((name, at) => {
-      raw[name] = record[at] ?? null;
-    });
+    // fromEntries defines own properties: a column named __proto__ stays a column.
+    const raw: Record<string, CsvField> = Object.fromEntries(
+      headerNames.map((name, at) => [name, record[at] ?? null]),
+    );
     const costLine: ProviderCostLine = {
       day,
       provider: kind.provider,
