@@ -18,16 +18,20 @@ export interface UsageFixture {
   model?: string;
 }
 
-/** Prices MODEL (and `extra` models) from 2026-01-01: input $1/token, output $1e-6/token. */
-export async function priceModels(service: RunningPurser, extra: string[] = []): Promise<void> {
-  for (const model of [MODEL, ...extra]) {
+/** Prices MODEL (or the `extra` models instead) from 2026-01-01: input 1/token, output 1e-6/token. */
+export async function priceModels(
+  service: RunningPurser,
+  extra: string[] = [],
+  currency = 'USD',
+): Promise<void> {
+  for (const model of extra.length > 0 ? extra : [MODEL]) {
     const result = await service.graphql(
       `mutation($input: ModelPriceInput!) { upsertModelPrice(input: $input) { id } }`,
       {
         input: {
           provider: 'openai',
           model,
-          currency: 'USD',
+          currency,
           effectiveFrom: '2026-01-01T00:00:00Z',
           prices: { inputTokens: '1000000', outputTokens: '1' },
         },

@@ -98,6 +98,7 @@ describe('chargeback', () => {
   beforeAll(async () => {
     service = await startPurser();
     await priceModels(service);
+    await priceModels(service, ['alloc-euro'], 'EUR');
     await createCenters(service, [
       { code: 'CC-ORG', glAccount: '6000' },
       { code: 'CC-ENG', parentCode: 'CC-ORG' },
@@ -142,6 +143,14 @@ describe('chargeback', () => {
         tags: { app: 'bot' },
       },
       { id: 'u8', at: '2026-11-10T12:30:00Z', input: 4, attribution: { team: 'shared' } },
+      {
+        id: 'eur1',
+        at: '2026-11-10T10:30:00Z',
+        input: 2,
+        output: 5,
+        model: 'alloc-euro',
+        attribution: { team: 'search' },
+      },
       {
         id: 'u9',
         at: '2026-11-10T10:20:00Z',
@@ -194,6 +203,18 @@ describe('chargeback', () => {
       expect([from, to, report.total]).toEqual([from, to, new Money(spend.total).toFixed()]);
       expect(sum.toFixed()).toBe(report.total);
     }
+  });
+
+  it('charges each currency on its own (default USD), without conversion', async () => {
+    const { chargeback: euro } = await gql<{ chargeback: Report }>(
+      service,
+      `query($from: DateTime!, $to: DateTime!) {
+        chargeback(from: $from, to: $to, currency: "eur") { ${REPORT_FIELDS} }
+      }`,
+      DAY,
+    );
+    expect(byCenter(euro)).toEqual({ 'CC-SEARCH': ['2.000005', '0', '2.000005'] });
+    expect([euro.currency, euro.total, euro.unallocated]).toEqual(['EUR', '2.000005', '0']);
   });
 
   it('reads the versions in force at an instant and a rule history', async () => {
