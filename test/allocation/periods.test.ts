@@ -104,6 +104,22 @@ describe('closed periods', () => {
     // Only a range holding the next open month's first instant carries the adjustment.
     const later = await chargeback(service, '2026-11-02T00:00:00Z', NOVEMBER.to);
     expect(later.adjustments).toEqual([]);
+    // Drill-down of the closed month follows the close's rules (late usage included).
+    const detail = async (code: string) =>
+      (
+        await gql<{ chargebackDetail: { ruleName: string; kind: string; amount: string }[] }>(
+          service,
+          `query($code: String!, $from: DateTime!, $to: DateTime!) {
+            chargebackDetail(costCenter: $code, from: $from, to: $to) { ruleName kind amount }
+          }`,
+          { code, ...OCTOBER },
+        )
+      ).chargebackDetail;
+    expect(await detail('CC-A')).toEqual([
+      { ruleName: 'a', kind: 'DIRECT', amount: '15' },
+      { ruleName: 'shared', kind: 'SHARED', amount: '1' },
+    ]);
+    expect(await detail('CC-B')).toEqual([{ ruleName: 'shared', kind: 'SHARED', amount: '1' }]);
     // A range covering both: October frozen, November live, the adjustment once.
     const both = await chargeback(service, OCTOBER.from, NOVEMBER.to);
     expect(both.frozenMonths).toEqual(['2026-10']);

@@ -149,12 +149,40 @@ export class ChargebackService {
     });
   }
 
-  /** One cost center's lines by rule version and usage combination (live, as rules are now). */
+  /**
+   * One cost center's lines by rule version and usage combination, split as the report is:
+   * a closed month inside the range with the rule versions its close saw (its frozen rows,
+   * plus any usage that arrived late), the rest with the versions in force.
+   */
   async detail(code: string, options: ChargebackOptions): Promise<ChargebackLineValue[]> {
     const { from, to, currency } = checkRange(options);
-    const outcome = await this.reading((manager) => this.live(manager, { from, to, currency }));
+    const outcomes = await this.reading(async (manager) => {
+      const frozen = (await closedPeriods(manager)).filter(({ month }) => {
+        const range = monthRange(month);
+        return range.start >= from && range.end <= to;
+      });
+      const runs: AllocationOutcome[] = [];
+      for (const piece of without(
+        { from, to },
+        frozen.map(({ month }) => monthRange(month)),
+      )) {
+        runs.push(await this.live(manager, { ...piece, currency }));
+      }
+      for (const { month, closedAt } of frozen) {
+        const range = monthRange(month);
+        runs.push(
+          await this.live(manager, {
+            from: range.start,
+            to: range.end,
+            currency,
+            recordedBy: closedAt,
+          }),
+        );
+      }
+      return runs;
+    });
     const lines = new Map<string, ChargebackLineValue & { sum: MoneyValue }>();
-    for (const line of outcome.lines) {
+    for (const line of outcomes.flatMap((outcome) => outcome.lines)) {
       if (line.costCenter !== code) continue;
       const tags = Object.fromEntries(
         Object.entries(line.usage.tags).filter(([, value]) => value !== null),
