@@ -115,6 +115,27 @@ export async function authorize(
   return result.data.authorize;
 }
 
+/**
+ * Adds a price card (`upsertModelPrice`): provider openai and in force from 2020 unless
+ * `input` says otherwise; throws when the service refuses it.
+ */
+export async function upsertPrice(
+  service: RunningPurser,
+  input: {
+    model: string;
+    prices: Record<string, string>;
+    provider?: string;
+    effectiveFrom?: string;
+    currency?: string;
+  },
+) {
+  const result = await service.graphql(
+    `mutation($input: ModelPriceInput!) { upsertModelPrice(input: $input) { id } }`,
+    { input: { provider: 'openai', effectiveFrom: '2020-01-01T00:00:00Z', ...input } },
+  );
+  if (result.errors) throw new Error(`upsertModelPrice failed: ${JSON.stringify(result.errors)}`);
+}
+
 /** Adds a price card so that a request's worst case is an exact, known amount. */
 export async function priceModel(
   service: RunningPurser,
@@ -122,11 +143,7 @@ export async function priceModel(
   prices: { inputTokens: string; outputTokens: string },
   provider = 'openai',
 ) {
-  const result = await service.graphql(
-    `mutation($input: ModelPriceInput!) { upsertModelPrice(input: $input) { id } }`,
-    { input: { provider, model, effectiveFrom: '2020-01-01T00:00:00Z', prices } },
-  );
-  if (result.errors) throw new Error(`upsertModelPrice failed: ${JSON.stringify(result.errors)}`);
+  await upsertPrice(service, { provider, model, prices });
 }
 
 /**

@@ -2,6 +2,7 @@
 // unique (source, id) key deduping across requests, prices recorded per row, rejected
 // events stored as dead letters, CloudEvents envelopes, late events in the right day.
 import { makeUsageEvent } from '@purser/adapters/testing';
+import { upsertPrice } from '../support/decisions';
 import { servePurser } from '../support/purser';
 
 describe('HTTP and GraphQL ingest', () => {
@@ -120,28 +121,15 @@ describe('HTTP and GraphQL ingest', () => {
 
   it('should price a late event with the price in force then', async () => {
     const id = `late-${Date.now()}`;
-    await served.service.graphql(
-      `mutation($input: ModelPriceInput!) { upsertModelPrice(input: $input) { id } }`,
-      {
-        input: {
-          provider: 'openai',
-          model: 'late-model',
-          effectiveFrom: '2026-01-01T00:00:00Z',
-          prices: { inputTokens: '1' },
-        },
-      },
-    );
-    await served.service.graphql(
-      `mutation($input: ModelPriceInput!) { upsertModelPrice(input: $input) { id } }`,
-      {
-        input: {
-          provider: 'openai',
-          model: 'late-model',
-          effectiveFrom: '2026-06-01T00:00:00Z',
-          prices: { inputTokens: '2' },
-        },
-      },
-    );
+    for (const [effectiveFrom, inputTokens] of [
+      ['2026-01-01T00:00:00Z', '1'],
+      ['2026-06-01T00:00:00Z', '2'],
+    ])
+      await upsertPrice(served.service, {
+        model: 'late-model',
+        effectiveFrom,
+        prices: { inputTokens },
+      });
     await post(
       makeUsageEvent({
         id,

@@ -3,6 +3,7 @@
 // unpriced usage, a correction into another currency and back, a mid-range change, in batches
 // — every hourly row must equal the same sums computed again from the stored events.
 import { makeUsageEvent } from '@purser/adapters/testing';
+import { upsertPrice } from '../support/decisions';
 import { startPurser, type RunningPurser } from '../support/purser';
 
 const DAY = { from: '2026-06-02T00:00:00Z', to: '2026-06-03T00:00:00Z' };
@@ -17,26 +18,13 @@ describe('reprice: usage_hourly equals its events after every re-rating', () => 
   let service: RunningPurser;
   let project: string;
 
-  const setPrice = async (
-    model: string,
-    effectiveFrom: string,
-    price: string,
-    currency = 'USD',
-  ) => {
-    const result = await service.graphql(
-      `mutation($input: ModelPriceInput!) { upsertModelPrice(input: $input) { id } }`,
-      {
-        input: {
-          provider: 'openai',
-          model,
-          effectiveFrom,
-          currency,
-          prices: { inputTokens: price, outputTokens: price },
-        },
-      },
-    );
-    expect(result.errors).toBeUndefined();
-  };
+  const setPrice = async (model: string, effectiveFrom: string, price: string, currency = 'USD') =>
+    upsertPrice(service, {
+      model,
+      effectiveFrom,
+      currency,
+      prices: { inputTokens: price, outputTokens: price },
+    });
 
   /** The hourly rows of the project, and the same sums computed from its events. */
   const rollupAndEvents = async () => {

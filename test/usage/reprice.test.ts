@@ -4,6 +4,7 @@
 // stays the sum of the events.
 import { makeUsageEvent } from '@purser/adapters/testing';
 import { Money } from '@purser/pricing';
+import { upsertPrice } from '../support/decisions';
 import { startPurser, type RunningPurser } from '../support/purser';
 
 const DAY = { from: '2026-04-02T00:00:00Z', to: '2026-04-03T00:00:00Z' };
@@ -39,13 +40,7 @@ describe('reprice', () => {
     model: string,
     effectiveFrom: string,
     prices: { inputTokens: string; outputTokens: string },
-  ) => {
-    const result = await service.graphql(
-      `mutation($input: ModelPriceInput!) { upsertModelPrice(input: $input) { id } }`,
-      { input: { provider: 'openai', model, effectiveFrom, prices } },
-    );
-    expect(result.errors).toBeUndefined();
-  };
+  ) => upsertPrice(service, { model, effectiveFrom, prices });
 
   const reprice = async (variables: Record<string, unknown>, token?: string) =>
     service.graphql<{

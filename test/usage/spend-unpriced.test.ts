@@ -4,6 +4,7 @@
 // for rows stored before the column existed (the migration's backfill).
 import { makeUsageEvent } from '@purser/adapters/testing';
 import { migrations } from '@purser/api';
+import { upsertPrice } from '../support/decisions';
 import { startPurser, type RunningPurser } from '../support/purser';
 
 const DAY = { from: '2026-05-02T00:00:00Z', to: '2026-05-03T00:00:00Z' };
@@ -39,20 +40,12 @@ describe('spend: unpriced requests', () => {
     return result.data.spend;
   };
 
-  const setPrice = async (model: string) => {
-    const result = await service.graphql(
-      `mutation($input: ModelPriceInput!) { upsertModelPrice(input: $input) { id } }`,
-      {
-        input: {
-          provider: 'openai',
-          model,
-          effectiveFrom: '2026-01-01T00:00:00Z',
-          prices: { inputTokens: '1', outputTokens: '2' },
-        },
-      },
-    );
-    expect(result.errors).toBeUndefined();
-  };
+  const setPrice = (model: string) =>
+    upsertPrice(service, {
+      model,
+      effectiveFrom: '2026-01-01T00:00:00Z',
+      prices: { inputTokens: '1', outputTokens: '2' },
+    });
 
   beforeAll(async () => {
     service = await startPurser();

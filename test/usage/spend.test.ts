@@ -3,6 +3,7 @@
 // exactly in numeric; a period's total the same whatever the grouping; roles on the query.
 import { makeUsageEvent } from '@purser/adapters/testing';
 import { Money } from '@purser/pricing';
+import { upsertPrice } from '../support/decisions';
 import { startPurser, type RunningPurser } from '../support/purser';
 
 /** Exact decimal arithmetic for expected values (never a JS number for money). */
@@ -297,23 +298,16 @@ describe('spend report', () => {
     service = await startPurser();
     viewer = await service.keyFor('viewer');
     for (const [model, { currency, prices }] of Object.entries(PRICES)) {
-      const result = await service.graphql(
-        `mutation($input: ModelPriceInput!) { upsertModelPrice(input: $input) { id } }`,
-        {
-          input: {
-            provider: 'openai',
-            model,
-            currency,
-            effectiveFrom: '2026-01-01T00:00:00Z',
-            prices: {
-              inputTokens: prices.input_tokens,
-              cacheReadTokens: prices.cache_read_tokens,
-              outputTokens: prices.output_tokens,
-            },
-          },
+      await upsertPrice(service, {
+        model,
+        currency,
+        effectiveFrom: '2026-01-01T00:00:00Z',
+        prices: {
+          inputTokens: prices.input_tokens,
+          cacheReadTokens: prices.cache_read_tokens,
+          outputTokens: prices.output_tokens,
         },
-      );
-      expect(result.errors).toBeUndefined();
+      });
     }
     const gateway = await service.keyFor('gateway');
     project = `spend-${Date.now()}`;
