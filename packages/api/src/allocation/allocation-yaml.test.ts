@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { allocationFileOf, renderAllocationYaml } from './allocation-yaml-export';
 import {
   parseAllocationYaml,
@@ -197,6 +199,17 @@ describe('parseAllocationYaml', () => {
     ).map(([text, problem]) => [problem, text]),
   )('should name the problem: %s', (problem, text) => {
     expect(problemsOf(text)).toEqual(expect.arrayContaining([expect.stringContaining(problem)]));
+  });
+
+  it('should read the example file of the README', () => {
+    const readme = fs.readFileSync(path.resolve(__dirname, '../../../../README.md'), 'utf8');
+    const example = /```yaml\n(version: 1\n[\s\S]*?)```/.exec(readme)?.[1];
+    expect(example).toBeDefined();
+    const result = parseAllocationYaml(example!);
+    expect(result.ok && result.file.rules.map((rule) => rule.name)).toEqual([
+      'search',
+      'platform evals',
+    ]);
   });
 
   it('should refuse a file over the size limit before reading it', () => {
