@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { OPAClient } from '@styra/opa';
 import { OpaApiClient } from '@styra/opa/sdk/sdk';
 import { ClientError, SDKError } from '@styra/opa/sdk/models/errors';
-import { pennyBudget } from '../support/decisions';
+import { type BudgetAnswer, pennyBudget } from '../support/decisions';
 import { startPurser, type RunningPurser } from '../support/purser';
 
 const PATH = 'purser/authz/decision';
@@ -17,14 +17,7 @@ interface RestDecision {
   model: string;
   max_output_tokens: number;
   reasons: { code: string; message: string; budget_id: string | null }[];
-  budgets: {
-    id: string;
-    limit: string;
-    spent: string;
-    reserved: string;
-    remaining: string;
-    resets_at: string | null;
-  }[];
+  budgets: (Omit<BudgetAnswer, 'resetsAt'> & { resets_at: string | null })[];
   reservation: { id: string; amount: string; currency: string; expires_at: string } | null;
   estimated_cost: string | null;
   policy_revision: string;

@@ -50,6 +50,16 @@ export const CREATE_BUDGET = `mutation($input: CreateBudgetInput!) {
 
 export const BUDGET = `query($id: ID!) { budget(id: $id) { id limit spent reserved remaining resetsAt } }`;
 
+/** A budget as GraphQL answers it (`budget`, and each of a decision's `budgets`). */
+export interface BudgetAnswer {
+  id: string;
+  limit: string;
+  spent: string;
+  reserved: string;
+  remaining: string;
+  resetsAt: string | null;
+}
+
 export interface DecisionAnswer {
   decisionId: string;
   allow: boolean;
@@ -65,24 +75,8 @@ export interface DecisionAnswer {
     budgetId: string | null;
     retryAfterSeconds: number | null;
   }[];
-  budgets: {
-    id: string;
-    limit: string;
-    spent: string;
-    reserved: string;
-    remaining: string;
-    resetsAt: string | null;
-  }[];
+  budgets: BudgetAnswer[];
   reservation: { id: string; amount: string; currency: string; expiresAt: string } | null;
-}
-
-export interface BudgetAnswer {
-  id: string;
-  limit: string;
-  spent: string;
-  reserved: string;
-  remaining: string;
-  resetsAt: string | null;
 }
 
 /** Creates a budget through GraphQL and returns it; throws with the errors otherwise. */
