@@ -109,7 +109,8 @@ async function readTagged(
        ${tagColumns.map((column, index) => `${column} AS t${index}`).join(', ')},
        sum(cost)::text AS cost
      FROM usage_events
-     WHERE currency = $1 AND occurred_at >= $3 AND occurred_at < $4 AND tags ?| $5::text[]
+     WHERE currency = $1 AND occurred_at >= $3 AND occurred_at < $4
+       AND tags <> '{}'::jsonb AND tags ?| $5::text[]
      GROUP BY 1, ${groups}`,
     params,
   );
