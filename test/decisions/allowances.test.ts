@@ -15,7 +15,7 @@ import {
   PENNY,
 } from '../support/decisions';
 import { Money } from '@purser/pricing';
-import { type Replicas, startPurser, startReplicas, type RunningPurser } from '../support/purser';
+import { type RunningPurser, servePurser, serveReplicas, startPurser } from '../support/purser';
 import { startTcpProxy } from '../support/tcp-proxy';
 
 /** Allowances start after a second of 5 holds/s; one may take half the room. */
@@ -75,19 +75,15 @@ async function windowOf(service: RunningPurser, budgetId: string) {
 }
 
 describe('hold allowances on one replica', () => {
-  let service: RunningPurser;
-  let gateway: string;
-  beforeAll(async () => {
-    service = await startPurser({ env: EAGER });
-    gateway = await service.keyFor('gateway');
-    await priceModel(service, 'penny-model', PENNY);
+  const served = servePurser('gateway', {
+    start: { env: EAGER },
+    prepare: (service) => priceModel(service, 'penny-model', PENNY),
   });
-  afterAll(() => service.stop());
 
   it('should place holds in memory under sustained load, write every one behind and count each once', async () => {
-    const { team, budget } = await teamBudget(service, 'ten dollars', '10');
-    const allowances = service.purser.services.allowances!;
-    const allowed = await sustain(service, gateway, team, 2_500);
+    const { team, budget } = await teamBudget(served.service, 'ten dollars', '10');
+    const allowances = served.service.purser.services.allowances!;
+    const allowed = await sustain(served.service, served.key, team, 2_500);
     expect(allowed).toBeGreaterThan(20);
     // An allowance was granted: at most half the room, lent in the database as much as here.
     const lent = allowances.lent().filter((window) => window.budgetId === budget.id);
@@ -98,20 +94,22 @@ describe('hold allowances on one replica', () => {
     const inMemory = allowances.placedInMemory;
     expect(inMemory).toBeGreaterThan(0);
     const burst = await Promise.all(
-      Array.from({ length: 20 }, () => authorize(service, request(team), gateway)),
+      Array.from({ length: 20 }, () => authorize(served.service, request(team), served.key)),
     );
     expect(burst.every((decision) => decision.allow && decision.reservation)).toBe(true);
     expect(allowances.placedInMemory).toBeGreaterThan(inMemory);
     await allowances.flush();
-    const window = await windowOf(service, budget.id);
+    const window = await windowOf(served.service, budget.id);
     expect(window.holds).toBe(allowed + 20);
     expect(window.reserved).toBe(window.held);
     expect(window.reserved).toBe(dollars(allowed + 20));
     expect(window.allowed).toBe(window.lent);
     expect(window.allowed).not.toBe('0');
     // Reported reserved is holds only; every reservation of the burst can be found.
-    expect(await budgetState(service, budget.id)).toMatchObject({ reserved: window.reserved });
-    const found = await service.purser.dataSource.query(
+    expect(await budgetState(served.service, budget.id)).toMatchObject({
+      reserved: window.reserved,
+    });
+    const found = await served.service.purser.dataSource.query(
       `SELECT count(*)::int AS n FROM reservations WHERE id = ANY($1::uuid[])`,
       [burst.map((decision) => decision.reservation!.id)],
     );
@@ -119,11 +117,11 @@ describe('hold allowances on one replica', () => {
   });
 
   it('should release a hold placed in memory a moment ago', async () => {
-    const { team } = await teamBudget(service, 'release', '10');
-    await sustain(service, gateway, team, 2_200);
-    const decision = await authorize(service, request(team), gateway);
+    const { team } = await teamBudget(served.service, 'release', '10');
+    await sustain(served.service, served.key, team, 2_200);
+    const decision = await authorize(served.service, request(team), served.key);
     expect(decision.allow).toBe(true);
-    const released = await service.graphql<{ releaseReservation: boolean }>(
+    const released = await served.service.graphql<{ releaseReservation: boolean }>(
       'mutation($id: ID!) { releaseReservation(id: $id) }',
       { id: decision.reservation!.id },
     );
@@ -132,11 +130,11 @@ describe('hold allowances on one replica', () => {
   });
 
   it('should give back the room of an allowance past its expiry', async () => {
-    const { team, budget } = await teamBudget(service, 'expiry', '10');
+    const { team, budget } = await teamBudget(served.service, 'expiry', '10');
     // One hold creates the window; then a replica that stopped without giving its
     // allowance back left one there (this replica, quiet on the window, renews none).
-    expect((await authorize(service, request(team), gateway)).allow).toBe(true);
-    await service.purser.dataSource.query(
+    expect((await authorize(served.service, request(team), served.key)).allow).toBe(true);
+    await served.service.purser.dataSource.query(
       `WITH lent AS (
          INSERT INTO hold_allowances (budget_id, window_start, replica_id, amount, expires_at)
          SELECT budget_id, window_start, $2, 0.25, now() - interval '1 second'
@@ -145,22 +143,22 @@ describe('hold allowances on one replica', () => {
        UPDATE budget_windows SET allowed = allowed + 0.25 WHERE budget_id = $1`,
       [budget.id, randomUUID()],
     );
-    const before = await windowOf(service, budget.id);
+    const before = await windowOf(served.service, budget.id);
     expect(before).toMatchObject({ allowed: '0.25', lent: '0.25' });
-    expect(await service.purser.services.ledger.expireAllowances()).toBe(1);
-    const after = await windowOf(service, budget.id);
+    expect(await served.service.purser.services.ledger.expireAllowances()).toBe(1);
+    const after = await windowOf(served.service, budget.id);
     expect(after).toMatchObject({ allowed: '0', lent: '0' });
     expect(after.reserved).toBe(before.reserved);
   });
 
   it('should still admit exactly what a $1.00 budget covers once allowances have started', async () => {
-    const { team, budget } = await teamBudget(service, 'one dollar', '1');
-    const warm = await sustain(service, gateway, team, 2_200);
-    const allowances = service.purser.services.allowances!;
+    const { team, budget } = await teamBudget(served.service, 'one dollar', '1');
+    const warm = await sustain(served.service, served.key, team, 2_200);
+    const allowances = served.service.purser.services.allowances!;
     expect(allowances.lent()).not.toHaveLength(0);
     const inMemory = allowances.placedInMemory;
     const decisions = await Promise.all(
-      Array.from({ length: 200 }, () => authorize(service, request(team), gateway)),
+      Array.from({ length: 200 }, () => authorize(served.service, request(team), served.key)),
     );
     const allowed = decisions.filter((decision) => decision.allow).length;
     expect(allowed).toBe(100 - warm);
@@ -169,8 +167,8 @@ describe('hold allowances on one replica', () => {
     expect(
       new Set(decisions.filter((d) => !d.allow).flatMap((d) => d.reasons.map((r) => r.code))),
     ).toEqual(new Set(['budget_exceeded']));
-    await service.purser.services.allowances!.flush();
-    expect(await windowOf(service, budget.id)).toMatchObject({ reserved: '1', holds: 100 });
+    await served.service.purser.services.allowances!.flush();
+    expect(await windowOf(served.service, budget.id)).toMatchObject({ reserved: '1', holds: 100 });
   });
 });
 
@@ -179,29 +177,25 @@ describe('hold allowances on two replicas sharing one database', () => {
     it.skip('needs a Postgres server (two instances cannot share one in-memory PGlite)', () => {});
     return;
   }
-  let replicas: Replicas;
-  let keys: [string, string];
-  beforeAll(async () => {
-    replicas = await startReplicas(EAGER);
-    keys = [await replicas.first.keyFor('gateway'), await replicas.second.keyFor('gateway')];
-    await priceModel(replicas.first, 'penny-model', PENNY);
+  const served = serveReplicas({
+    env: EAGER,
+    prepare: ({ first }) => priceModel(first, 'penny-model', PENNY),
   });
-  afterAll(() => replicas?.stop());
 
   it('should admit exactly what the budget covers in total while both replicas hold allowances', async () => {
-    const { first, second } = replicas;
+    const { first, second } = served.replicas;
     const { team, budget } = await teamBudget(first, 'one dollar, two replicas', '1');
     const [warmFirst, warmSecond] = await Promise.all([
-      sustain(first, keys[0], team, 2_200),
-      sustain(second, keys[1], team, 2_200),
+      sustain(first, served.keys[0], team, 2_200),
+      sustain(second, served.keys[1], team, 2_200),
     ]);
     expect(first.purser.services.allowances!.lent()).not.toHaveLength(0);
     expect(second.purser.services.allowances!.lent()).not.toHaveLength(0);
     const decisions = await Promise.all(
       Array.from({ length: 200 }, (_, index) =>
         index % 2 === 0
-          ? authorize(first, request(team), keys[0])
-          : authorize(second, request(team), keys[1]),
+          ? authorize(first, request(team), served.keys[0])
+          : authorize(second, request(team), served.keys[1]),
       ),
     );
     expect(decisions.filter((decision) => decision.allow).length).toBe(
@@ -215,30 +209,30 @@ describe('hold allowances on two replicas sharing one database', () => {
   });
 
   it('should allow a hold that only fits once another replica gives its allowance back', async () => {
-    const { first, second } = replicas;
+    const { first, second } = served.replicas;
     const { team, budget } = await teamBudget(first, 'lent room', '1');
-    const warm = await sustain(second, keys[1], team, 2_200);
+    const warm = await sustain(second, served.keys[1], team, 2_200);
     const before = await windowOf(first, budget.id);
     expect(before.allowed).not.toBe('0');
     // The first replica asks for all that is not held: part of it is lent to the second.
     const rest = 100 - warm;
-    const decision = await authorize(first, request(team, rest), keys[0]);
+    const decision = await authorize(first, request(team, rest), served.keys[0]);
     expect(decision).toMatchObject({ allow: true, reservation: { amount: dollars(rest) } });
     await second.purser.services.allowances!.flush();
     expect(await windowOf(first, budget.id)).toMatchObject({ reserved: '1', allowed: '0' });
   });
 
   it('should ask every budget that refuses on lent room to give it back, not only the first', async () => {
-    const { first, second } = replicas;
+    const { first, second } = served.replicas;
     const { team, budget: one } = await teamBudget(first, 'lent room, team', '1');
     const { budget: two } = await teamBudget(first, 'lent room, team again', '1', team);
     const budgets = [one, two];
-    const warm = await sustain(second, keys[1], team, 2_200);
+    const warm = await sustain(second, served.keys[1], team, 2_200);
     for (const budget of budgets) expect((await windowOf(first, budget.id)).allowed).not.toBe('0');
     // All that is not held fits on both budgets only once the second replica gives back the
     // room it borrowed on each of them; a refusal names one budget at a time.
     const rest = 100 - warm;
-    const decision = await authorize(first, request(team, rest), keys[0]);
+    const decision = await authorize(first, request(team, rest), served.keys[0]);
     expect(decision).toMatchObject({ allow: true, reservation: { amount: dollars(rest) } });
     const asked: { budget_id: string; asked: boolean }[] = await first.purser.dataSource.query(
       `SELECT budget_id, allowance_wanted_at IS NOT NULL AS asked FROM budget_windows
@@ -253,11 +247,11 @@ describe('hold allowances on two replicas sharing one database', () => {
   });
 
   it('should give every allowance back when a replica stops', async () => {
-    const { team, budget } = await teamBudget(replicas.first, 'stop', '10');
-    const allowed = await sustain(replicas.second, keys[1], team, 2_200);
-    expect((await windowOf(replicas.first, budget.id)).allowed).not.toBe('0');
-    await replicas.second.stop();
-    const window = await windowOf(replicas.first, budget.id);
+    const { team, budget } = await teamBudget(served.replicas.first, 'stop', '10');
+    const allowed = await sustain(served.replicas.second, served.keys[1], team, 2_200);
+    expect((await windowOf(served.replicas.first, budget.id)).allowed).not.toBe('0');
+    await served.replicas.second.stop();
+    const window = await windowOf(served.replicas.first, budget.id);
     expect(window).toMatchObject({ allowed: '0', lent: '0', holds: allowed });
     expect(window.reserved).toBe(window.held);
   });

@@ -11,7 +11,7 @@ import {
   priceModel,
   PENNY,
 } from '../support/decisions';
-import { type Replicas, servePurser, startReplicas, type RunningPurser } from '../support/purser';
+import { servePurser, serveReplicas } from '../support/purser';
 
 const CALLS = 200;
 
@@ -73,23 +73,13 @@ describe('concurrent authorize on two replicas sharing one database', () => {
     it.skip('needs a Postgres server (two instances cannot share one in-memory PGlite)', () => {});
     return;
   }
-  let replicas: Replicas;
-  let first: RunningPurser;
-  let second: RunningPurser;
-  let firstKey: string;
-  let secondKey: string;
-  beforeAll(async () => {
-    replicas = await startReplicas();
-    ({ first, second } = replicas);
-    firstKey = await first.keyFor('gateway');
-    secondKey = await second.keyFor('gateway');
-    await priceModel(first, 'penny-model', PENNY);
-  });
-  afterAll(async () => {
-    await replicas?.stop();
+  const served = serveReplicas({
+    prepare: ({ first }) => priceModel(first, 'penny-model', PENNY),
   });
 
   it('should admit exactly 100 holds in total when 200 calls are split between the replicas', async () => {
+    const { first, second } = served.replicas;
+    const [firstKey, secondKey] = served.keys;
     const team = `t-${randomBytes(5).toString('hex')}`;
     const budget = await createBudget(first, {
       name: 'one dollar, two replicas',

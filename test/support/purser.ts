@@ -140,3 +140,32 @@ export function servePurser(
   afterAll(() => served.service?.stop());
   return served;
 }
+
+/** The replicas of one describe block ({@link serveReplicas}): set once its `beforeAll` ran. */
+export interface ServedReplicas {
+  replicas: Replicas;
+  /** A gateway key's secret on each replica: `[first, second]`. */
+  keys: [string, string];
+}
+
+/**
+ * Gives the describe block it is called in two replicas sharing one fresh database
+ * ({@link startReplicas} with `env`): started before its tests with a gateway key on each,
+ * `prepare` run; stopped after them (needs Postgres).
+ */
+export function serveReplicas(
+  options: {
+    env?: Record<string, string>;
+    prepare?: (replicas: Replicas) => Promise<unknown>;
+  } = {},
+): ServedReplicas {
+  const served = {} as ServedReplicas;
+  beforeAll(async () => {
+    served.replicas = await startReplicas(options.env);
+    const { first, second } = served.replicas;
+    served.keys = [await first.keyFor('gateway'), await second.keyFor('gateway')];
+    await options.prepare?.(served.replicas);
+  });
+  afterAll(() => served.replicas?.stop());
+  return served;
+}
