@@ -29,6 +29,7 @@ const DOMAINS = [
   'decisions',
   'allocation',
   'metrics',
+  'integrations',
 ];
 /** The service registry (assembly): a resolver or route names the services it calls instead. */
 const REGISTRY = at('@(services).ts');
@@ -45,6 +46,7 @@ const DOMAIN_EDGES = {
   decisions: ['pricing', 'usage', 'budgets', 'velocity', 'virtual-keys'],
   allocation: ['pricing', 'usage'],
   metrics: ['pricing', 'usage'],
+  integrations: ['usage', 'decisions'],
 };
 const domainFiles = (domain) => at(`${domain}/**`);
 const zone = (target, from, message) => ({ target, from, message });

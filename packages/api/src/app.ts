@@ -17,6 +17,7 @@ import { DEFAULT_BUNDLE_PATH } from '@purser/policy';
 import { DefinitionsListener } from './budgets/budget-cache';
 import { BudgetMaintenance } from './budgets/budget-maintenance';
 import { decisionRawRoute, decisionRoutes } from './decisions/decision.routes';
+import { integrationRoutes } from './integrations/integration.routes';
 import { PolicyRuntime } from './decisions/policy-runtime';
 
 export interface PurserOptions {
@@ -103,6 +104,7 @@ export class Purser {
       schema,
       routes: [usageRoutes, decisionRoutes, metricsRoutes, allocationExportRoutes],
       rawRoutes: [decisionRawRoute],
+      ownBodyRoutes: [integrationRoutes],
       readiness: [
         {
           name: 'database',

@@ -38,6 +38,12 @@ export interface HttpServerOptions {
   routes: ((router: Router, services: Services) => void)[];
   /** Hot-path REST routes served before Express (each also has an Express route). */
   rawRoutes?: ((services: Services) => RawRoute)[];
+  /**
+   * Routes under `/v1` that read their own bodies (protobuf, NDJSON) and check their own keys
+   * (a gateway plugin's key may travel in its body): installed before the JSON parser and the
+   * bearer authentication of `routes`.
+   */
+  ownBodyRoutes?: ((router: Router, services: Services) => void)[];
 }
 
 export interface PurserHttpServer {
@@ -153,6 +159,10 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Purs
       request,
       response,
     );
+
+  const ownBodyRouter = Router();
+  for (const install of options.ownBodyRoutes ?? []) install(ownBodyRouter, services);
+  app.use('/v1', ownBodyRouter);
 
   const router = Router();
   // The key first: a request without one is refused before its body is read.
