@@ -268,12 +268,20 @@ describe('chargeback and journal exports', () => {
     const frozen = rowsOf((await getExport(service, 'chargeback?month=2026-11')).records);
     const totals = (rows: Record<string, string>[]) =>
       rows.filter((row) => row.kind === 'total').map((row) => [row.cost_center, row.amount]);
-    expect(totals(frozen)).toEqual(totals(before));
+    // Closed and nothing late: the same statements, rules and attribution included.
+    expect(frozen).toEqual(before);
     // Late usage for the closed month: November's statement does not move.
     await postUsage([usage('late1', '2026-11-20T10:00:00Z', { team: 'search' }, 250_000_000)]);
-    expect(totals(rowsOf((await getExport(service, 'chargeback?month=2026-11')).records))).toEqual(
-      totals(before),
-    );
+    const late = rowsOf((await getExport(service, 'chargeback?month=2026-11')).records);
+    expect(totals(late)).toEqual(totals(before));
+    // CC-SEARCH's drill-down now holds the late usage: its frozen row is stated without rules.
+    expect(
+      late.filter((row) => row.cost_center === 'CC-SEARCH').map((row) => [row.kind, row.rule]),
+    ).toEqual([
+      ['direct', ''],
+      ['shared', ''],
+      ['total', ''],
+    ]);
     const december = rowsOf((await getExport(service, 'chargeback?month=2026-12')).records);
     const adjustment = december.find((row) => row.kind === 'prior-period-adjustment');
     expect(adjustment).toMatchObject({ cost_center: 'CC-SEARCH', prior_period: '2026-11' });

@@ -173,18 +173,22 @@ describe('statementSource', () => {
     expect(total.toFixed()).toBe(report().total);
   });
 
-  it('should not drill down into a closed month: its frozen rows are stated as they are', async () => {
-    const { api, asked } = fakeApi(report({ frozenMonths: ['2026-11'] }), {});
+  it('should state a closed month by rule when its drill-down still ties out to the frozen rows', async () => {
+    const frozen = report({ frozenMonths: ['2026-11'] });
+    const { api } = fakeApi(frozen, {
+      'CC-A': [line('CC-A', 'DIRECT', '1.5'), line('CC-A', 'SHARED', '0.25')],
+      // Late usage moved the drill-down away from the frozen row: stated without rule.
+      'CC-B': [line('CC-B', 'SHARED', '0.8')],
+    });
     const { source } = await statementSource(api, NOVEMBER, 'USD', null);
-    expect(asked).toEqual([]);
     expect(
       source.lines
-        .filter((entry) => entry.costCenter === 'CC-A')
-        .map((entry) => [entry.kind, entry.rule]),
+        .filter((entry) => entry.kind === 'direct' || entry.kind === 'shared')
+        .map((entry) => [entry.costCenter, entry.kind, entry.rule, String(entry.amount)]),
     ).toEqual([
-      ['direct', null],
-      ['shared', null],
-      ['prior-period-adjustment', null],
+      ['CC-A', 'direct', 'direct rule', '1.5'],
+      ['CC-A', 'shared', 'split rule', '0.25'],
+      ['CC-B', 'shared', null, '0.75'],
     ]);
   });
 

@@ -39,8 +39,8 @@ export function attributionOf(dimensions: ChargebackDimensions): Record<string, 
 
 /**
  * A cost center's direct and shared lines: by rule and attribution from the drill-down
- * when it ties out to the row exactly, else (a closed month's frozen row, or a drill-down
- * that no longer matches it) one `direct` and one `shared` line without rule.
+ * when it ties out to the row exactly, else (a closed month's frozen row that late usage
+ * has since moved the drill-down away from) one `direct` and one `shared` line without rule.
  */
 function costLines(row: ChargebackRowValue, detail: ChargebackLineValue[] | null): StatementLine[] {
   const of = (kind: 'DIRECT' | 'SHARED') =>
@@ -77,7 +77,8 @@ function costLines(row: ChargebackRowValue, detail: ChargebackLineValue[] | null
 /**
  * The statement lines of a month (one cost center's with `costCenter`): the chargeback of
  * the month (frozen rows when it is closed), each cost center's cost by rule and attribution
- * (the drill-down, asked once per cost center with cost, one at a time), its true-up, the
+ * (the drill-down, asked once per cost center with cost, one at a time: each is a whole
+ * chargeback computation, so a month of many cost centers takes that many), its true-up, the
  * prior-period adjustments booked in the month and, for the whole month, unallocated cost.
  * Every cost center with cost, and every active one, gets a statement.
  */
@@ -92,16 +93,16 @@ export async function statementSource(
     allocation.chargeback({ from, to, currency }),
     allocation.listCostCenters({ includeInactive: true }),
   ]);
-  const frozen = report.frozenMonths.includes(range.month);
   const wanted = (code: string | null) => costCenter === null || code === costCenter;
   const lines: StatementLine[] = [];
   for (const row of report.rows) {
     if (row.rolledUp || !wanted(row.costCenter)) continue;
     const hasCost = !new Money(row.direct).isZero() || !new Money(row.shared).isZero();
-    const detail =
-      hasCost && !frozen
-        ? await allocation.chargebackDetail(row.costCenter, { from, to, currency })
-        : null;
+    // A closed month's drill-down splits with the rule versions its close saw: it ties out
+    // to the frozen row unless usage arrived after the close (then `costLines` falls back).
+    const detail = hasCost
+      ? await allocation.chargebackDetail(row.costCenter, { from, to, currency })
+      : null;
     lines.push(...costLines(row, detail));
     if (!new Money(row.trueUp).isZero()) {
       lines.push({
