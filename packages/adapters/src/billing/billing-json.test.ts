@@ -34,6 +34,13 @@ describe('quoteJsonNumbers', () => {
     }
   });
 
+  it.each(['{"a": -}', '{1: 2}', '{"a": 1.2.3}', '{"a": 01}'])(
+    'should not let the quoting make %s valid',
+    (text) => {
+      expect(() => readBillingJson(text, 'page')).toThrow(/^page: invalid JSON at line 1/);
+    },
+  );
+
   it('should refuse an exponent too large to write out', () => {
     expect(jsonDecimal.safeParse('1e400').success).toBe(false);
   });
