@@ -9,10 +9,12 @@ import {
   authorize,
   budgetState,
   createBudget,
+  type DecisionAnswer,
   dollars,
   pennyRequest,
   priceModel,
   PENNY,
+  SIMULATE,
 } from '../support/decisions';
 import { Money } from '@purser/pricing';
 import { type RunningPurser, servePurser, serveReplicas, startPurser } from '../support/purser';
@@ -49,6 +51,25 @@ async function teamBudget(
     mode: 'BLOCK',
   });
   return { team, budget };
+}
+
+/**
+ * Waits until `service` knows every budget of `budgetIds` (a simulated decision on `team`
+ * names them). A budget created on another replica reaches this one's cached definitions by
+ * notification, a moment later: a decision before that holds on none of them, and `sustain`
+ * would count it as one that did (the window then ends a cent short of what was counted).
+ */
+async function knownOn(service: RunningPurser, team: string, budgetIds: string[]) {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const result = await service.graphql<{ simulateDecision: DecisionAnswer }>(SIMULATE, {
+      request: request(team),
+    });
+    const named = new Set(result.data?.simulateDecision.budgets.map((budget) => budget.id));
+    if (budgetIds.every((id) => named.has(id))) return;
+    if (Date.now() > deadline) throw new Error(`budgets ${budgetIds} still unknown after 10 s`);
+    await sleep(25);
+  }
 }
 
 async function windowOf(service: RunningPurser, budgetId: string) {
@@ -185,6 +206,7 @@ describe('hold allowances on two replicas sharing one database', () => {
   it('should admit exactly what the budget covers in total while both replicas hold allowances', async () => {
     const { first, second } = served.replicas;
     const { team, budget } = await teamBudget(first, 'one dollar, two replicas', '1');
+    await knownOn(second, team, [budget.id]);
     const [warmFirst, warmSecond] = await Promise.all([
       sustain(first, served.keys[0], team, 2_200),
       sustain(second, served.keys[1], team, 2_200),
@@ -211,6 +233,7 @@ describe('hold allowances on two replicas sharing one database', () => {
   it('should allow a hold that only fits once another replica gives its allowance back', async () => {
     const { first, second } = served.replicas;
     const { team, budget } = await teamBudget(first, 'lent room', '1');
+    await knownOn(second, team, [budget.id]);
     const warm = await sustain(second, served.keys[1], team, 2_200);
     const before = await windowOf(first, budget.id);
     expect(before.allowed).not.toBe('0');
@@ -227,6 +250,7 @@ describe('hold allowances on two replicas sharing one database', () => {
     const { team, budget: one } = await teamBudget(first, 'lent room, team', '1');
     const { budget: two } = await teamBudget(first, 'lent room, team again', '1', team);
     const budgets = [one, two];
+    await knownOn(second, team, [one.id, two.id]);
     const warm = await sustain(second, served.keys[1], team, 2_200);
     for (const budget of budgets) expect((await windowOf(first, budget.id)).allowed).not.toBe('0');
     // All that is not held fits on both budgets only once the second replica gives back the
@@ -248,6 +272,7 @@ describe('hold allowances on two replicas sharing one database', () => {
 
   it('should give every allowance back when a replica stops', async () => {
     const { team, budget } = await teamBudget(served.replicas.first, 'stop', '10');
+    await knownOn(served.replicas.second, team, [budget.id]);
     const allowed = await sustain(served.replicas.second, served.keys[1], team, 2_200);
     expect((await windowOf(served.replicas.first, budget.id)).allowed).not.toBe('0');
     await served.replicas.second.stop();
