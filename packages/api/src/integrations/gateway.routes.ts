@@ -1,0 +1,229 @@
+import express, { type Request, type Response, type Router } from 'express';
+import { assertPermission, bearerSecret } from '../auth/api-key.service';
+import type { AuthorizeService, Decision } from '../decisions/authorize.service';
+import { restAuthorizeRequest } from '../decisions/authorize-mapping';
+import { authenticateRequest, errorResponse, type HttpServices, isRefusal } from '../http/rest';
+import { decisionHeaders, refusalBody, refusalMessage, refusalStatus } from './gateway-answers';
+import {
+  GATEWAY_KEY_HEADER,
+  type GatewayCall,
+  gatewayOpaInput,
+  headerMap,
+} from './gateway-request';
+
+type RouteServices = HttpServices & { authorizer: AuthorizeService };
+
+/** Largest policy call a gateway plugin may send (headers and, when sent, the body). */
+const MAX_GATEWAY_BODY_BYTES = 1024 * 1024;
+
+/** A gateway call decided, or why it could not be: a status and a JSON body. */
+type Outcome =
+  | { decided: true; decision: Decision; requestedModel: string }
+  | {
+      decided: false;
+      status: number;
+      body: Record<string, unknown>;
+      headers?: Record<string, string>;
+    };
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Authenticates the gateway (its key as `X-Purser-Key` among the forwarded headers, else the
+ * policy call's own bearer key when `callAuthorization` is given), then decides. The key is
+ * taken out of the headers first, so nothing after this reads or logs it.
+ */
+async function decide(
+  services: RouteServices,
+  call: GatewayCall,
+  gateway: string,
+  callAuthorization: string | undefined,
+  clientAddress: string | undefined,
+): Promise<Outcome> {
+  const forwardedKey = call.headers.get(GATEWAY_KEY_HEADER);
+  call.headers.delete(GATEWAY_KEY_HEADER);
+  const secret = forwardedKey ?? bearerSecret(callAuthorization) ?? undefined;
+  try {
+    const checked = await authenticateRequest(
+      services,
+      secret === undefined ? undefined : `Bearer ${secret}`,
+      clientAddress,
+    );
+    if (isRefusal(checked)) {
+      const body =
+        checked.refused === 'unauthenticated' && secret === undefined
+          ? {
+              code: 'UNAUTHENTICATED',
+              message: `A gateway key is required: ${GATEWAY_KEY_HEADER} among the forwarded headers`,
+            }
+          : checked.body;
+      return { decided: false, status: checked.status, body, headers: checked.headers };
+    }
+    const principal = assertPermission(checked, 'decisions.authorize');
+    const request = restAuthorizeRequest(gatewayOpaInput(call, gateway));
+    const decision = await services.authorizer.authorize(request, principal, 'rest');
+    return { decided: true, decision, requestedModel: request.model };
+  } catch (error) {
+    return { decided: false, ...errorResponse(services, error) };
+  }
+}
+
+/** A JSON body a plugin passed as text (Kong's `body`), when it parses. */
+function parsedText(text: unknown): unknown {
+  if (typeof text !== 'string' || text === '' || text.length > MAX_GATEWAY_BODY_BYTES) {
+    return undefined;
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Kong's OPA plugin: `input.request.http` (headers, `parsed_body` or `body`). */
+async function kong(services: RouteServices, request: Request, response: Response) {
+  const input: unknown = isObject(request.body) ? request.body.input : undefined;
+  const http =
+    isObject(input) && isObject(input.request) && isObject(input.request.http)
+      ? input.request.http
+      : undefined;
+  if (!http) {
+    response.json({
+      result: {
+        allow: false,
+        status: 400,
+        message: 'input.request.http: required (Kong OPA input)',
+      },
+    });
+    return;
+  }
+  const call: GatewayCall = {
+    path: typeof http.path === 'string' ? http.path : '',
+    headers: headerMap(http.headers),
+    body: http.parsed_body ?? parsedText(http.body),
+  };
+  const outcome = await decide(
+    services,
+    call,
+    'kong',
+    request.header('authorization'),
+    request.socket.remoteAddress,
+  );
+  if (!outcome.decided) {
+    response.json({
+      result: { allow: false, status: outcome.status, message: String(outcome.body.message) },
+    });
+    return;
+  }
+  const { decision, requestedModel } = outcome;
+  const headers = decisionHeaders(decision, requestedModel);
+  response.json({
+    result: decision.allow
+      ? { allow: true, headers }
+      : {
+          allow: false,
+          status: refusalStatus(decision),
+          headers,
+          message: refusalMessage(decision),
+        },
+  });
+}
+
+/** APISIX's `opa` plugin: `input.request` (headers, no body). */
+async function apisix(services: RouteServices, request: Request, response: Response) {
+  const input: unknown = isObject(request.body) ? request.body.input : undefined;
+  const call = isObject(input) && isObject(input.request) ? input.request : undefined;
+  if (!call) {
+    response.json({
+      result: {
+        allow: false,
+        status_code: 400,
+        reason: 'input.request: required (APISIX opa input)',
+      },
+    });
+    return;
+  }
+  const outcome = await decide(
+    services,
+    { path: typeof call.path === 'string' ? call.path : '', headers: headerMap(call.headers) },
+    'apisix',
+    request.header('authorization'),
+    request.socket.remoteAddress,
+  );
+  if (!outcome.decided) {
+    response.json({
+      result: { allow: false, status_code: outcome.status, reason: String(outcome.body.message) },
+    });
+    return;
+  }
+  const { decision, requestedModel } = outcome;
+  const headers = decisionHeaders(decision, requestedModel);
+  response.json({
+    result: decision.allow
+      ? { allow: true, headers }
+      : {
+          allow: false,
+          status_code: refusalStatus(decision),
+          reason: refusalMessage(decision),
+          headers,
+        },
+  });
+}
+
+const ENVOY_PREFIX = '/v1/gateways/envoy';
+
+/**
+ * Envoy's HTTP ext_authz: the check request is the original one (method, `path_prefix` + path,
+ * the allowed headers, the body when `with_request_body` is set). 200 with headers to add
+ * upstream; otherwise the status and a JSON body Envoy hands the client.
+ */
+async function envoy(services: RouteServices, request: Request, response: Response) {
+  const headers = new Map<string, string>();
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (typeof value === 'string') headers.set(name, value);
+    else if (Array.isArray(value) && value.length > 0) headers.set(name, value[0]);
+  }
+  const raw: unknown = request.body;
+  const text = Buffer.isBuffer(raw) && raw.length > 0 ? raw.toString('utf8') : undefined;
+  const call: GatewayCall = {
+    path: request.originalUrl.slice(ENVOY_PREFIX.length).split('?')[0] || '/',
+    headers,
+    body: parsedText(text),
+  };
+  // The client's Authorization is its provider key: Envoy adds X-Purser-Key itself.
+  const outcome = await decide(services, call, 'envoy', undefined, request.socket.remoteAddress);
+  if (!outcome.decided) {
+    if (outcome.headers) response.set(outcome.headers);
+    response.status(outcome.status).json(outcome.body);
+    return;
+  }
+  const { decision, requestedModel } = outcome;
+  response.set(decisionHeaders(decision, requestedModel));
+  if (decision.allow) {
+    response.set('x-envoy-auth-headers-to-remove', GATEWAY_KEY_HEADER);
+    response.status(200).end();
+    return;
+  }
+  if (decision.retryAfterSeconds !== undefined) {
+    response.set('retry-after', String(decision.retryAfterSeconds));
+  }
+  response.status(refusalStatus(decision)).json(refusalBody(decision));
+}
+
+/**
+ * The gateway plugins' policy calls: `POST /v1/gateways/kong`, `POST /v1/gateways/apisix`
+ * (OPA's Data API envelope, answered in each plugin's result shape) and
+ * `/v1/gateways/envoy/*` (Envoy's HTTP ext_authz `path_prefix`). The gateway key may travel
+ * among the forwarded headers, so each reads its body before checking the key.
+ */
+export function gatewayRoutes(router: Router, services: RouteServices): void {
+  const json = express.json({ limit: MAX_GATEWAY_BODY_BYTES, type: () => true });
+  router.post('/gateways/kong', json, (request, response) => kong(services, request, response));
+  router.post('/gateways/apisix', json, (request, response) => apisix(services, request, response));
+  router.all(
+    ['/gateways/envoy', '/gateways/envoy/*path'],
+    express.raw({ type: () => true, limit: MAX_GATEWAY_BODY_BYTES }),
+    (request, response) => envoy(services, request, response),
+  );
+}
