@@ -181,6 +181,38 @@ describe('purser allocation export|plan|apply', () => {
     );
   });
 
+  it('should apply changes from a later hour with --effective-from, comparing with the rules then', async () => {
+    const nextHour = new Date(Math.ceil((Date.now() + 1) / 3_600_000) * 3_600_000 + 3_600_000);
+    const at = nextHour.toISOString().replace('.000Z', 'Z');
+    const third = write(
+      'third.yaml',
+      SECOND.replace('weight: 33.3333333333333333333', 'weight: 50').replace(
+        'weight: 66.6666666666666666667',
+        'weight: 50',
+      ),
+    );
+    const apply = await run('allocation', 'apply', third, '--effective-from', at);
+    expect(apply).toMatchObject({ code: 0, stderr: '' });
+    expect(apply.stdout).toContain(`Rule changes take effect at ${nextHour.toISOString()}.`);
+    const weights = async (variables: Record<string, unknown>) => {
+      const result = await service.graphql<{
+        allocationRules: { name: string; targets: { weight: string | null }[] }[];
+      }>(
+        'query($at: DateTime) { allocationRules(at: $at) { name targets { weight } } }',
+        variables,
+      );
+      return result
+        .data!.allocationRules.find((rule) => rule.name === 'evals')!
+        .targets.map((target) => target.weight);
+    };
+    expect(await weights({})).toEqual(['33.3333333333333333333', '66.6666666666666666667']);
+    expect(await weights({ at })).toEqual(['50', '50']);
+    expect((await run('allocation', 'plan', third, '--effective-from', at)).stdout).toBe(
+      'No changes: the stored allocation matches the file.\n',
+    );
+    expect((await run('allocation', 'plan', third, '--effective-from', 'tomorrow')).code).toBe(64);
+  });
+
   it.each([
     [
       'an unknown target',

@@ -3,7 +3,7 @@ import { openDatabase } from './database';
 import { createLogger } from './observability/logger';
 import { PricingService } from './pricing/pricing.service';
 import { AllocationService } from './allocation/allocation.service';
-import { runAllocationCommand } from './allocation/allocation-plan-apply';
+import { parseAllocationArguments, runAllocationCommand } from './allocation/allocation-plan-apply';
 
 const USAGE = `Usage: purser <command>
 
@@ -14,9 +14,9 @@ Commands:
   allocation export FILE   write the cost centers and rules in force as YAML (FILE - : stdout)
   allocation plan FILE     print what applying FILE would change (exit 65: invalid file)
   allocation apply FILE    make the stored allocation match FILE, step by step
+                    each takes --effective-from 2026-12-01T00:00:00Z (a whole UTC hour): rule
+                    changes from then, compared with the rules in force then (default: now)
 `;
-
-const ALLOCATION_COMMANDS = ['export', 'plan', 'apply'] as const;
 
 /** The operator CLI: `pnpm purser <command>`. Reads the same environment as the service. */
 export async function runCli(
@@ -24,12 +24,11 @@ export async function runCli(
   source: Record<string, string | undefined> = process.env,
 ): Promise<number> {
   const command = argv.join(' ');
-  const allocation =
-    argv.length === 3 &&
-    argv[0] === 'allocation' &&
-    (ALLOCATION_COMMANDS as readonly string[]).includes(argv[1])
-      ? { command: argv[1] as (typeof ALLOCATION_COMMANDS)[number], file: argv[2] }
-      : null;
+  const allocation = argv[0] === 'allocation' ? parseAllocationArguments(argv.slice(1)) : null;
+  if (allocation && 'problem' in allocation) {
+    process.stderr.write(`${allocation.problem}\n\n${USAGE}`);
+    return 64; // EX_USAGE
+  }
   if (command !== 'migrate' && command !== 'catalog reload' && !allocation) {
     process.stderr.write(command ? `Unknown command: ${command}\n\n${USAGE}` : USAGE);
     return 64; // EX_USAGE
@@ -44,6 +43,7 @@ export async function runCli(
         allocation.file,
         new AllocationService(dataSource),
         { out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text) },
+        allocation.options,
       );
     }
     if (command === 'catalog reload') {

@@ -30,10 +30,50 @@ export const EXIT = { ok: 0, dataError: 65, noInput: 66, cannotCreate: 73, faile
 /** Who the CLI's changes are recorded as (rule versions' `recordedBy` stays null). */
 const CLI_ACTOR: ActorValue = { keyId: null, name: 'purser allocation apply', role: 'admin' };
 
-async function storedState(api: AllocationCommandApi) {
+/** What the commands take besides the file. */
+export interface AllocationCommandOptions {
+  /**
+   * When rule changes take effect (a whole UTC hour), and the instant whose rules in force
+   * export writes and plan compares with. Default: the service's (the current hour), now.
+   */
+  effectiveFrom?: Date;
+}
+
+const WHOLE_HOUR = /^\d{4}-\d{2}-\d{2}T\d{2}:00(:00(\.0+)?)?Z$/;
+
+/**
+ * `export|plan|apply FILE [--effective-from 2026-12-01T00:00:00Z]`: the command, or the
+ * problem with the arguments (the CLI answers it with the usage, exit 64).
+ */
+export function parseAllocationArguments(
+  args: readonly string[],
+):
+  | { command: 'export' | 'plan' | 'apply'; file: string; options: AllocationCommandOptions }
+  | { problem: string } {
+  const [command, file, flag, value, ...rest] = args;
+  if (command !== 'export' && command !== 'plan' && command !== 'apply') {
+    return { problem: `Unknown command: allocation ${args.join(' ')}` };
+  }
+  if (file === undefined || file.startsWith('--')) {
+    return { problem: `allocation ${command}: FILE is required` };
+  }
+  if (flag === undefined) return { command, file, options: {} };
+  const at = new Date(value ?? '');
+  if (flag !== '--effective-from' || rest.length > 0) {
+    return { problem: `allocation ${command}: unexpected ${[flag, value, ...rest].join(' ')}` };
+  }
+  if (!WHOLE_HOUR.test(value ?? '') || Number.isNaN(at.getTime())) {
+    return {
+      problem: `--effective-from: must be a whole UTC hour such as 2026-12-01T00:00:00Z (got ${JSON.stringify(value ?? '')})`,
+    };
+  }
+  return { command, file, options: { effectiveFrom: at } };
+}
+
+async function storedState(api: AllocationCommandApi, options: AllocationCommandOptions) {
   const [costCenters, rules] = await Promise.all([
     api.listCostCenters({ includeInactive: true }),
-    api.rulesAt(),
+    api.rulesAt(options.effectiveFrom),
   ]);
   return { costCenters, rules };
 }
@@ -66,7 +106,12 @@ async function readBounded(file: string): Promise<{ text: string } | { problem: 
 }
 
 /** Runs one step through the service: the same validation as the API. */
-async function applyStep(api: AllocationCommandApi, step: PlanStep): Promise<void> {
+async function applyStep(
+  api: AllocationCommandApi,
+  step: PlanStep,
+  options: AllocationCommandOptions,
+): Promise<void> {
+  const effectiveFrom = options.effectiveFrom ?? null;
   switch (step.kind) {
     case 'createCostCenter':
       await api.createCostCenter(step.input);
@@ -78,13 +123,13 @@ async function applyStep(api: AllocationCommandApi, step: PlanStep): Promise<voi
       await api.deactivateCostCenter(step.code);
       return;
     case 'createRule':
-      await api.createRule(step.input, CLI_ACTOR);
+      await api.createRule({ ...step.input, effectiveFrom }, CLI_ACTOR);
       return;
     case 'updateRule':
-      await api.updateRule(step.id, step.input, CLI_ACTOR);
+      await api.updateRule(step.id, { ...step.input, effectiveFrom }, CLI_ACTOR);
       return;
     case 'deleteRule':
-      await api.deleteRule(step.id, null, CLI_ACTOR);
+      await api.deleteRule(step.id, effectiveFrom, CLI_ACTOR);
   }
 }
 
@@ -93,6 +138,7 @@ async function planFile(
   api: AllocationCommandApi,
   file: string,
   output: CommandOutput,
+  options: AllocationCommandOptions,
 ): Promise<{ plan: AllocationPlan } | { exit: number }> {
   const read = await readBounded(file);
   if ('problem' in read) {
@@ -106,7 +152,7 @@ async function planFile(
     );
     return { exit: EXIT.dataError };
   }
-  const plan = planAllocation(parsed.file, await storedState(api));
+  const plan = planAllocation(parsed.file, await storedState(api, options));
   if (plan.problems.length > 0) {
     output.err(planText(plan));
     return { exit: EXIT.dataError };
@@ -123,16 +169,18 @@ async function planFile(
  *   not one transaction (the service has none across calls): a refused step stops it, the
  *   steps before it stay applied, and the message says which; fixing the file and applying
  *   again finishes the job (a plan from any state converges to the file).
- * New rule versions take effect at the start of the current UTC hour (the service default).
+ * New rule versions take effect at the start of the current UTC hour (the service default),
+ * or at `options.effectiveFrom`, and the file is then compared with the rules in force then.
  */
 export async function runAllocationCommand(
   command: 'export' | 'plan' | 'apply',
   file: string,
   api: AllocationCommandApi,
   output: CommandOutput,
+  options: AllocationCommandOptions = {},
 ): Promise<number> {
   if (command === 'export') {
-    const state = await storedState(api);
+    const state = await storedState(api, options);
     const text = renderAllocationYaml(allocationFileOf(state.costCenters, state.rules));
     if (file === '-') {
       output.out(text);
@@ -150,14 +198,17 @@ export async function runAllocationCommand(
     output.out(`exported ${active} cost centers and ${state.rules.length} rules to ${file}\n`);
     return EXIT.ok;
   }
-  const planned = await planFile(api, file, output);
+  const planned = await planFile(api, file, output, options);
   if ('exit' in planned) return planned.exit;
   const { plan } = planned;
+  if (options.effectiveFrom && plan.steps.length > 0) {
+    output.out(`Rule changes take effect at ${options.effectiveFrom.toISOString()}.\n`);
+  }
   output.out(planText(plan));
   if (command === 'plan' || plan.steps.length === 0) return EXIT.ok;
   for (const [index, step] of plan.steps.entries()) {
     try {
-      await applyStep(api, step);
+      await applyStep(api, step, options);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       output.err(
