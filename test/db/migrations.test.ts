@@ -1,14 +1,9 @@
 // What unit tests cannot catch: the versioned migrations must apply, revert and re-apply
 // on both backends the service supports — embedded PGlite and a real Postgres 15.
 import { createDataSource } from '@purser/api';
-import { createTestDatabase, hasPostgres } from '../support/database';
+import { DATABASE_BACKENDS, hasPostgres } from '../support/database';
 
-const backends = [
-  ['PGlite', async () => ({ url: undefined, dataDir: 'memory://', drop: async () => undefined })],
-  ...(hasPostgres ? [['Postgres', createTestDatabase] as const] : []),
-] as const;
-
-describe.each(backends)('migrations on %s', (_name, makeDatabase) => {
+describe.each(DATABASE_BACKENDS)('migrations on %s', (_name, makeDatabase) => {
   it('should apply every migration, revert them all, and apply them again', async () => {
     const database = await makeDatabase();
     const dataSource = createDataSource({ url: database.url, dataDir: database.dataDir });

@@ -2,16 +2,11 @@
 // statements of each connection (parsed and planned once), with the same rows and errors
 // as a plain query; the embedded database runs them as plain queries.
 import { createDataSource, queryPrepared } from '@purser/api';
-import { createTestDatabase, hasPostgres, queryDatabase } from '../support/database';
+import { DATABASE_BACKENDS, queryDatabase } from '../support/database';
 
 const STATEMENT = { name: 'purser_test_echo', text: 'SELECT $1::int + 1 AS n, $2::text[] AS list' };
 
-const backends = [
-  ['PGlite', async () => ({ url: undefined, dataDir: 'memory://', drop: async () => undefined })],
-  ...(hasPostgres ? [['Postgres', createTestDatabase] as const] : []),
-] as const;
-
-describe.each(backends)('queryPrepared on %s', (name, makeDatabase) => {
+describe.each(DATABASE_BACKENDS)('queryPrepared on %s', (name, makeDatabase) => {
   it('should answer the rows of the statement, like a plain query', async () => {
     const database = await makeDatabase();
     // One connection, so the second call meets the statement the first one prepared.

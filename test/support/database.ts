@@ -36,6 +36,18 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   };
 }
 
+/**
+ * The backends the service supports, each with how to make a database of its own: embedded
+ * PGlite always, and Postgres when the suite has one (for `describe.each`).
+ */
+export const DATABASE_BACKENDS = [
+  [
+    'PGlite',
+    async (): Promise<TestDatabase> => ({ dataDir: 'memory://', drop: async () => undefined }),
+  ],
+  ...(hasPostgres ? [['Postgres', createTestDatabase] as const] : []),
+] as const;
+
 /** Runs one statement (CREATE/DROP DATABASE…) on a short-lived connection. */
 export async function adminQuery(url: string, sql: string): Promise<void> {
   const client = new Client({ connectionString: url });
