@@ -119,25 +119,28 @@ describe('CsvRecordParser', () => {
     );
   });
 
-  it('should parse 1 MB of pathological CSV in linear time (within an event-loop budget)', () => {
-    // Best of three runs after a warm-up. A quadratic scan of 1 MB would take minutes; the
-    // budget (~30 ms each on an idle core) is wide because CI machines are shared.
-    const budgetMs = 500;
+  it('should parse 1 MB of pathological CSV in linear time (as fast as plain CSV, give or take)', () => {
+    // Timed against 1 MB of ordinary rows, runs interleaved and the best of each kept, so a
+    // loaded machine slows both alike. A quadratic scan of 1 MB would be thousands of times
+    // slower; linear work on these inputs measured 1–5× the baseline.
+    const plain = `${'abcdefgh,'.repeat(100)}\n`.repeat(1100);
     for (const text of [
       `"${'""'.repeat(500_000)}"\n`, // one field of doubled quotes
       `${','.repeat(4_000)}\n`.repeat(250), // a million empty fields
       `"${'a\n'.repeat(500_000)}"\n`, // one field of newlines
       `${'x'.repeat(1_000_000)}\n`, // one unquoted field
     ]) {
-      parseInChunks(text, 64 * 1024);
-      let best = Number.POSITIVE_INFINITY;
-      for (let run = 0; run < 3; run += 1) {
-        const started = performance.now();
-        const records = parseInChunks(text, 64 * 1024);
-        best = Math.min(best, performance.now() - started);
-        expect(records.length).toBeGreaterThan(0);
+      let baseline = Number.POSITIVE_INFINITY;
+      let pathological = Number.POSITIVE_INFINITY;
+      for (let run = 0; run < 4; run += 1) {
+        let started = performance.now();
+        parseInChunks(plain, 64 * 1024);
+        baseline = Math.min(baseline, performance.now() - started);
+        started = performance.now();
+        expect(parseInChunks(text, 64 * 1024).length).toBeGreaterThan(0);
+        pathological = Math.min(pathological, performance.now() - started);
       }
-      expect(best).toBeLessThan(budgetMs);
+      expect(pathological).toBeLessThan(Math.max(20 * baseline, 50));
     }
   });
 });
