@@ -55,7 +55,11 @@ export interface ProviderCostLine {
    * FOCUS row's model was read: `model_source`), string values only. Part of the line's key.
    */
   readonly dimensions: Readonly<Record<string, string>>;
-  /** The provider's raw result or row, exactly as read, for audit and re-conversion. */
+  /**
+   * The provider's raw result or row, for audit and re-conversion. JSON numbers of an API
+   * result are kept as strings of their exact source text (`"6.209044"`), never as floats;
+   * a FOCUS row is an object of its columns (null for `NULL`).
+   */
   readonly raw: unknown;
 }
 

@@ -20,6 +20,6 @@ export interface ProviderUsageLine {
   readonly requests: number | null;
   /** Further dimensions the report splits by (service tier, batch, context window). */
   readonly dimensions: Readonly<Record<string, string>>;
-  /** The provider's raw result, exactly as read. */
+  /** The provider's raw result; JSON numbers are strings of their source text. */
   readonly raw: unknown;
 }
