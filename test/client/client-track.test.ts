@@ -235,6 +235,29 @@ describe('PurserClient', () => {
       expect(fake.to('/graphql')).toHaveLength(1);
     });
 
+    it('should release the hold of a decision that arrives after the caller aborted', async () => {
+      fake.handler = (received) =>
+        received.path === DECISION ? { body: restDecision(), delayMs: 150 } : allowAll(received);
+      const purser = client();
+      const controller = new AbortController();
+      const call = jest.fn();
+      const pending = purser.track(request, call, { signal: controller.signal });
+      await waitFor(() => fake.to(DECISION).length === 1);
+      controller.abort();
+      await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+      expect(call).not.toHaveBeenCalled();
+      expect(fake.to('/graphql').map((received) => received.body)).toEqual([
+        expect.objectContaining({ variables: { id: 'dec_1' } }),
+      ]);
+      // Already aborted: Purser is not even asked.
+      await expect(
+        purser.track(request, call, { signal: controller.signal }),
+      ).rejects.toMatchObject({
+        name: 'AbortError',
+      });
+      expect(fake.to(DECISION)).toHaveLength(1);
+    });
+
     it('should not release a hold it does not have (no budget applied)', async () => {
       fake.handler = (received) =>
         received.path === DECISION

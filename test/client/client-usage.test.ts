@@ -44,20 +44,30 @@ describe('PurserClient usage delivery', () => {
   });
 
   it('should send full batches at once and the rest after the linger', async () => {
-    const purser = client({ batch: { maxEvents: 100, lingerMs: 200 } });
+    const arrivals: number[] = [];
+    fake.handler = (request) => {
+      if (request.path === '/v1/usage') arrivals.push(Date.now());
+      return allowAll(request);
+    };
+    const purser = client({ batch: { maxEvents: 100, lingerMs: 300 } });
+    const started = Date.now();
     expect(purser.reportUsage(events(250))).toBe(250);
-    await waitFor(() => fake.to('/v1/usage').length === 2);
-    expect(fake.to('/v1/usage').map((request) => (request.body as unknown[]).length)).toEqual([
-      100, 100,
-    ]);
-    // The 50 left wait for the linger: nothing more before it.
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(fake.to('/v1/usage')).toHaveLength(2);
-    await waitFor(() => fake.to('/v1/usage').length === 3, 2_000);
-    expect((fake.to('/v1/usage')[2]!.body as unknown[]).length).toBe(50);
-    expect(postedEvents(fake).map((event) => event.id)).toEqual(
-      events(250).map((event) => event.id),
+    await waitFor(() => fake.to('/v1/usage').length === 3, 5_000);
+    // Two full batches leave at once (in flight together, in either order), then the rest.
+    const sizes = fake.to('/v1/usage').map((request) => (request.body as unknown[]).length);
+    expect([...sizes].sort()).toEqual([100, 100, 50]);
+    // The 50 left waited for the linger (timers never fire early).
+    expect(arrivals[sizes.indexOf(50)]! - started).toBeGreaterThanOrEqual(300);
+    expect(
+      postedEvents(fake)
+        .map((event) => event.id)
+        .sort(),
+    ).toEqual(
+      events(250)
+        .map((event) => event.id)
+        .sort(),
     );
+    expect(await purser.flush(2_000)).toBe(true);
     expect(purser.stats).toMatchObject({ sent: 250, buffered: 0, retries: 0 });
   });
 

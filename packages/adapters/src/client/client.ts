@@ -2,7 +2,7 @@ import { usageEventWireSchema } from '../contracts/usage-event';
 import type { UsageEventWireInput } from '../contracts/usage-event';
 import { formatIssues } from '../zod-issues';
 import { checkAuthorizeRequest, failOpenDecision, parseDecision, toOpaInput } from './decision';
-import { PurserClientError, PurserDeniedError } from './errors';
+import { abortReason, PurserClientError, PurserDeniedError } from './errors';
 import { answerJson, HttpTransport, statusError } from './http';
 import { HttpUsageSink, type NatsConnectionLike, NatsUsageSink } from './sinks';
 import type { AuthorizeRequest, PurserClientLogger, UsageReporterStats } from './types';
@@ -129,7 +129,8 @@ export class PurserClient {
   /**
    * Asks Purser for a decision (`POST /v1/data/purser/authz/decision`). A deny is a decision
    * (`allow: false`), not an error; `track` turns it into a `PurserDeniedError`. Unreachable:
-   * `failMode` decides (a fail-open decision, or `UNAVAILABLE`).
+   * `failMode` decides (a fail-open decision, or `UNAVAILABLE`). Aborting `signal` abandons
+   * the answer, not the hold Purser may have placed: release it (`track` does).
    */
   async authorize(request: AuthorizeRequest, options: { signal?: AbortSignal } = {}) {
     checkAuthorizeRequest(request);
@@ -220,9 +221,13 @@ export class PurserClient {
     request: AuthorizeRequest,
     options: TrackOptions<R> = {},
   ): Promise<TrackedCall<R>> {
-    const decision = await this.authorize(request, { signal: options.signal });
+    const signal = options.signal;
+    if (signal?.aborted) throw abortReason(signal);
+    // Not aborted half-way: once asked, the decision may have placed a hold, which an abort
+    // must release rather than leave to its TTL.
+    const decision = await this.authorize(request);
     if (!decision.allow) throw new PurserDeniedError(decision);
-    return new TrackedCall<R>(request, decision, options, {
+    const tracked = new TrackedCall<R>(request, decision, options, {
       source: this.source,
       logger: this.logger,
       report: (event) => this.reporter.enqueue([event]),
@@ -231,6 +236,11 @@ export class PurserClient {
         this.releaseFailures += 1;
       },
     });
+    if (signal?.aborted) {
+      await tracked.finish('aborted');
+      throw abortReason(signal);
+    }
+    return tracked;
   }
 
   /**

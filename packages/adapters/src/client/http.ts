@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import { PurserClientError } from './errors';
+import { abortReason, PurserClientError } from './errors';
 
 /** An answer read whole (bounded), before any JSON parsing. */
 export interface HttpAnswer {
@@ -83,8 +83,7 @@ export class HttpTransport {
         request.destroy();
       }, timeoutMs);
       const onAbort = () => {
-        const reason: unknown = signal?.reason;
-        finish(reason instanceof Error ? reason : new DOMException('aborted', 'AbortError'));
+        finish(abortReason(signal!));
         request.destroy();
       };
       if (signal?.aborted) return onAbort();

@@ -1,0 +1,388 @@
+/**
+ * Client benchmark: the latency `track` (`@purser/adapters/client`) adds to a call, at a fixed
+ * offered load (open loop: latency counts from when each call was due). The call is a chat
+ * completion to a local OpenAI-shaped mock provider; the floor is the same call made bare, in
+ * the same run, in alternating windows (bare, stub, track, bare, stub, track…) so that the
+ * machine's drift hits all alike. `stub` is `track` against a canned-decision stub of Purser
+ * in this process: the client's own cost, without the service's. `track` = authorize (REST, a hold on a BLOCK budget) → the call →
+ * its usage queued for the batched background report (`POST /v1/usage`, or JetStream with
+ * `--nats`), which the run also checks was delivered and settled to the last decimal.
+ *
+ *   pnpm bench:client [--rate 200] [--seconds 5] [--windows 2] [--warmup-seconds 2] [--nats]
+ *
+ * The Purser instance and the mock provider run in this process; the client and its load in
+ * a worker thread, as a gateway would call Purser from another process.
+ * Postgres: DATABASE_URL (an admin connection: the bench creates a database and drops it).
+ */
+import http from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { PurserClient } from '@purser/adapters/client';
+import { Money } from '@purser/pricing';
+import { chatCompletion, type MockProvider, startMockProvider } from '../client/mock-provider';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { budgetState, createBudget, priceModel, unique } from '../support/decisions';
+import { connectNats, createIngestConsumer, deleteIngestConsumer } from '../support/nats';
+import { startPurser } from '../support/purser';
+import { percentile } from './load';
+
+const TARGET_P50_OVERHEAD_MS = 1;
+const TARGET_P99_OVERHEAD_MS = 5;
+const MODEL = 'bench-client-model';
+
+interface Options {
+  rate: number;
+  seconds: number;
+  windows: number;
+  warmupSeconds: number;
+  nats: boolean;
+}
+
+function parseArgs(argv: string[]): Options {
+  const options: Options = { rate: 200, seconds: 5, windows: 2, warmupSeconds: 2, nats: false };
+  for (let index = 0; index < argv.length; index += 1) {
+    const flag = argv[index];
+    const value = () => {
+      const parsed = Number(argv[++index]);
+      if (!Number.isFinite(parsed) || parsed <= 0) throw new Error(`${flag} needs a number > 0`);
+      return parsed;
+    };
+    if (flag === '--rate') options.rate = value();
+    else if (flag === '--seconds') options.seconds = value();
+    else if (flag === '--windows') options.windows = Math.round(value());
+    else if (flag === '--warmup-seconds') options.warmupSeconds = value();
+    else if (flag === '--nats') options.nats = true;
+    else throw new Error(`unknown flag ${flag}`);
+  }
+  return options;
+}
+
+interface WorkerTask {
+  purserUrl: string;
+  apiKey: string;
+  providerUrl: string;
+  stubUrl: string;
+  natsUrl?: string;
+  team: string;
+  options: Options;
+}
+
+/** `stub`: track against a canned-decision stub of Purser (the client's own cost alone). */
+type Mode = 'bare' | 'stub' | 'track';
+
+interface WindowResult {
+  mode: Mode;
+  latencies: number[];
+  failed: number;
+  firstFailure?: string;
+}
+
+interface WorkerResult {
+  windows: WindowResult[];
+  /** Prompt and completion tokens of every tracked call (for the spend check). */
+  tracked: { input: number; output: number }[];
+  stats: Record<string, number>;
+  sequential: Record<Mode, number[]>;
+}
+
+/** One open-loop window of `seconds` at `rate`: each call timed from when it was due. */
+async function openLoop(
+  rate: number,
+  seconds: number,
+  call: (index: number) => Promise<unknown>,
+): Promise<Omit<WindowResult, 'mode'>> {
+  const total = Math.round(rate * seconds);
+  const interval = 1000 / rate;
+  const latencies: number[] = [];
+  let failed = 0;
+  let firstFailure: string | undefined;
+  const started = performance.now();
+  const pending: Promise<void>[] = [];
+  for (let index = 0; index < total; index += 1) {
+    const due = started + index * interval;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    pending.push(
+      call(index).then(
+        () => {
+          latencies.push(performance.now() - due);
+        },
+        (error: unknown) => {
+          failed += 1;
+          firstFailure ??= error instanceof Error ? error.message : String(error);
+        },
+      ),
+    );
+  }
+  await Promise.all(pending);
+  return { latencies, failed, ...(firstFailure ? { firstFailure } : {}) };
+}
+
+async function runWorker(task: WorkerTask): Promise<WorkerResult> {
+  const provider = { url: task.providerUrl } as MockProvider;
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  const nats = task.options.nats && task.natsUrl ? await connectNats(task.natsUrl) : undefined;
+  const warnings: string[] = [];
+  const client = new PurserClient({
+    url: task.purserUrl,
+    apiKey: task.apiKey,
+    failMode: 'closed',
+    timeoutMs: 5_000,
+    logger: { warn: (message) => warnings.push(message) },
+    ...(nats ? { nats } : {}),
+  });
+  const stubClient = new PurserClient({
+    url: task.stubUrl,
+    apiKey: 'stub',
+    failMode: 'closed',
+    timeoutMs: 5_000,
+    logger: { warn: (message) => warnings.push(`stub: ${message}`) },
+  });
+  const tracked: { input: number; output: number }[] = [];
+  const request = {
+    provider: 'openai',
+    model: MODEL,
+    attribution: { team: task.team, feature: 'bench' },
+    estimatedInputTokens: 1_000,
+    maxOutputTokens: 200,
+  };
+  const usageOf = (index: number) => ({ input: 500 + (index % 500), output: 10 + (index % 150) });
+  const bare = (index: number) => {
+    const usage = usageOf(index);
+    return chatCompletion(provider, agent, {
+      model: MODEL,
+      maxTokens: 200,
+      promptTokens: usage.input,
+      completionTokens: usage.output,
+    });
+  };
+  const stub = (index: number) => {
+    const usage = usageOf(index);
+    return stubClient.track(request, ({ model, maxOutputTokens }) =>
+      chatCompletion(provider, agent, {
+        model,
+        maxTokens: maxOutputTokens,
+        promptTokens: usage.input,
+        completionTokens: usage.output,
+      }),
+    );
+  };
+  const track = (index: number) => {
+    const usage = usageOf(index);
+    return client
+      .track(request, ({ model, maxOutputTokens }) =>
+        chatCompletion(provider, agent, {
+          model,
+          maxTokens: maxOutputTokens,
+          promptTokens: usage.input,
+          completionTokens: usage.output,
+        }),
+      )
+      .then((answer) => {
+        tracked.push(usage);
+        return answer;
+      });
+  };
+  const { rate, seconds, windows, warmupSeconds } = task.options;
+  // One call at a time: what each path costs when nothing queues (the open loop's lower bound).
+  const paths: Record<Mode, (index: number) => Promise<unknown>> = { bare, stub, track };
+  const sequential: Record<Mode, number[]> = { bare: [], stub: [], track: [] };
+  for (let index = 0; index < 200; index += 1) {
+    for (const mode of ['bare', 'stub', 'track'] as const) {
+      const before = performance.now();
+      await paths[mode](index);
+      sequential[mode].push(performance.now() - before);
+    }
+  }
+  // Warm up both paths (connections, JIT); the warm-up's tracked calls count in the spend.
+  for (const mode of ['bare', 'stub', 'track'] as const) {
+    await openLoop(rate, warmupSeconds / 3, paths[mode]);
+  }
+  const results: WindowResult[] = [];
+  for (let window = 0; window < windows; window += 1) {
+    for (const mode of ['bare', 'stub', 'track'] as const) {
+      results.push({ mode, ...(await openLoop(rate, seconds, paths[mode])) });
+    }
+  }
+  const delivered = await client.flush(60_000);
+  if (!delivered) warnings.push('usage not delivered within 60 s');
+  const stats = { ...client.stats, warnings: warnings.length };
+  if (warnings.length > 0) console.error('client warnings:', [...new Set(warnings)]);
+  await client.close();
+  await stubClient.close();
+  await nats?.close();
+  agent.destroy();
+  return { windows: results, tracked, stats, sequential };
+}
+
+/** A stand-in for Purser answering a canned decision and accepting usage at once. */
+async function startStub(): Promise<{ url: string; close(): void }> {
+  const decision = JSON.stringify({
+    decision_id: 'stub',
+    result: {
+      decision_id: 'stub',
+      allow: true,
+      action: 'allow',
+      model: MODEL,
+      max_output_tokens: 200,
+      reasons: [],
+      budgets: [],
+      reservation: null,
+      estimated_cost: '0.016',
+      currency: 'USD',
+      policy_revision: 'stub',
+    },
+  });
+  const server = http.createServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      const body =
+        request.url === '/v1/usage'
+          ? '{"accepted":0,"duplicates":0,"rejected":0,"results":[]}'
+          : decision;
+      response.writeHead(200, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body),
+      });
+      response.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return { url: `http://127.0.0.1:${port}`, close: () => server.close() };
+}
+
+function summary(latencies: number[]) {
+  const sorted = Float64Array.from(latencies).sort();
+  return { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), count: sorted.length };
+}
+
+async function main(): Promise<void> {
+  const options = parseArgs(process.argv.slice(2));
+  const consumer = unique('bench-client');
+  let nats: NatsConnection | undefined;
+  if (options.nats) {
+    if (!process.env.NATS_URL) throw new Error('--nats needs NATS_URL');
+    nats = await connectNats();
+    // New messages only: the shared stream keeps every earlier run's events.
+    await createIngestConsumer(nats, consumer);
+  }
+  const service = await startPurser({
+    nats: options.nats,
+    env: { INGEST_CONSUMER_NAME: consumer },
+  });
+  let provider: MockProvider | undefined;
+  let stubServer: { url: string; close(): void } | undefined;
+  let exitCode = 0;
+  try {
+    const apiKey = await service.keyFor('gateway');
+    await priceModel(service, MODEL, { inputTokens: '10', outputTokens: '30' });
+    const team = unique('bench');
+    const budget = await createBudget(service, {
+      name: 'bench client',
+      scope: { team },
+      period: 'TOTAL',
+      limit: '1000000',
+      mode: 'BLOCK',
+    });
+    provider = await startMockProvider();
+    stubServer = await startStub();
+    console.log(
+      `bench:client — ${options.rate} calls/s, ${options.windows} × (${options.seconds} s bare, ` +
+        `${options.seconds} s track), usage over ${options.nats ? 'JetStream' : 'HTTP'}`,
+    );
+    const task: WorkerTask = {
+      purserUrl: service.url,
+      apiKey,
+      providerUrl: provider.url,
+      stubUrl: stubServer.url,
+      ...(process.env.NATS_URL ? { natsUrl: process.env.NATS_URL } : {}),
+      team,
+      options,
+    };
+    const result = await new Promise<WorkerResult>((resolve, reject) => {
+      const worker = new Worker(__filename, { workerData: task });
+      worker.once('message', resolve);
+      worker.once('error', reject);
+      worker.once('exit', (code) => {
+        if (code !== 0) reject(new Error(`client worker exited with ${code}`));
+      });
+    });
+
+    const rows: string[] = [];
+    for (const [index, window] of result.windows.entries()) {
+      const figures = summary(window.latencies);
+      rows.push(
+        `  window ${index + 1} ${window.mode.padEnd(5)}  calls ${String(figures.count).padStart(5)}` +
+          `  failed ${window.failed}  p50 ${figures.p50.toFixed(3)} ms  p99 ${figures.p99.toFixed(3)} ms` +
+          (window.firstFailure ? `  first failure: ${window.firstFailure}` : ''),
+      );
+    }
+    console.log(rows.join('\n'));
+    const of = (mode: Mode) =>
+      summary(result.windows.filter((w) => w.mode === mode).flatMap((w) => w.latencies));
+    const bare = of('bare');
+    const stubbed = of('stub');
+    const track = of('track');
+    for (const mode of ['bare', 'stub', 'track'] as const) {
+      const figures = summary(result.sequential[mode]);
+      console.log(
+        `  one at a time ${mode.padEnd(5)} p50 ${figures.p50.toFixed(3)} ms   p99 ${figures.p99.toFixed(3)} ms`,
+      );
+    }
+    const failed = result.windows.reduce((sum, window) => sum + window.failed, 0);
+    const overheadP50 = track.p50 - bare.p50;
+    const overheadP99 = track.p99 - bare.p99;
+    const verdict = (value: number, target: number) =>
+      value < target ? `MET (< ${target} ms)` : `NOT met (target < ${target} ms)`;
+    console.log(
+      [
+        `  bare call (floor)   p50 ${bare.p50.toFixed(3)} ms   p99 ${bare.p99.toFixed(3)} ms   (${bare.count} calls)`,
+        `  track, stub Purser  p50 ${stubbed.p50.toFixed(3)} ms   p99 ${stubbed.p99.toFixed(3)} ms   (${stubbed.count} calls; the client's own cost: +${(stubbed.p50 - bare.p50).toFixed(3)} ms p50, +${(stubbed.p99 - bare.p99).toFixed(3)} ms p99)`,
+        `  track               p50 ${track.p50.toFixed(3)} ms   p99 ${track.p99.toFixed(3)} ms   (${track.count} calls)`,
+        `  overhead p50        ${overheadP50.toFixed(3)} ms   ${verdict(overheadP50, TARGET_P50_OVERHEAD_MS)}`,
+        `  overhead p99        ${overheadP99.toFixed(3)} ms   ${verdict(overheadP99, TARGET_P99_OVERHEAD_MS)}`,
+        `  client stats        ${JSON.stringify(result.stats)}`,
+      ].join('\n'),
+    );
+
+    // The usage of every tracked call was reported and settled: spend = priced usage, exactly.
+    const expected = result.tracked.reduce(
+      (sum, usage) =>
+        sum.plus(
+          new Money(usage.input).times(10).plus(new Money(usage.output).times(30)).dividedBy(1e6),
+        ),
+      new Money(0),
+    );
+    const deadline = Date.now() + 60_000;
+    let state = await budgetState(service, budget.id);
+    while (!new Money(state.spent).equals(expected) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      state = await budgetState(service, budget.id);
+    }
+    const exact = new Money(state.spent).equals(expected) && new Money(state.reserved).isZero();
+    console.log(
+      `  spend check         spent ${state.spent} (expected ${expected.toFixed()}), reserved ${state.reserved}: ` +
+        (exact ? 'exact' : 'MISMATCH'),
+    );
+    if (!exact || failed > 0) exitCode = 1;
+  } finally {
+    await provider?.close();
+    stubServer?.close();
+    await service.stop();
+    if (nats) {
+      await deleteIngestConsumer(nats, consumer);
+      await nats.close();
+    }
+  }
+  process.exit(exitCode);
+}
+
+if (isMainThread) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+} else {
+  void runWorker(workerData as WorkerTask).then((result) => parentPort!.postMessage(result));
+}
