@@ -1,0 +1,91 @@
+import { decodeTraceRequest, encodeTraceResponse, decodeTraceResponse } from './otlp-proto';
+import { isUsageSpan, otlpSpans, spanUsageEvent } from './otlp-spans';
+
+const kv = (key: string, value: Record<string, unknown>) => ({ key, value });
+
+const body = {
+  resourceSpans: [
+    {
+      resource: {
+        attributes: [
+          kv('service.name', { stringValue: 'checkout' }),
+          kv('purser.team', { stringValue: 'payments' }),
+        ],
+      },
+      scopeSpans: [
+        {
+          spans: [
+            {
+              traceId: '5B8EFFF798038103D269B633813FC60C',
+              spanId: 'EEE19B7EC3C1B174',
+              name: 'chat',
+              startTimeUnixNano: '1796000000000000000',
+              endTimeUnixNano: '1796000000250000000',
+              attributes: [
+                kv('gen_ai.provider.name', { stringValue: 'openai' }),
+                kv('gen_ai.usage.input_tokens', { intValue: '30' }),
+                kv('gen_ai.usage.output_tokens', { intValue: 5 }),
+                kv('purser.team', { stringValue: 'search' }),
+                kv('__proto__', { stringValue: 'x' }),
+              ],
+              status: { code: 'STATUS_CODE_ERROR', message: 'boom' },
+            },
+            {
+              traceId: '5b8efff798038103d269b633813fc60c',
+              spanId: '0000000000000001',
+              attributes: [
+                kv('gen_ai.operation.name', { stringValue: 'invoke_agent' }),
+                kv('gen_ai.usage.input_tokens', { intValue: '999' }),
+              ],
+            },
+            'not a span',
+          ],
+        },
+      ],
+    },
+  ],
+};
+
+describe('otlpSpans and spanUsageEvent', () => {
+  it('should read OTLP/JSON spans and map a GenAI span to a usage event', () => {
+    const spans = [...otlpSpans(body)];
+    expect(spans).toHaveLength(2);
+    expect(spans.map(isUsageSpan)).toEqual([true, false]);
+    expect(spanUsageEvent(spans[0])).toEqual({
+      id: '5b8efff798038103d269b633813fc60c-eee19b7ec3c1b174',
+      source: 'otlp',
+      timestamp: '2026-11-30T00:53:20.250Z',
+      provider_usage: {
+        'gen_ai.provider.name': 'openai',
+        'gen_ai.usage.input_tokens': '30',
+        'gen_ai.usage.output_tokens': 5,
+      },
+      usage_format: 'otel',
+      attribution: { team: 'search', feature: 'checkout' },
+      latency_ms: 250,
+      status: 'error',
+      error_type: 'boom',
+    });
+  });
+
+  it('should read nothing from what is not OTLP, without throwing', () => {
+    for (const value of [
+      null,
+      5,
+      'x',
+      [],
+      { resourceSpans: 5 },
+      { resourceSpans: [{ scopeSpans: {} }] },
+    ]) {
+      expect([...otlpSpans(value)]).toEqual([]);
+    }
+  });
+
+  it('should encode a partial success only when a span was rejected', () => {
+    expect(encodeTraceResponse(0, '')).toHaveLength(0);
+    expect(decodeTraceResponse(encodeTraceResponse(2, 'bad'))).toEqual({
+      partialSuccess: { rejectedSpans: '2', errorMessage: 'bad' },
+    });
+    expect(decodeTraceRequest(new Uint8Array())).toMatchObject({ resourceSpans: [] });
+  });
+});
