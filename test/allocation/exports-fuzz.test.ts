@@ -59,7 +59,7 @@ describe('export query strings, generated', () => {
           if (answer.status !== 200) {
             const body = JSON.parse(answer.text) as { message: string };
             expect(body.message).toMatch(
-              /^("(?:[^"\\]|\\.)*"|month|currency|costCenter|providerAccounts|cost center)[: ]/,
+              /^("(?:[^"\\]|\\.)*"|month|currency|costCenter|providerAccounts|detail|cost center)[: ]/,
             );
           }
         },

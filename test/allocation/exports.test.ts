@@ -173,6 +173,18 @@ describe('chargeback and journal exports', () => {
     expect(fileTotal.isZero()).toBe(false);
   });
 
+  it('should state the same totals without the drill-down (detail=none)', async () => {
+    const totals = async (query: string) =>
+      rowsOf((await getExport(service, `chargeback?month=2026-11${query}`)).records)
+        .filter((row) => row.kind === 'total')
+        .map((row) => [row.cost_center, row.amount, row.amount_rounded]);
+    const summary = rowsOf(
+      (await getExport(service, 'chargeback?month=2026-11&detail=none')).records,
+    );
+    expect(summary.every((row) => row.rule === '')).toBe(true);
+    expect(await totals('&detail=none')).toEqual(await totals(''));
+  });
+
   it('should state one cost center alone, without unallocated cost', async () => {
     const answer = await getExport(
       service,

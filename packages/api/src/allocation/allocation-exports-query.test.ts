@@ -57,6 +57,12 @@ describe('parseExportQuery', () => {
     );
   });
 
+  it('should drill down by default, and not with detail=none', () => {
+    expect(parseExportQuery({ month: '2026-11' }, 'chargeback').detail).toBe(true);
+    expect(parseExportQuery({ month: '2026-11', detail: 'rules' }, 'chargeback').detail).toBe(true);
+    expect(parseExportQuery({ month: '2026-11', detail: 'none' }, 'chargeback').detail).toBe(false);
+  });
+
   it('should read journal accounts, one per provider', () => {
     const query = parseExportQuery(
       {
@@ -83,7 +89,7 @@ describe('parseExportQuery', () => {
     [
       { month: '2026-11', extra: '1' },
       'chargeback',
-      '"extra": unknown query parameter (known: month, currency, costCenter)',
+      '"extra": unknown query parameter (known: month, currency, costCenter, detail)',
     ],
     [
       { month: '2026-11', providerAccounts: 'openai' },
@@ -105,6 +111,11 @@ describe('parseExportQuery', () => {
       { month: '2026-11', currency: 'EURO' },
       'chargeback',
       'currency: a three-letter ISO 4217 code',
+    ],
+    [
+      { month: '2026-11', detail: 'all' },
+      'chargeback',
+      'detail: rules (the default) or none (got "all")',
     ],
   ] as const)('should refuse %j (%s) naming the parameter', (query, kind, message) => {
     expect(problemOf(() => parseExportQuery(query, kind))).toContain(message);

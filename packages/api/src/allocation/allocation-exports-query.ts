@@ -7,6 +7,12 @@ export interface ExportQuery {
   currency: string;
   /** Only this cost center's statement (chargeback export). */
   costCenter: string | null;
+  /**
+   * Lines by rule and attribution (`detail=rules`, the default: one drill-down per cost
+   * center with cost) or one direct and one shared line per cost center (`detail=none`: one
+   * chargeback computation, for months with many cost centers).
+   */
+  detail: boolean;
   /** Journal accounts (journal export); null: the default. */
   providerAccount: string | null;
   providerAccounts: Map<string, string>;
@@ -23,7 +29,7 @@ const PROVIDER = /^[a-z0-9_.-]{1,64}$/;
 const MAX_PROVIDER_ACCOUNTS = 100;
 
 const PARAMETERS = {
-  chargeback: ['month', 'currency', 'costCenter'],
+  chargeback: ['month', 'currency', 'costCenter', 'detail'],
   journal: [
     'month',
     'currency',
@@ -97,6 +103,12 @@ function providerAccounts(value: string | null): Map<string, string> {
   return accounts;
 }
 
+function detailOf(value: string | null): boolean {
+  if (value === null || value === 'rules') return true;
+  if (value === 'none') return false;
+  throw badInput(`detail: rules (the default) or none (got ${shown(value)})`);
+}
+
 /**
  * Checks an export's query string: known parameters only (a typo is an error, not a
  * silently different export), each at most once, each named in its error.
@@ -122,6 +134,7 @@ export function parseExportQuery(query: unknown, kind: keyof typeof PARAMETERS):
       CODE,
       'a cost center code: 1 to 64 of A-Z a-z 0-9 _ . -',
     ),
+    detail: detailOf(single(values, 'detail')),
     providerAccount: account('providerAccount'),
     providerAccounts: providerAccounts(single(values, 'providerAccounts')),
     expenseAccount: account('expenseAccount'),

@@ -46,7 +46,7 @@ function accountsOf(query: ExportQuery): JournalAccounts {
 }
 
 /**
- * `GET /v1/exports/chargeback?month=2026-11[&costCenter=CC-X][&currency=USD]`: the month's
+ * `GET /v1/exports/chargeback?month=2026-11[&costCenter=CC-X][&currency=USD][&detail=none]`: the month's
  * chargeback statements as CSV (see `chargebackCsv`); `GET /v1/exports/journal?month=…`: the
  * month's journal entry as CSV (see `journalCsv`; accounts by query parameter, README).
  * Read with `allocation.read` (admin, finance, viewer). A bad parameter answers 400 naming it.
@@ -62,6 +62,7 @@ export function allocationExportRoutes(router: Router, services: RouteServices):
         query.range,
         query.currency,
         query.costCenter,
+        query.detail,
       );
       const chunks = chargebackCsv(source);
       csvHeaders(

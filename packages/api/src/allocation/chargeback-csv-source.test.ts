@@ -192,6 +192,23 @@ describe('statementSource', () => {
     ]);
   });
 
+  it('should ask no drill-down with detail off: one direct and one shared line per cost center', async () => {
+    const { api, asked } = fakeApi(report(), {
+      'CC-A': [line('CC-A', 'DIRECT', '1.5'), line('CC-A', 'SHARED', '0.25')],
+    });
+    const { source } = await statementSource(api, NOVEMBER, 'USD', null, false);
+    expect(asked).toEqual([]);
+    expect(
+      source.lines
+        .filter((entry) => entry.costCenter === 'CC-A')
+        .map((entry) => [entry.kind, entry.rule]),
+    ).toEqual([
+      ['direct', null],
+      ['shared', null],
+      ['prior-period-adjustment', null],
+    ]);
+  });
+
   it('should state one cost center alone, without unallocated lines', async () => {
     const { api, asked } = fakeApi(report(), {});
     const { source } = await statementSource(api, NOVEMBER, 'USD', 'CC-B');

@@ -78,7 +78,8 @@ function costLines(row: ChargebackRowValue, detail: ChargebackLineValue[] | null
  * The statement lines of a month (one cost center's with `costCenter`): the chargeback of
  * the month (frozen rows when it is closed), each cost center's cost by rule and attribution
  * (the drill-down, asked once per cost center with cost, one at a time: each is a whole
- * chargeback computation, so a month of many cost centers takes that many), its true-up, the
+ * chargeback computation, so a month of many cost centers takes that many; `detail` false
+ * skips them), its true-up, the
  * prior-period adjustments booked in the month and, for the whole month, unallocated cost.
  * Every cost center with cost, and every active one, gets a statement.
  */
@@ -87,6 +88,7 @@ export async function statementSource(
   range: MonthRange,
   currency: string,
   costCenter: string | null,
+  detail = true,
 ): Promise<{ source: StatementSource; report: ChargebackReportValue }> {
   const { from, to } = range;
   const [report, stored] = await Promise.all([
@@ -100,10 +102,11 @@ export async function statementSource(
     const hasCost = !new Money(row.direct).isZero() || !new Money(row.shared).isZero();
     // A closed month's drill-down splits with the rule versions its close saw: it ties out
     // to the frozen row unless usage arrived after the close (then `costLines` falls back).
-    const detail = hasCost
-      ? await allocation.chargebackDetail(row.costCenter, { from, to, currency })
-      : null;
-    lines.push(...costLines(row, detail));
+    const drillDown =
+      hasCost && detail
+        ? await allocation.chargebackDetail(row.costCenter, { from, to, currency })
+        : null;
+    lines.push(...costLines(row, drillDown));
     if (!new Money(row.trueUp).isZero()) {
       lines.push({
         costCenter: row.costCenter,
