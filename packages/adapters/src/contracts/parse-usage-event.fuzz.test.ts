@@ -376,7 +376,16 @@ describe('parseUsageEvent on the largest inputs', () => {
     const stalled = performance.now() - start;
     expectWellFormed(result);
     expect(result.ok).toBe(valid);
-    expect(stalled).toBeLessThan(STALL_BOUND_MS);
+    // A loaded machine slows every parse alike: the bound grows with what V8's own parse of
+    // the same text takes in the same moment (a blow-up is many times that, never 4x).
+    const reference = performance.now();
+    try {
+      JSON.parse(text);
+    } catch {
+      // the malformed cases: V8 still read the text up to its error
+    }
+    const native = performance.now() - reference;
+    expect(stalled).toBeLessThan(Math.max(STALL_BOUND_MS, 4 * native));
   });
 
   it('should refuse, not walk, nesting past MAX_JSON_DEPTH whatever the path', () => {
