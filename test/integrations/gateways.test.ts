@@ -200,7 +200,11 @@ describe('gateway plugins', () => {
     };
 
     it('should allow, downgrade and deny from the X-Purser-* headers alone', async () => {
-      const allowed = await call('/v1/gateways/apisix', apisixInput(teams.free, capped));
+      // APISIX posts to {host}/v1/data/{policy}: the host carries /v1/gateways/apisix.
+      const allowed = await call(
+        '/v1/gateways/apisix/v1/data/purser',
+        apisixInput(teams.free, capped),
+      );
       expect(allowed.body).toEqual({
         result: {
           allow: true,

@@ -219,8 +219,13 @@ async function envoy(services: RouteServices, request: Request, response: Respon
  */
 export function gatewayRoutes(router: Router, services: RouteServices): void {
   const json = express.json({ limit: MAX_GATEWAY_BODY_BYTES, type: () => true });
-  router.post('/gateways/kong', json, (request, response) => kong(services, request, response));
-  router.post('/gateways/apisix', json, (request, response) => apisix(services, request, response));
+  // Any suffix too: APISIX calls `{host}/v1/data/{policy}`, so its `host` carries the prefix.
+  router.post(['/gateways/kong', '/gateways/kong/*rest'], json, (request, response) =>
+    kong(services, request, response),
+  );
+  router.post(['/gateways/apisix', '/gateways/apisix/*rest'], json, (request, response) =>
+    apisix(services, request, response),
+  );
   router.all(
     ['/gateways/envoy', '/gateways/envoy/*path'],
     express.raw({ type: () => true, limit: MAX_GATEWAY_BODY_BYTES }),
