@@ -92,8 +92,11 @@ export function random(seed: number): () => number {
  * Requests per (hour, combination), hour-major, summing to exactly `total`: 1 to 12 each,
  * then adjusted one request at a time over evenly spread rows (never below 1).
  */
-export function requestCounts(total: number, seed: number): Uint16Array {
-  const rows = HOURS * COMBINATIONS;
+export function requestCounts(
+  total: number,
+  seed: number,
+  rows = HOURS * COMBINATIONS,
+): Uint16Array {
   if (total < rows) throw new Error(`at least ${rows} requests (one per hourly row)`);
   const next = random(seed);
   const counts = new Uint16Array(rows);
