@@ -1,5 +1,5 @@
 import { Money, type MoneyValue } from '@purser/pricing';
-import { splitAmount } from './allocation-split';
+import { prepareWeights, splitUnits, unitsToMoney, type PreparedWeights } from './allocation-split';
 import {
   MATCH_KEYS,
   type AllocationMatchValue,
@@ -43,13 +43,15 @@ export interface AllocationLine {
   rule: EngineRule;
   kind: 'DIRECT' | 'SHARED';
   usage: UsageAggregate;
-  amount: MoneyValue;
+  /** A split's part is made a decimal only when read (drill-down): the totals sum integers. */
+  readonly amount: MoneyValue;
 }
 
 export interface AllocationOutcome {
   lines: AllocationLine[];
   /** Usage no rule matched, with its amount. */
   unallocated: UsageAggregate[];
+  totals: AllocationTotals;
 }
 
 /** True when every field the match sets equals the usage's value. `{}` fits everything. */
@@ -64,6 +66,22 @@ export function matches(match: AllocationMatchValue, usage: UsageAggregate): boo
     }
   }
   return true;
+}
+
+type Matcher = (usage: UsageAggregate) => boolean;
+
+/** {@link matches} for one rule, with only the fields it sets (run thousands of times). */
+function compile(match: AllocationMatchValue): Matcher {
+  const fields = MATCH_KEYS.flatMap((key) => {
+    const wanted = match[key];
+    return wanted === undefined || wanted === null ? [] : [[key, wanted] as const];
+  });
+  const tags = Object.entries(match.tags ?? {});
+  return (usage) => {
+    for (const [key, wanted] of fields) if (usage.dims[key] !== wanted) return false;
+    for (const [key, wanted] of tags) if (usage.tags[key] !== wanted) return false;
+    return true;
+  };
 }
 
 /** Sorts rules lowest priority first (priorities in force at once are unique). */
@@ -85,9 +103,19 @@ export function allocate(
   const unallocated: UsageAggregate[] = [];
   const shared: { rule: EngineRule; usage: UsageAggregate }[] = [];
   const direct = new Map<string, MoneyValue>();
+  const matchers = new Map<EngineRule, Matcher>();
+  const compiled = segments.map((segment) =>
+    segment.rules.map((rule) => {
+      let matcher = matchers.get(rule);
+      if (!matcher) {
+        matcher = compile(rule.match);
+        matchers.set(rule, matcher);
+      }
+      return { rule, matcher };
+    }),
+  );
   for (const row of usage) {
-    const rules = segments[row.segment]?.rules ?? [];
-    const rule = rules.find((candidate) => matches(candidate.match, row));
+    const rule = (compiled[row.segment] ?? []).find(({ matcher }) => matcher(row))?.rule;
     if (!rule) {
       unallocated.push(row);
       continue;
@@ -100,19 +128,48 @@ export function allocate(
       shared.push({ rule, usage: row });
     }
   }
+  // A rule's weights are the same for every row it splits in this run: made integers once.
+  const prepared = new Map<EngineRule, PreparedWeights>();
+  // Shared parts summed as integers per cost center and scale (10^-scale units, signed).
+  const sharedUnits = new Map<string, Map<number, bigint>>();
   for (const { rule, usage: row } of shared) {
-    const parts = splitAmount(row.amount, weightsOf(rule, direct));
+    let weights = prepared.get(rule);
+    if (!weights) {
+      weights = prepareWeights(weightsOf(rule, direct));
+      prepared.set(rule, weights);
+    }
+    const { units, scale, negative } = splitUnits(row.amount, weights);
     rule.targets.forEach((target, index) => {
+      const part = units[index];
+      const byScale = sharedUnits.get(target.costCenter) ?? new Map<number, bigint>();
+      byScale.set(scale, (byScale.get(scale) ?? 0n) + (negative ? -part : part));
+      sharedUnits.set(target.costCenter, byScale);
+      let amount: MoneyValue | undefined;
       lines.push({
         costCenter: target.costCenter,
         rule,
         kind: 'SHARED',
         usage: row,
-        amount: parts[index],
+        get amount() {
+          amount ??= unitsToMoney(part, scale, negative);
+          return amount;
+        },
       });
     });
   }
-  return { lines, unallocated };
+  const byCostCenter = new Map<string, { direct: MoneyValue; shared: MoneyValue }>();
+  for (const [costCenter, amount] of direct) {
+    byCostCenter.set(costCenter, { direct: amount, shared: new Money(0) });
+  }
+  for (const [costCenter, byScale] of sharedUnits) {
+    let sum = new Money(0);
+    for (const [scale, units] of byScale) sum = sum.plus(unitsToMoney(units, scale, false));
+    const entry = byCostCenter.get(costCenter) ?? { direct: new Money(0), shared: new Money(0) };
+    entry.shared = sum;
+    byCostCenter.set(costCenter, entry);
+  }
+  const unallocatedSum = unallocated.reduce((sum, row) => sum.plus(row.amount), new Money(0));
+  return { lines, unallocated, totals: { byCostCenter, unallocated: unallocatedSum } };
 }
 
 function weightsOf(rule: EngineRule, direct: ReadonlyMap<string, MoneyValue>): MoneyValue[] {
@@ -136,17 +193,7 @@ export interface AllocationTotals {
   unallocated: MoneyValue;
 }
 
+/** Per cost center sums of an outcome (integers summed in `allocate`), and the unallocated. */
 export function totalsOf(outcome: AllocationOutcome): AllocationTotals {
-  const byCostCenter = new Map<string, { direct: MoneyValue; shared: MoneyValue }>();
-  for (const line of outcome.lines) {
-    const entry = byCostCenter.get(line.costCenter) ?? {
-      direct: new Money(0),
-      shared: new Money(0),
-    };
-    if (line.kind === 'DIRECT') entry.direct = entry.direct.plus(line.amount);
-    else entry.shared = entry.shared.plus(line.amount);
-    byCostCenter.set(line.costCenter, entry);
-  }
-  const unallocated = outcome.unallocated.reduce((sum, row) => sum.plus(row.amount), new Money(0));
-  return { byCostCenter, unallocated };
+  return outcome.totals;
 }

@@ -7,12 +7,29 @@ import { Money, type MoneyValue } from '@purser/pricing';
  */
 export const SPLIT_SCALE = 12;
 
-/**
- * Integer arithmetic on scaled amounts and weights: products of a 40-digit amount and a
- * 40-digit weight stay exact, and `divToInt` of integers is the exact floor.
- */
-const Exact = Money.clone({ precision: 200, rounding: Money.ROUND_DOWN });
-type ExactValue = InstanceType<typeof Exact>;
+/** Weights made integers once (a rule's weights serve every usage row it splits). */
+export interface PreparedWeights {
+  scaled: bigint[];
+  whole: bigint;
+}
+
+/** A decimal's digits as an integer at `scale` places (the decimal has at most that many). */
+function toUnits(value: MoneyValue, scale: number): bigint {
+  const text = value.abs().toFixed(scale);
+  return BigInt(text.replace('.', ''));
+}
+
+/** Integer weights for {@link splitPrepared}; all zero → equal weights (even parts). */
+export function prepareWeights(weights: readonly MoneyValue[]): PreparedWeights {
+  if (weights.length === 0) throw new Error('splitAmount: no weights');
+  if (weights.some((weight) => weight.isNegative() && !weight.isZero())) {
+    throw new Error('splitAmount: negative weight');
+  }
+  const allZero = weights.every((weight) => weight.isZero());
+  const scale = allZero ? 0 : Math.max(...weights.map((weight) => weight.decimalPlaces()));
+  const scaled = weights.map((weight) => (allZero ? 1n : toUnits(weight, scale)));
+  return { scaled, whole: scaled.reduce((sum, weight) => sum + weight, 0n) };
+}
 
 /**
  * Splits `amount` into parts proportional to `weights` (any non-negative decimals: percents
@@ -23,43 +40,57 @@ type ExactValue = InstanceType<typeof Exact>;
  * to the parts with the largest remainders, ties to the earlier weight (the rule's target
  * order). The parts always sum exactly to `amount`; a part whose quota is exact at the scale
  * is exactly its quota (FIXED percents of ordinary amounts never round). A negative amount is
- * split as its absolute value, every part negated.
+ * split as its absolute value, every part negated. Integer arithmetic (BigInt) throughout.
  */
 export function splitAmount(amount: MoneyValue, weights: readonly MoneyValue[]): MoneyValue[] {
-  if (weights.length === 0) throw new Error('splitAmount: no weights');
-  if (weights.some((weight) => weight.isNegative() && !weight.isZero())) {
-    throw new Error('splitAmount: negative weight');
-  }
-  if (amount.isZero()) return weights.map(() => new Money(0));
+  return splitPrepared(amount, prepareWeights(weights));
+}
+
+export function splitPrepared(amount: MoneyValue, weights: PreparedWeights): MoneyValue[] {
+  const { units, scale, negative } = splitUnits(amount, weights);
+  return units.map((part) => unitsToMoney(part, scale, negative));
+}
+
+/** A split as integers: each part is `units[i]` × 10^-scale, negated when `negative`. */
+export interface SplitUnits {
+  units: bigint[];
+  scale: number;
+  negative: boolean;
+}
+
+/** {@link splitPrepared} without making a decimal of each part (the engine sums integers). */
+export function splitUnits(amount: MoneyValue, weights: PreparedWeights): SplitUnits {
+  const { scaled, whole } = weights;
   const scale = Math.max(SPLIT_SCALE, amount.decimalPlaces());
-  const units = new Exact(amount.abs().toFixed()).times(new Exact(10).pow(scale));
-  const allZero = weights.every((weight) => weight.isZero());
-  const weightScale = allZero ? 0 : Math.max(...weights.map((weight) => weight.decimalPlaces()));
-  const factor = new Exact(10).pow(weightScale);
-  const scaled: ExactValue[] = weights.map((weight) =>
-    allZero ? new Exact(1) : new Exact(weight.toFixed()).times(factor),
-  );
-  const whole = scaled.reduce((sum, weight) => sum.plus(weight), new Exact(0));
-  const quotas = scaled.map((weight) => {
-    const product = units.times(weight);
-    const floor = product.divToInt(whole);
-    return { floor, remainder: product.minus(floor.times(whole)) };
-  });
-  let leftover = quotas.reduce((sum, quota) => sum.minus(quota.floor), units).toNumber();
-  // `leftover` counts units of 10^-scale: an integer below the number of parts, never money.
-  const order = quotas
-    .map((quota, index) => ({ index, remainder: quota.remainder }))
-    .sort((a, b) => b.remainder.comparedTo(a.remainder) || a.index - b.index);
-  const bonus = new Array<number>(weights.length).fill(0);
-  for (const { index } of order) {
-    if (leftover <= 0) break;
-    bonus[index] = 1;
-    leftover -= 1;
-  }
   const negative = amount.isNegative();
-  const unit = new Exact(10).pow(-scale);
-  return quotas.map((quota, index) => {
-    const part = quota.floor.plus(bonus[index]).times(unit);
-    return new Money((negative ? part.negated() : part).toFixed());
-  });
+  if (amount.isZero()) return { units: scaled.map(() => 0n), scale, negative: false };
+  const total = toUnits(amount, scale);
+  const floors: bigint[] = [];
+  const remainders: bigint[] = [];
+  let leftover = total;
+  for (const weight of scaled) {
+    const product = total * weight;
+    const floor = product / whole;
+    floors.push(floor);
+    remainders.push(product - floor * whole);
+    leftover -= floor;
+  }
+  // `leftover` counts units of 10^-scale: fewer than the number of parts.
+  if (leftover > 0n) {
+    const order = remainders
+      .map((remainder, index) => ({ remainder, index }))
+      .sort((a, b) =>
+        a.remainder === b.remainder ? a.index - b.index : a.remainder > b.remainder ? -1 : 1,
+      );
+    for (let given = 0n; given < leftover; given += 1n) floors[order[Number(given)].index] += 1n;
+  }
+  return { units: floors, scale, negative };
+}
+
+/** `units` × 10^-scale as a decimal, negated when `negative`. */
+export function unitsToMoney(units: bigint, scale: number, negative: boolean): MoneyValue {
+  if (units === 0n) return new Money(0);
+  const digits = (units < 0n ? -units : units).toString().padStart(scale + 1, '0');
+  const sign = negative !== units < 0n ? '-' : '';
+  return new Money(`${sign}${digits.slice(0, -scale)}.${digits.slice(-scale)}`);
 }

@@ -35,14 +35,8 @@ export function addSums(into: SumsByCenter, code: string | null, sums: Partial<S
 /** An engine outcome as money per cost center (and unallocated). */
 export function sumsOf(outcome: AllocationOutcome, into: SumsByCenter = new Map()): SumsByCenter {
   if (!into.has(null)) into.set(null, zeroSums());
-  for (const line of outcome.lines) {
-    addSums(
-      into,
-      line.costCenter,
-      line.kind === 'DIRECT' ? { direct: line.amount } : { shared: line.amount },
-    );
-  }
-  for (const row of outcome.unallocated) addSums(into, null, { direct: row.amount });
+  for (const [code, entry] of outcome.totals.byCostCenter) addSums(into, code, entry);
+  addSums(into, null, { direct: outcome.totals.unallocated });
   return into;
 }
 
