@@ -11,7 +11,9 @@ import {
   gqlError,
   ingest,
   priceModels,
+  REPORT_FIELDS,
   SPEND_TOTAL,
+  type Report,
 } from './allocation-support';
 
 const OCTOBER = { from: '2026-10-01T00:00:00Z', to: '2026-11-01T00:00:00Z' };
@@ -30,6 +32,7 @@ describe('closed periods', () => {
   beforeAll(async () => {
     service = await startPurser();
     await priceModels(service);
+    await priceModels(service, ['alloc-euro'], 'EUR');
     gateway = await service.keyFor('gateway');
     finance = await service.keyFor('finance');
     viewer = await service.keyFor('viewer');
@@ -58,6 +61,13 @@ describe('closed periods', () => {
       { id: 'o2', at: '2026-10-06T10:00:00Z', input: 2, attribution: { team: 'shared' } },
       { id: 'o3', at: '2026-10-07T10:00:00Z', input: 1, attribution: { team: 'other' } },
       { id: 'n1', at: '2026-11-03T10:00:00Z', input: 4, attribution: { team: 'a' } },
+      {
+        id: 'eur',
+        at: '2026-10-08T10:00:00Z',
+        input: 3,
+        model: 'alloc-euro',
+        attribution: { team: 'a' },
+      },
     ]);
   });
   afterAll(() => service.stop());
@@ -68,6 +78,19 @@ describe('closed periods', () => {
     expect(closed.frozenMonths).toEqual(['2026-10']);
     expect(byCenter(closed)).toEqual({ 'CC-A': ['10', '1', '11'], 'CC-B': ['0', '1', '1'] });
     expect([closed.unallocated, closed.total]).toEqual(['1', '13']);
+    // Every currency of the month is frozen on its own.
+    const { chargeback: euro } = await gql<{ chargeback: Report }>(
+      service,
+      `query($from: DateTime!, $to: DateTime!) {
+        chargeback(from: $from, to: $to, currency: "EUR") { ${REPORT_FIELDS} }
+      }`,
+      OCTOBER,
+    );
+    expect([euro.frozenMonths, byCenter(euro), euro.total]).toEqual([
+      ['2026-10'],
+      { 'CC-A': ['3', '0', '3'] },
+      '3',
+    ]);
 
     // After the close: a rule sending team a to CC-B from October on, and late October usage.
     await createRule(service, {
