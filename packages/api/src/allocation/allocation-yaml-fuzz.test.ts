@@ -3,7 +3,8 @@ import { stringify } from 'yaml';
 import { MAX_PROBLEMS_LISTED, parseAllocationYaml } from './allocation-yaml';
 
 /** Where a problem may point: the file, or a path into it. */
-const PROBLEM = /^(file|version|costCenters|rules)(\[\d+\]|\.[^\s:]+)*: \S/;
+const PROBLEM =
+  /^(file|version|costCenters|rules)(\[\d+\]|\["(?:[^"\\]|\\.)*"\]|\.[A-Za-z_][\w-]*)*: \S/;
 
 const VALID = {
   version: 1,

@@ -172,6 +172,10 @@ describe('parseAllocationYaml', () => {
           'rules[0].targets: must be a list (- item lines)',
         ],
         [`${GOOD}extra: 1\n`, 'file: unknown key "extra"'],
+        [
+          GOOD.replace('tags: { env: prod }', 'tags: { "a b.c": [x] }'),
+          'rules[1].match.tags["a b.c"]: must be text',
+        ],
         ['version: 1\nversion: 1\n', 'file: line 2, column 1: Map keys must be unique'],
         ['- just\n- a list\n', 'file: must be a mapping with version, costCenters and rules'],
         [

@@ -101,13 +101,19 @@ const EXPECTED: Record<string, string> = {
   record: 'a mapping (key: value lines)',
 };
 
-/** `rules[2].targets[0].costCenter` from a zod path. */
+const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+
+/** One step of a path: `.key`, `[2]`, or `["odd key"]` for a key a reader could misparse. */
+function pathStep(part: PropertyKey, first: boolean): string {
+  if (typeof part === 'number') return `[${part}]`;
+  const key = String(part);
+  if (!PLAIN_KEY.test(key)) return `[${JSON.stringify(key.slice(0, 64))}]`;
+  return first ? key : `.${key}`;
+}
+
+/** `rules[2].targets[0].costCenter` (or `tags["a b"]`) from a zod path. */
 export function pathText(path: readonly PropertyKey[]): string {
-  return path
-    .map((part, index) =>
-      typeof part === 'number' ? `[${part}]` : `${index === 0 ? '' : '.'}${String(part)}`,
-    )
-    .join('');
+  return path.map((part, index) => pathStep(part, index === 0)).join('');
 }
 
 /** The value at a zod issue's path in the data read (zod v4 issues do not carry it). */
@@ -148,12 +154,7 @@ function plain(node: Node | null, depth: number, at: string, problems: string[])
         problems.push(`${at || 'file'}: every key must be plain text`);
         continue;
       }
-      result[key] = plain(
-        pair.value as Node | null,
-        depth + 1,
-        at ? `${at}.${key}` : key,
-        problems,
-      );
+      result[key] = plain(pair.value as Node | null, depth + 1, at + pathStep(key, !at), problems);
     }
     return result;
   }
