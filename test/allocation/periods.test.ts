@@ -104,6 +104,10 @@ describe('closed periods', () => {
     await ingest(service, gateway, [
       { id: 'late', at: '2026-10-20T10:00:00Z', input: 5, attribution: { team: 'a' } },
     ]);
+    await gql(
+      service,
+      `mutation { updateCostCenter(code: "CC-A", input: { glAccount: "6999" }) { code } }`,
+    );
     expect(await chargeback(service, OCTOBER.from, OCTOBER.to)).toEqual(closed);
     const { spend } = await gql<{ spend: { total: string } }>(service, SPEND_TOTAL, OCTOBER);
     expect(spend.total).toBe('18');
@@ -116,7 +120,7 @@ describe('closed periods', () => {
       {
         priorPeriod: '2026-10',
         costCenter: 'CC-A',
-        glAccount: '6100',
+        glAccount: '6999', // posted now: today's GL account
         direct: '5',
         shared: '0',
         trueUp: '0',

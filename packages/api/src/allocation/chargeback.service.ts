@@ -105,10 +105,11 @@ export class ChargebackService {
       return range.start >= from && range.end <= to;
     });
     const sums: SumsByCenter = new Map([[null, zeroSums()]]);
-    for (const piece of without(
+    const pieces = without(
       { from, to },
       frozen.map(({ month }) => monthRange(month)),
-    )) {
+    );
+    for (const piece of pieces) {
       sumsOf(await this.live(manager, { ...piece, currency }), sums);
     }
     for (const { month } of frozen) {
@@ -116,6 +117,12 @@ export class ChargebackService {
         addSums(sums, code, entry);
       }
     }
+    // Closed months only: each row's GL account as the close stored it (the latest month's),
+    // so editing a cost center later does not change a closed month's chargeback.
+    const shown =
+      pieces.length === 0 && frozen.length > 0
+        ? withGlAccounts(centers, await frozenGlAccounts(manager, frozen, currency))
+        : centers;
     const closedMonths = new Set(closed.map(({ month }) => month));
     const adjustments = [];
     for (const period of closed) {
@@ -142,7 +149,7 @@ export class ChargebackService {
       to,
       currency,
       sums,
-      centers,
+      centers: shown,
       rollUp: options.rollUp ?? false,
       adjustments,
       frozenMonths: frozen.map(({ month }) => month),
@@ -287,6 +294,31 @@ export function checkRange(options: ChargebackOptions): Range & { currency: stri
   const currency = (options.currency ?? DEFAULT_CURRENCY).toUpperCase();
   if (!/^[A-Z]{3}$/.test(currency)) throw badInput('currency: must be a 3-letter ISO code');
   return { from, to, currency };
+}
+
+async function frozenGlAccounts(
+  manager: EntityManager,
+  months: { month: string }[],
+  currency: string,
+): Promise<Map<string, string | null>> {
+  const rows: { cost_center: string; gl_account: string | null }[] = await manager.query(
+    `SELECT cost_center, gl_account FROM allocation_period_rows
+     WHERE month = ANY($1::text[]) AND currency = $2 AND cost_center IS NOT NULL ORDER BY month`,
+    [months.map(({ month }) => month), currency],
+  );
+  return new Map(rows.map((row) => [row.cost_center, row.gl_account]));
+}
+
+function withGlAccounts(
+  centers: ReadonlyMap<string, CostCenterValue>,
+  glAccounts: ReadonlyMap<string, string | null>,
+): Map<string, CostCenterValue> {
+  const shown = new Map(centers);
+  for (const [code, glAccount] of glAccounts) {
+    const center = shown.get(code);
+    if (center) shown.set(code, { ...center, glAccount });
+  }
+  return shown;
 }
 
 /** `range` minus the `holes` (months inside it, in order), as ordered pieces. */
