@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import type { Request, Response, Router } from 'express';
 import { notFound } from '../errors';
 import { type HttpServices, restHandler } from '../http/rest';
@@ -23,10 +22,27 @@ function csvHeaders(response: Response, name: string): void {
   });
 }
 
-/** Writes the chunks, waiting for the socket to drain between them (bounded buffering). */
-async function stream(response: Response, chunks: Iterable<string>): Promise<void> {
+/** Resolves when the response can take more, or is closed (a client that went away). */
+function drained(response: Response): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      response.off('drain', done);
+      response.off('close', done);
+      resolve();
+    };
+    response.once('drain', done);
+    response.once('close', done);
+  });
+}
+
+/**
+ * Writes the chunks (one statement each), waiting for the socket to drain between them, so
+ * the bytes buffered stay bounded; stops when the client has gone.
+ */
+async function stream(response: Response, chunks: readonly string[]): Promise<void> {
   for (const chunk of chunks) {
-    if (!response.write(chunk)) await once(response, 'drain');
+    if (response.destroyed) return;
+    if (!response.write(chunk)) await drained(response);
   }
   response.end();
 }
@@ -64,7 +80,8 @@ export function allocationExportRoutes(router: Router, services: RouteServices):
         query.costCenter,
         query.detail,
       );
-      const chunks = chargebackCsv(source);
+      // Rendered before the status is sent: a failure still answers as an error, not a cut file.
+      const chunks = [...chargebackCsv(source)];
       csvHeaders(
         response,
         `chargeback-${query.range.month}${query.costCenter ? `-${query.costCenter}` : ''}-${query.currency}`,
