@@ -9,10 +9,13 @@
  * `--nats`), which the run also checks was delivered and settled to the last decimal.
  *
  *   pnpm bench:client [--rate 200] [--seconds 5] [--windows 2] [--warmup-seconds 2] [--nats]
+ *                     [--linger-ms N] [--no-budget]
  *
  * The Purser instance and the mock provider run in this process; the client and its load in
  * a worker thread, as a gateway would call Purser from another process.
  * Postgres: DATABASE_URL (an admin connection: the bench creates a database and drops it).
+ * PURSER_HOLD_SYNC_COMMIT, PURSER_HOLD_ALLOWANCES, PURSER_COUNTER_STALENESS_MS and
+ * DATABASE_POOL_SIZE, when set, are passed to the instance (and printed).
  */
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -36,10 +39,21 @@ interface Options {
   windows: number;
   warmupSeconds: number;
   nats: boolean;
+  /** No budget: decisions place no hold (what holds cost, by difference). */
+  noBudget: boolean;
+  /** The client's usage linger (default: the client's own). */
+  lingerMs?: number;
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { rate: 200, seconds: 5, windows: 2, warmupSeconds: 2, nats: false };
+  const options: Options = {
+    rate: 200,
+    seconds: 5,
+    windows: 2,
+    warmupSeconds: 2,
+    nats: false,
+    noBudget: false,
+  };
   for (let index = 0; index < argv.length; index += 1) {
     const flag = argv[index];
     const value = () => {
@@ -52,6 +66,8 @@ function parseArgs(argv: string[]): Options {
     else if (flag === '--windows') options.windows = Math.round(value());
     else if (flag === '--warmup-seconds') options.warmupSeconds = value();
     else if (flag === '--nats') options.nats = true;
+    else if (flag === '--no-budget') options.noBudget = true;
+    else if (flag === '--linger-ms') options.lingerMs = value();
     else throw new Error(`unknown flag ${flag}`);
   }
   return options;
@@ -130,6 +146,7 @@ async function runWorker(task: WorkerTask): Promise<WorkerResult> {
     timeoutMs: 5_000,
     logger: { warn: (message) => warnings.push(message) },
     ...(nats ? { nats } : {}),
+    ...(task.options.lingerMs ? { batch: { lingerMs: task.options.lingerMs } } : {}),
   });
   const stubClient = new PurserClient({
     url: task.stubUrl,
@@ -267,9 +284,22 @@ async function main(): Promise<void> {
     // New messages only: the shared stream keeps every earlier run's events.
     await createIngestConsumer(nats, consumer);
   }
+  // The instance's tunables, when set, as bench:authorize passes them.
+  const tunables = Object.fromEntries(
+    [
+      'PURSER_HOLD_SYNC_COMMIT',
+      'PURSER_HOLD_ALLOWANCES',
+      'PURSER_COUNTER_STALENESS_MS',
+      'DATABASE_POOL_SIZE',
+    ]
+      .filter((name) => process.env[name] !== undefined)
+      .map((name) => [name, process.env[name]!]),
+  );
+  if (Object.keys(tunables).length > 0)
+    console.log(`instance settings: ${JSON.stringify(tunables)}`);
   const service = await startPurser({
     nats: options.nats,
-    env: { INGEST_CONSUMER_NAME: consumer },
+    env: { ...tunables, INGEST_CONSUMER_NAME: consumer },
   });
   let provider: MockProvider | undefined;
   let stubServer: { url: string; close(): void } | undefined;
@@ -278,13 +308,15 @@ async function main(): Promise<void> {
     const apiKey = await service.keyFor('gateway');
     await priceModel(service, MODEL, { inputTokens: '10', outputTokens: '30' });
     const team = unique('bench');
-    const budget = await createBudget(service, {
-      name: 'bench client',
-      scope: { team },
-      period: 'TOTAL',
-      limit: '1000000',
-      mode: 'BLOCK',
-    });
+    const budget = options.noBudget
+      ? undefined
+      : await createBudget(service, {
+          name: 'bench client',
+          scope: { team },
+          period: 'TOTAL',
+          limit: '1000000',
+          mode: 'BLOCK',
+        });
     provider = await startMockProvider();
     stubServer = await startStub();
     console.log(
@@ -354,6 +386,11 @@ async function main(): Promise<void> {
         ),
       new Money(0),
     );
+    if (!budget) {
+      console.log('  spend check         skipped (--no-budget)');
+      if (failed > 0) exitCode = 1;
+      return;
+    }
     const deadline = Date.now() + 60_000;
     let state = await budgetState(service, budget.id);
     while (!new Money(state.spent).equals(expected) && Date.now() < deadline) {
