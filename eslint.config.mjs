@@ -30,6 +30,7 @@ const DOMAINS = [
   'allocation',
   'metrics',
   'integrations',
+  'billing',
 ];
 /** The service registry (assembly): a resolver or route names the services it calls instead. */
 const REGISTRY = at('@(services).ts');
@@ -47,6 +48,7 @@ const DOMAIN_EDGES = {
   allocation: ['pricing', 'usage'],
   metrics: ['pricing', 'usage'],
   integrations: ['usage', 'decisions'],
+  billing: ['usage', 'pricing'],
 };
 const domainFiles = (domain) => at(`${domain}/**`);
 const zone = (target, from, message) => ({ target, from, message });

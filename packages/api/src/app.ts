@@ -19,6 +19,7 @@ import { BudgetMaintenance } from './budgets/budget-maintenance';
 import { decisionRawRoute, decisionRoutes } from './decisions/decision.routes';
 import { integrationRoutes } from './integrations/integration.routes';
 import { PolicyRuntime } from './decisions/policy-runtime';
+import { BillingScheduler, syncIntervalMs } from './billing/billing-scheduler';
 
 export interface PurserOptions {
   env: Env;
@@ -46,6 +47,8 @@ export class Purser {
   consumer?: UsageConsumer;
   /** Hold expiry and alert publishing. */
   maintenance?: BudgetMaintenance;
+  /** The scheduled billing sync (PURSER_BILLING_SYNC_INTERVAL), when on. */
+  billingScheduler?: BillingScheduler;
 
   private constructor(
     readonly env: Env,
@@ -92,6 +95,15 @@ export class Purser {
     );
     const clock = options.clock ?? (() => new Date());
     const services = createServices({ env, logger, metrics, dataSource, nats, policy, clock });
+    // A stored billing key that cannot be opened is a start error, not a failed sync later.
+    try {
+      await services.billingSources.checkSecret();
+    } catch (error) {
+      policy.close();
+      await nats?.close();
+      await dataSource.destroy();
+      throw error;
+    }
     if (env.PURSER_ADMIN_TOKEN) await services.apiKeys.seedAdmin(env.PURSER_ADMIN_TOKEN);
     if (env.PURSER_SEED_CATALOG && (await services.pricing.isEmpty())) {
       const seeded = await services.pricing.reloadDefaults();
@@ -150,6 +162,19 @@ export class Purser {
     maintenance.start();
     purser.maintenance = maintenance;
     purser.stoppables.push({ name: 'budget maintenance', stop: () => maintenance.stop() });
+    const billingInterval = syncIntervalMs(env.PURSER_BILLING_SYNC_INTERVAL, env.NODE_ENV);
+    if (billingInterval !== null) {
+      const scheduler = new BillingScheduler({
+        sources: services.billingSources,
+        sync: services.billingSync,
+        logger,
+        clock,
+        intervalMs: billingInterval,
+      });
+      scheduler.start();
+      purser.billingScheduler = scheduler;
+      purser.stoppables.push({ name: 'billing sync', stop: () => scheduler.stop() });
+    }
     purser.stoppables.push({ name: 'graphql', stop: () => http.apollo.stop() });
     if (nats && options.consume !== false) {
       // Loaded before the consumer starts: the first batch would otherwise wait for them.

@@ -9,6 +9,7 @@ import { VelocityResolver } from './velocity/velocity.resolver';
 import { VirtualKeyResolver } from './virtual-keys/virtual-key.resolver';
 import { AllocationResolver } from './allocation/allocation.resolver';
 import { MetricsResolver } from './metrics/metrics.resolver';
+import { BillingResolver } from './billing/billing.resolver';
 import { scalarsMap } from './graphql/scalars';
 
 /** Every resolver of the GraphQL API. */
@@ -22,6 +23,7 @@ export const resolvers = [
   DecisionResolver,
   AllocationResolver,
   MetricsResolver,
+  BillingResolver,
 ] as const;
 
 export function createSchema(): Promise<GraphQLSchema> {

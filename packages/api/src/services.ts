@@ -25,6 +25,9 @@ import { VirtualKeyService } from './virtual-keys/virtual-key.service';
 import { AllocationService } from './allocation/allocation.service';
 import { BusinessMetricService } from './metrics/business-metrics.service';
 import { UnitEconomicsService } from './metrics/unit-economics.service';
+import { BillingSourceService } from './billing/billing-source.service';
+import { BillingSyncService } from './billing/billing-sync.service';
+import { ReconciliationService } from './billing/reconciliation.service';
 
 /**
  * Counts every request answered from a key's last read during an outage, and logs it once
@@ -75,6 +78,9 @@ export interface Services {
   allocation: AllocationService;
   businessMetrics: BusinessMetricService;
   unitEconomics: UnitEconomicsService;
+  billingSources: BillingSourceService;
+  billingSync: BillingSyncService;
+  reconciliation: ReconciliationService;
 }
 
 export function createServices(deps: {
@@ -126,6 +132,7 @@ export function createServices(deps: {
   );
   const virtualKeys = new VirtualKeyService(dataSource);
   const spend = new SpendService(dataSource);
+  const allocation = new AllocationService(dataSource, deps.clock);
   const businessMetrics = new BusinessMetricService(dataSource, deps.clock);
   const decisionLog = new DecisionLog(dataSource, () => deps.nats, logger);
   const policy = () => deps.policy;
@@ -145,6 +152,7 @@ export function createServices(deps: {
       events.some((row) => row.event.decisionId !== undefined) ||
       (await budgetCache.any(deps.clock())),
   });
+  const billingSources = new BillingSourceService(dataSource, deps.env.PURSER_SECRET_KEY);
   return {
     ...deps,
     policy,
@@ -171,7 +179,7 @@ export function createServices(deps: {
     virtualKeys,
     decisionLog,
     decisionQueries: new DecisionQueryService(dataSource, decisionLog),
-    allocation: new AllocationService(dataSource, deps.clock),
+    allocation,
     authorizer: new AuthorizeService({
       ...deps,
       pricing,
@@ -185,5 +193,8 @@ export function createServices(deps: {
     }),
     businessMetrics,
     unitEconomics: new UnitEconomicsService(spend, businessMetrics),
+    billingSources,
+    billingSync: new BillingSyncService(dataSource, billingSources, logger, deps.clock),
+    reconciliation: new ReconciliationService(dataSource, pricing),
   };
 }

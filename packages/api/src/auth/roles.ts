@@ -30,6 +30,9 @@ export const PERMISSIONS = {
   // key may push them like usage, finance loads revenue; viewers only read the reports.
   'metrics.write': ['admin', 'finance', 'gateway'],
   'metrics.read': ['admin', 'finance', 'viewer'],
+  // Billing sources hold a provider's admin key: admins only. Reconciliation is a report.
+  'billing.manage': ['admin'],
+  'reconciliation.read': ['admin', 'finance', 'viewer'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

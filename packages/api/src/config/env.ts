@@ -117,6 +117,20 @@ export const envSchema = z.object({
    * (src/main.ts, with runtime/heap.ts), not by an embedded `Purser`.
    */
   PURSER_HEAP_GROWTH_PERCENT: z.coerce.number().int().min(0).max(1000).default(400),
+  /**
+   * Encrypts billing sources' API keys at rest (AES-256-GCM, key derived with HKDF-SHA256).
+   * Any string of at least 32 characters; required once a billing source has an API key.
+   */
+  PURSER_SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  /**
+   * How often every billing source is synced (the last 3 days again: providers restate):
+   * seconds, or a number with s, m, h or d (`1d`, `6h`); `off` disables. Default 1 day
+   * (off when NODE_ENV is test, unless set).
+   */
+  PURSER_BILLING_SYNC_INTERVAL: z
+    .string()
+    .regex(/^(off|\d+[smhd]?)$/, 'seconds, or a number with s, m, h or d (1d, 6h), or off')
+    .optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;

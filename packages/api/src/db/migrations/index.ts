@@ -10,6 +10,7 @@ import { HoldJsonArgs1763901000000 } from './1763901000000-hold-json-args';
 import { UnpricedRollup1763900900000 } from './1763900900000-unpriced-rollup';
 import { Allocation1763901200000 } from './1763901200000-allocation';
 import { BusinessMetrics1763901300000 } from './1763901300000-business-metrics';
+import { Billing1763901600000 } from './1763901600000-billing';
 
 /** Every migration, oldest first. The same list runs on PGlite and on Postgres 15. */
 export const migrations = [
@@ -25,4 +26,5 @@ export const migrations = [
   HoldJsonArgs1763901000000,
   Allocation1763901200000,
   BusinessMetrics1763901300000,
+  Billing1763901600000,
 ];

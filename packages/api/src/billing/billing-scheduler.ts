@@ -1,0 +1,72 @@
+import type { Logger } from '../observability/logger';
+import type { BillingSourceService } from './billing-source.service';
+import type { BillingSyncService } from './billing-sync.service';
+
+const DAY_MS = 86_400_000;
+/** Days synced again on every run: providers restate recent days. */
+export const RESYNC_DAYS = 3;
+const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: DAY_MS };
+
+/**
+ * `PURSER_BILLING_SYNC_INTERVAL` in milliseconds, or null when off: `off`, `0`, or unset in
+ * tests; unset elsewhere is one day.
+ */
+export function syncIntervalMs(value: string | undefined, nodeEnv: string): number | null {
+  if (value === undefined) return nodeEnv === 'test' ? null : DAY_MS;
+  if (value === 'off') return null;
+  const match = /^(\d+)([smhd]?)$/.exec(value);
+  if (!match) return null;
+  const ms = Number(match[1]) * UNIT_MS[match[2] || 's']!;
+  return ms > 0 ? Math.min(ms, 2_000_000_000) : null;
+}
+
+/**
+ * Syncs every API billing source on an interval, the last {@link RESYNC_DAYS} days up to the
+ * end of today (UTC). A failing source is logged (never with its key) and the others go on.
+ */
+export class BillingScheduler {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+
+  constructor(
+    private readonly deps: {
+      sources: BillingSourceService;
+      sync: BillingSyncService;
+      logger: Logger;
+      clock: () => Date;
+      intervalMs: number;
+    },
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.runOnce(), this.deps.intervalMs);
+    this.timer.unref();
+  }
+
+  /** One pass over every source; a pass still running is not started twice. */
+  runOnce(): Promise<void> {
+    this.running ??= this.pass().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async pass(): Promise<void> {
+    const now = this.deps.clock().getTime();
+    const to = new Date(Math.ceil((now + 1) / DAY_MS) * DAY_MS);
+    const from = new Date(to.getTime() - (RESYNC_DAYS + 1) * DAY_MS);
+    for (const source of await this.deps.sources.list()) {
+      if (source.provider === 'focus') continue;
+      try {
+        await this.deps.sync.sync(source.id, from, to);
+      } catch {
+        // BillingSyncService logged it (key redacted); the next source goes on.
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+  }
+}
