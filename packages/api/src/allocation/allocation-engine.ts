@@ -98,6 +98,8 @@ export function byPriority(rules: readonly EngineRule[]): EngineRule[] {
 export function allocate(
   usage: readonly UsageAggregate[],
   segments: readonly EngineSegment[],
+  /** Which cost centers' lines to keep (drill-down): the totals never need them. */
+  keepLines: (costCenter: string) => boolean = () => true,
 ): AllocationOutcome {
   const lines: AllocationLine[] = [];
   const unallocated: UsageAggregate[] = [];
@@ -122,7 +124,9 @@ export function allocate(
     }
     if (rule.method === 'DIRECT') {
       const costCenter = rule.targets[0].costCenter;
-      lines.push({ costCenter, rule, kind: 'DIRECT', usage: row, amount: row.amount });
+      if (keepLines(costCenter)) {
+        lines.push({ costCenter, rule, kind: 'DIRECT', usage: row, amount: row.amount });
+      }
       direct.set(costCenter, (direct.get(costCenter) ?? new Money(0)).plus(row.amount));
     } else {
       shared.push({ rule, usage: row });
@@ -144,6 +148,7 @@ export function allocate(
       const byScale = sharedUnits.get(target.costCenter) ?? new Map<number, bigint>();
       byScale.set(scale, (byScale.get(scale) ?? 0n) + (negative ? -part : part));
       sharedUnits.set(target.costCenter, byScale);
+      if (!keepLines(target.costCenter)) return;
       let amount: MoneyValue | undefined;
       lines.push({
         costCenter: target.costCenter,

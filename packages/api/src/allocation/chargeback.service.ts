@@ -57,7 +57,13 @@ export class ChargebackService {
   /** The engine over `[from, to)` with the stored versions (as recorded by `recordedBy`) or `versions`. */
   async live(
     manager: EntityManager,
-    range: Range & { currency: string; recordedBy?: Date | null; versions?: TimedRule[] },
+    range: Range & {
+      currency: string;
+      recordedBy?: Date | null;
+      versions?: TimedRule[];
+      /** Keep this cost center's lines (drill-down); by default only the totals are kept. */
+      linesOf?: string;
+    },
   ): Promise<AllocationOutcome> {
     const versions =
       range.versions ??
@@ -72,7 +78,8 @@ export class ChargebackService {
       bounds,
       tagKeys,
     });
-    return allocate(usage, segments);
+    const { linesOf } = range;
+    return allocate(usage, segments, (costCenter) => costCenter === linesOf);
   }
 
   /**
@@ -173,7 +180,7 @@ export class ChargebackService {
         { from, to },
         frozen.map(({ month }) => monthRange(month)),
       )) {
-        runs.push(await this.live(manager, { ...piece, currency }));
+        runs.push(await this.live(manager, { ...piece, currency, linesOf: code }));
       }
       for (const { month, closedAt } of frozen) {
         const range = monthRange(month);
@@ -183,6 +190,7 @@ export class ChargebackService {
             to: range.end,
             currency,
             recordedBy: closedAt,
+            linesOf: code,
           }),
         );
       }
