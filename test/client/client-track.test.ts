@@ -403,6 +403,28 @@ describe('PurserClient', () => {
       expect(call).not.toHaveBeenCalled();
     });
 
+    it('should release the hold of a decision that arrives after the timeout', async () => {
+      fake.handler = (received) =>
+        received.path === DECISION ? { body: restDecision(), delayMs: 300 } : allowAll(received);
+      const purser = client({ timeoutMs: 100 });
+      await expect(purser.track(request, jest.fn())).rejects.toMatchObject({
+        code: 'UNAVAILABLE',
+      });
+      expect(fake.to('/graphql')).toHaveLength(0);
+      await waitFor(() => fake.to('/graphql').length === 1);
+      expect(fake.to('/graphql')[0]!.body).toMatchObject({ variables: { id: 'dec_1' } });
+      expect(purser.stats).toMatchObject({ lateReleases: 1, releaseFailures: 0 });
+
+      // A late answer without a hold (no budget applied) asks for nothing.
+      fake.handler = (received) =>
+        received.path === DECISION
+          ? { body: restDecision({ reservation: null }), delayMs: 300 }
+          : allowAll(received);
+      await expect(purser.authorize(request)).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(fake.to('/graphql')).toHaveLength(1);
+    });
+
     it('should refuse with UNAVAILABLE on a refused connection when failing closed', async () => {
       const purser = new PurserClient({
         url: await closedPort(),

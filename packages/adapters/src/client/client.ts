@@ -3,7 +3,7 @@ import type { UsageEventWireInput } from '../contracts/usage-event';
 import { formatIssues } from '../zod-issues';
 import { checkAuthorizeRequest, failOpenDecision, parseDecision, toOpaInput } from './decision';
 import { abortReason, PurserClientError, PurserDeniedError } from './errors';
-import { answerJson, HttpTransport, statusError } from './http';
+import { answerJson, type HttpAnswer, HttpTransport, statusError } from './http';
 import { HttpUsageSink, type NatsConnectionLike, NatsUsageSink } from './sinks';
 import type { AuthorizeRequest, PurserClientLogger, UsageReporterStats } from './types';
 import {
@@ -48,6 +48,8 @@ export interface PurserClientOptions {
 }
 
 const DECISION_PATH = '/v1/data/purser/authz/decision';
+/** How long a decision that timed out may still arrive and have its hold released. */
+const LATE_ANSWER_MS = 60_000;
 const RELEASE = 'mutation($id: ID!) { releaseReservation(id: $id) }';
 
 const consoleLogger: PurserClientLogger = {
@@ -78,6 +80,7 @@ export class PurserClient {
   private readonly source: string;
   private failOpenCount = 0;
   private releaseFailures = 0;
+  private lateReleases = 0;
 
   constructor(options: PurserClientOptions) {
     if (options.failMode !== 'open' && options.failMode !== 'closed') {
@@ -118,24 +121,32 @@ export class PurserClient {
   }
 
   /** Delivery counters, plus how often the client failed open and a release failed. */
-  get stats(): UsageReporterStats & { failOpen: number; releaseFailures: number } {
+  get stats(): UsageReporterStats & {
+    failOpen: number;
+    releaseFailures: number;
+    lateReleases: number;
+  } {
     return {
       ...this.reporter.stats,
       failOpen: this.failOpenCount,
       releaseFailures: this.releaseFailures,
+      lateReleases: this.lateReleases,
     };
   }
 
   /**
    * Asks Purser for a decision (`POST /v1/data/purser/authz/decision`). A deny is a decision
    * (`allow: false`), not an error; `track` turns it into a `PurserDeniedError`. Unreachable:
-   * `failMode` decides (a fail-open decision, or `UNAVAILABLE`). Aborting `signal` abandons
-   * the answer, not the hold Purser may have placed: release it (`track` does).
+   * `failMode` decides (a fail-open decision, or `UNAVAILABLE`). A decision that arrives
+   * after the timeout or an abort (within a minute) is not lost: its hold is released.
    */
   async authorize(request: AuthorizeRequest, options: { signal?: AbortSignal } = {}) {
     checkAuthorizeRequest(request);
     try {
-      const answer = await this.http.post(DECISION_PATH, toOpaInput(request), options.signal);
+      const answer = await this.http.post(DECISION_PATH, toOpaInput(request), options.signal, {
+        answer: (late) => void this.releaseLate(late),
+        withinMs: LATE_ANSWER_MS,
+      });
       if (answer.status !== 200) throw statusError(answer, 'authorize');
       return parseDecision(answerJson(answer, 'authorize'), answer.status);
     } catch (error) {
@@ -294,6 +305,29 @@ export class PurserClient {
       throw error;
     } finally {
       await tracked.finish(ending);
+    }
+  }
+
+  /** Releases the hold of a decision answered after its caller stopped waiting. */
+  private async releaseLate(answer: HttpAnswer): Promise<void> {
+    let decisionId: string;
+    try {
+      if (answer.status !== 200) return;
+      const decision = parseDecision(answerJson(answer, 'authorize'), answer.status);
+      if (!decision.reservation) return;
+      decisionId = decision.decisionId;
+    } catch {
+      return; // not a decision: nothing was held
+    }
+    this.lateReleases += 1;
+    try {
+      await this.release(decisionId);
+    } catch (error) {
+      this.releaseFailures += 1;
+      this.logger.warn('purser client: releasing a late decision failed; it expires with its TTL', {
+        decisionId,
+        error: error instanceof Error ? error.message : String(error),
+      });
     }
   }
 

@@ -54,20 +54,41 @@ export class HttpTransport {
     this.agent = new this.module.Agent({ keepAlive: true, maxSockets: 256 });
   }
 
-  /** POSTs `body` as JSON to `path` (relative to the base URL) and reads the answer. */
-  post(path: string, body: unknown, signal?: AbortSignal): Promise<HttpAnswer> {
+  /**
+   * POSTs `body` as JSON to `path` (relative to the base URL) and reads the answer. With
+   * `late`, a request that timed out or was aborted is not cut: it may still take effect on
+   * the server (a hold), so its answer, if it comes within `late.withinMs`, goes to
+   * `late.answer` instead of being lost.
+   */
+  post(
+    path: string,
+    body: unknown,
+    signal?: AbortSignal,
+    late?: { answer: (answer: HttpAnswer) => void; withinMs: number },
+  ): Promise<HttpAnswer> {
     const payload = Buffer.from(JSON.stringify(body));
     const target = new URL(path.replace(/^\//, ''), this.base.href.replace(/\/?$/, '/'));
     const { timeoutMs, maxResponseBytes, apiKey } = this.options;
     return new Promise<HttpAnswer>((resolve, reject) => {
       let settled = false;
+      let lateTimer: NodeJS.Timeout | undefined;
       const finish = (error: Error | null, answer?: HttpAnswer) => {
-        if (settled) return;
+        if (settled) {
+          clearTimeout(lateTimer);
+          if (!error && answer && late) late.answer(answer);
+          return;
+        }
         settled = true;
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
         if (error) reject(error);
         else resolve(answer!);
+      };
+      /** Gives up on the answer now, or, with `late`, only after `late.withinMs`. */
+      const abandon = () => {
+        if (!late) return request.destroy();
+        lateTimer = setTimeout(() => request.destroy(), late.withinMs);
+        lateTimer.unref();
       };
       const request = this.module.request(target, {
         method: 'POST',
@@ -80,13 +101,17 @@ export class HttpTransport {
       });
       const timer = setTimeout(() => {
         finish(unavailable(`Purser did not answer within ${timeoutMs} ms (${target.pathname})`));
-        request.destroy();
+        abandon();
       }, timeoutMs);
       const onAbort = () => {
         finish(abortReason(signal!));
-        request.destroy();
+        abandon();
       };
-      if (signal?.aborted) return onAbort();
+      if (signal?.aborted) {
+        finish(abortReason(signal));
+        request.destroy();
+        return;
+      }
       signal?.addEventListener('abort', onAbort, { once: true });
       request.on('error', (cause) =>
         finish(unavailable(`Purser cannot be reached (${cause.message})`, cause)),
