@@ -131,14 +131,14 @@ export function servePurser(
     prepare?: (service: RunningPurser) => Promise<unknown>;
   } = {},
 ): ServedPurser {
-  const served = {} as ServedPurser;
-  beforeAll(async () => {
-    served.service = await startPurser(options.start);
-    served.key = await served.service.keyFor(role);
-    await options.prepare?.(served.service);
-  });
-  afterAll(() => served.service?.stop());
-  return served;
+  return inDescribe<ServedPurser>(
+    async (served) => {
+      served.service = await startPurser(options.start);
+      served.key = await served.service.keyFor(role);
+      await options.prepare?.(served.service);
+    },
+    (served) => served.service?.stop(),
+  );
 }
 
 /** The replicas of one describe block ({@link serveReplicas}): set once its `beforeAll` ran. */
@@ -159,13 +159,27 @@ export function serveReplicas(
     prepare?: (replicas: Replicas) => Promise<unknown>;
   } = {},
 ): ServedReplicas {
-  const served = {} as ServedReplicas;
-  beforeAll(async () => {
-    served.replicas = await startReplicas(options.env);
-    const { first, second } = served.replicas;
-    served.keys = [await first.keyFor('gateway'), await second.keyFor('gateway')];
-    await options.prepare?.(served.replicas);
-  });
-  afterAll(() => served.replicas?.stop());
+  return inDescribe<ServedReplicas>(
+    async (served) => {
+      served.replicas = await startReplicas(options.env);
+      const { first, second } = served.replicas;
+      served.keys = [await first.keyFor('gateway'), await second.keyFor('gateway')];
+      await options.prepare?.(served.replicas);
+    },
+    (served) => served.replicas?.stop(),
+  );
+}
+
+/**
+ * An object the describe block it is called in fills before its tests (`start`) and stops
+ * after them (`stop`, given whatever `start` had filled in, should it have failed midway).
+ */
+function inDescribe<T>(
+  start: (served: T) => Promise<void>,
+  stop: (served: Partial<T>) => Promise<void> | undefined,
+): T {
+  const served = {} as T;
+  beforeAll(() => start(served));
+  afterAll(() => stop(served));
   return served;
 }
