@@ -4,6 +4,7 @@ import { Money } from '@purser/pricing';
 import {
   allocate,
   byPriority,
+  compile,
   matches,
   totalsOf,
   type EngineRule,
@@ -75,6 +76,34 @@ describe('matches', () => {
     expect(matches({ tags: { app: 'bot' } }, row)).toBe(true);
     expect(matches({ tags: { app: 'other' } }, row)).toBe(false);
     expect(matches({ tags: { missing: 'x' } }, row)).toBe(false);
+  });
+});
+
+describe('compile', () => {
+  it('property: a compiled match answers what matches answers', () => {
+    const value = fc.constantFrom('a', 'b', null);
+    const key = fc.constantFrom(...MATCH_KEYS);
+    fc.assert(
+      fc.property(
+        fc.dictionary(key, fc.constantFrom('a', 'b')),
+        fc.option(fc.dictionary(fc.constantFrom('app', 'env'), fc.constantFrom('x', 'y'))),
+        fc.dictionary(key, value),
+        fc.dictionary(fc.constantFrom('app', 'env'), fc.constantFrom('x', 'y', null)),
+        (fields, tags, dims, usageTags) => {
+          const match = { ...fields, ...(tags ? { tags } : {}) };
+          const row = usage(
+            '1',
+            Object.fromEntries(Object.entries(dims).filter(([, v]) => v !== null)) as Record<
+              string,
+              string
+            >,
+            usageTags,
+          );
+          expect(compile(match)(row)).toBe(matches(match, row));
+        },
+      ),
+      { numRuns: 1000 },
+    );
   });
 });
 

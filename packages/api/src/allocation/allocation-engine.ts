@@ -68,10 +68,10 @@ export function matches(match: AllocationMatchValue, usage: UsageAggregate): boo
   return true;
 }
 
-type Matcher = (usage: UsageAggregate) => boolean;
+export type Matcher = (usage: UsageAggregate) => boolean;
 
 /** {@link matches} for one rule, with only the fields it sets (run thousands of times). */
-function compile(match: AllocationMatchValue): Matcher {
+export function compile(match: AllocationMatchValue): Matcher {
   const fields = MATCH_KEYS.flatMap((key) => {
     const wanted = match[key];
     return wanted === undefined || wanted === null ? [] : [[key, wanted] as const];
