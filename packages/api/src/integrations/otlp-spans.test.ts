@@ -55,16 +55,21 @@ describe('otlpSpans and spanUsageEvent', () => {
       id: '5b8efff798038103d269b633813fc60c-eee19b7ec3c1b174',
       source: 'otlp',
       timestamp: '2026-11-30T00:53:20.250Z',
-      provider_usage: {
-        'gen_ai.provider.name': 'openai',
-        'gen_ai.usage.input_tokens': '30',
-        'gen_ai.usage.output_tokens': 5,
-      },
-      usage_format: 'otel',
+      provider: 'openai',
+      usage: { input_tokens: 30, output_tokens: 5 },
       attribution: { team: 'search', feature: 'checkout' },
       latency_ms: 250,
       status: 'error',
       error_type: 'boom',
+    });
+  });
+
+  it('should leave attributes the converter refuses to the parser, which names them', () => {
+    const [span] = [...otlpSpans(body)];
+    span.attributes.set('gen_ai.usage.output_tokens', -5);
+    expect(spanUsageEvent(span)).toMatchObject({
+      provider_usage: { 'gen_ai.usage.output_tokens': -5 },
+      usage_format: 'otel',
     });
   });
 

@@ -1,5 +1,6 @@
 import { ATTRIBUTION_KEYS } from '@purser/adapters';
 import type { ProtoAnyValue, ProtoKeyValue, ProtoTraceRequest } from './otlp-proto';
+import { type Scalar, spanUsageFields } from './otlp-usage';
 
 /**
  * OTLP spans in one shape whichever encoding they came in (protobuf or OTLP/JSON): ids as
@@ -7,7 +8,7 @@ import type { ProtoAnyValue, ProtoKeyValue, ProtoTraceRequest } from './otlp-pro
  * integer as its decimal string, as OTLP/JSON writes it). Reading never throws: what is
  * missing or of the wrong type is left out, and the usage event parser names it.
  */
-export type Scalar = string | number | boolean;
+export type { Scalar } from './otlp-usage';
 
 export interface OtlpSpan {
   traceId?: string;
@@ -158,10 +159,8 @@ function text(value: Scalar | undefined): string | undefined {
   return written === '' ? undefined : written;
 }
 
-/** `purser.<key>` on the span, else on its resource; the span's wins. */
-function purserAttribute(span: OtlpSpan, key: string): string | undefined {
-  return text(span.attributes.get(`purser.${key}`)) ?? text(span.resource.get(`purser.${key}`));
-}
+/** Each attribution key and its attribute, `purser.<key>` (on the span, else its resource). */
+const PURSER_ATTRIBUTES = ATTRIBUTION_KEYS.map((key) => [key, `purser.${key}`] as const);
 
 function iso(nanoseconds: bigint): string | undefined {
   const ms = nanoseconds / 1_000_000n;
@@ -171,45 +170,64 @@ function iso(nanoseconds: bigint): string | undefined {
 }
 
 /**
- * A GenAI span → a usage event in the wire shape: id `<trace id>-<span id>`, the `gen_ai.*`
- * attributes as `provider_usage` read by the `otel` converter (which subtracts the cache from
- * `gen_ai.usage.input_tokens`), attribution from `purser.<key>` (span, then resource),
+ * A GenAI span → a usage event in the wire shape: id `<trace id>-<span id>`, the usage of
+ * its `gen_ai.*` attributes (`spanUsageFields`), attribution from `purser.<key>` (span, then resource),
  * `service.name` as the fallback feature, `gen_ai.conversation.id` as the fallback session.
  */
 export function spanUsageEvent(span: OtlpSpan): Record<string, unknown> {
-  const genAI: [string, Scalar][] = [];
-  for (const [key, value] of span.attributes)
-    if (key.startsWith('gen_ai.')) genAI.push([key, value]);
-  const attribution: Record<string, string> = {};
-  for (const key of ATTRIBUTION_KEYS) {
-    const value = purserAttribute(span, key);
-    if (value !== undefined) attribution[key] = value;
+  const genAI: Record<string, Scalar> = {};
+  for (const [key, value] of span.attributes) {
+    // Defined, not assigned: a "__proto__" attribute stays an own key.
+    if (key.startsWith('gen_ai.')) {
+      Object.defineProperty(genAI, key, {
+        value,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
   }
-  attribution.feature ??= text(span.resource.get('service.name')) as string;
-  attribution.session ??= text(span.attributes.get('gen_ai.conversation.id')) as string;
-  for (const key of Object.keys(attribution))
-    if (attribution[key] === undefined) delete attribution[key];
+  const attribution: Record<string, string> = {};
+  let attributed = false;
+  for (const [key, name] of PURSER_ATTRIBUTES) {
+    const value = text(span.attributes.get(name)) ?? text(span.resource.get(name));
+    if (value !== undefined) {
+      attribution[key] = value;
+      attributed = true;
+    }
+  }
+  for (const [key, fallback] of [
+    ['feature', text(span.resource.get('service.name'))],
+    ['session', text(span.attributes.get('gen_ai.conversation.id'))],
+  ] as const) {
+    if (attribution[key] === undefined && fallback !== undefined) {
+      attribution[key] = fallback;
+      attributed = true;
+    }
+  }
+  const event: Record<string, unknown> = {};
+  if (span.traceId && span.spanId) event.id = `${span.traceId}-${span.spanId}`;
+  event.source = OTLP_SOURCE;
   const end = span.endNanos ?? span.startNanos;
   const timestamp = end === undefined ? undefined : iso(end);
-  const latency =
-    span.startNanos !== undefined && span.endNanos !== undefined && span.endNanos >= span.startNanos
-      ? Number((span.endNanos - span.startNanos) / 1000n) / 1000
-      : undefined;
-  const error = span.statusCode === 2;
-  const errorType = text(span.attributes.get('error.type')) ?? span.statusMessage;
-  const decision = purserAttribute(span, 'decision_id');
+  if (timestamp) event.timestamp = timestamp;
   const operation = text(span.attributes.get('gen_ai.operation.name'));
-  return {
-    ...(span.traceId && span.spanId ? { id: `${span.traceId}-${span.spanId}` } : {}),
-    source: OTLP_SOURCE,
-    ...(timestamp ? { timestamp } : {}),
-    ...(operation ? { operation: operation.slice(0, 64) } : {}),
-    provider_usage: Object.fromEntries(genAI),
-    usage_format: 'otel',
-    ...(Object.keys(attribution).length > 0 ? { attribution } : {}),
-    ...(latency !== undefined && latency <= 86_400_000 ? { latency_ms: latency } : {}),
-    status: error ? 'error' : 'success',
-    ...(error && errorType ? { error_type: errorType.slice(0, 256) } : {}),
-    ...(decision ? { decision_id: decision } : {}),
-  };
+  if (operation) event.operation = operation.slice(0, 64);
+  Object.assign(event, spanUsageFields(genAI));
+  if (attributed) event.attribution = attribution;
+  if (span.startNanos !== undefined && span.endNanos !== undefined) {
+    const latency = Number((span.endNanos - span.startNanos) / 1000n) / 1000;
+    if (latency >= 0 && latency <= 86_400_000) event.latency_ms = latency;
+  }
+  const error = span.statusCode === 2;
+  event.status = error ? 'error' : 'success';
+  const errorType = error
+    ? (text(span.attributes.get('error.type')) ?? span.statusMessage)
+    : undefined;
+  if (errorType) event.error_type = errorType.slice(0, 256);
+  const decision =
+    text(span.attributes.get('purser.decision_id')) ??
+    text(span.resource.get('purser.decision_id'));
+  if (decision) event.decision_id = decision;
+  return event;
 }
