@@ -22,6 +22,22 @@ const FROM_NOVEMBER = '2026-11-01T00:00:00Z';
 const CHANGE = '2026-11-10T13:00:00Z';
 
 const RULES = {
+  everyKey: {
+    name: 'every match key',
+    priority: 1,
+    match: {
+      provider: 'openai',
+      model: 'alloc-model',
+      environment: 'prod',
+      customer: 'acme',
+      project: 'p1',
+      user: 'ana',
+      agent: 'bot-1',
+    },
+    method: 'DIRECT',
+    targets: [{ costCenter: 'CC-ATTR' }],
+    effectiveFrom: FROM_NOVEMBER,
+  },
   bot: {
     name: 'bot by tag',
     priority: 5,
@@ -108,6 +124,7 @@ describe('chargeback', () => {
       { code: 'CC-PLAT', parentCode: 'CC-ORG' },
       { code: 'CC-OPS-A' },
       { code: 'CC-OPS-B' },
+      { code: 'CC-ATTR' },
     ]);
     for (const [key, input] of Object.entries(RULES))
       ids[key] = (await createRule(service, input)).id;
@@ -152,6 +169,31 @@ describe('chargeback', () => {
         attribution: { team: 'search' },
       },
       {
+        id: 'u10',
+        at: '2026-11-10T15:00:00Z',
+        input: 2,
+        attribution: {
+          environment: 'prod',
+          customer: 'acme',
+          project: 'p1',
+          user: 'ana',
+          agent: 'bot-1',
+        },
+      },
+      {
+        // One key differs (user): not the every-key rule's, and no other rule's.
+        id: 'u11',
+        at: '2026-11-10T15:10:00Z',
+        input: 1,
+        attribution: {
+          environment: 'prod',
+          customer: 'acme',
+          project: 'p1',
+          user: 'bob',
+          agent: 'bot-1',
+        },
+      },
+      {
         id: 'u9',
         at: '2026-11-10T10:20:00Z',
         input: 1,
@@ -173,9 +215,11 @@ describe('chargeback', () => {
       // no direct cost for either: even
       'CC-OPS-A': ['0', '0.5', '0.5'],
       'CC-OPS-B': ['0', '0.5', '0.5'],
+      // provider, model and every attribution key matched (user is stored as user_id)
+      'CC-ATTR': ['2', '0', '2'],
     });
-    expect(report.unallocated).toBe('3');
-    expect(report.total).toBe('46.000001');
+    expect(report.unallocated).toBe('4');
+    expect(report.total).toBe('49.000001');
     expect(report.currency).toBe('USD');
     expect(report.rows.find((row) => row.costCenter === 'CC-SEARCH')).toMatchObject({
       glAccount: '6100',
@@ -262,7 +306,7 @@ describe('chargeback', () => {
       report.rows.filter((row) => row.rolledUp).map((row) => [row.costCenter, row.total]),
     );
     expect(rolled).toEqual({ 'CC-ENG': '32.666667666667', 'CC-ORG': '42.000001' });
-    expect(report.total).toBe('46.000001');
+    expect(report.total).toBe('49.000001');
     expect(report.rows.find((row) => row.costCenter === 'CC-ORG')).toMatchObject({
       level: 0,
       glAccount: '6000',
@@ -353,7 +397,12 @@ describe('chargeback', () => {
         children: { code: string; children: { code: string }[] }[];
       }[];
     }>(service, `{ costCenterTree { code children { code children { code } } } }`);
-    expect(costCenterTree.map((node) => node.code)).toEqual(['CC-OPS-A', 'CC-OPS-B', 'CC-ORG']);
+    expect(costCenterTree.map((node) => node.code)).toEqual([
+      'CC-ATTR',
+      'CC-OPS-A',
+      'CC-OPS-B',
+      'CC-ORG',
+    ]);
     const org = costCenterTree.find((node) => node.code === 'CC-ORG')!;
     expect(org.children.map((node) => node.code)).toEqual(['CC-ENG', 'CC-PLAT']);
     expect(org.children[0].children.map((node) => node.code)).toEqual([
