@@ -119,7 +119,8 @@ export function ruleInputOf(rule: AllocationFileRule): AllocationRuleInputValue 
 
 /**
  * What applying `file` to `state` changes (pure). The file is the whole desired state:
- * cost centers are matched by code (created, updated, or deactivated when not in the file),
+ * cost centers are matched by code (created, updated, or deactivated when not in the file
+ * or marked `active: false`; a deactivated one cannot come back),
  * rules by name (created, updated as a new version, or deleted when not in the file). The
  * steps come in an order the service accepts one by one: cost centers parents first, rule
  * deletes, then rule updates and creates in an order that never holds one priority twice
@@ -130,6 +131,9 @@ export function planAllocation(file: AllocationFile, state: AllocationState): Al
   const stored = new Map(state.costCenters.map((costCenter) => [costCenter.code, costCenter]));
   const steps: PlanStep[] = [];
   const indexOf = new Map(file.costCenters.map((costCenter, index) => [costCenter.code, index]));
+  // Deactivated at the end (children first): stored active ones the file drops or marks
+  // inactive, and new ones the file lists as inactive (created, then deactivated).
+  const deactivate = new Set<string>();
   for (const wanted of treeOrder(file.costCenters)) {
     const current = stored.get(wanted.code);
     if (!current) {
@@ -143,16 +147,30 @@ export function planAllocation(file: AllocationFile, state: AllocationState): Al
           owner: wanted.owner,
         },
       });
-    } else if (!current.active) {
-      problems.push(
-        `costCenters[${indexOf.get(wanted.code)}].code: cost center "${wanted.code}" is deactivated and cannot be reactivated; give it a new code`,
-      );
-    } else {
-      const { patch, changes } = costCenterChanges(wanted, current);
-      if (changes.length > 0)
-        steps.push({ kind: 'updateCostCenter', code: wanted.code, patch, changes });
+      if (!wanted.active) deactivate.add(wanted.code);
+      continue;
     }
+    if (!current.active && wanted.active) {
+      problems.push(
+        `costCenters[${indexOf.get(wanted.code)}].code: cost center "${wanted.code}" is deactivated and cannot be reactivated; give it a new code (or mark it active: false)`,
+      );
+      continue;
+    }
+    const { patch, changes } = costCenterChanges(wanted, current);
+    if (changes.length > 0) {
+      steps.push({ kind: 'updateCostCenter', code: wanted.code, patch, changes });
+    }
+    if (current.active && !wanted.active) deactivate.add(wanted.code);
   }
+  const wantedCodes = new Set(file.costCenters.map((costCenter) => costCenter.code));
+  for (const costCenter of state.costCenters) {
+    if (costCenter.active && !wantedCodes.has(costCenter.code)) deactivate.add(costCenter.code);
+  }
+  const inactive = new Set(
+    file.costCenters
+      .filter((costCenter) => !costCenter.active)
+      .map((costCenter) => costCenter.code),
+  );
 
   const storedRules = new Map<string, AllocationRuleVersionValue>();
   for (const rule of state.rules) {
@@ -170,13 +188,24 @@ export function planAllocation(file: AllocationFile, state: AllocationState): Al
     .sort((a, b) => a.priority - b.priority)
     .map((rule) => ({ kind: 'deleteRule', id: rule.id, name: rule.name, priority: rule.priority }));
   const writes: RuleStep[] = [];
-  for (const rule of file.rules) {
+  file.rules.forEach((rule, index) => {
     const current = storedRules.get(rule.name);
+    const changes = current ? ruleChanges(rule, current) : [];
+    // The service refuses a deactivated cost center as the target of a new version; a rule
+    // the file keeps as it is may still name one.
+    if (!current || changes.length > 0) {
+      rule.targets.forEach((target, targetIndex) => {
+        if (inactive.has(target.costCenter)) {
+          problems.push(
+            `rules[${index}].targets[${targetIndex}].costCenter: cost center "${target.costCenter}" is deactivated (a new or changed rule cannot take it)`,
+          );
+        }
+      });
+    }
     if (!current) {
       writes.push({ kind: 'createRule', input: ruleInputOf(rule) });
-      continue;
+      return;
     }
-    const changes = ruleChanges(rule, current);
     if (changes.length > 0) {
       writes.push({
         kind: 'updateRule',
@@ -188,27 +217,32 @@ export function planAllocation(file: AllocationFile, state: AllocationState): Al
         temporary: false,
       });
     }
-  }
+  });
   const keptPriorities = file.rules
     .filter((rule) => storedRules.has(rule.name))
     .map((rule) => ({ name: rule.name, priority: storedRules.get(rule.name)!.priority }));
   steps.push(...deletes, ...orderRuleSteps(writes, keptPriorities, file.rules));
 
-  const wantedCodes = new Set(file.costCenters.map((costCenter) => costCenter.code));
-  const depth = depthsOf(state.costCenters);
+  // Depth in the tree after the updates: the file's parents, the store's for the rest.
+  const depth = depthsOf([
+    ...file.costCenters.map((costCenter) => ({
+      code: costCenter.code,
+      parentCode: costCenter.parent,
+    })),
+    ...state.costCenters.filter((costCenter) => !wantedCodes.has(costCenter.code)),
+  ]);
   steps.push(
-    ...state.costCenters
-      .filter((costCenter) => costCenter.active && !wantedCodes.has(costCenter.code))
-      .sort(
-        (a, b) => (depth.get(b.code) ?? 0) - (depth.get(a.code) ?? 0) || (a.code < b.code ? -1 : 1),
-      )
-      .map((costCenter): PlanStep => ({ kind: 'deactivateCostCenter', code: costCenter.code })),
+    ...[...deactivate]
+      .sort((a, b) => (depth.get(b) ?? 0) - (depth.get(a) ?? 0) || (a < b ? -1 : 1))
+      .map((code): PlanStep => ({ kind: 'deactivateCostCenter', code })),
   );
   return { steps: problems.length > 0 ? [] : steps, problems };
 }
 
 /** Each cost center's depth in the stored tree (iterative: a deep tree needs no deep stack). */
-function depthsOf(costCenters: readonly CostCenterValue[]): Map<string, number> {
+function depthsOf(
+  costCenters: readonly Pick<CostCenterValue, 'code' | 'parentCode'>[],
+): Map<string, number> {
   const parents = new Map(
     costCenters.map((costCenter) => [costCenter.code, costCenter.parentCode]),
   );

@@ -10,6 +10,11 @@ export interface AllocationFileCostCenter {
   parent: string | null;
   glAccount: string | null;
   owner: string | null;
+  /**
+   * False (`active: false`) for a deactivated cost center the file still needs: a parent of
+   * an active one, or a target of a rule it keeps. Absent in the file means true.
+   */
+  active: boolean;
 }
 
 /** A rule as an allocation file states it; its `name` identifies it (unique in the file). */

@@ -9,7 +9,7 @@ import { MATCH_KEYS } from './allocation-types';
 
 const HEADER = `Purser allocation: the cost-center tree and the rule set (rules as code).
 Check a change with \`pnpm purser allocation plan FILE\`, make it with \`... apply FILE\`.
-Cost centers not listed are deactivated, rules not listed are deleted (by name).`;
+Cost centers not listed (or active: false) are deactivated; rules not listed are deleted.`;
 
 /**
  * A match with its keys in one order, tags sorted, empty values and an empty `tags` left
@@ -61,25 +61,41 @@ export function treeOrder<T extends { code: string; parent: string | null }>(
   ];
 }
 
-/** The desired-state form of the stored allocation: active cost centers, rules in force. */
+/**
+ * The desired-state form of the stored allocation: the active cost centers, the rules in
+ * force, and the deactivated cost centers they still name (as a parent, up the tree, or as
+ * a target), marked `active: false`, so that the file is complete and plans no change.
+ */
 export function allocationFileOf(
   costCenters: readonly CostCenterValue[],
   rules: readonly AllocationRuleVersionValue[],
 ): AllocationFile {
-  const active = costCenters
-    .filter((costCenter) => costCenter.active)
+  const inForce = rules.filter((rule) => !rule.deleted);
+  const byCode = new Map(costCenters.map((costCenter) => [costCenter.code, costCenter]));
+  const kept = new Set<string>();
+  const keep = (code: string | null) => {
+    // Up the parent chain until a cost center already kept (each is visited once).
+    for (let at = code; at !== null && !kept.has(at) && byCode.has(at);) {
+      kept.add(at);
+      at = byCode.get(at)!.parentCode;
+    }
+  };
+  for (const costCenter of costCenters) if (costCenter.active) keep(costCenter.code);
+  for (const rule of inForce) for (const target of rule.targets) keep(target.costCenter);
+  const listed = costCenters
+    .filter((costCenter) => kept.has(costCenter.code))
     .map((costCenter) => ({
       code: costCenter.code,
       name: costCenter.name,
       parent: costCenter.parentCode,
       glAccount: costCenter.glAccount,
       owner: costCenter.owner,
+      active: costCenter.active,
     }));
   return {
     version: '1',
-    costCenters: treeOrder(active),
-    rules: rules
-      .filter((rule) => !rule.deleted)
+    costCenters: treeOrder(listed),
+    rules: inForce
       .map((rule): AllocationFileRule => ({
         name: rule.name,
         priority: rule.priority,
@@ -108,6 +124,7 @@ export function renderAllocationYaml(file: AllocationFile): string {
       ...(costCenter.parent !== null ? { parent: costCenter.parent } : {}),
       ...(costCenter.glAccount !== null ? { glAccount: costCenter.glAccount } : {}),
       ...(costCenter.owner !== null ? { owner: costCenter.owner } : {}),
+      ...(costCenter.active ? {} : { active: false }),
     })),
     rules: file.rules.map((rule) => ({
       name: rule.name,

@@ -50,15 +50,30 @@ describe('parseAllocationYaml', () => {
       file: {
         version: '1',
         costCenters: [
-          { code: 'CC-ORG', name: 'Acme', parent: null, glAccount: '6000', owner: null },
+          {
+            code: 'CC-ORG',
+            name: 'Acme',
+            parent: null,
+            glAccount: '6000',
+            owner: null,
+            active: true,
+          },
           {
             code: 'CC-SEARCH',
             name: 'Search',
             parent: 'CC-ORG',
             glAccount: null,
             owner: 'ana@acme.test',
+            active: true,
           },
-          { code: 'CC-ADS', name: 'Ads', parent: 'CC-ORG', glAccount: null, owner: null },
+          {
+            code: 'CC-ADS',
+            name: 'Ads',
+            parent: 'CC-ORG',
+            glAccount: null,
+            owner: null,
+            active: true,
+          },
         ],
         rules: [
           {
@@ -173,6 +188,10 @@ describe('parseAllocationYaml', () => {
         ],
         [`${GOOD}extra: 1\n`, 'file: unknown key "extra"'],
         [
+          GOOD.replace('name: Acme,', 'name: Acme, active: maybe,'),
+          'costCenters[0].active: must be true or false',
+        ],
+        [
           GOOD.replace('tags: { env: prod }', 'tags: { "a b.c": [x] }'),
           'rules[1].match.tags["a b.c"]: must be text',
         ],
@@ -277,8 +296,9 @@ describe('renderAllocationYaml', () => {
       [
         costCenter('CC-B', 'CC-ROOT', { glAccount: '6100', owner: 'null' }),
         costCenter('CC-A', 'CC-ROOT'),
-        costCenter('CC-ROOT', null, { glAccount: '010' }),
+        costCenter('CC-ROOT', 'CC-PAST', { glAccount: '010' }),
         costCenter('CC-GONE', 'CC-ROOT', { active: false }),
+        costCenter('CC-PAST', null, { active: false }),
       ],
       [
         rule('yes', 20, {
@@ -292,7 +312,13 @@ describe('renderAllocationYaml', () => {
         rule('deleted', 5, { deleted: true }),
       ],
     );
-    expect(file.costCenters.map((entry) => entry.code)).toEqual(['CC-ROOT', 'CC-A', 'CC-B']);
+    // CC-PAST is deactivated but still CC-ROOT's parent: kept, marked; CC-GONE is not.
+    expect(file.costCenters.map((entry) => [entry.code, entry.active])).toEqual([
+      ['CC-PAST', false],
+      ['CC-ROOT', true],
+      ['CC-A', true],
+      ['CC-B', true],
+    ]);
     expect(file.rules.map((entry) => entry.name)).toEqual(['10', 'yes']);
     const text = renderAllocationYaml(file);
     expect(text).toMatch(/^# Purser allocation/);

@@ -49,6 +49,10 @@ const costCenterSchema = z.strictObject({
   parent: code.nullish().transform((value) => value ?? null),
   glAccount: optionalText(256),
   owner: optionalText(256),
+  active: z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .optional()
+    .transform((value) => value !== 'false'),
 });
 
 const matchSchema = z.strictObject({
