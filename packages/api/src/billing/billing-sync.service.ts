@@ -46,6 +46,9 @@ export class BillingSyncService {
     if (getBillingAdapterFactory(source.provider).kind === 'file') {
       throw badInput(`${source.provider} sources are filled by importFocusFile, not synced`);
     }
+    if (!apiKey) {
+      throw badInput(`id: billing source "${source.name}" has no apiKey; set one to sync it`);
+    }
     const adapter = createBillingAdapter(source.provider, {
       ...(apiKey ? { apiKey } : {}),
       ...(source.baseUrl ? { baseUrl: source.baseUrl } : {}),

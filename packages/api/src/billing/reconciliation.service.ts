@@ -176,7 +176,14 @@ export class ReconciliationService {
   }
 }
 
-/** A model's name in reconciliation: its card's model, else the stripped name, lower case. */
+/** A dated snapshot suffix (`-2025-04-14`, `-20250929`): the same model as billed and used. */
+const SNAPSHOT_SUFFIX = /-(?:\d{4}-\d{2}-\d{2}|20\d{6})$/;
+
+/**
+ * A model's name in reconciliation, so that what was billed and what was used meet: routing
+ * prefixes stripped, a dated snapshot suffix dropped, then the model of the card the catalog
+ * matches for that name (its aliases and patterns) on that day, lower case.
+ */
 function canonicalModel(catalog: PricingCatalog, provider: string) {
   const cache = new Map<string, string>();
   return (model: string, day: string | null): string => {
@@ -184,9 +191,8 @@ function canonicalModel(catalog: PricingCatalog, provider: string) {
     let name = cache.get(id);
     if (name === undefined) {
       const at = day ? new Date(`${day}T12:00:00Z`) : new Date();
-      name = (
-        catalog.match(provider, model, at)?.card.model ?? stripRoutingPrefixes(model)
-      ).toLowerCase();
+      const base = stripRoutingPrefixes(model).toLowerCase().replace(SNAPSHOT_SUFFIX, '');
+      name = (catalog.match(provider, base, at)?.card.model ?? base).toLowerCase();
       cache.set(id, name);
     }
     return name;
