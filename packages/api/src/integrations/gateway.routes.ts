@@ -219,16 +219,16 @@ async function envoy(services: RouteServices, request: Request, response: Respon
  */
 export function gatewayRoutes(router: Router, services: RouteServices): void {
   const json = express.json({ limit: MAX_GATEWAY_BODY_BYTES, type: () => true });
-  // Any suffix too: APISIX calls `{host}/v1/data/{policy}`, so its `host` carries the prefix.
-  router.post(['/gateways/kong', '/gateways/kong/*rest'], json, (request, response) =>
-    kong(services, request, response),
-  );
-  router.post(['/gateways/apisix', '/gateways/apisix/*rest'], json, (request, response) =>
-    apisix(services, request, response),
-  );
-  router.all(
-    ['/gateways/envoy', '/gateways/envoy/*path'],
-    express.raw({ type: () => true, limit: MAX_GATEWAY_BODY_BYTES }),
-    (request, response) => envoy(services, request, response),
-  );
+  const raw = express.raw({ type: () => true, limit: MAX_GATEWAY_BODY_BYTES });
+  // One route a path (a route's path labels its metrics). Any suffix too: APISIX calls
+  // `{host}/v1/data/{policy}`, so its `host` carries the prefix.
+  for (const path of ['/gateways/kong', '/gateways/kong/*rest']) {
+    router.post(path, json, (request, response) => kong(services, request, response));
+  }
+  for (const path of ['/gateways/apisix', '/gateways/apisix/*rest']) {
+    router.post(path, json, (request, response) => apisix(services, request, response));
+  }
+  for (const path of ['/gateways/envoy', '/gateways/envoy/*path']) {
+    router.all(path, raw, (request, response) => envoy(services, request, response));
+  }
 }
