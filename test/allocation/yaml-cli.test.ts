@@ -251,6 +251,21 @@ describe('purser allocation export|plan|apply', () => {
     expect(unknown.stderr).toContain('allocation plan FILE');
   });
 
+  it('should export a rule target deactivated through the API as active: false, and plan nothing for it', async () => {
+    const deactivate = await service.graphql(
+      'mutation { deactivateCostCenter(code: "CC-ADS") { active } }',
+    );
+    expect(deactivate.errors).toBeUndefined();
+    const exported = path.join(directory, 'after-deactivate.yaml');
+    expect((await run('allocation', 'export', exported)).code).toBe(0);
+    expect(fs.readFileSync(exported, 'utf8')).toMatch(/code: CC-ADS\n(.*\n)*? {4}active: false\n/);
+    expect(await run('allocation', 'plan', exported)).toEqual({
+      code: 0,
+      stdout: 'No changes: the stored allocation matches the file.\n',
+      stderr: '',
+    });
+  });
+
   it('should exit 0 or 65 on generated files, never crash', async () => {
     const before = await stored();
     await fc.assert(
