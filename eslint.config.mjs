@@ -31,6 +31,7 @@ const DOMAINS = [
   'metrics',
   'integrations',
   'billing',
+  'focus',
 ];
 /** The service registry (assembly): a resolver or route names the services it calls instead. */
 const REGISTRY = at('@(services).ts');
@@ -49,6 +50,7 @@ const DOMAIN_EDGES = {
   metrics: ['pricing', 'usage'],
   integrations: ['usage', 'decisions'],
   billing: ['usage', 'pricing'],
+  focus: ['pricing', 'usage', 'allocation'],
 };
 const domainFiles = (domain) => at(`${domain}/**`);
 const zone = (target, from, message) => ({ target, from, message });

@@ -13,6 +13,7 @@ import { UsageConsumer } from './usage/usage-consumer';
 import { usageRoutes } from './usage/usage.routes';
 import { metricsRoutes } from './metrics/metrics.routes';
 import { allocationExportRoutes } from './allocation/allocation-exports.routes';
+import { focusRoutes } from './focus/focus.routes';
 import { DEFAULT_BUNDLE_PATH } from '@purser/policy';
 import { DefinitionsListener } from './budgets/budget-cache';
 import { BudgetMaintenance } from './budgets/budget-maintenance';
@@ -114,7 +115,7 @@ export class Purser {
     const http = await createHttpServer({
       services,
       schema,
-      routes: [usageRoutes, decisionRoutes, metricsRoutes, allocationExportRoutes],
+      routes: [usageRoutes, decisionRoutes, metricsRoutes, allocationExportRoutes, focusRoutes],
       rawRoutes: [decisionRawRoute],
       ownBodyRoutes: [integrationRoutes],
       readiness: [

@@ -4,6 +4,8 @@ import { createLogger } from './observability/logger';
 import { PricingService } from './pricing/pricing.service';
 import { AllocationService } from './allocation/allocation.service';
 import { parseAllocationArguments, runAllocationCommand } from './allocation/allocation-plan-apply';
+import { FocusExportService } from './focus/focus-export.service';
+import { FOCUS_CLI_USAGE, parseFocusArguments, runFocusExport } from './focus/focus-cli';
 
 const USAGE = `Usage: purser <command>
 
@@ -16,7 +18,7 @@ Commands:
   allocation apply FILE    make the stored allocation match FILE, step by step
                     each takes --effective-from 2026-12-01T00:00:00Z (a whole UTC hour): rule
                     changes from then, compared with the rules in force then (default: now)
-`;
+${FOCUS_CLI_USAGE}`;
 
 /** The operator CLI: `pnpm purser <command>`. Reads the same environment as the service. */
 export async function runCli(
@@ -29,7 +31,13 @@ export async function runCli(
     process.stderr.write(`${allocation.problem}\n\n${USAGE}`);
     return 64; // EX_USAGE
   }
-  if (command !== 'migrate' && command !== 'catalog reload' && !allocation) {
+  const focus =
+    argv[0] === 'export' && argv[1] === 'focus' ? parseFocusArguments(argv.slice(2)) : null;
+  if (focus && 'problem' in focus) {
+    process.stderr.write(`${focus.problem}\n\n${USAGE}`);
+    return 64; // EX_USAGE
+  }
+  if (command !== 'migrate' && command !== 'catalog reload' && !allocation && !focus) {
     process.stderr.write(command ? `Unknown command: ${command}\n\n${USAGE}` : USAGE);
     return 64; // EX_USAGE
   }
@@ -45,6 +53,11 @@ export async function runCli(
         { out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text) },
         allocation.options,
       );
+    }
+    if (focus) {
+      const service = new FocusExportService(dataSource, new AllocationService(dataSource));
+      await runFocusExport(service, focus);
+      return 0;
     }
     if (command === 'catalog reload') {
       const result = await new PricingService(dataSource, logger).reloadDefaults(

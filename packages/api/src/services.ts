@@ -25,6 +25,7 @@ import { VirtualKeyService } from './virtual-keys/virtual-key.service';
 import { AllocationService } from './allocation/allocation.service';
 import { BusinessMetricService } from './metrics/business-metrics.service';
 import { UnitEconomicsService } from './metrics/unit-economics.service';
+import { FocusExportService } from './focus/focus-export.service';
 import { BillingSourceService } from './billing/billing-source.service';
 import { BillingSyncService } from './billing/billing-sync.service';
 import { ReconciliationService } from './billing/reconciliation.service';
@@ -78,6 +79,7 @@ export interface Services {
   allocation: AllocationService;
   businessMetrics: BusinessMetricService;
   unitEconomics: UnitEconomicsService;
+  focus: FocusExportService;
   billingSources: BillingSourceService;
   billingSync: BillingSyncService;
   reconciliation: ReconciliationService;
@@ -193,6 +195,7 @@ export function createServices(deps: {
     }),
     businessMetrics,
     unitEconomics: new UnitEconomicsService(spend, businessMetrics),
+    focus: new FocusExportService(dataSource, allocation),
     billingSources,
     billingSync: new BillingSyncService(dataSource, billingSources, logger, deps.clock),
     reconciliation: new ReconciliationService(dataSource, pricing),

@@ -30,6 +30,8 @@ export const PERMISSIONS = {
   // key may push them like usage, finance loads revenue; viewers only read the reports.
   'metrics.write': ['admin', 'finance', 'gateway'],
   'metrics.read': ['admin', 'finance', 'viewer'],
+  // The FOCUS export is the whole cost file for finance tools: not for viewers.
+  'focus.export': ['admin', 'finance'],
   // Billing sources hold a provider's admin key: admins only. Reconciliation is a report.
   'billing.manage': ['admin'],
   'reconciliation.read': ['admin', 'finance', 'viewer'],
