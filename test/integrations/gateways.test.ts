@@ -282,4 +282,40 @@ describe('gateway plugins', () => {
       expect(unknownPath.body?.message).toContain('X-Purser-Provider');
     });
   });
+
+  describe('failed keys through a gateway', () => {
+    const limited = servePurser('gateway', {
+      start: {
+        env: { PURSER_AUTH_FAILURE_BURST: '3', PURSER_AUTH_FAILURES_PER_SECOND: '0.01' },
+      },
+    });
+    it('should limit the client guessing keys, not every client of the gateway', async () => {
+      // `call` goes to the first service; these go to this one.
+      const send = async (key: string, clientIp: string) => {
+        const response = await fetch(`${limited.service.url}/v1/gateways/kong`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            input: {
+              request: {
+                http: {
+                  path: '/v1/chat/completions',
+                  headers: { 'x-purser-key': key, 'x-purser-model': 'gpt-4o-mini' },
+                },
+              },
+              client_ip: clientIp,
+            },
+          }),
+        });
+        return ((await response.json()) as GatewayAnswer).result;
+      };
+      const statuses: unknown[] = [];
+      for (let attempt = 0; attempt < 6; attempt += 1) {
+        statuses.push((await send(`purser_wrong_${attempt}`, '198.51.100.7')).status);
+      }
+      expect(statuses.slice(-1)).toEqual([429]);
+      const fresh = await limited.service.keyFor('gateway');
+      expect(await send(fresh, '198.51.100.8')).toMatchObject({ allow: true });
+    });
+  });
 });

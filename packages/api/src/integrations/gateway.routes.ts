@@ -69,6 +69,16 @@ async function decide(
   }
 }
 
+/**
+ * Who the failed-authentication limit counts a policy call against: the gateway's address and
+ * the client it forwards for, so that one client guessing keys through a gateway is limited
+ * without locking out every other client of that gateway.
+ */
+function limitedAddress(socket: string | undefined, client: unknown): string | undefined {
+  if (typeof client !== 'string' || client === '') return socket;
+  return `${socket ?? ''} for ${client.slice(0, 64)}`;
+}
+
 /** A JSON body a plugin passed as text (Kong's `body`), when it parses. */
 function parsedText(text: unknown): unknown {
   if (typeof text !== 'string' || text === '' || text.length > MAX_GATEWAY_BODY_BYTES) {
@@ -108,7 +118,7 @@ async function kong(services: RouteServices, request: Request, response: Respons
     call,
     'kong',
     request.header('authorization'),
-    request.socket.remoteAddress,
+    limitedAddress(request.socket.remoteAddress, isObject(input) ? input.client_ip : undefined),
   );
   if (!outcome.decided) {
     response.json({
@@ -149,7 +159,10 @@ async function apisix(services: RouteServices, request: Request, response: Respo
     { path: typeof call.path === 'string' ? call.path : '', headers: headerMap(call.headers) },
     'apisix',
     request.header('authorization'),
-    request.socket.remoteAddress,
+    limitedAddress(
+      request.socket.remoteAddress,
+      isObject(input) && isObject(input.var) ? input.var.remote_addr : undefined,
+    ),
   );
   if (!outcome.decided) {
     response.json({
@@ -192,7 +205,15 @@ async function envoy(services: RouteServices, request: Request, response: Respon
     body: parsedText(text),
   };
   // The client's Authorization is its provider key: Envoy adds X-Purser-Key itself.
-  const outcome = await decide(services, call, 'envoy', undefined, request.socket.remoteAddress);
+  const client =
+    headers.get('x-envoy-external-address') ?? headers.get('x-forwarded-for')?.split(',')[0].trim();
+  const outcome = await decide(
+    services,
+    call,
+    'envoy',
+    undefined,
+    limitedAddress(request.socket.remoteAddress, client),
+  );
   if (!outcome.decided) {
     if (outcome.headers) response.set(outcome.headers);
     response.status(outcome.status).json(outcome.body);
