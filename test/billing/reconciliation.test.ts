@@ -3,7 +3,10 @@
 // the estimate is seeded usage priced by the default catalog. Each status, a missing
 // provider day, model matching through the catalog (a used `openai/gpt-4.1` meets a billed
 // `gpt-4.1-2025-04-14`), per project and per token type, likely causes, non-token charges.
+import { RECONCILIATION_SUBJECT, reconciliationVarianceSchema } from '@purser/adapters';
 import { makeUsageEvent } from '@purser/adapters/testing';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { connectNats, eventually } from '../support/nats';
 import { Money } from '@purser/pricing';
 import { upsertPrice } from '../support/decisions';
 import { startPurser, type RunningPurser } from '../support/purser';
@@ -63,8 +66,16 @@ const call = (
 describe('reconciliation', () => {
   let service: RunningPurser;
   let replay: Replay;
+  let nats: NatsConnection;
+  const variances: unknown[] = [];
+  let sourceId = '';
 
   beforeAll(async () => {
+    nats = await connectNats();
+    const subscription = nats.subscribe(RECONCILIATION_SUBJECT, {
+      callback: (_error, message) => variances.push(message.json()),
+    });
+    void subscription;
     replay = await startReplay((request) =>
       request.query.has('page')
         ? { body: { object: 'page', data: [], has_more: false, next_page: null } }
@@ -72,6 +83,7 @@ describe('reconciliation', () => {
     );
     service = await startPurser({
       env: { PURSER_SECRET_KEY: 'reconciliation-test-secret-of-32-characters' },
+      nats: true,
     });
     // The default catalog's prices take effect after the fixtures' days: the same list
     // prices (the fixtures' README) from June.
@@ -98,7 +110,7 @@ describe('reconciliation', () => {
     );
     const synced = await service.graphql(
       `mutation($id: ID!) { syncBillingSource(id: $id, from: "2026-07-01T00:00:00Z", to: "2026-07-04T00:00:00Z") { linesImported } }`,
-      { id: created.data!.createBillingSource.id },
+      { id: (sourceId = created.data!.createBillingSource.id) },
     );
     expect(synced.errors).toBeUndefined();
     const events = [
@@ -142,6 +154,7 @@ describe('reconciliation', () => {
     expect(((await response.json()) as { accepted: number }).accepted).toBe(events.length);
   });
   afterAll(async () => {
+    await nats?.close();
     await service?.stop();
     await replay?.close();
   });
@@ -211,6 +224,21 @@ describe('reconciliation', () => {
     expect(report.estimated).toBe('26.3429204');
     expect(report.delta).toBe(new Money(report.estimated).minus(report.billed).toFixed());
     expect(report.currency).toBe('USD');
+  });
+
+  it('should publish each day past the tolerance after the sync', async () => {
+    // The sync ran before any usage was stored: both billed days had no estimate.
+    // Other suites may sync at the same time: only this suite's source counts.
+    const ours = () =>
+      variances
+        .map((message) => reconciliationVarianceSchema.parse(message))
+        .filter((variance) => variance.billing_source_id === sourceId);
+    await eventually(() => expect(ours().length).toBe(2));
+    const parsed = ours();
+    expect(parsed.map((variance) => [variance.day, variance.status, variance.billed])).toEqual([
+      ['2026-07-01', 'MISSING_INTERNAL', '18.34181215'],
+      ['2026-07-02', 'MISSING_INTERNAL', '18.98622875'],
+    ]);
   });
 
   it('should split by token type and project', async () => {

@@ -125,6 +125,7 @@ export {
   type BudgetThresholdCrossed,
   type BudgetThresholdCrossedInput,
 } from './contracts/budget-threshold-crossed';
+export * from './contracts/reconciliation-variance';
 
 // Billing adapters: provider bills as provider cost lines (see src/billing/)
 export * from './billing/index';

@@ -29,6 +29,7 @@ import { FocusExportService } from './focus/focus-export.service';
 import { BillingSourceService } from './billing/billing-source.service';
 import { BillingSyncService } from './billing/billing-sync.service';
 import { ReconciliationService } from './billing/reconciliation.service';
+import { VarianceAlerts } from './billing/variance-alerts';
 
 /**
  * Counts every request answered from a key's last read during an outage, and logs it once
@@ -155,6 +156,7 @@ export function createServices(deps: {
       (await budgetCache.any(deps.clock())),
   });
   const billingSources = new BillingSourceService(dataSource, deps.env.PURSER_SECRET_KEY);
+  const reconciliation = new ReconciliationService(dataSource, pricing);
   return {
     ...deps,
     policy,
@@ -197,7 +199,13 @@ export function createServices(deps: {
     unitEconomics: new UnitEconomicsService(spend, businessMetrics),
     focus: new FocusExportService(dataSource, allocation),
     billingSources,
-    billingSync: new BillingSyncService(dataSource, billingSources, logger, deps.clock),
-    reconciliation: new ReconciliationService(dataSource, pricing),
+    billingSync: new BillingSyncService(
+      dataSource,
+      billingSources,
+      logger,
+      deps.clock,
+      new VarianceAlerts({ reconciliation, logger, nats: () => deps.nats, clock: deps.clock }),
+    ),
+    reconciliation,
   };
 }

@@ -4,6 +4,7 @@ import { badInput, PurserError } from '../errors';
 import type { Logger } from '../observability/logger';
 import type { BillingSourceService } from './billing-source.service';
 import { storeCostLines, type StoreCounts } from './cost-line-store';
+import type { VarianceAlerts } from './variance-alerts';
 
 /** What a sync or an import did. */
 export interface BillingSyncValue extends StoreCounts {
@@ -16,6 +17,10 @@ const DAY_MS = 86_400_000;
 export const MAX_SYNC_DAYS = 400;
 /** Largest FOCUS file `importFocusFile` takes through the API (its text, in characters). */
 export const MAX_FOCUS_CSV_CHARS = 8 * 1024 * 1024;
+
+function providersOf(lines: readonly { provider: string }[]): string[] {
+  return [...new Set(lines.map((line) => line.provider))];
+}
 
 /** Checks a sync range: later `to`, at most {@link MAX_SYNC_DAYS} days. */
 export function checkSyncRange(from: Date, to: Date): void {
@@ -38,6 +43,8 @@ export class BillingSyncService {
     private readonly sources: BillingSourceService,
     private readonly logger: Logger,
     private readonly clock: () => Date,
+    /** Logs and publishes the days whose variance passes the tolerance after a sync. */
+    private readonly variances?: VarianceAlerts,
   ) {}
 
   async sync(id: string, from: Date, to: Date): Promise<BillingSyncValue> {
@@ -58,6 +65,7 @@ export class BillingSyncService {
       const fetched = await adapter.doFetchCosts!({ from, to });
       const counts = await storeCostLines(this.dataSource, source.id, fetched.lines);
       await this.sources.markSynced(source.id, this.clock());
+      await this.variances?.afterSync(source.id, providersOf(fetched.lines), from, to);
       this.logger.info(
         { billing_source: source.id, provider: source.provider, ...counts, pages: fetched.pages },
         'billing source synced',
@@ -102,6 +110,14 @@ export class BillingSyncService {
     }
     const counts = await storeCostLines(this.dataSource, source.id, result.lines);
     await this.sources.markSynced(source.id, this.clock());
+    const days = result.lines.map((line) => line.day).sort();
+    if (days.length > 0) {
+      const from = new Date(`${days[0]}T00:00:00Z`);
+      const to = new Date(new Date(`${days[days.length - 1]}T00:00:00Z`).getTime() + DAY_MS);
+      if (to.getTime() - from.getTime() <= MAX_SYNC_DAYS * DAY_MS) {
+        await this.variances?.afterSync(source.id, providersOf(result.lines), from, to);
+      }
+    }
     return { ...counts, warnings: result.warnings.slice(0, 100) };
   }
 }
