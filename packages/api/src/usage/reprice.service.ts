@@ -5,7 +5,7 @@ import { badInput } from '../errors';
 import type { Logger } from '../observability/logger';
 import type { PricingService } from '../pricing/pricing.service';
 import { priceEvent } from './ingest.service';
-import { DIMENSION_COLUMNS, hourlyRollupSql, TOKEN_COLUMNS } from './usage-rows';
+import { dailyRollupSql, DIMENSION_COLUMNS, hourlyRollupSql, TOKEN_COLUMNS } from './usage-rows';
 
 export interface RepriceOptions {
   from: Date;
@@ -85,7 +85,7 @@ function toEvent(row: StoredRow): UsageEvent {
   };
 }
 
-/** What a re-rating moves in `usage_hourly`: a stored row's key and sums. */
+/** What a re-rating moves in `usage_hourly` and `usage_daily`: a stored row's key and sums. */
 const ROLLED_UP = [
   'occurred_at',
   ...DIMENSION_COLUMNS,
@@ -96,8 +96,8 @@ const ROLLED_UP = [
 ];
 
 /**
- * One statement per batch: store the new costs and move `usage_hourly` by exactly the
- * difference — each re-rated row taken out as it was stored and added as it is now, through
+ * One statement per batch: store the new costs and move `usage_hourly` and `usage_daily` by
+ * exactly the difference — each re-rated row taken out as it was stored and added as it is now, through
  * the rollup statement ingest uses ({@link hourlyRollupSql}). All parts of the statement read
  * one snapshot, so `before` sees the rows as they were before `after` updated them.
  */
@@ -120,6 +120,7 @@ const REPRICE_SQL = `
     UNION ALL
     SELECT 1, * FROM after
   ), rollup AS (${hourlyRollupSql('moved', 'weight')}
+  ), daily AS (${dailyRollupSql('moved', 'weight')}
   )
   SELECT count(*)::int AS changed FROM after`;
 

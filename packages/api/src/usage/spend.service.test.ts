@@ -77,6 +77,65 @@ describe('SpendService', () => {
     expect(read).toEqual(parts);
   });
 
+  /** The tables a report over the range reads, with the bounds of each part. */
+  const partsRead = async (from: string, to: string, groupBy: ('hour' | 'day' | 'team')[]) => {
+    const { calls, service } = recordingDataSource();
+    await service.report({
+      from: new Date(from),
+      to: new Date(to),
+      groupBy,
+      filter: {},
+      currency: 'USD',
+    });
+    const { sql, params } = calls[0];
+    return [
+      ...sql.matchAll(
+        /FROM (usage_daily|usage_hourly|usage_events)\s+WHERE (.*?)(?=\s*(?:\)|UNION|GROUP))/gs,
+      ),
+    ].map(([, table, where]) => [
+      table,
+      ...[...where.matchAll(/\$(\d+)/g)].slice(-2).map(([, index]) => params[Number(index) - 1]),
+    ]);
+  };
+
+  it.each([
+    [
+      'whole days from the daily rollup, the whole hours at the edges hourly, the rest from events',
+      '2026-03-08T21:17:00Z',
+      '2026-03-11T02:43:00Z',
+      [
+        ['usage_daily', '2026-03-09T00:00:00.000Z', '2026-03-11T00:00:00.000Z'],
+        ['usage_hourly', '2026-03-08T22:00:00.000Z', '2026-03-09T00:00:00.000Z'],
+        ['usage_hourly', '2026-03-11T00:00:00.000Z', '2026-03-11T02:00:00.000Z'],
+        ['usage_events', '2026-03-08T21:17:00.000Z', '2026-03-08T22:00:00.000Z'],
+        ['usage_events', '2026-03-11T02:00:00.000Z', '2026-03-11T02:43:00.000Z'],
+      ],
+    ],
+    [
+      'exactly whole days from the daily rollup alone',
+      '2026-03-01T00:00:00Z',
+      '2026-03-31T00:00:00Z',
+      [['usage_daily', '2026-03-01T00:00:00.000Z', '2026-03-31T00:00:00.000Z']],
+    ],
+    [
+      'a range of whole hours across midnight without a whole day hourly',
+      '2026-03-08T20:00:00Z',
+      '2026-03-09T20:00:00Z',
+      [['usage_hourly', '2026-03-08T20:00:00.000Z', '2026-03-09T20:00:00.000Z']],
+    ],
+  ])('should read %s', async (_name, from, to, parts) => {
+    expect(await partsRead(from, to, [])).toEqual(parts);
+    expect(await partsRead(from, to, ['day', 'team'])).toEqual(parts);
+  });
+
+  it('should read every whole hour hourly when grouping by hour', async () => {
+    expect(await partsRead('2026-03-08T21:17:00Z', '2026-03-11T02:43:00Z', ['hour'])).toEqual([
+      ['usage_hourly', '2026-03-08T22:00:00.000Z', '2026-03-11T02:00:00.000Z'],
+      ['usage_events', '2026-03-08T21:17:00.000Z', '2026-03-08T22:00:00.000Z'],
+      ['usage_events', '2026-03-11T02:00:00.000Z', '2026-03-11T02:43:00.000Z'],
+    ]);
+  });
+
   it.each([
     ['to before from', '2026-03-10T11:00:00Z', '2026-03-10T10:00:00Z'],
     ['to equal to from', '2026-03-10T10:00:00Z', '2026-03-10T10:00:00Z'],

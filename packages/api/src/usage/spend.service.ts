@@ -29,6 +29,7 @@ export interface SpendReportValue {
 }
 
 const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
 
 /** Dimensions that are stored columns (everything but the time buckets), usable as filters. */
 export const ATTRIBUTION_DIMENSIONS = SPEND_DIMENSIONS.filter(
@@ -41,9 +42,11 @@ const FILTER_DIMENSIONS: ReadonlySet<string> = new Set(ATTRIBUTION_DIMENSIONS);
 export { columnOf };
 
 /**
- * Spend reports. Whole hours come from the `usage_hourly` rollup (kept exact in the ingest
- * transaction), the partial hours at either end of the range from `usage_events`; both are
- * the same rows summed the same way, so a period's figure is identical whatever the grouping.
+ * Spend reports. Whole UTC days come from the `usage_daily` rollup, the whole hours left at
+ * either end from `usage_hourly` (both kept exact in the ingest transaction; grouping by hour
+ * reads every whole hour hourly), the partial hours at either end of the range from
+ * `usage_events`; all are the same rows summed the same way, so a period's figure is identical
+ * whatever the grouping.
  */
 export class SpendService {
   constructor(private readonly dataSource: DataSource) {}
@@ -91,11 +94,25 @@ export class SpendService {
     const rawPart = (start: Date, end: Date) =>
       `SELECT ${[...dimensionSelect('occurred_at'), sums].join(', ')} FROM usage_events
        WHERE ${[...where, `occurred_at >= ${param(start.toISOString())}`, `occurred_at < ${param(end.toISOString())}`].join(' AND ')} ${groupClause}`;
+    const rollupPart = (table: string, timeColumn: string, start: Date, end: Date) =>
+      `SELECT ${[...dimensionSelect(timeColumn), rollupSums].join(', ')} FROM ${table}
+         WHERE ${[...where, `${timeColumn} >= ${param(start.toISOString())}`, `${timeColumn} < ${param(end.toISOString())}`].join(' AND ')} ${groupClause}`;
+    /** Whole hours from the hourly rollup, whole UTC days among them from the daily one. */
+    const wholeHours = (start: Date, end: Date) => {
+      const firstWholeDay = new Date(Math.ceil(start.getTime() / DAY_MS) * DAY_MS);
+      const endWholeDay = new Date(Math.floor(end.getTime() / DAY_MS) * DAY_MS);
+      // Grouping by hour needs the hours: only then is every whole hour read hourly.
+      if (groupBy.includes('hour') || !(firstWholeDay < endWholeDay)) {
+        parts.push(rollupPart('usage_hourly', 'hour', start, end));
+        return;
+      }
+      parts.push(rollupPart('usage_daily', 'day', firstWholeDay, endWholeDay));
+      if (start < firstWholeDay)
+        parts.push(rollupPart('usage_hourly', 'hour', start, firstWholeDay));
+      if (endWholeDay < end) parts.push(rollupPart('usage_hourly', 'hour', endWholeDay, end));
+    };
     if (firstWholeHour < endWholeHour) {
-      parts.push(
-        `SELECT ${[...dimensionSelect('hour'), rollupSums].join(', ')} FROM usage_hourly
-         WHERE ${[...where, `hour >= ${param(firstWholeHour.toISOString())}`, `hour < ${param(endWholeHour.toISOString())}`].join(' AND ')} ${groupClause}`,
-      );
+      wholeHours(firstWholeHour, endWholeHour);
       if (from < firstWholeHour) parts.push(rawPart(from, firstWholeHour));
       if (endWholeHour < to) parts.push(rawPart(endWholeHour, to));
     } else {

@@ -1,10 +1,17 @@
 /**
  * How an ingest batch is written: its events as one JSON document of rows, read by one
- * statement that inserts them and adds exactly the inserted ones to the hourly rollup.
+ * statement that inserts them and adds exactly the inserted ones to the hourly and daily
+ * rollups.
  */
 import { wellFormed } from '../db/well-formed';
 import { storedIdentity } from './ingest-types';
-import { DIMENSION_COLUMNS, hourlyRollupSql, type PricedEvent, TOKEN_COLUMNS } from './usage-rows';
+import {
+  dailyRollupSql,
+  DIMENSION_COLUMNS,
+  hourlyRollupSql,
+  type PricedEvent,
+  TOKEN_COLUMNS,
+} from './usage-rows';
 
 /**
  * The columns of `usage_events` an ingest batch writes, with their types, in the order of the
@@ -143,7 +150,8 @@ function columnValue(index: number): string {
 
 /**
  * One statement per batch: insert the events (the unique (source, event_id) key drops
- * those already stored) and add exactly the inserted ones to `usage_hourly`, so rollups
+ * those already stored) and add exactly the inserted ones to `usage_hourly` and
+ * `usage_daily`, so rollups
  * and events cannot disagree and a redelivered batch adds nothing. Postgres sums the
  * numeric costs exactly and files each event under the hour of the instant it stored.
  * Rows are written in key order so that concurrent batches lock them in the same order
@@ -159,6 +167,7 @@ export const INSERT_EVENTS_SQL = `
     RETURNING source, event_id, occurred_at, ${DIMENSION_COLUMNS.join(', ')}, currency, unpriced,
       cost, ${TOKEN_COLUMNS.join(', ')}
   ), rollup AS (${hourlyRollupSql('inserted')}
+  ), daily AS (${dailyRollupSql('inserted')}
   )
   SELECT source, event_id FROM inserted`;
 

@@ -1,5 +1,5 @@
 import { INSERT_EVENTS_SQL } from './usage-insert';
-import { HOURLY_KEY, HOURLY_SUMS, hourlyRollupSql } from './usage-rows';
+import { dailyRollupSql, HOURLY_KEY, HOURLY_SUMS, hourlyRollupSql } from './usage-rows';
 
 describe('hourlyRollupSql', () => {
   it('should count every inserted row once, as ingest adds them', () => {
@@ -28,5 +28,18 @@ describe('hourlyRollupSql', () => {
     expect(sql).toContain('ON CONFLICT (hour, provider, model, team');
     for (const column of HOURLY_SUMS)
       expect(sql).toContain(`${column} = usage_hourly.${column} + EXCLUDED.${column}`);
+  });
+});
+
+describe('dailyRollupSql', () => {
+  it('should add the same rows to usage_daily by UTC day, in the ingest statement', () => {
+    const sql = dailyRollupSql('inserted');
+    expect(sql).toContain("SELECT date_trunc('day', occurred_at, 'UTC'), provider, model, team");
+    expect(sql).toContain('INSERT INTO usage_daily (day, provider');
+    expect(sql).toContain('ON CONFLICT (day, provider, model, team');
+    for (const column of HOURLY_SUMS)
+      expect(sql).toContain(`${column} = usage_daily.${column} + EXCLUDED.${column}`);
+    expect(INSERT_EVENTS_SQL).toContain(`daily AS (${sql}`);
+    expect(dailyRollupSql('moved', 'weight')).toContain('HAVING sum(weight) <> 0 OR');
   });
 });

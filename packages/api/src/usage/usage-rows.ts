@@ -45,17 +45,29 @@ export const HOURLY_SUMS: readonly string[] = [
   ...TOKEN_COLUMNS,
 ];
 
+/** The key of a `usage_daily` row: the UTC day (a timestamptz at 00:00 UTC), every dimension, the currency. */
+export const DAILY_KEY: readonly string[] = ['day', ...DIMENSION_COLUMNS, 'currency'];
+
+/** A rollup table and the period its rows sum. */
+const ROLLUPS = {
+  hour: { table: 'usage_hourly', key: HOURLY_KEY },
+  day: { table: 'usage_daily', key: DAILY_KEY },
+} as const;
+
 /**
- * The one statement that adds stored events to `usage_hourly`: ingest adds the rows it
- * inserted, a reprice takes each re-rated row out as it was and adds it as it is now. It reads
- * `relation` (a CTE with `occurred_at`, the dimensions, `currency`, `unpriced`, `cost` and the
- * token columns) and files each row under the hour Postgres stored, summing costs exactly in
- * `numeric`. With `weight` (a column of +1 or −1 per row) each row counts that many times, and
- * groups whose sums all cancel are not written. Rows are written in key order, so concurrent
- * batches and reprices lock them in the same order and cannot deadlock.
+ * The one statement that adds stored events to a rollup (`usage_hourly` by hour, `usage_daily`
+ * by UTC day): ingest adds the rows it inserted, a reprice takes each re-rated row out as it
+ * was and adds it as it is now. It reads `relation` (a CTE with `occurred_at`, the dimensions,
+ * `currency`, `unpriced`, `cost` and the token columns) and files each row under the hour (or
+ * day) of the instant Postgres stored, summing costs exactly in `numeric`. With `weight` (a
+ * column of +1 or −1 per row) each row counts that many times, and groups whose sums all
+ * cancel are not written. Rows are written in key order, so concurrent batches and reprices
+ * lock them in the same order and cannot deadlock (every writer writes the hourly rows first,
+ * then the daily ones).
  */
-export function hourlyRollupSql(relation: string, weight?: string): string {
-  const key = HOURLY_KEY.map((_, index) => index + 1).join(', ');
+export function rollupSql(period: 'hour' | 'day', relation: string, weight?: string): string {
+  const { table, key: keyColumns } = ROLLUPS[period];
+  const key = keyColumns.map((_, index) => index + 1).join(', ');
   const sums = weight
     ? [
         `sum(${weight})`,
@@ -68,13 +80,23 @@ export function hourlyRollupSql(relation: string, weight?: string): string {
       );
   const having = weight ? `\n    HAVING ${sums.map((sum) => `${sum} <> 0`).join(' OR ')}` : '';
   return `
-    INSERT INTO usage_hourly (${[...HOURLY_KEY, ...HOURLY_SUMS].join(', ')})
-    SELECT date_trunc('hour', occurred_at, 'UTC'), ${DIMENSION_COLUMNS.join(', ')}, currency,
+    INSERT INTO ${table} (${[...keyColumns, ...HOURLY_SUMS].join(', ')})
+    SELECT date_trunc('${period}', occurred_at, 'UTC'), ${DIMENSION_COLUMNS.join(', ')}, currency,
       ${sums.slice(0, 3).join(', ')},
       ${sums.slice(3).join(', ')}
     FROM ${relation}
     GROUP BY ${key}${having}
     ORDER BY ${key}
-    ON CONFLICT (${HOURLY_KEY.join(', ')})
-    DO UPDATE SET ${HOURLY_SUMS.map((column) => `${column} = usage_hourly.${column} + EXCLUDED.${column}`).join(', ')}`;
+    ON CONFLICT (${keyColumns.join(', ')})
+    DO UPDATE SET ${HOURLY_SUMS.map((column) => `${column} = ${table}.${column} + EXCLUDED.${column}`).join(', ')}`;
+}
+
+/** {@link rollupSql} for `usage_hourly`. */
+export function hourlyRollupSql(relation: string, weight?: string): string {
+  return rollupSql('hour', relation, weight);
+}
+
+/** {@link rollupSql} for `usage_daily` (the same sums as `usage_hourly`, by UTC day). */
+export function dailyRollupSql(relation: string, weight?: string): string {
+  return rollupSql('day', relation, weight);
 }

@@ -11,6 +11,7 @@ import { UnpricedRollup1763900900000 } from './1763900900000-unpriced-rollup';
 import { Allocation1763901200000 } from './1763901200000-allocation';
 import { BusinessMetrics1763901300000 } from './1763901300000-business-metrics';
 import { Billing1763901600000 } from './1763901600000-billing';
+import { DailyRollup1763901700000 } from './1763901700000-daily-rollup';
 
 /** Every migration, oldest first. The same list runs on PGlite and on Postgres 15. */
 export const migrations = [
@@ -27,4 +28,5 @@ export const migrations = [
   Allocation1763901200000,
   BusinessMetrics1763901300000,
   Billing1763901600000,
+  DailyRollup1763901700000,
 ];

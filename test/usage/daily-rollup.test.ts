@@ -1,0 +1,251 @@
+// What unit tests cannot catch: usage_daily is written by the same statements as usage_hourly
+// (ingest, late events, redelivery, re-ratings), so after each of them every daily row must
+// equal the sum of its hourly rows and of its events exactly; a spend report reading whole days
+// from it must answer what the events alone say, for ranges with partial days and hours; and
+// the migration's backfill must sum the hourly rows already stored.
+import { createDataSource, migrations } from '@purser/api';
+import { makeUsageEvent } from '@purser/adapters/testing';
+import { DATABASE_BACKENDS } from '../support/database';
+import { upsertPrice } from '../support/decisions';
+import { startPurser, type RunningPurser } from '../support/purser';
+
+const MODELS = ['daily-new', 'daily-known'];
+const TEAMS = ['search', 'ads', null];
+const DIMENSIONS =
+  'provider, model, team, feature, environment, customer, project, user_id, agent, currency';
+const SUMS = [
+  'requests',
+  'unpriced_requests',
+  'cost',
+  'input_tokens',
+  'cache_read_tokens',
+  'cache_write_tokens',
+  'cache_write_1h_tokens',
+  'output_tokens',
+  'reasoning_tokens',
+];
+/** The sums, as text, trailing zeros of costs trimmed (1.50 and 1.5 are the same amount). */
+const sumsOf = (expression: (column: string) => string) =>
+  SUMS.map((column) =>
+    column === 'cost'
+      ? `trim_scale(${expression(column)})::text AS cost`
+      : `(${expression(column)})::text AS ${column}`,
+  ).join(', ');
+const EVENT_SUM = (column: string) =>
+  column === 'requests'
+    ? 'count(*)'
+    : column === 'unpriced_requests'
+      ? 'count(*) FILTER (WHERE unpriced)'
+      : `sum(${column})`;
+
+describe('usage_daily: the exact sum of its hours and events', () => {
+  let service: RunningPurser;
+  let project: string;
+  let gateway: string;
+  const query = (sql: string, params: unknown[] = []) =>
+    service.purser.dataSource.query(sql, params) as Promise<Record<string, unknown>[]>;
+
+  const ingest = async (events: ReturnType<typeof makeUsageEvent>[]) => {
+    const result = await service.graphql<{ ingestUsage: { accepted: number } }>(
+      `mutation($events: [JSONObject!]!) { ingestUsage(events: $events) { accepted } }`,
+      { events },
+      gateway,
+    );
+    expect(result.errors).toBeUndefined();
+  };
+
+  const event = (index: number, timestamp: string) => {
+    const team = TEAMS[index % TEAMS.length];
+    return makeUsageEvent({
+      id: `${project}-${index}`,
+      source: project,
+      timestamp,
+      provider: 'openai',
+      model: MODELS[index % 2],
+      usage: { input_tokens: 1000 + index, output_tokens: 7 * index },
+      attribution: { project, ...(team ? { team } : {}), ...(index % 4 ? { user: 'u1' } : {}) },
+      ...(index % 11 === 0 ? { cache_hit: true } : {}),
+    });
+  };
+
+  /** Daily rows, hourly rows summed by day, events summed by day: all three must be equal. */
+  const expectDailyExact = async () => {
+    const order = 'ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11';
+    const group = 'GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11';
+    const daily = await query(
+      `SELECT day, ${DIMENSIONS}, ${sumsOf((column) => column)} FROM usage_daily
+       WHERE project = $1 AND requests <> 0 ${order}`,
+      [project],
+    );
+    const hourly = await query(
+      `SELECT date_trunc('day', hour, 'UTC') AS day, ${DIMENSIONS}, ${sumsOf((column) => `sum(${column})`)}
+       FROM usage_hourly WHERE project = $1 ${group} HAVING sum(requests) <> 0 ${order}`,
+      [project],
+    );
+    const events = await query(
+      `SELECT date_trunc('day', occurred_at, 'UTC') AS day, ${DIMENSIONS}, ${sumsOf(EVENT_SUM)}
+       FROM usage_events WHERE project = $1 ${group} ${order}`,
+      [project],
+    );
+    const emptied = await query(
+      `SELECT count(*)::int AS rows FROM usage_daily
+       WHERE project = $1 AND requests = 0 AND (cost <> 0 OR unpriced_requests <> 0 OR input_tokens <> 0)`,
+      [project],
+    );
+    expect(events.length).toBeGreaterThan(0);
+    expect(daily).toEqual(events);
+    expect(hourly).toEqual(events);
+    expect(emptied[0]!.rows).toBe(0);
+    return events;
+  };
+
+  beforeAll(async () => {
+    service = await startPurser();
+    project = `daily-rollup-${Date.now()}`;
+    gateway = await service.keyFor('gateway');
+    await upsertPrice(service, {
+      model: MODELS[1]!,
+      effectiveFrom: '2026-01-01T00:00:00Z',
+      currency: 'USD',
+      prices: { inputTokens: '1.25', outputTokens: '3' },
+    });
+    // Three days, events near midnight on both sides, every hour of the day touched.
+    await ingest(
+      Array.from({ length: 72 }, (_, index) => {
+        const day = 2 + (index % 3);
+        const hour = (index * 5) % 24;
+        return event(
+          index,
+          `2026-06-0${day}T${String(hour).padStart(2, '0')}:${String((index * 7) % 60).padStart(2, '0')}:${String(index % 60).padStart(2, '0')}.${String(index % 1000).padStart(3, '0')}Z`,
+        );
+      }),
+    );
+  });
+  afterAll(() => service?.stop());
+
+  it('should hold the sums of the hours and events as ingested', async () => {
+    const rows = await expectDailyExact();
+    expect(new Set(rows.map((row) => String(row.day))).size).toBe(3);
+    expect(rows.some((row) => row.unpriced_requests !== '0')).toBe(true);
+  });
+
+  it('should add late events to their day once, a redelivered batch adding nothing', async () => {
+    const late = Array.from({ length: 12 }, (_, index) =>
+      event(100 + index, `2026-06-0${2 + (index % 3)}T23:59:59.${String(index).padStart(3, '0')}Z`),
+    );
+    await ingest(late);
+    await ingest([...late, event(0, '2026-06-02T00:00:00Z'), event(200, '2026-06-01T00:00:00Z')]);
+    const rows = await expectDailyExact();
+    expect(rows.map((row) => new Date(row.day as Date).toISOString())).toContain(
+      '2026-06-01T00:00:00.000Z',
+    );
+  });
+
+  it('should stay the sums through re-ratings, into another currency and back', async () => {
+    const reprice = (batchSize: number) =>
+      service.purser.services.reprice.reprice({
+        from: new Date('2026-06-01T00:00:00Z'),
+        to: new Date('2026-06-05T00:00:00Z'),
+        provider: 'openai',
+        batchSize,
+      });
+    const setPrice = (price: string, currency = 'USD') =>
+      upsertPrice(service, {
+        model: MODELS[0]!,
+        effectiveFrom: '2026-06-01T00:00:00Z',
+        currency,
+        prices: { inputTokens: price, outputTokens: price },
+      });
+    await setPrice('2');
+    expect((await reprice(5)).newlyPriced).toBeGreaterThan(0);
+    await expectDailyExact();
+    await setPrice('3.5', 'EUR');
+    expect((await reprice(7)).changed).toBeGreaterThan(0);
+    const euro = await expectDailyExact();
+    expect(new Set(euro.map((row) => row.currency))).toEqual(new Set(['USD', 'EUR']));
+    await setPrice('0.125');
+    expect((await reprice(1000)).changed).toBeGreaterThan(0);
+    const back = await expectDailyExact();
+    expect(back.every((row) => row.currency === 'USD')).toBe(true);
+  });
+
+  it.each([
+    ['whole days', '2026-06-02T00:00:00Z', '2026-06-04T00:00:00Z'],
+    ['partial days and hours at both ends', '2026-06-01T22:17:31Z', '2026-06-04T03:42:07.5Z'],
+    ['whole hours around whole days', '2026-06-01T21:00:00Z', '2026-06-04T05:00:00Z'],
+    ['one day and a bit', '2026-06-02T00:00:00Z', '2026-06-03T00:30:00Z'],
+    ['under a day across midnight', '2026-06-02T13:00:00Z', '2026-06-03T09:15:00Z'],
+  ])(
+    'should report over %s what the events alone say, whatever the grouping',
+    async (_name, from, to) => {
+      for (const groupBy of [[], ['day'], ['team', 'user'], ['day', 'model'], ['hour']] as const) {
+        const report = await service.purser.services.spend.report({
+          from: new Date(from),
+          to: new Date(to),
+          groupBy: [...groupBy],
+          filter: { project },
+          currency: 'USD',
+        });
+        const expected = await query(
+          `SELECT count(*)::int AS requests, (count(*) FILTER (WHERE unpriced))::int AS unpriced,
+                coalesce(trim_scale(sum(cost)), 0)::text AS cost, coalesce(sum(input_tokens), 0)::int AS input
+         FROM usage_events WHERE project = $1 AND currency = 'USD' AND occurred_at >= $2 AND occurred_at < $3`,
+          [project, from, to],
+        );
+        expect(expected[0]!.requests).toBeGreaterThan(0);
+        expect({
+          requests: report.requests,
+          unpriced: report.unpricedRequests,
+          cost: report.total,
+          input: report.rows.reduce((sum, row) => sum + (row.tokens.input_tokens ?? 0), 0),
+        }).toEqual(expected[0]);
+      }
+    },
+  );
+});
+
+describe.each(DATABASE_BACKENDS)('usage_daily migration on %s', (_name, makeDatabase) => {
+  it('should backfill the daily rows from the hourly rows already stored', async () => {
+    const database = await makeDatabase();
+    const dataSource = createDataSource({ url: database.url, dataDir: database.dataDir });
+    await dataSource.initialize();
+    try {
+      await dataSource.runMigrations({ transaction: 'each' });
+      const DailyRollup = migrations.find((migration) => migration.name.startsWith('DailyRollup'))!;
+      const runner = dataSource.createQueryRunner();
+      try {
+        await new DailyRollup().down(runner);
+        await dataSource.query(`
+          INSERT INTO usage_hourly (hour, provider, model, team, currency, requests, unpriced_requests, cost, input_tokens)
+          VALUES ('2026-06-02T00:00:00Z', 'openai', 'm', NULL, 'USD', 2, 1, 0.10, 5),
+                 ('2026-06-02T23:00:00Z', 'openai', 'm', NULL, 'USD', 3, 0, 0.000000000000000001, 7),
+                 ('2026-06-02T05:00:00Z', 'openai', 'm', 'ads', 'USD', 1, 0, 1, 1),
+                 ('2026-06-03T00:00:00Z', 'openai', 'm', NULL, 'USD', 4, 2, 2.5, 11)`);
+        await new DailyRollup().up(runner);
+      } finally {
+        await runner.release();
+      }
+      const rows = await dataSource.query(
+        `SELECT to_char(day AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI') AS day, team,
+                requests::int AS requests, unpriced_requests::int AS unpriced, cost::text AS cost,
+                input_tokens::int AS input
+         FROM usage_daily ORDER BY day, team NULLS LAST`,
+      );
+      expect(rows).toEqual([
+        { day: '2026-06-02T00:00', team: 'ads', requests: 1, unpriced: 0, cost: '1', input: 1 },
+        {
+          day: '2026-06-02T00:00',
+          team: null,
+          requests: 5,
+          unpriced: 1,
+          cost: '0.100000000000000001',
+          input: 12,
+        },
+        { day: '2026-06-03T00:00', team: null, requests: 4, unpriced: 2, cost: '2.5', input: 11 },
+      ]);
+    } finally {
+      await dataSource.destroy();
+      await database.drop();
+    }
+  });
+});
