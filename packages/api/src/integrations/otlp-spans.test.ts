@@ -64,6 +64,18 @@ describe('otlpSpans and spanUsageEvent', () => {
     });
   });
 
+  it('should cut a long fallback feature or session to the attribution bound', () => {
+    const [span] = [...otlpSpans(body)];
+    span.resource.set('service.name', 's'.repeat(300));
+    span.resource.delete('purser.team');
+    span.attributes.set('gen_ai.conversation.id', 'c'.repeat(300));
+    expect(spanUsageEvent(span).attribution).toEqual({
+      team: 'search',
+      feature: 's'.repeat(256),
+      session: 'c'.repeat(256),
+    });
+  });
+
   it('should leave attributes the converter refuses to the parser, which names them', () => {
     const [span] = [...otlpSpans(body)];
     span.attributes.set('gen_ai.usage.output_tokens', -5);

@@ -201,7 +201,9 @@ export function spanUsageEvent(span: OtlpSpan): Record<string, unknown> {
     ['session', text(span.attributes.get('gen_ai.conversation.id'))],
   ] as const) {
     if (attribution[key] === undefined && fallback !== undefined) {
-      attribution[key] = fallback;
+      // Cut to the attribution's bound: a long service name or conversation id is not the
+      // sender's mistake, as a long purser.* attribute is (that one is refused, named).
+      attribution[key] = fallback.slice(0, 256);
       attributed = true;
     }
   }
