@@ -204,7 +204,7 @@ describe('generated metric input', () => {
     const run = `fb${randomBytes(4).toString('hex')}`;
     // Every other item is refused at its last field, so each is walked to its end.
     const big = Array.from({ length: 5000 }, (_, index) => ({
-      id: `${run}-${index}-${'i'.repeat(200)}`,
+      id: `${run}-${index}-${'i'.repeat(100)}`,
       name: 'n'.repeat(128),
       timestamp: '2026-11-20T10:00:00Z',
       value: '123456789012.12345678901234567890',
@@ -213,7 +213,7 @@ describe('generated metric input', () => {
         ...Object.fromEntries(
           ['team', 'feature', 'environment', 'customer', 'project', 'user', 'agent'].map((key) => [
             key,
-            `${key}-${'v'.repeat(120)}`,
+            `${key}-${'v'.repeat(56)}`,
           ]),
         ),
         ...(index % 2 === 1 ? { session: 's' } : {}),
