@@ -101,6 +101,16 @@ describe('purserMiddleware (ai@6)', () => {
       'gen_ai.usage.output_tokens': 30,
       'gen_ai.usage.cache_read.input_tokens': 400,
     });
+    const unknown = {
+      inputTokens: {
+        total: undefined,
+        noCache: undefined,
+        cacheRead: undefined,
+        cacheWrite: undefined,
+      },
+      outputTokens: { total: undefined, text: undefined, reasoning: undefined },
+    };
+    expect(aiSdkUsageAttributes(unknown)).toBeUndefined();
   });
 
   it('should authorize, apply the cap and report generate usage with the decision id', async () => {
@@ -203,6 +213,28 @@ describe('purserMiddleware (ai@6)', () => {
     expect(fake.to('/graphql').map((request) => request.body)).toEqual([
       expect.objectContaining({ variables: { id: 'dec_1' } }),
     ]);
+  });
+
+  it('should release the hold, not report zero, when generate answers no usage counts', async () => {
+    const model = new MockLanguageModelV3({
+      modelId: 'gpt-4o',
+      doGenerate: {
+        ...generated('hi'),
+        usage: {
+          inputTokens: {
+            total: undefined,
+            noCache: undefined,
+            cacheRead: undefined,
+            cacheWrite: undefined,
+          },
+          outputTokens: { total: undefined, text: undefined, reasoning: undefined },
+        },
+      },
+    });
+    await generateText({ model: wrap(model), prompt: 'x', maxRetries: 0 });
+    await client.flush(500);
+    expect(postedEvents(fake)).toHaveLength(0);
+    expect(fake.to('/graphql')).toHaveLength(1);
   });
 
   it('should report the usage of the stream finish part', async () => {

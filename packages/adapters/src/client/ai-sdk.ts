@@ -49,11 +49,19 @@ interface CallState {
 
 /**
  * The AI SDK's usage (v3) as OpenTelemetry GenAI attributes, whose input count includes the
- * cache reads and writes, so the `otel` usage converter makes it canonical.
+ * cache reads and writes, so the `otel` usage converter makes it canonical. `undefined` when
+ * the usage has no count at all.
  */
-export function aiSdkUsageAttributes(usage: LanguageModelV3Usage): Record<string, number> {
-  const input = usage.inputTokens ?? {};
-  const output = usage.outputTokens ?? {};
+export function aiSdkUsageAttributes(
+  usage: LanguageModelV3Usage | undefined,
+): Record<string, number> | undefined {
+  const input: Partial<LanguageModelV3Usage['inputTokens']> = usage?.inputTokens ?? {};
+  const output: Partial<LanguageModelV3Usage['outputTokens']> = usage?.outputTokens ?? {};
+  const counts = [input.total, input.noCache, input.cacheRead, input.cacheWrite];
+  // A provider that said nothing: unknown usage is not zero usage (the hold is released).
+  if ([...counts, output.total, output.text, output.reasoning].every((n) => n === undefined)) {
+    return undefined;
+  }
   const cacheRead = input.cacheRead ?? 0;
   const cacheWrite = input.cacheWrite ?? 0;
   const total = input.total ?? (input.noCache ?? 0) + cacheRead + cacheWrite;
@@ -85,7 +93,7 @@ export function purserMiddleware(options: PurserMiddlewareOptions): LanguageMode
       : (options.provider ?? model.provider.split('.')[0] ?? model.provider);
   const registryId = options.registryId ?? ((provider, model) => `${provider}:${model}`);
 
-  const observe = (state: CallState, usage: LanguageModelV3Usage, model?: string) =>
+  const observe = (state: CallState, usage: LanguageModelV3Usage | undefined, model?: string) =>
     state.tracked.observeChunk(aiSdkUsageAttributes(usage), model);
 
   return {
