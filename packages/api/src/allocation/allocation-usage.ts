@@ -4,6 +4,7 @@ import type { UsageAggregate } from './allocation-engine';
 import { MATCH_KEYS, type MatchKey } from './allocation-types';
 
 const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
 const columnOf = (key: MatchKey) => (key === 'user' ? 'user_id' : key);
 const DIM_COLUMNS = MATCH_KEYS.map(columnOf);
 
@@ -19,8 +20,9 @@ export interface UsageReadOptions {
 
 /**
  * Usage of `[from, to)` summed per rule segment and combination of provider, model and
- * attribution — the same rows `spend` sums: whole hours from the `usage_hourly` rollup, only
- * the partial hours at the ends from `usage_events`, so the total ties out to `spend` exactly.
+ * attribution — the same rows `spend` sums: whole UTC days inside a segment from the
+ * `usage_daily` rollup, the other whole hours from `usage_hourly`, only the partial hours at
+ * the ends from `usage_events`, so the total ties out to `spend` exactly.
  * `usage_hourly` has no tags: events carrying a matched tag key are read (GIN index on tags)
  * per combination and tag values, and taken out of their combination's sum, leaving its
  * untagged rest (exact `numeric` arithmetic, then decimal.js).
@@ -40,14 +42,24 @@ export async function readUsage(
   };
   const dims = DIM_COLUMNS.join(', ');
   const groupAll = DIM_COLUMNS.map((_, index) => index + 2).join(', ');
-  const part = (table: 'usage_hourly' | 'usage_events', column: string, start: Date, end: Date) =>
+  const part = (
+    table: 'usage_daily' | 'usage_hourly' | 'usage_events',
+    column: string,
+    start: Date,
+    end: Date,
+  ) =>
     `SELECT width_bucket(${column}, $2::timestamptz[]) - 1 AS seg, ${dims}, sum(cost) AS cost
      FROM ${table} WHERE currency = $1 AND ${column} >= ${param(start.toISOString())}
        AND ${column} < ${param(end.toISOString())}
      GROUP BY 1, ${groupAll}`;
   const parts: string[] = [];
   if (firstWholeHour < endWholeHour) {
-    parts.push(part('usage_hourly', 'hour', firstWholeHour, endWholeHour));
+    for (const [table, column, start, end] of wholeHourParts(
+      options.bounds,
+      firstWholeHour,
+      endWholeHour,
+    ))
+      parts.push(part(table, column, start, end));
     if (from < firstWholeHour)
       parts.push(part('usage_events', 'occurred_at', from, firstWholeHour));
     if (endWholeHour < to) parts.push(part('usage_events', 'occurred_at', endWholeHour, to));
@@ -83,6 +95,39 @@ export async function readUsage(
     result.push(row);
   }
   return result.filter((row) => !row.amount.isZero());
+}
+
+/**
+ * How `[start, end)` (whole hours) is read: each whole UTC day inside one rule segment from
+ * `usage_daily` (all its hours fall in that segment, so the day row is the sum of the hourly
+ * rows it replaces, in the same segment), the hours left from `usage_hourly`.
+ */
+export function wholeHourParts(
+  bounds: Date[],
+  start: Date,
+  end: Date,
+): ['usage_daily' | 'usage_hourly', 'day' | 'hour', Date, Date][] {
+  const days: [number, number][] = [];
+  const edges = [...bounds.map((bound) => bound.getTime()), Number.POSITIVE_INFINITY];
+  for (let index = 0; index + 1 < edges.length; index += 1) {
+    const low = Math.max(edges[index]!, start.getTime());
+    const high = Math.min(edges[index + 1]!, end.getTime());
+    const firstDay = Math.ceil(low / DAY_MS) * DAY_MS;
+    const endDay = Math.floor(high / DAY_MS) * DAY_MS;
+    if (!(firstDay < endDay)) continue;
+    const last = days[days.length - 1];
+    if (last && last[1] === firstDay) last[1] = endDay;
+    else days.push([firstDay, endDay]);
+  }
+  const parts: ['usage_daily' | 'usage_hourly', 'day' | 'hour', Date, Date][] = [];
+  let hour = start.getTime();
+  for (const [firstDay, endDay] of days) {
+    if (hour < firstDay) parts.push(['usage_hourly', 'hour', new Date(hour), new Date(firstDay)]);
+    parts.push(['usage_daily', 'day', new Date(firstDay), new Date(endDay)]);
+    hour = endDay;
+  }
+  if (hour < end.getTime()) parts.push(['usage_hourly', 'hour', new Date(hour), end]);
+  return parts;
 }
 
 async function readTagged(
