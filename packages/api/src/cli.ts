@@ -6,6 +6,11 @@ import { AllocationService } from './allocation/allocation.service';
 import { parseAllocationArguments, runAllocationCommand } from './allocation/allocation-plan-apply';
 import { FocusExportService } from './focus/focus-export.service';
 import { FOCUS_CLI_USAGE, parseFocusArguments, runFocusExport } from './focus/focus-cli';
+import { BILLING_CLI_USAGE, parseBillingArguments, runBillingSync } from './billing/billing-cli';
+import { BillingSourceService } from './billing/billing-source.service';
+import { BillingSyncService } from './billing/billing-sync.service';
+import { ReconciliationService } from './billing/reconciliation.service';
+import { VarianceAlerts } from './billing/variance-alerts';
 
 const USAGE = `Usage: purser <command>
 
@@ -18,7 +23,7 @@ Commands:
   allocation apply FILE    make the stored allocation match FILE, step by step
                     each takes --effective-from 2026-12-01T00:00:00Z (a whole UTC hour): rule
                     changes from then, compared with the rules in force then (default: now)
-${FOCUS_CLI_USAGE}`;
+${FOCUS_CLI_USAGE}${BILLING_CLI_USAGE}`;
 
 /** The operator CLI: `pnpm purser <command>`. Reads the same environment as the service. */
 export async function runCli(
@@ -37,7 +42,12 @@ export async function runCli(
     process.stderr.write(`${focus.problem}\n\n${USAGE}`);
     return 64; // EX_USAGE
   }
-  if (command !== 'migrate' && command !== 'catalog reload' && !allocation && !focus) {
+  const billing = argv[0] === 'billing' ? parseBillingArguments(argv.slice(1)) : null;
+  if (billing && 'problem' in billing) {
+    process.stderr.write(`${billing.problem}\n\n${USAGE}`);
+    return 64; // EX_USAGE
+  }
+  if (command !== 'migrate' && command !== 'catalog reload' && !allocation && !focus && !billing) {
     process.stderr.write(command ? `Unknown command: ${command}\n\n${USAGE}` : USAGE);
     return 64; // EX_USAGE
   }
@@ -58,6 +68,27 @@ export async function runCli(
       const service = new FocusExportService(dataSource, new AllocationService(dataSource));
       await runFocusExport(service, focus);
       return 0;
+    }
+    if (billing) {
+      const sources = new BillingSourceService(dataSource, env.PURSER_SECRET_KEY);
+      await sources.checkSecret();
+      const clock = () => new Date();
+      const reconciliation = new ReconciliationService(
+        dataSource,
+        new PricingService(dataSource, logger),
+      );
+      const sync = new BillingSyncService(
+        dataSource,
+        sources,
+        logger,
+        clock,
+        new VarianceAlerts({ reconciliation, logger, nats: () => null, clock }),
+      );
+      return await runBillingSync(
+        { list: () => sources.list(), sync: (id, from, to) => sync.sync(id, from, to) },
+        billing,
+        { out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text) },
+      );
     }
     if (command === 'catalog reload') {
       const result = await new PricingService(dataSource, logger).reloadDefaults(

@@ -1,0 +1,89 @@
+import { parseBillingArguments, runBillingSync } from './billing-cli';
+
+const NOW = new Date('2026-07-05T10:00:00Z');
+
+describe('parseBillingArguments', () => {
+  it('should default to the last 3 days and today, and take a source and a range', () => {
+    expect(parseBillingArguments(['sync'], NOW)).toEqual({
+      sourceId: null,
+      from: new Date('2026-07-02T00:00:00Z'),
+      to: new Date('2026-07-06T00:00:00Z'),
+    });
+    expect(
+      parseBillingArguments([
+        'sync',
+        '--source',
+        's1',
+        '--from',
+        '2026-07-01',
+        '--to',
+        '2026-07-03',
+      ]),
+    ).toEqual({
+      sourceId: 's1',
+      from: new Date('2026-07-01T00:00:00Z'),
+      to: new Date('2026-07-03T00:00:00Z'),
+    });
+  });
+
+  it('should name what is wrong', () => {
+    const problem = (argv: string[]) =>
+      (parseBillingArguments(argv) as { problem: string }).problem;
+    expect(problem(['pull'])).toMatch(/unknown/);
+    expect(problem(['sync', '--from', '2026-07-01'])).toMatch(/give both/);
+    expect(problem(['sync', '--from', '2026-02-30', '--to', '2026-03-01'])).toMatch(
+      /--from: a UTC day/,
+    );
+    expect(problem(['sync', '--from', '2026-07-02', '--to', '2026-07-01'])).toMatch(/after --from/);
+    expect(problem(['sync', '--source'])).toMatch(/needs a value/);
+    expect(problem(['sync', '--key', 'x'])).toMatch(/unknown option/);
+  });
+});
+
+describe('runBillingSync', () => {
+  const sources = [
+    { id: 'a', provider: 'openai', name: 'oa' },
+    { id: 'b', provider: 'anthropic', name: 'an' },
+    { id: 'c', provider: 'focus', name: 'cloud' },
+  ].map((source) => ({
+    ...source,
+    baseUrl: null,
+    effectiveBaseUrl: null,
+    hasApiKey: true,
+    lastSyncedAt: null,
+  }));
+  const range = { from: new Date('2026-07-01T00:00:00Z'), to: new Date('2026-07-02T00:00:00Z') };
+
+  it('should sync every API source, go on after a failure and exit 1', async () => {
+    const synced: string[] = [];
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runBillingSync(
+      {
+        list: async () => sources,
+        sync: async (id) => {
+          synced.push(id);
+          if (id === 'a') throw new Error('provider answered 500');
+          return { linesImported: 3, linesUnchanged: 1, linesRestated: 0, warnings: [] };
+        },
+      },
+      { sourceId: null, ...range },
+      { out: (text) => out.push(text), err: (text) => err.push(text) },
+    );
+    expect(code).toBe(1);
+    expect(synced).toEqual(['a', 'b']);
+    expect(out).toEqual(['an (anthropic): 3 imported, 1 unchanged, 0 restated\n']);
+    expect(err).toEqual(['oa (openai): provider answered 500\n']);
+  });
+
+  it('should refuse an unknown source', async () => {
+    const err: string[] = [];
+    const code = await runBillingSync(
+      { list: async () => sources, sync: async () => Promise.reject(new Error('no')) },
+      { sourceId: 'zzz', ...range },
+      { out: () => undefined, err: (text) => err.push(text) },
+    );
+    expect(code).toBe(1);
+    expect(err[0]).toMatch(/"zzz" was not found/);
+  });
+});
