@@ -175,7 +175,8 @@ describe('POST /v1/traces (OTLP/HTTP)', () => {
     expect((await exportWith(exporter, spans)).code).toBe(ExportResultCode.SUCCESS);
     await exporter.shutdown();
     const [row] = await served.service.purser.dataSource.query(
-      `SELECT provider, model, feature, customer, status, error_type, input_tokens::text
+      `SELECT provider, model, feature, customer, status, error_type, input_tokens::text,
+              occurred_at
          FROM usage_events WHERE source = 'otlp' AND event_id = $1`,
       [idOf(spans[0])],
     );
@@ -187,6 +188,8 @@ describe('POST /v1/traces (OTLP/HTTP)', () => {
       status: 'error',
       error_type: 'overloaded_error',
       input_tokens: '100',
+      // The span's end (a fixed64 of nanoseconds) to the millisecond.
+      occurred_at: new Date(spans[0].endTime[0] * 1000 + Math.floor(spans[0].endTime[1] / 1e6)),
     });
   });
 

@@ -34,7 +34,10 @@ const isBytes = (value: unknown): value is Uint8Array =>
 
 /** A protobuf id (bytes) or an OTLP/JSON one (hex) → lower-case hex. */
 function id(value: unknown): string | undefined {
-  if (isBytes(value)) return value.length > 0 ? Buffer.from(value).toString('hex') : undefined;
+  if (isBytes(value)) {
+    if (value.length === 0) return undefined;
+    return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex');
+  }
   return jsonId(value);
 }
 
@@ -45,7 +48,27 @@ function jsonId(value: unknown): string | undefined {
     : undefined;
 }
 
+/** A 64-bit integer as protobufjs decodes one (a `Long`): its two 32-bit halves. */
+interface LongBits {
+  low: number;
+  high: number;
+  unsigned?: boolean;
+}
+
+const isLong = (value: unknown): value is LongBits =>
+  isObject(value) && typeof value.low === 'number' && typeof value.high === 'number';
+
+/** A `Long` → a bigint, without its `toString` (which divides, digit group by group). */
+function longValue(value: LongBits): bigint {
+  const bits = (BigInt(value.high >>> 0) << 32n) | BigInt(value.low >>> 0);
+  return value.unsigned === true ? bits : BigInt.asIntN(64, bits);
+}
+
 function nanos(value: unknown): bigint | undefined {
+  if (isLong(value)) {
+    const parsed = longValue(value);
+    return parsed > 0n ? parsed : undefined;
+  }
   if (typeof value === 'number' && Number.isSafeInteger(value) && value > 0) return BigInt(value);
   if (typeof value === 'string' && /^\d{1,20}$/.test(value)) {
     const parsed = BigInt(value);
@@ -71,6 +94,11 @@ function scalar(value: unknown): Scalar | undefined {
   const int = any.intValue;
   if (typeof int === 'number') return Number.isSafeInteger(int) ? int : String(int);
   if (typeof int === 'string') return int;
+  if (isLong(int)) {
+    const parsed = longValue(int);
+    const number = Number(parsed);
+    return Number.isSafeInteger(number) ? number : parsed.toString();
+  }
   if (isObject(int)) return String(int);
   return undefined;
 }
@@ -177,15 +205,8 @@ function iso(nanoseconds: bigint): string | undefined {
 export function spanUsageEvent(span: OtlpSpan): Record<string, unknown> {
   const genAI: Record<string, Scalar> = {};
   for (const [key, value] of span.attributes) {
-    // Defined, not assigned: a "__proto__" attribute stays an own key.
-    if (key.startsWith('gen_ai.')) {
-      Object.defineProperty(genAI, key, {
-        value,
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    }
+    // Only gen_ai.* keys: never "__proto__", so assigning is safe.
+    if (key.startsWith('gen_ai.')) genAI[key] = value;
   }
   const attribution: Record<string, string> = {};
   let attributed = false;
