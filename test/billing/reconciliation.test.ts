@@ -72,10 +72,11 @@ describe('reconciliation', () => {
 
   beforeAll(async () => {
     nats = await connectNats();
-    const subscription = nats.subscribe(RECONCILIATION_SUBJECT, {
-      callback: (_error, message) => variances.push(message.json()),
+    nats.subscribe(RECONCILIATION_SUBJECT, {
+      callback: (_error, message) => {
+        variances.push(message.json());
+      },
     });
-    void subscription;
     replay = await startReplay((request) =>
       request.query.has('page')
         ? { body: { object: 'page', data: [], has_more: false, next_page: null } }
