@@ -1,4 +1,3 @@
-import type { Usage } from '@purser/pricing';
 import type { UsageAttribution } from '../contracts/usage-event';
 
 /** What a call asks Purser for (the decision contract's request, camelCase). */
@@ -78,11 +77,4 @@ export interface UsageReporterStats {
   retries: number;
   /** Events waiting in the buffer (and in flight). */
   buffered: number;
-}
-
-/** Canonical usage plus what the event needs around it. */
-export interface ObservedUsage {
-  usage: Usage;
-  /** The model the provider says answered, when it said. */
-  model?: string;
 }
