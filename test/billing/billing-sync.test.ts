@@ -23,11 +23,12 @@ const SYNC = `mutation($id: ID!, $from: DateTime!, $to: DateTime!) {
 }`;
 
 /** The OpenAI costs page, with `restate` applied to a deep copy (a provider's correction). */
-function openaiPage(restate: boolean): unknown {
+function openaiPage(restate: boolean, withdraw = false): unknown {
   const page = openaiCosts() as {
     data: { results: { amount: { value: number } }[] }[];
   };
   if (restate) page.data[0]!.results[2]!.amount.value = 3.4; // gpt-4.1 output of 2026-07-01
+  if (withdraw) page.data[0]!.results.pop(); // 2026-07-01's web search
   return page;
 }
 
@@ -54,13 +55,15 @@ describe('billing sources and sync', () => {
   let service: RunningPurser;
   let replay: Replay;
   let restate = false;
+  let withdraw = false;
   let refuse = false;
 
   beforeAll(async () => {
     replay = await startReplay((request) => {
       if (refuse) return { status: 401, body: { error: { message: 'invalid admin key' } } };
       if (request.query.has('page')) return { body: emptyLastPage };
-      if (request.path.endsWith('/organization/costs')) return { body: openaiPage(restate) };
+      if (request.path.endsWith('/organization/costs'))
+        return { body: openaiPage(restate, withdraw) };
       if (request.path.endsWith('/organizations/cost_report')) return { body: anthropicCosts() };
       return { status: 404, body: { error: 'no such fixture' } };
     });
@@ -103,6 +106,45 @@ describe('billing sources and sync', () => {
     expect(row!.api_key_ciphertext).not.toContain(OPENAI_KEY);
     const listed = await service.graphql(`{ billingSources { id name baseUrl hasApiKey } }`);
     expect(JSON.stringify(listed)).not.toContain(OPENAI_KEY);
+  });
+
+  it('should update and delete a source, keeping or removing its key', async () => {
+    const created = await create({ provider: 'openai', name: 'temp', apiKey: OPENAI_KEY });
+    const id = created.data!.createBillingSource.id as string;
+    const UPDATE = `mutation($id: ID!, $input: BillingSourceInput!) {
+      updateBillingSource(id: $id, input: $input) { name baseUrl effectiveBaseUrl hasApiKey } }`;
+    const kept = await service.graphql(UPDATE, {
+      id,
+      input: { provider: 'openai', name: 'temp2', baseUrl: 'https://proxy.example/v1' },
+    });
+    expect(kept.data).toEqual({
+      updateBillingSource: {
+        name: 'temp2',
+        baseUrl: 'https://proxy.example/v1',
+        effectiveBaseUrl: 'https://proxy.example/v1',
+        hasApiKey: true,
+      },
+    });
+    const removed = await service.graphql(UPDATE, {
+      id,
+      input: { provider: 'openai', name: 'temp2', apiKey: '' },
+    });
+    expect(removed.data).toEqual({
+      updateBillingSource: {
+        name: 'temp2',
+        baseUrl: null,
+        effectiveBaseUrl: 'https://api.openai.com/v1',
+        hasApiKey: false,
+      },
+    });
+    const missing = await service.graphql(UPDATE, {
+      id: 'nope',
+      input: { provider: 'openai', name: 'x' },
+    });
+    expect(missing.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    const DELETE = `mutation($id: ID!) { deleteBillingSource(id: $id) }`;
+    expect((await service.graphql(DELETE, { id })).data).toEqual({ deleteBillingSource: true });
+    expect((await service.graphql(DELETE, { id })).data).toEqual({ deleteBillingSource: false });
   });
 
   it('should name a bad input field', async () => {
@@ -174,8 +216,26 @@ describe('billing sources and sync', () => {
       `{ billingSources { lastSyncedAt } }`,
     );
     expect(after!.billingSources[0]!.lastSyncedAt).not.toBeNull();
-    // Put the original amount back for the other tests.
-    await sync(id);
+    // A line the provider no longer returns for a day the sync covered whole: restated to 0.
+    withdraw = true;
+    try {
+      // The restated output line is back to its first amount, the web search line is gone.
+      expect((await sync(id)).data!.syncBillingSource).toEqual({
+        linesImported: 0,
+        linesUnchanged: 16,
+        linesRestated: 2,
+      });
+    } finally {
+      withdraw = false;
+    }
+    const withdrawn = await db<Record<string, string>>(
+      `SELECT amount::text AS amount, previous_amount::text AS previous FROM provider_cost_lines
+       WHERE source_id = $1 AND cost_type = 'web_search'`,
+      [id],
+    );
+    expect(withdrawn).toEqual([{ amount: '0', previous: '2.14' }]);
+    // The web search line comes back: the fixture's amounts again for the other tests.
+    expect((await sync(id)).data!.syncBillingSource).toMatchObject({ linesRestated: 1 });
   });
 
   it('should sync Anthropic (amounts in cents) to the fixtures per-day totals', async () => {

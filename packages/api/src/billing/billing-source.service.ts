@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { getBillingAdapterFactory } from '@purser/adapters';
 import type { DataSource } from 'typeorm';
+import { returningRows } from '../db/returning';
 import { badInput, notFound } from '../errors';
 import { checkSourceInput, type BillingSourceFields } from './billing-source-input';
 import { SecretBox } from './secret-box';
@@ -142,10 +143,12 @@ export class BillingSourceService {
           ? this.seal(fields.apiKey, id)
           : null;
     try {
-      const rows: SourceRow[] = await this.dataSource.query(
-        `UPDATE billing_sources SET name = $2, base_url = $3, api_key_ciphertext = $4, updated_at = now()
+      const rows = returningRows<SourceRow>(
+        await this.dataSource.query(
+          `UPDATE billing_sources SET name = $2, base_url = $3, api_key_ciphertext = $4, updated_at = now()
          WHERE id = $1 RETURNING ${COLUMNS}`,
-        [id, fields.name, fields.baseUrl ?? null, sealed],
+          [id, fields.name, fields.baseUrl ?? null, sealed],
+        ),
       );
       if (rows.length === 0) throw notFound('billing source', id);
       return toValue(rows[0]!);
@@ -159,9 +162,8 @@ export class BillingSourceService {
 
   /** Deletes a source and the cost lines it synced. */
   async delete(id: string): Promise<boolean> {
-    const rows = await this.dataSource.query(
-      `DELETE FROM billing_sources WHERE id = $1 RETURNING id`,
-      [id],
+    const rows = returningRows(
+      await this.dataSource.query(`DELETE FROM billing_sources WHERE id = $1 RETURNING id`, [id]),
     );
     return rows.length > 0;
   }

@@ -1,9 +1,14 @@
-import { createBillingAdapter, getBillingAdapterFactory, redactSecret } from '@purser/adapters';
+import {
+  createBillingAdapter,
+  getBillingAdapterFactory,
+  providerCostLineKey,
+  redactSecret,
+} from '@purser/adapters';
 import type { DataSource } from 'typeorm';
 import { badInput, PurserError } from '../errors';
 import type { Logger } from '../observability/logger';
 import type { BillingSourceService } from './billing-source.service';
-import { storeCostLines, type StoreCounts } from './cost-line-store';
+import { storeCostLines, withdrawMissingLines, type StoreCounts } from './cost-line-store';
 import type { VarianceAlerts } from './variance-alerts';
 
 /** What a sync or an import did. */
@@ -64,6 +69,17 @@ export class BillingSyncService {
     try {
       const fetched = await adapter.doFetchCosts!({ from, to });
       const counts = await storeCostLines(this.dataSource, source.id, fetched.lines);
+      // Days the range covers whole: a line stored for one of them and not fetched again was
+      // withdrawn by the provider.
+      const firstDay = new Date(Math.ceil(from.getTime() / DAY_MS) * DAY_MS);
+      const endDay = new Date(Math.floor(to.getTime() / DAY_MS) * DAY_MS);
+      counts.linesRestated += await withdrawMissingLines(
+        this.dataSource,
+        source.id,
+        firstDay.toISOString().slice(0, 10),
+        endDay.toISOString().slice(0, 10),
+        fetched.lines.map(providerCostLineKey),
+      );
       await this.sources.markSynced(source.id, this.clock());
       await this.variances?.afterSync(source.id, providersOf(fetched.lines), from, to);
       this.logger.info(

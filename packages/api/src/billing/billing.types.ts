@@ -27,6 +27,11 @@ export class BillingSource {
   @Field(() => String) name: string;
   @Field(() => String, { nullable: true, description: 'As configured (null: the default).' })
   baseUrl: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description: "The URL synced from: baseUrl, else the provider's public API (null for files).",
+  })
+  effectiveBaseUrl: string | null;
   @Field(() => Boolean, { description: 'Whether an API key is stored (it is never returned).' })
   hasApiKey: boolean;
   @Field(() => Date, { nullable: true }) lastSyncedAt: Date | null;

@@ -1,6 +1,7 @@
 import { providerCostLineKey, type ProviderCostLine } from '@purser/adapters';
 import { Money } from '@purser/pricing';
 import type { DataSource } from 'typeorm';
+import { returningRows } from '../db/returning';
 
 /** What storing a set of lines did. */
 export interface StoreCounts {
@@ -93,4 +94,28 @@ export async function storeCostLines(
     counts.linesUnchanged += chunk.length - rows.length;
   }
   return counts;
+}
+
+/**
+ * Lines of a source on the days a fetch covered whole that the fetch no longer returned: the
+ * provider withdrew them (a cost report lists non-zero charges only). Each is restated to
+ * 0, keeping its previous amount, so the change is visible and reconciliation sees it.
+ * `keys` are the fetched lines' keys; days are `YYYY-MM-DD`, `untilDay` exclusive.
+ */
+export async function withdrawMissingLines(
+  dataSource: DataSource,
+  sourceId: string,
+  fromDay: string,
+  untilDay: string,
+  keys: readonly string[],
+): Promise<number> {
+  if (fromDay >= untilDay) return 0;
+  const result: unknown = await dataSource.query(
+    `UPDATE provider_cost_lines SET previous_amount = amount, amount = 0, restated_at = now()
+     WHERE source_id = $1 AND day >= $2::date AND day < $3::date AND amount <> 0
+       AND NOT (line_key = ANY($4::text[]))
+     RETURNING line_key`,
+    [sourceId, fromDay, untilDay, keys],
+  );
+  return returningRows(result).length;
 }
