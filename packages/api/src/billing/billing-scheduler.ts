@@ -5,6 +5,8 @@ import type { BillingSyncService } from './billing-sync.service';
 const DAY_MS = 86_400_000;
 /** Days synced again on every run: providers restate recent days. */
 export const RESYNC_DAYS = 3;
+/** Delay of the first pass after start. */
+const FIRST_PASS_MS = 30_000;
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: DAY_MS };
 
 /**
@@ -38,7 +40,19 @@ export class BillingScheduler {
     },
   ) {}
 
+  private first?: NodeJS.Timeout;
+
+  /**
+   * First pass soon after start (a service restarted more often than the interval still
+   * syncs), then every interval. A source synced less than 90 % of an interval ago (by
+   * another replica, the CLI or a request) is skipped.
+   */
   start(): void {
+    this.first = setTimeout(
+      () => void this.runOnce(),
+      Math.min(this.deps.intervalMs, FIRST_PASS_MS),
+    );
+    this.first.unref();
     this.timer = setInterval(() => void this.runOnce(), this.deps.intervalMs);
     this.timer.unref();
   }
@@ -56,7 +70,9 @@ export class BillingScheduler {
     const to = new Date(Math.ceil((now + 1) / DAY_MS) * DAY_MS);
     const from = new Date(to.getTime() - (RESYNC_DAYS + 1) * DAY_MS);
     for (const source of await this.deps.sources.list()) {
-      if (source.provider === 'focus') continue;
+      if (source.provider === 'focus' || !source.hasApiKey) continue;
+      const synced = source.lastSyncedAt?.getTime();
+      if (synced !== undefined && now - synced < this.deps.intervalMs * 0.9) continue;
       try {
         await this.deps.sync.sync(source.id, from, to);
       } catch {
@@ -66,6 +82,7 @@ export class BillingScheduler {
   }
 
   async stop(): Promise<void> {
+    if (this.first) clearTimeout(this.first);
     if (this.timer) clearInterval(this.timer);
     await this.running;
   }
