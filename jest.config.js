@@ -22,6 +22,7 @@ module.exports = {
   transform: { '^.+\\.ts$': swc },
   moduleNameMapper: {
     '^@purser/([a-z]+)/testing$': '<rootDir>/packages/$1/src/testing',
+    '^@purser/adapters/client$': '<rootDir>/packages/adapters/src/client',
     '^@purser/([a-z]+)$': '<rootDir>/packages/$1/src',
   },
   testMatch: ['<rootDir>/packages/*/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
