@@ -74,8 +74,11 @@ export async function fetchAllPages<Line>(options: {
     const next = envelope.next_page ?? undefined;
     if (envelope.has_more !== true) break;
     if (next === undefined || next === '') {
-      warnings.add(`${where}: has_more without next_page; stopped after this page`);
-      break;
+      // A partial bill is not stored: a sync restates the lines it no longer sees to 0.
+      throw new AdapterError({
+        code: 'INVALID_BILLING_RESPONSE',
+        message: `${where}: has_more is true but next_page is missing; the rest of the range cannot be read`,
+      });
     }
     if (seen.has(next)) {
       throw new AdapterError({

@@ -356,6 +356,19 @@ describe('createOpenAIBillingAdapter (against a local replay server)', () => {
     );
   });
 
+  it('should fail instead of answering part of the range when has_more has no next_page', async () => {
+    server = await startReplayServer(() => ({
+      body: COSTS_TEXT.replace(/"next_page": "[^"]*"/, '"next_page": null'),
+    }));
+    await expect(createOpenAIBillingAdapter(settings()).doFetchCosts!(RANGE)).rejects.toMatchObject(
+      {
+        code: 'INVALID_BILLING_RESPONSE',
+        message:
+          'openai /organization/costs page 1: has_more is true but next_page is missing; the rest of the range cannot be read',
+      },
+    );
+  });
+
   it('should reject a 400 without retrying and a missing key before any request', async () => {
     server = await startReplayServer(() => json({ error: { code: 'invalid_parameter' } }, 400));
     await expect(createOpenAIBillingAdapter(settings()).doFetchCosts!(RANGE)).rejects.toMatchObject(
