@@ -2,6 +2,7 @@ import fc from 'fast-check';
 
 import { Money } from '@purser/pricing';
 import { PurserError } from '../errors';
+import { compile, type UsageAggregate } from './allocation-engine';
 import { segmentsOf, type TimedRule } from './allocation-segments';
 import type { AllocationRuleInputValue, CostCenterValue } from './allocation-types';
 import { assertUniquePriorities, monthRange, validateRule } from './allocation-validate';
@@ -35,6 +36,15 @@ describe('validateRule', () => {
     expect(messageOf(() => validateRule(input, known, { path: 'rules[3].' }))).toMatch(
       /^rules\[3\]\.match\.colour: unknown match key/,
     );
+  });
+
+  it('keeps a tag named __proto__ as a condition (a dropped one made the rule match all usage)', () => {
+    const tags = JSON.parse('{"__proto__": "x"}') as Record<string, string>;
+    const rule = validateRule({ ...base, match: { tags } }, known);
+    expect(Object.entries(rule.match.tags ?? {})).toEqual([['__proto__', 'x']]);
+    expect(Object.getPrototypeOf(rule.match.tags)).toBe(Object.prototype);
+    const usage = { segment: 0, dims: {}, tags: {}, amount: new Money(1) } as UsageAggregate;
+    expect(compile(rule.match)(usage)).toBe(false);
   });
 
   it('drops empty match fields, keeps tags and FIXED weights as decimals', () => {

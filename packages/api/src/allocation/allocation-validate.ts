@@ -104,7 +104,13 @@ function validateMatch(match: unknown, path: string): AllocationMatchValue {
       for (const [tag, tagValue] of entries) {
         const tagPath = `${path}.tags.${tag.slice(0, 64)}`;
         text(tag, `${path}.tags (a key)`, RULE_LIMITS.value);
-        tags[tag] = text(tagValue, tagPath, RULE_LIMITS.value);
+        // Defined, not assigned: `tags.__proto__ = v` would drop the condition silently.
+        Object.defineProperty(tags, tag, {
+          value: text(tagValue, tagPath, RULE_LIMITS.value),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
       }
       if (entries.length > 0) valid.tags = tags;
       continue;
