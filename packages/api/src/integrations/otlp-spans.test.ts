@@ -64,6 +64,32 @@ describe('otlpSpans and spanUsageEvent', () => {
     });
   });
 
+  it('should read span times sent as JSON numbers, as OTLP/JSON allows', () => {
+    const span = body.resourceSpans[0].scopeSpans[0].spans[0] as Record<string, unknown>;
+    const numeric = {
+      resourceSpans: [
+        {
+          scopeSpans: [
+            {
+              spans: [
+                {
+                  ...span,
+                  startTimeUnixNano: 1796000000000000000,
+                  endTimeUnixNano: 1796000000250000000,
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    const [read] = [...otlpSpans(JSON.parse(JSON.stringify(numeric)))];
+    expect(spanUsageEvent(read)).toMatchObject({
+      timestamp: '2026-11-30T00:53:20.250Z',
+      latency_ms: 250,
+    });
+  });
+
   it('should cut a long fallback feature or session to the attribution bound', () => {
     const [span] = [...otlpSpans(body)];
     span.resource.set('service.name', 's'.repeat(300));

@@ -69,7 +69,12 @@ function nanos(value: unknown): bigint | undefined {
     const parsed = longValue(value);
     return parsed > 0n ? parsed : undefined;
   }
+  // OTLP/JSON writes 64-bit times as strings, but a JSON number is valid too: a time in
+  // nanoseconds is past 2^53, so JSON.parse rounds it (by up to 256 ns); to the microsecond.
   if (typeof value === 'number' && Number.isSafeInteger(value) && value > 0) return BigInt(value);
+  if (typeof value === 'number' && Number.isFinite(value) && value > 2 ** 53 && value < 2 ** 64) {
+    return BigInt(Math.round(value / 1000)) * 1000n;
+  }
   if (typeof value === 'string' && /^\d{1,20}$/.test(value)) {
     const parsed = BigInt(value);
     return parsed > 0n ? parsed : undefined;
