@@ -2,6 +2,7 @@ import { providerCostLineKey, type ProviderCostLine } from '@purser/adapters';
 import { Money } from '@purser/pricing';
 import type { DataSource } from 'typeorm';
 import { returningRows } from '../db/returning';
+import { badInput } from '../errors';
 
 /** What storing a set of lines did. */
 export interface StoreCounts {
@@ -17,7 +18,8 @@ const CHUNK = 500;
 
 /**
  * Lines with the same key in one fetch are one charge split by a dimension Purser did not
- * group by (an API key): summed, so a fetch is stored as one row per key.
+ * group by (an API key): summed, so a fetch is stored as one row per key. Lines of one key
+ * in two currencies are refused (BAD_USER_INPUT naming the line), never added together.
  */
 export function mergeByKey(lines: readonly ProviderCostLine[]): Map<string, ProviderCostLine> {
   const merged = new Map<string, ProviderCostLine>();
@@ -27,6 +29,11 @@ export function mergeByKey(lines: readonly ProviderCostLine[]): Map<string, Prov
     if (!seen) {
       merged.set(key, line);
       continue;
+    }
+    if (seen.currency !== line.currency) {
+      throw badInput(
+        `cost line ${line.day} ${line.provider} ${JSON.stringify(line.lineItem.slice(0, 200))}: billed in both ${seen.currency} and ${line.currency}; one charge cannot add two currencies`,
+      );
     }
     merged.set(key, {
       ...seen,
