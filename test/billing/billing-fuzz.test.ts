@@ -79,8 +79,14 @@ describe('billing inputs (generated)', () => {
             { input },
           );
           expectNamedOrData(answer);
-          if (typeof input.apiKey === 'string' && input.apiKey.length >= 8) {
-            expect(JSON.stringify(answer)).not.toContain(input.apiKey);
+          // A key that is also in another field (name "__proto__", key "__proto__") may come
+          // back as that field: only a key given once is checked.
+          const key = input.apiKey;
+          const elsewhere = [input.provider, input.name, input.baseUrl].some(
+            (field) => typeof field === 'string' && typeof key === 'string' && field.includes(key),
+          );
+          if (typeof key === 'string' && key.length >= 8 && !elsewhere) {
+            expect(JSON.stringify(answer)).not.toContain(key);
           }
         },
       ),
