@@ -175,6 +175,24 @@ describe('gateway plugins', () => {
       const notKong = await call('/v1/gateways/kong', { input: { hello: 1 } });
       expect(notKong.body?.result).toMatchObject({ allow: false, status: 400 });
     });
+
+    it('should answer a body that is not JSON in the plugins shape, never quoting the key', async () => {
+      for (const [path, result] of [
+        ['/v1/gateways/kong', { allow: false, status: 400, message: expect.any(String) }],
+        ['/v1/gateways/apisix', { allow: false, status_code: 400, reason: expect.any(String) }],
+      ] as const) {
+        // The key unquoted: the JSON parser's message quotes the text around the error.
+        const response = await fetch(`${served.service.url}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: `{"input":{"request":{"http":{"headers":{"x-purser-key":${served.key}}}}}}`,
+        });
+        const text = await response.text();
+        expect(response.status).toBe(200);
+        expect(JSON.parse(text)).toEqual({ result: result });
+        expect(text).not.toContain(served.key.slice(0, 10));
+      }
+    });
   });
 
   describe('APISIX opa plugin: POST /v1/gateways/apisix', () => {

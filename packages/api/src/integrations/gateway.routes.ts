@@ -1,7 +1,8 @@
-import express, { type Request, type Response, type Router } from 'express';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { assertPermission, bearerSecret } from '../auth/api-key.service';
 import type { AuthorizeService, Decision } from '../decisions/authorize.service';
 import { restAuthorizeRequest } from '../decisions/authorize-mapping';
+import { bodyErrorResponse } from '../http/body-errors';
 import { authenticateRequest, errorResponse, type HttpServices, isRefusal } from '../http/rest';
 import { decisionHeaders, refusalBody, refusalMessage, refusalStatus } from './gateway-answers';
 import {
@@ -233,6 +234,23 @@ async function envoy(services: RouteServices, request: Request, response: Respon
 }
 
 /**
+ * A policy call whose body could not be read, answered in the plugin's shape. The JSON
+ * parser's message quotes the body around the error, and the body carries `X-Purser-Key`
+ * among the headers: it is never echoed (a gateway logs the answers it refuses).
+ */
+function unreadableBody(answer: (status: number, message: string) => Record<string, unknown>) {
+  return (error: unknown, _request: Request, response: Response, next: NextFunction) => {
+    const unreadable = bodyErrorResponse(error);
+    if (!unreadable) return next(error);
+    const message =
+      (error as { type?: unknown }).type === 'entity.parse.failed'
+        ? 'Request body is not valid JSON'
+        : unreadable.body.message;
+    response.json({ result: answer(unreadable.status, message) });
+  };
+}
+
+/**
  * The gateway plugins' policy calls: `POST /v1/gateways/kong`, `POST /v1/gateways/apisix`
  * (OPA's Data API envelope, answered in each plugin's result shape) and
  * `/v1/gateways/envoy/*` (Envoy's HTTP ext_authz `path_prefix`). The gateway key may travel
@@ -243,11 +261,27 @@ export function gatewayRoutes(router: Router, services: RouteServices): void {
   const raw = express.raw({ type: () => true, limit: MAX_GATEWAY_BODY_BYTES });
   // One route a path (a route's path labels its metrics). Any suffix too: APISIX calls
   // `{host}/v1/data/{policy}`, so its `host` carries the prefix.
+  const kongUnreadable = unreadableBody((status, message) => ({ allow: false, status, message }));
+  const apisixUnreadable = unreadableBody((status_code, reason) => ({
+    allow: false,
+    status_code,
+    reason,
+  }));
   for (const path of ['/gateways/kong', '/gateways/kong/*rest']) {
-    router.post(path, json, (request, response) => kong(services, request, response));
+    router.post(
+      path,
+      json,
+      (request: Request, response: Response) => kong(services, request, response),
+      kongUnreadable,
+    );
   }
   for (const path of ['/gateways/apisix', '/gateways/apisix/*rest']) {
-    router.post(path, json, (request, response) => apisix(services, request, response));
+    router.post(
+      path,
+      json,
+      (request: Request, response: Response) => apisix(services, request, response),
+      apisixUnreadable,
+    );
   }
   for (const path of ['/gateways/envoy', '/gateways/envoy/*path']) {
     router.all(path, raw, (request, response) => envoy(services, request, response));
