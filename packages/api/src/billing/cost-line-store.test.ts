@@ -1,31 +1,28 @@
 import type { ProviderCostLine } from '@purser/adapters';
+import { makeProviderCostLine } from '@purser/adapters/testing';
 import { PurserError } from '../errors';
 import { mergeByKey } from './cost-line-store';
 
-const line = (overrides: Partial<ProviderCostLine>): ProviderCostLine => ({
-  day: '2026-07-01',
-  provider: 'openai',
-  model: 'gpt-4.1',
-  lineItem: 'gpt-4.1, input',
-  costType: 'tokens',
-  tokenType: 'input_tokens',
-  project: null,
-  amount: '0.1',
-  currency: 'USD',
-  quantity: '100',
-  unit: 'tokens',
-  dimensions: {},
-  raw: null,
-  ...overrides,
-});
+const line = (overrides: Partial<ProviderCostLine>): ProviderCostLine =>
+  makeProviderCostLine({
+    model: 'gpt-4.1',
+    lineItem: 'gpt-4.1, input',
+    project: null,
+    ...overrides,
+  });
 
 describe('mergeByKey', () => {
   it('should sum the lines of one key exactly and keep the others apart', () => {
     const merged = [
       ...mergeByKey([
-        line({ amount: '0.1' }),
+        line({ amount: '0.1', quantity: '100' }),
         line({ amount: '0.2', quantity: '200' }),
-        line({ tokenType: 'output_tokens', lineItem: 'gpt-4.1, output', amount: '3' }),
+        line({
+          tokenType: 'output_tokens',
+          lineItem: 'gpt-4.1, output',
+          amount: '3',
+          quantity: '100',
+        }),
       ]).values(),
     ];
     expect(merged.map((merged) => [merged.lineItem, merged.amount, merged.quantity])).toEqual([
