@@ -20,6 +20,10 @@ export const RULE_LIMITS = {
   rulesPerPreview: 500,
 } as const;
 
+/** Why a rule may not match the tag `__proto__` (API and rules files say the same). */
+export const UNMATCHABLE_TAG =
+  'refused: usage events drop a tag of that name, so no rule could match it';
+
 const HOUR_MS = 3_600_000;
 const CODE_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 const DECIMAL_PATTERN = /^\d+(\.\d+)?$/;
@@ -104,13 +108,9 @@ function validateMatch(match: unknown, path: string): AllocationMatchValue {
       for (const [tag, tagValue] of entries) {
         const tagPath = `${path}.tags.${tag.slice(0, 64)}`;
         text(tag, `${path}.tags (a key)`, RULE_LIMITS.value);
-        // Defined, not assigned: `tags.__proto__ = v` would drop the condition silently.
-        Object.defineProperty(tags, tag, {
-          value: text(tagValue, tagPath, RULE_LIMITS.value),
-          enumerable: true,
-          writable: true,
-          configurable: true,
-        });
+        // Assigned, `__proto__` would be dropped and the rule match more than it says.
+        if (tag === '__proto__') throw badInput(`${tagPath}: ${UNMATCHABLE_TAG}`);
+        tags[tag] = text(tagValue, tagPath, RULE_LIMITS.value);
       }
       if (entries.length > 0) valid.tags = tags;
       continue;

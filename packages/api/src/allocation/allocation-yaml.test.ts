@@ -146,6 +146,11 @@ describe('parseAllocationYaml', () => {
           'rules[1].targets[0].weight: only FIXED takes weights',
         ],
         [
+          // A dropped key would leave the rule matching on its other fields alone.
+          GOOD.replace('tags: { env: prod }', 'tags: { __proto__: prod }'),
+          'rules[1].match.tags.__proto__: refused: usage events drop a tag of that name, so no rule could match it',
+        ],
+        [
           GOOD.replace('parent: CC-ORG\n    owner', 'parent: CC-NOPE\n    owner'),
           'costCenters[1].parent: unknown cost center "CC-NOPE"',
         ],

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ALLOCATION_METHODS, MATCH_KEYS } from './allocation-types';
 import type { AllocationFile } from './allocation-yaml-check';
 import { checkAllocationFile } from './allocation-yaml-check';
+import { UNMATCHABLE_TAG } from './allocation-validate';
 
 /**
  * Rules as code: the cost-center tree and the rule set as a YAML file kept in git
@@ -156,6 +157,11 @@ function plain(node: Node | null, depth: number, at: string, problems: string[])
       const key = isScalar(pair.key) ? (pair.key.source ?? String(pair.key.value)) : null;
       if (key === null) {
         problems.push(`${at || 'file'}: every key must be plain text`);
+        continue;
+      }
+      if (key === '__proto__') {
+        // zod skips such a key: a tag condition of that name would vanish without a word.
+        problems.push(`${at + pathStep(key, !at)}: ${UNMATCHABLE_TAG}`);
         continue;
       }
       result[key] = plain(pair.value as Node | null, depth + 1, at + pathStep(key, !at), problems);
