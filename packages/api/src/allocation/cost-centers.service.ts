@@ -35,6 +35,9 @@ const toValue = (row: CostCenterRow): CostCenterValue => ({
   deactivatedAt: row.deactivated_at ? new Date(row.deactivated_at) : null,
 });
 
+/** Serialises parent changes (the cycle check reads the chain other changes may move). */
+const COST_CENTER_TREE_LOCK = 72_140_002;
+
 /** Cost centers: a tree by parent code; a deactivated one keeps its history. */
 export class CostCenterService {
   constructor(private readonly dataSource: DataSource) {}
@@ -61,6 +64,11 @@ export class CostCenterService {
   async update(code: string, patch: CostCenterPatchValue): Promise<CostCenterValue> {
     validateCode(code);
     return this.dataSource.transaction(async (manager) => {
+      // Parent changes one at a time: two checked together could each pass the other's
+      // chain and meet in a cycle (Postgres then kills one as a deadlock, unexplained).
+      if (patch.parentCode !== undefined) {
+        await manager.query(`SELECT pg_advisory_xact_lock($1)`, [COST_CENTER_TREE_LOCK]);
+      }
       const current = await this.lock(manager, code);
       const merged = validateCostCenterInput({
         code,
