@@ -92,6 +92,42 @@ function parsedText(text: unknown): unknown {
   }
 }
 
+/** A refusal in a plugin's OPA result shape: its names for the status and the message. */
+type Refusal = (
+  status: number,
+  message: string,
+  headers?: Record<string, string>,
+) => Record<string, unknown>;
+
+const kongRefusal: Refusal = (status, message, headers) => ({
+  allow: false,
+  status,
+  ...(headers ? { headers } : {}),
+  message,
+});
+
+const apisixRefusal: Refusal = (status_code, reason, headers) => ({
+  allow: false,
+  status_code,
+  reason,
+  ...(headers ? { headers } : {}),
+});
+
+/** An outcome as an OPA Data API answer, `{"result": …}`, refusals in the plugin's shape. */
+function sendResult(response: Response, outcome: Outcome, refusal: Refusal): void {
+  if (!outcome.decided) {
+    response.json({ result: refusal(outcome.status, String(outcome.body.message)) });
+    return;
+  }
+  const { decision, requestedModel } = outcome;
+  const headers = decisionHeaders(decision, requestedModel);
+  response.json({
+    result: decision.allow
+      ? { allow: true, headers }
+      : refusal(refusalStatus(decision), refusalMessage(decision), headers),
+  });
+}
+
 /** Kong's OPA plugin: `input.request.http` (headers, `parsed_body` or `body`). */
 async function kong(services: RouteServices, request: Request, response: Response) {
   const input: unknown = isObject(request.body) ? request.body.input : undefined;
@@ -100,13 +136,7 @@ async function kong(services: RouteServices, request: Request, response: Respons
       ? input.request.http
       : undefined;
   if (!http) {
-    response.json({
-      result: {
-        allow: false,
-        status: 400,
-        message: 'input.request.http: required (Kong OPA input)',
-      },
-    });
+    response.json({ result: kongRefusal(400, 'input.request.http: required (Kong OPA input)') });
     return;
   }
   const call: GatewayCall = {
@@ -121,24 +151,7 @@ async function kong(services: RouteServices, request: Request, response: Respons
     request.header('authorization'),
     limitedAddress(request.socket.remoteAddress, isObject(input) ? input.client_ip : undefined),
   );
-  if (!outcome.decided) {
-    response.json({
-      result: { allow: false, status: outcome.status, message: String(outcome.body.message) },
-    });
-    return;
-  }
-  const { decision, requestedModel } = outcome;
-  const headers = decisionHeaders(decision, requestedModel);
-  response.json({
-    result: decision.allow
-      ? { allow: true, headers }
-      : {
-          allow: false,
-          status: refusalStatus(decision),
-          headers,
-          message: refusalMessage(decision),
-        },
-  });
+  sendResult(response, outcome, kongRefusal);
 }
 
 /** APISIX's `opa` plugin: `input.request` (headers, no body). */
@@ -146,13 +159,7 @@ async function apisix(services: RouteServices, request: Request, response: Respo
   const input: unknown = isObject(request.body) ? request.body.input : undefined;
   const call = isObject(input) && isObject(input.request) ? input.request : undefined;
   if (!call) {
-    response.json({
-      result: {
-        allow: false,
-        status_code: 400,
-        reason: 'input.request: required (APISIX opa input)',
-      },
-    });
+    response.json({ result: apisixRefusal(400, 'input.request: required (APISIX opa input)') });
     return;
   }
   const outcome = await decide(
@@ -165,24 +172,7 @@ async function apisix(services: RouteServices, request: Request, response: Respo
       isObject(input) && isObject(input.var) ? input.var.remote_addr : undefined,
     ),
   );
-  if (!outcome.decided) {
-    response.json({
-      result: { allow: false, status_code: outcome.status, reason: String(outcome.body.message) },
-    });
-    return;
-  }
-  const { decision, requestedModel } = outcome;
-  const headers = decisionHeaders(decision, requestedModel);
-  response.json({
-    result: decision.allow
-      ? { allow: true, headers }
-      : {
-          allow: false,
-          status_code: refusalStatus(decision),
-          reason: refusalMessage(decision),
-          headers,
-        },
-  });
+  sendResult(response, outcome, apisixRefusal);
 }
 
 const ENVOY_PREFIX = '/v1/gateways/envoy';
@@ -238,7 +228,7 @@ async function envoy(services: RouteServices, request: Request, response: Respon
  * parser's message quotes the body around the error, and the body carries `X-Purser-Key`
  * among the headers: it is never echoed (a gateway logs the answers it refuses).
  */
-function unreadableBody(answer: (status: number, message: string) => Record<string, unknown>) {
+function unreadableBody(refusal: Refusal) {
   return (error: unknown, _request: Request, response: Response, next: NextFunction) => {
     const unreadable = bodyErrorResponse(error);
     if (!unreadable) return next(error);
@@ -246,7 +236,7 @@ function unreadableBody(answer: (status: number, message: string) => Record<stri
       (error as { type?: unknown }).type === 'entity.parse.failed'
         ? 'Request body is not valid JSON'
         : unreadable.body.message;
-    response.json({ result: answer(unreadable.status, message) });
+    response.json({ result: refusal(unreadable.status, message) });
   };
 }
 
@@ -261,12 +251,8 @@ export function gatewayRoutes(router: Router, services: RouteServices): void {
   const raw = express.raw({ type: () => true, limit: MAX_GATEWAY_BODY_BYTES });
   // One route a path (a route's path labels its metrics). Any suffix too: APISIX calls
   // `{host}/v1/data/{policy}`, so its `host` carries the prefix.
-  const kongUnreadable = unreadableBody((status, message) => ({ allow: false, status, message }));
-  const apisixUnreadable = unreadableBody((status_code, reason) => ({
-    allow: false,
-    status_code,
-    reason,
-  }));
+  const kongUnreadable = unreadableBody(kongRefusal);
+  const apisixUnreadable = unreadableBody(apisixRefusal);
   for (const path of ['/gateways/kong', '/gateways/kong/*rest']) {
     router.post(
       path,
