@@ -1,18 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { Money } from '@purser/pricing';
-
 import { centsToAmount, createAnthropicBillingAdapter } from './anthropic-billing-adapter';
 import { BillingHttpError } from './billing-http-error';
 import {
   json,
   startReplayServer,
-  type ReplayResponse,
+  twoPages as twoPagesOf,
   type ReplayServer,
 } from './__fixtures__/replay-server';
 import { anthropicCostPage2, anthropicUsagePage2 } from './__fixtures__/second-pages';
 import type { ProviderCostLine } from './provider-cost-line';
+import { amountTotals } from './__fixtures__/totals';
 
 const COST_TEXT = readFileSync(join(__dirname, '__fixtures__/anthropic-cost-report.json'), 'utf8');
 const USAGE_TEXT = readFileSync(
@@ -24,23 +23,11 @@ const PAGE_TOKEN = 'page_MjAyNi0wNy0wM1QwMDowMDowMFo=';
 const RANGE = { from: new Date('2026-07-01T00:00:00Z'), to: new Date('2026-07-04T00:00:00Z') };
 const WS = 'wrkspc_01JwQvzr7rXLA5AGx3HKfFUJ';
 
-function totals(lines: ProviderCostLine[]): Record<string, string> {
-  const sums = new Map<string, InstanceType<typeof Money>>();
-  for (const line of lines) {
-    const key = `${line.day}|${line.project}`;
-    sums.set(key, (sums.get(key) ?? new Money(0)).plus(line.amount));
-  }
-  return Object.fromEntries([...sums].map(([key, sum]) => [key, sum.toFixed()]));
-}
+const totals = (lines: ProviderCostLine[]) =>
+  amountTotals(lines, (line) => `${line.day}|${line.project}`);
 
-function twoPages(page1: string, page2: unknown) {
-  return (request: { query: URLSearchParams }): ReplayResponse => {
-    const page = request.query.get('page');
-    if (page === null) return { body: page1 };
-    if (page === PAGE_TOKEN) return json(page2);
-    return json({ type: 'error', error: { type: 'invalid_request_error' } }, 400);
-  };
-}
+const twoPages = (page1: string, page2: unknown) =>
+  twoPagesOf(page1, page2, PAGE_TOKEN, { type: 'error', error: { type: 'invalid_request_error' } });
 
 describe('createAnthropicBillingAdapter (against a local replay server)', () => {
   let server: ReplayServer | undefined;

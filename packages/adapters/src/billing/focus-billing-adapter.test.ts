@@ -1,8 +1,6 @@
 import { createReadStream, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { Money } from '@purser/pricing';
-
 import {
   classifyFocusRow,
   focusDay,
@@ -11,18 +9,13 @@ import {
   tokenTypeOf,
 } from './focus-billing-adapter';
 import type { ProviderCostLine } from './provider-cost-line';
+import { amountTotals } from './__fixtures__/totals';
 
 const SAMPLE = join(__dirname, '__fixtures__/sample-focus-1.0-cloud.csv');
 const WITH_AI = join(__dirname, '__fixtures__/sample-focus-1.0-cloud-with-ai-rows.csv');
 
-function totals(lines: ProviderCostLine[]): Record<string, string> {
-  const sums = new Map<string, InstanceType<typeof Money>>();
-  for (const line of lines) {
-    const key = `${line.day}|${line.provider}|${line.project}`;
-    sums.set(key, (sums.get(key) ?? new Money(0)).plus(line.amount));
-  }
-  return Object.fromEntries([...sums].map(([key, sum]) => [key, sum.toFixed()]));
-}
+const totals = (lines: ProviderCostLine[]) =>
+  amountTotals(lines, (line) => `${line.day}|${line.provider}|${line.project}`);
 
 /** A CSV text from a header and rows of values (null → NULL), quoting every string. */
 function csv(header: string[], rows: (string | null)[][]): string {

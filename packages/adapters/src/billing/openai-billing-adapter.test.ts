@@ -1,15 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { Money } from '@purser/pricing';
-
 import { AdapterError } from '../errors';
 import { BillingHttpError } from './billing-http-error';
 import { WarningList } from './billing-json';
 import {
   json,
   startReplayServer,
-  type ReplayResponse,
+  twoPages as twoPagesOf,
   type ReplayServer,
 } from './__fixtures__/replay-server';
 import { openaiCostsPage2, openaiUsagePage2 } from './__fixtures__/second-pages';
@@ -19,6 +17,7 @@ import {
   parseOpenAILineItem,
 } from './openai-billing-adapter';
 import type { ProviderCostLine } from './provider-cost-line';
+import { amountTotals } from './__fixtures__/totals';
 
 const COSTS_TEXT = readFileSync(join(__dirname, '__fixtures__/openai-costs.json'), 'utf8');
 const USAGE_TEXT = readFileSync(
@@ -32,24 +31,12 @@ const P1 = 'proj_R8kNq2VxW4tY6uZ1aB3cD5eF';
 const P2 = 'proj_L2mP7sT9vX1zC4bN6hJ8kQ0w';
 
 /** Σ amount per `day|project`, exact. */
-function totals(lines: ProviderCostLine[]): Record<string, string> {
-  const sums = new Map<string, InstanceType<typeof Money>>();
-  for (const line of lines) {
-    const key = `${line.day}|${line.project}`;
-    sums.set(key, (sums.get(key) ?? new Money(0)).plus(line.amount));
-  }
-  return Object.fromEntries([...sums].map(([key, sum]) => [key, sum.toFixed()]));
-}
+const totals = (lines: ProviderCostLine[]) =>
+  amountTotals(lines, (line) => `${line.day}|${line.project}`);
 
 /** Page 1 (the fixture text as is) without `page`, page 2 (built) with the fixture's token. */
-function twoPages(page1: string, page2: unknown) {
-  return (request: { query: URLSearchParams }): ReplayResponse => {
-    const page = request.query.get('page');
-    if (page === null) return { body: page1 };
-    if (page === PAGE_TOKEN) return json(page2);
-    return json({ error: { message: `unknown page ${page}` } }, 400);
-  };
-}
+const twoPages = (page1: string, page2: unknown) =>
+  twoPagesOf(page1, page2, PAGE_TOKEN, { error: { message: 'unknown page' } });
 
 describe('createOpenAIBillingAdapter (against a local replay server)', () => {
   let server: ReplayServer | undefined;

@@ -72,3 +72,21 @@ export async function startReplayServer(
 export function json(body: unknown, status = 200, headers: Record<string, string> = {}): ReplayResponse {
   return { status, headers, body: typeof body === 'string' ? body : JSON.stringify(body) };
 }
+
+/**
+ * A paginated endpoint's script: page 1 (a fixture's text as is) without `page`, `page2`
+ * (built) for `token`, and `error` with a 400 for any other token.
+ */
+export function twoPages(
+  page1: string,
+  page2: unknown,
+  token: string,
+  error: unknown,
+): (request: { query: URLSearchParams }) => ReplayResponse {
+  return (request) => {
+    const page = request.query.get('page');
+    if (page === null) return { body: page1 };
+    if (page === token) return json(page2);
+    return json(error, 400);
+  };
+}
