@@ -157,6 +157,8 @@ export function createServices(deps: {
   });
   const billingSources = new BillingSourceService(dataSource, deps.env.PURSER_SECRET_KEY);
   const reconciliation = new ReconciliationService(dataSource, pricing);
+  // True-up: the chargeback spreads each reconciled day's variance (docs/0009).
+  allocation.chargebacks.variance = reconciliation;
   return {
     ...deps,
     policy,

@@ -47,12 +47,11 @@ export class AllocationPeriodService {
       );
       const all = new Set([DEFAULT_CURRENCY, ...currencies.map((row) => row.currency)]);
       for (const currency of all) {
-        const outcome = await this.chargeback.live(manager, {
-          from: range.start,
-          to: range.end,
-          currency,
-        });
-        await this.freeze(manager, month, currency, sumsOf(outcome));
+        const run = { from: range.start, to: range.end, currency };
+        const outcome = await this.chargeback.live(manager, run);
+        // Frozen with the true-up of the bill synced so far; a later bill shows as an adjustment.
+        const sums = await this.chargeback.trueUp(manager, run, sumsOf(outcome));
+        await this.freeze(manager, month, currency, sums);
       }
       await this.record(manager, month, 'CLOSE', actor, null);
     });

@@ -149,7 +149,7 @@ export interface ChargebackRowValue {
   level: number;
   direct: string;
   shared: string;
-  /** The reconciliation's true-up; always "0" until that issue lands. */
+  /** Its part of the reconciliation variance of the range's billed days (chargeback-true-up.ts). */
   trueUp: string;
   total: string;
   rolledUp: boolean;

@@ -126,7 +126,10 @@ export class ChargebackRow {
   level: number;
   @Field(() => DecimalScalar) direct: string;
   @Field(() => DecimalScalar) shared: string;
-  @Field(() => DecimalScalar, { description: 'Reconciliation true-up (0 until it lands).' })
+  @Field(() => DecimalScalar, {
+    description:
+      "The cost center's part of the reconciliation variance (billed − estimated) of the range's billed days.",
+  })
   trueUp: string;
   @Field(() => DecimalScalar) total: string;
   @Field(() => Boolean, {

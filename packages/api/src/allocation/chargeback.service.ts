@@ -27,6 +27,7 @@ import {
   zeroSums,
   type SumsByCenter,
 } from './chargeback-report';
+import { withTrueUp, type VarianceSource } from './chargeback-true-up';
 import type { CostCenterService } from './cost-centers.service';
 import { closedPeriods, frozenSums, nextMonth } from './period-store';
 
@@ -48,6 +49,9 @@ interface Range {
  * in the chargeback holding the first day of the next open month.
  */
 export class ChargebackService {
+  /** The bill the true-up reads (billing's reconciliation, wired in services.ts); null: none. */
+  variance: VarianceSource | null = null;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly rules: AllocationRuleService,
@@ -80,6 +84,20 @@ export class ChargebackService {
     });
     const { linesOf } = range;
     return allocate(usage, segments, (costCenter) => costCenter === linesOf);
+  }
+
+  /** `sums` (of the engine run over `range`) with the range's true-up added (docs/0009). */
+  trueUp(
+    manager: EntityManager,
+    range: Range & { currency: string; recordedBy?: Date | null; versions?: TimedRule[] },
+    sums: SumsByCenter,
+  ): Promise<SumsByCenter> {
+    const versions = async () =>
+      range.versions ??
+      (await this.rules.inRange(range.from, range.to, range.recordedBy ?? null, manager)).map(
+        timedRuleOf,
+      );
+    return withTrueUp(manager, this.variance, range, versions, sums);
   }
 
   /**
@@ -117,7 +135,8 @@ export class ChargebackService {
       frozen.map(({ month }) => monthRange(month)),
     );
     for (const piece of pieces) {
-      sumsOf(await this.live(manager, { ...piece, currency }), sums);
+      const run = { ...piece, currency };
+      await this.trueUp(manager, run, sumsOf(await this.live(manager, run), sums));
     }
     for (const { month } of frozen) {
       for (const [code, entry] of await frozenSums(manager, month, currency)) {
@@ -138,14 +157,8 @@ export class ChargebackService {
       const nextStart = monthRange(next).start;
       if (nextStart < from || nextStart >= to) continue;
       const range = monthRange(period.month);
-      const now = sumsOf(
-        await this.live(manager, {
-          from: range.start,
-          to: range.end,
-          currency,
-          recordedBy: period.closedAt,
-        }),
-      );
+      const recorded = { from: range.start, to: range.end, currency, recordedBy: period.closedAt };
+      const now = await this.trueUp(manager, recorded, sumsOf(await this.live(manager, recorded)));
       for (const [code, entry] of await frozenSums(manager, period.month, currency)) {
         addSums(now, code, entry, -1);
       }
@@ -261,8 +274,12 @@ export class ChargebackService {
       }),
     );
     for (const version of versions) version.rule.id = null;
-    const sums = sumsOf(
-      await this.reading((manager) => this.live(manager, { from, to, currency, versions })),
+    const sums = await this.reading(async (manager) =>
+      this.trueUp(
+        manager,
+        { from, to, currency, versions },
+        sumsOf(await this.live(manager, { from, to, currency, versions })),
+      ),
     );
     return assemble({
       from,

@@ -165,6 +165,11 @@ export class ReconciliationService {
     };
   }
 
+  /** The model name `report` gives a model used or billed on `day` (the chargeback's true-up). */
+  async modelNamer(provider: string): Promise<(model: string, day: string | null) => string> {
+    return canonicalModel(await this.pricing.catalog(), canonicalProvider(provider.trim()));
+  }
+
   /** Models of the provider Purser has any usage of, at any time (for `model_never_seen`). */
   private async usedModels(provider: string, billed: readonly SideCell[]): Promise<string[]> {
     if (billed.length === 0) return [];
