@@ -113,6 +113,11 @@ export class UnitEconomicsService {
 function checkOptions(options: UnitEconomicsOptions): string[] {
   if (!(options.to.getTime() > options.from.getTime()))
     throw badInput('to must be later than from');
+  if (!/^[A-Z]{3}$/.test(options.currency)) {
+    throw badInput(
+      `currency: must be a three-letter ISO 4217 code such as "USD" (got ${JSON.stringify(options.currency.slice(0, 16))})`,
+    );
+  }
   if (
     options.metric.length === 0 ||
     options.metric.length > METRIC_LIMITS.maxNameLength ||

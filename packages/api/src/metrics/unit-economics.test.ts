@@ -7,6 +7,7 @@ import {
   metricCurrency,
   ratio,
 } from './unit-economics';
+import { UnitEconomicsService } from './unit-economics.service';
 
 describe('joinUnitEconomics', () => {
   it('should join groups from either side, ordered, with null for a zero metric', () => {
@@ -136,4 +137,29 @@ describe('gross margin', () => {
       { dimensions: { customer: 'b' }, revenue: '0', cost: '3', margin: '-3', marginPercent: null },
     ]);
   });
+});
+
+describe('UnitEconomicsService arguments', () => {
+  const service = new UnitEconomicsService(
+    { report: () => Promise.reject(new Error('no read with a bad argument')) },
+    { sums: () => Promise.reject(new Error('no read with a bad argument')) },
+  );
+  const options = {
+    metric: 'revenue',
+    from: new Date('2026-11-01T00:00:00Z'),
+    to: new Date('2026-12-01T00:00:00Z'),
+    groupBy: ['customer'],
+  };
+
+  it.each(['US', 'USDX', '€€€', 'x'.repeat(100_000)])(
+    'should refuse the currency %#, naming it, before any read',
+    async (currency) => {
+      const refused = service.unitEconomics({ ...options, currency });
+      await expect(refused).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
+      await expect(refused).rejects.toThrow(/^currency: must be a three-letter ISO 4217 code/);
+      await expect(
+        service.grossMargin({ ...options, revenueMetric: 'revenue', currency }),
+      ).rejects.toThrow(/^currency: /);
+    },
+  );
 });
