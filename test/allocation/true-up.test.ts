@@ -139,6 +139,42 @@ describe('true-up in the chargeback', () => {
     expect(report.total).toBe('2.5');
   });
 
+  it('partial days at the range ends keep the estimate; other currencies are not trued up', async () => {
+    const report = await chargeback(service, '2026-11-10T12:00:00Z', '2026-11-12T00:00:00Z');
+    expect(row(report, 'CC-A')).toEqual({ direct: '4', trueUp: '-0.000001', total: '3.999999' });
+    expect(report.unallocated).toBe('2');
+    expect(report.total).toBe('5.999999');
+    const { chargeback: euros } = await gql<{ chargeback: Report }>(
+      service,
+      `query { chargeback(from: "2026-11-10T00:00:00Z", to: "2026-11-12T00:00:00Z", currency: "EUR") {
+        total unallocated } }`,
+    );
+    expect(euros).toEqual({ total: '0', unallocated: '0' });
+  });
+
+  it('a preview trues up with the draft rules', async () => {
+    const { previewAllocation: report } = await gql<{ previewAllocation: Report }>(
+      service,
+      `query($rules: [AllocationRuleInput!]!) {
+        previewAllocation(rules: $rules, from: "2026-11-10T00:00:00Z", to: "2026-11-12T00:00:00Z") {
+          rows { costCenter direct shared trueUp total rolledUp } unallocated total } }`,
+      {
+        rules: [
+          {
+            name: 'all',
+            priority: 1,
+            method: 'DIRECT',
+            match: {},
+            targets: [{ costCenter: 'CC-B' }],
+          },
+        ],
+      },
+    );
+    expect(row(report, 'CC-B')).toEqual({ direct: '10', trueUp: '0.999999', total: '10.999999' });
+    expect(report.unallocated).toBe('0.433');
+    expect(report.total).toBe('11.432999');
+  });
+
   it('a closed month keeps its frozen true-up; a later bill is a prior-period adjustment', async () => {
     const closed = await gql(service, `mutation($month: String!) { closePeriod(month: $month) }`, {
       month: '2026-11',
