@@ -83,6 +83,18 @@ describe('gatewayOpaInput', () => {
         'kong',
       ),
     ).toThrow(/body.max_tokens must be a non-negative integer/);
+    // A bad input (400 naming it), not a URIError (a 500).
+    expect(() =>
+      gatewayOpaInput(
+        { path: '/v1beta/models/gemini%E0%A4:generateContent', headers: headers({}) },
+        'envoy',
+      ),
+    ).toThrow(
+      expect.objectContaining({
+        code: 'BAD_USER_INPUT',
+        message: expect.stringContaining('"gemini%E0%A4" is not valid percent-encoding'),
+      }),
+    );
   });
 
   it('should bound the input estimate walk', () => {

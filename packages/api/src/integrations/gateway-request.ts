@@ -44,7 +44,15 @@ export function headerMap(raw: unknown): Map<string, string> {
 /** The upstream API a path belongs to, and the model a Gemini path names. */
 function inferFromPath(path: string): { provider?: string; model?: string } {
   const gemini = /\/models\/([^/:]+):(?:stream)?[gG]enerateContent$/.exec(path);
-  if (gemini) return { provider: 'google', model: decodeURIComponent(gemini[1]) };
+  if (gemini) {
+    try {
+      return { provider: 'google', model: decodeURIComponent(gemini[1]) };
+    } catch {
+      throw badInput(
+        `path: the model ${JSON.stringify(gemini[1].slice(0, 200))} is not valid percent-encoding`,
+      );
+    }
+  }
   if (/\/messages$/.test(path)) return { provider: 'anthropic' };
   if (/\/(chat\/completions|completions|responses|embeddings)$/.test(path)) {
     return { provider: 'openai' };
