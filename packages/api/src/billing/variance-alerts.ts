@@ -11,10 +11,14 @@ import type { ReconciliationService } from './reconciliation.service';
 /** Tolerance of the variance alert after a sync (percent of billed), as the report's default. */
 export const VARIANCE_TOLERANCE_PERCENT = '1';
 
+const DAY_MS = 86_400_000;
+
 /**
  * After a sync: for each provider and UTC day of the synced range whose estimate and bill
  * differ past the tolerance, one warning log line and one `purser.reconciliation.v1`
- * message (when NATS is configured). Never fails the sync: a failure is logged.
+ * message (when NATS is configured). Only whole days before today (UTC) are checked: today's
+ * bill is still arriving (incomplete), so it would differ every time. Never fails the sync: a
+ * failure is logged.
  */
 export class VarianceAlerts {
   constructor(
@@ -33,12 +37,15 @@ export class VarianceAlerts {
     to: Date,
   ): Promise<ReconciliationVariance[]> {
     const sent: ReconciliationVariance[] = [];
+    const today = Math.floor(this.deps.clock().getTime() / DAY_MS) * DAY_MS;
+    const until = new Date(Math.min(to.getTime(), today));
+    if (until.getTime() <= from.getTime()) return sent;
     try {
       for (const provider of new Set(providers)) {
         const report = await this.deps.reconciliation.report({
           provider,
           from,
-          to,
+          to: until,
           groupBy: ['day'],
           tolerancePercent: VARIANCE_TOLERANCE_PERCENT,
         });

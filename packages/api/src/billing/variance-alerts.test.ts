@@ -1,0 +1,78 @@
+import type { Logger } from '../observability/logger';
+import type { ReconciliationService } from './reconciliation.service';
+import { VarianceAlerts } from './variance-alerts';
+
+const DAY_MS = 86_400_000;
+
+/** A reconciliation that finds every day of the range asked for UNDER. */
+function underEveryDay(asked: { from: Date; to: Date }[]) {
+  return {
+    report: async (options: { from: Date; to: Date }) => {
+      asked.push({ from: options.from, to: options.to });
+      const rows = [];
+      for (let at = options.from.getTime(); at < options.to.getTime(); at += DAY_MS) {
+        rows.push({
+          dimensions: { day: new Date(at).toISOString().slice(0, 10) },
+          estimated: '1',
+          billed: '2',
+          delta: '-1',
+          deltaPercent: '-50',
+          status: 'UNDER' as const,
+          likelyCauses: [],
+        });
+      }
+      return {
+        rows,
+        estimated: '0',
+        billed: '0',
+        delta: '0',
+        currency: 'USD',
+        nonTokenCharges: [],
+      };
+    },
+  } as unknown as ReconciliationService;
+}
+
+describe('VarianceAlerts', () => {
+  const logger = { warn: () => undefined } as unknown as Logger;
+
+  it('should alert on whole past UTC days only, never on today whose bill is still arriving', async () => {
+    const asked: { from: Date; to: Date }[] = [];
+    const alerts = new VarianceAlerts({
+      reconciliation: underEveryDay(asked),
+      logger,
+      nats: () => null,
+      clock: () => new Date('2026-12-07T15:00:00Z'),
+    });
+    const sent = await alerts.afterSync(
+      'source-1',
+      ['openai'],
+      new Date('2026-12-04T00:00:00Z'),
+      new Date('2026-12-08T00:00:00Z'),
+    );
+    expect(sent.map((variance) => variance.day)).toEqual([
+      '2026-12-04',
+      '2026-12-05',
+      '2026-12-06',
+    ]);
+    expect(new Set(sent.map((variance) => variance.variance_id)).size).toBe(3);
+  });
+
+  it('should alert on nothing when the synced range is today alone', async () => {
+    const asked: { from: Date; to: Date }[] = [];
+    const alerts = new VarianceAlerts({
+      reconciliation: underEveryDay(asked),
+      logger,
+      nats: () => null,
+      clock: () => new Date('2026-12-07T15:00:00Z'),
+    });
+    const sent = await alerts.afterSync(
+      'source-1',
+      ['openai'],
+      new Date('2026-12-07T00:00:00Z'),
+      new Date('2026-12-08T00:00:00Z'),
+    );
+    expect(sent).toEqual([]);
+    expect(asked).toEqual([]);
+  });
+});
