@@ -122,6 +122,15 @@ describe('otlpSpans and spanUsageEvent', () => {
     ]) {
       expect([...otlpSpans(value)]).toEqual([]);
     }
+    // An intValue that is an object String() cannot write: left out, not a TypeError (a 500).
+    const [span] = [
+      ...otlpSpans(
+        JSON.parse(
+          '{"resourceSpans":[{"scopeSpans":[{"spans":[{"attributes":[{"key":"gen_ai.usage.input_tokens","value":{"intValue":{"toString":1}}}]}]}]}]}',
+        ),
+      ),
+    ];
+    expect(span.attributes.size).toBe(0);
   });
 
   it('should encode a partial success only when a span was rejected', () => {

@@ -104,7 +104,8 @@ function scalar(value: unknown): Scalar | undefined {
     const number = Number(parsed);
     return Number.isSafeInteger(number) ? number : parsed.toString();
   }
-  if (isObject(int)) return String(int);
+  // Only an object that can be written (JSON can give `{"toString": 1}`, which String refuses).
+  if (isObject(int) && typeof int.toString === 'function') return String(int);
   return undefined;
 }
 
