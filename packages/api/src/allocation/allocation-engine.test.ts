@@ -6,7 +6,6 @@ import {
   byPriority,
   compile,
   matches,
-  totalsOf,
   type EngineRule,
   type UsageAggregate,
 } from './allocation-engine';
@@ -49,11 +48,9 @@ function rule(
 }
 
 const summary = (rows: UsageAggregate[], rules: EngineRule[][]) => {
-  const totals = totalsOf(
-    allocate(
-      rows,
-      rules.map((segment) => ({ rules: byPriority(segment) })),
-    ),
+  const { totals } = allocate(
+    rows,
+    rules.map((segment) => ({ rules: byPriority(segment) })),
   );
   return {
     rows: Object.fromEntries(
@@ -234,7 +231,7 @@ describe('allocate', () => {
           ),
         );
         const outcome = allocate(rows, [{ rules }, { rules: rules.slice(1) }]);
-        const totals = totalsOf(outcome);
+        const { totals } = outcome;
         let allocated = totals.unallocated;
         for (const entry of totals.byCostCenter.values()) {
           allocated = allocated.plus(entry.direct).plus(entry.shared);

@@ -197,8 +197,3 @@ export interface AllocationTotals {
   byCostCenter: Map<string, { direct: MoneyValue; shared: MoneyValue }>;
   unallocated: MoneyValue;
 }
-
-/** Per cost center sums of an outcome (integers summed in `allocate`), and the unallocated. */
-export function totalsOf(outcome: AllocationOutcome): AllocationTotals {
-  return outcome.totals;
-}
