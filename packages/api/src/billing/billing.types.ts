@@ -93,7 +93,7 @@ export class ReconciliationRow {
   @Field(() => ReconciliationStatus) status: ReconciliationStatus;
   @Field(() => [String], {
     description:
-      'For a row that does not match, what Purser can tell: unpriced_usage, price_differs, hours_without_usage, model_never_seen.',
+      'For a row that does not match, what Purser can tell: unpriced_usage, hours_without_usage, model_never_seen, price_differs, cache_priced_wrong.',
   })
   likelyCauses: string[];
 }
