@@ -113,9 +113,35 @@ describe('billing sources and sync', () => {
     const id = created.data!.createBillingSource.id as string;
     const UPDATE = `mutation($id: ID!, $input: BillingSourceInput!) {
       updateBillingSource(id: $id, input: $input) { name baseUrl effectiveBaseUrl hasApiKey } }`;
+    // The stored key is not sent to a new URL unless given again.
+    const redirected = await service.graphql(UPDATE, {
+      id,
+      input: { provider: 'openai', name: 'temp', baseUrl: 'https://proxy.example/v1' },
+    });
+    expect(redirected.errors?.[0]).toMatchObject({
+      message: expect.stringContaining('apiKey: give the API key again to change baseUrl'),
+      extensions: { code: 'BAD_USER_INPUT', field: 'apiKey' },
+    });
+    const renamed = await service.graphql(UPDATE, {
+      id,
+      input: { provider: 'openai', name: 'temp1' },
+    });
+    expect(renamed.data).toEqual({
+      updateBillingSource: {
+        name: 'temp1',
+        baseUrl: null,
+        effectiveBaseUrl: 'https://api.openai.com/v1',
+        hasApiKey: true,
+      },
+    });
     const kept = await service.graphql(UPDATE, {
       id,
-      input: { provider: 'openai', name: 'temp2', baseUrl: 'https://proxy.example/v1' },
+      input: {
+        provider: 'openai',
+        name: 'temp2',
+        baseUrl: 'https://proxy.example/v1',
+        apiKey: OPENAI_KEY,
+      },
     });
     expect(kept.data).toEqual({
       updateBillingSource: {

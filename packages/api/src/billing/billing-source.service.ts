@@ -129,19 +129,30 @@ export class BillingSourceService {
     return toValue(rows[0]!);
   }
 
-  /** Updates a source; an absent apiKey keeps the stored one, an empty string removes it. */
+  /**
+   * Updates a source; an absent apiKey keeps the stored one (not to a new baseUrl: the key is
+   * asked again), an empty string removes it.
+   */
   async update(id: string, input: BillingSourceFields): Promise<BillingSourceValue> {
     const current = await this.row(id);
     if (input.provider !== current.provider) {
       throw badInput('provider: cannot change; create another source', { field: 'provider' });
     }
     const fields = checkSourceInput(input);
-    const sealed =
-      input.apiKey === undefined || input.apiKey === null
-        ? current.api_key_ciphertext
-        : fields.apiKey
-          ? this.seal(fields.apiKey, id)
-          : null;
+    const keepKey = input.apiKey === undefined || input.apiKey === null;
+    // A kept key follows the source to a new baseUrl only when given again: else an admin
+    // could point the source at a server of theirs and read the write-only key there.
+    if (keepKey && current.api_key_ciphertext !== null && fields.baseUrl !== current.base_url) {
+      throw badInput(
+        'apiKey: give the API key again to change baseUrl (a stored key is only sent to the URL it was given for)',
+        { field: 'apiKey' },
+      );
+    }
+    const sealed = keepKey
+      ? current.api_key_ciphertext
+      : fields.apiKey
+        ? this.seal(fields.apiKey, id)
+        : null;
     try {
       const rows = returningRows<SourceRow>(
         await this.dataSource.query(

@@ -49,7 +49,7 @@ export class BillingResolver {
 
   @Mutation(() => BillingSource, {
     description:
-      'Updates a billing source (provider fixed; apiKey absent keeps it, "" removes it).',
+      'Updates a billing source (provider fixed; apiKey absent keeps it, unless baseUrl changes; "" removes it).',
   })
   updateBillingSource(
     @Arg('id', () => ID) id: string,

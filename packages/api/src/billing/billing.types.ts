@@ -15,7 +15,7 @@ export class BillingSourceInput {
   @Field(() => String, {
     nullable: true,
     description:
-      'The admin API key. Write-only: encrypted at rest, never returned. On update: absent keeps it, "" removes it.',
+      'The admin API key. Write-only: encrypted at rest, never returned. On update: absent keeps it (give it again to change baseUrl), "" removes it.',
   })
   apiKey?: string | null;
 }
