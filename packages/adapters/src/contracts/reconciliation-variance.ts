@@ -4,7 +4,7 @@ import { decimalStringSchema, instantSchema } from '@purser/pricing';
 
 import { currencySchema } from './usage-event';
 
-/** A signed decimal string (`-3.356018`): a delta may be negative. */
+/** A signed decimal string (`-3.356018`): a delta, or a bill of credits, may be negative. */
 const signedDecimalSchema = z
   .string()
   .max(80)
@@ -26,7 +26,8 @@ export const reconciliationVarianceSchema = z.object({
   /** UTC day, `YYYY-MM-DD`. */
   day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
   estimated: decimalStringSchema,
-  billed: decimalStringSchema,
+  /** Signed: a day's credits or refunds can outweigh its charges. */
+  billed: signedDecimalSchema,
   delta: signedDecimalSchema,
   /** delta ÷ billed × 100; absent when nothing was billed. */
   delta_percent: signedDecimalSchema.optional(),

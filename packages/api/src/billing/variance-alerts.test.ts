@@ -4,8 +4,8 @@ import { VarianceAlerts } from './variance-alerts';
 
 const DAY_MS = 86_400_000;
 
-/** A reconciliation that finds every day of the range asked for UNDER. */
-function underEveryDay(asked: { from: Date; to: Date }[]) {
+/** A reconciliation that finds every day of the range asked for UNDER (billed `billed`). */
+function underEveryDay(asked: { from: Date; to: Date }[], billed = '2') {
   return {
     report: async (options: { from: Date; to: Date }) => {
       asked.push({ from: options.from, to: options.to });
@@ -14,7 +14,7 @@ function underEveryDay(asked: { from: Date; to: Date }[]) {
         rows.push({
           dimensions: { day: new Date(at).toISOString().slice(0, 10) },
           estimated: '1',
-          billed: '2',
+          billed,
           delta: '-1',
           deltaPercent: '-50',
           status: 'UNDER' as const,
@@ -74,5 +74,24 @@ describe('VarianceAlerts', () => {
     );
     expect(sent).toEqual([]);
     expect(asked).toEqual([]);
+  });
+
+  it('should publish a day whose credits outweigh its charges (billed below zero)', async () => {
+    const alerts = new VarianceAlerts({
+      reconciliation: underEveryDay([], '-2.5'),
+      logger,
+      nats: () => null,
+      clock: () => new Date('2026-12-07T15:00:00Z'),
+    });
+    const sent = await alerts.afterSync(
+      'source-1',
+      ['openai'],
+      new Date('2026-12-05T00:00:00Z'),
+      new Date('2026-12-07T00:00:00Z'),
+    );
+    expect(sent.map((variance) => [variance.day, variance.billed])).toEqual([
+      ['2026-12-05', '-2.5'],
+      ['2026-12-06', '-2.5'],
+    ]);
   });
 });
