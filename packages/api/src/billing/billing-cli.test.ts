@@ -76,6 +76,32 @@ describe('runBillingSync', () => {
     expect(err).toEqual(['oa (openai): provider answered 500\n']);
   });
 
+  it('should skip an API source without a key, as the scheduled sync does, and exit 0', async () => {
+    const synced: string[] = [];
+    const out: string[] = [];
+    const keyless = sources.map((source) =>
+      source.id === 'a' ? { ...source, hasApiKey: false } : source,
+    );
+    const code = await runBillingSync(
+      {
+        list: async () => keyless,
+        sync: async (id) => {
+          synced.push(id);
+          if (id === 'a') throw new Error('billing source "oa" has no apiKey; set one to sync it');
+          return { linesImported: 3, linesUnchanged: 1, linesRestated: 0, warnings: [] };
+        },
+      },
+      { sourceId: null, ...range },
+      { out: (text) => out.push(text), err: () => undefined },
+    );
+    expect(code).toBe(0);
+    expect(synced).toEqual(['b']);
+    expect(out).toEqual([
+      'oa (openai): skipped, no apiKey\n',
+      'an (anthropic): 3 imported, 1 unchanged, 0 restated\n',
+    ]);
+  });
+
   it('should refuse an unknown source', async () => {
     const err: string[] = [];
     const code = await runBillingSync(
