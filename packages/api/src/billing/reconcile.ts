@@ -164,12 +164,7 @@ function causesOf(
     causes.push('model_never_seen');
   }
   if (group.unpricedRequests > 0) causes.push('unpriced_usage');
-  if (
-    (status === 'UNDER' || status === 'MISSING_INTERNAL') &&
-    options.groupBy.includes('day') &&
-    group.hasEstimated &&
-    group.hours < 24
-  ) {
+  if (status === 'UNDER' && options.groupBy.includes('day') && group.hours < 24) {
     causes.push('hours_without_usage');
   }
   if (
