@@ -32,9 +32,10 @@ import { performance } from 'node:perf_hooks';
 import { loadEnv, Purser, tuneHeapGrowth } from '@purser/api';
 import { createPolicyEngine, DEFAULT_BUNDLE_PATH, toPolicyJson } from '@purser/policy';
 import { buildBudget, buildDecisionInput } from '@purser/policy/testing';
-import { adminQuery, freePort } from '../support/database';
+import { freePort } from '../support/database';
 import { gcKinds, InstanceWatch, LOOP_SAMPLE_MS, type WindowFigures } from './instance-watch';
 import { percentile, runLoad, type LoadResult, type LoadTask } from './load';
+import { createBenchDatabase } from './bench-database';
 
 const TARGET_P99_MS = 5;
 const REPO = join(__dirname, '..', '..', '..');
@@ -225,14 +226,8 @@ function row(
 
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
-  const adminUrl =
-    process.env.BENCH_DATABASE_URL ??
-    process.env.DATABASE_URL ??
-    'postgres://postgres@127.0.0.1:5432/postgres';
-  const name = `purser_bench_${randomBytes(5).toString('hex')}`;
-  await adminQuery(adminUrl, `CREATE DATABASE ${name}`);
-  const databaseUrl = new URL(adminUrl);
-  databaseUrl.pathname = `/${name}`;
+  const benchDatabase = await createBenchDatabase();
+  const databaseUrl = benchDatabase.url;
   const adminToken = `bench-${randomBytes(12).toString('hex')}`;
   // Decision-path settings a run may change from the environment, printed with the figures.
   const tuning = Object.fromEntries(
@@ -504,7 +499,7 @@ async function main(): Promise<void> {
     watch.stop();
     opaServer?.stop();
     await purser?.stop();
-    await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await benchDatabase.drop();
   }
 }
 

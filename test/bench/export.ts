@@ -23,7 +23,7 @@ import type { Writable } from 'node:stream';
 import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { Money } from '@purser/pricing';
-import { adminQuery } from '../support/database';
+import { createBenchDatabase } from './bench-database';
 
 const RSS_LIMIT_MB = 300;
 const DAYS = 30;
@@ -242,14 +242,8 @@ async function graphql(url: string, token: string, query: string, variables: unk
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   const combos = Math.ceil(options.rows / (DAYS * MODELS.length * TOKEN_TYPES));
-  const adminUrl =
-    process.env.BENCH_DATABASE_URL ??
-    process.env.DATABASE_URL ??
-    'postgres://postgres@127.0.0.1:5432/postgres';
-  const databaseName = `purser_bench_${randomBytes(5).toString('hex')}`;
-  await adminQuery(adminUrl, `CREATE DATABASE ${databaseName}`);
-  const databaseUrl = new URL(adminUrl);
-  databaseUrl.pathname = `/${databaseName}`;
+  const benchDatabase = await createBenchDatabase();
+  const { name: databaseName, url: databaseUrl } = benchDatabase;
   const adminToken = `bench-${randomBytes(12).toString('hex')}`;
   let service: Awaited<ReturnType<typeof startService>> | undefined;
   const sql = new Client({ connectionString: databaseUrl.toString() });
@@ -348,7 +342,7 @@ async function main(): Promise<void> {
     await sql.end().catch(() => undefined);
     await service?.stop();
     if (!options.keep) {
-      await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`);
+      await benchDatabase.drop();
     } else log(`kept database ${databaseName}`);
   }
 }

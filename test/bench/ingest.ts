@@ -26,7 +26,7 @@ import { USAGE_STREAM, usageSubject } from '@purser/adapters';
 import { realisticUsageEvents } from '@purser/adapters/testing';
 import { loadEnv, Purser } from '@purser/api';
 import { Client } from 'pg';
-import { adminQuery, freePort } from '../support/database';
+import { freePort } from '../support/database';
 import {
   connectNats,
   createIngestConsumer,
@@ -34,6 +34,7 @@ import {
   ensureUsageStreamForTests,
   publishPipelined,
 } from '../support/nats';
+import { createBenchDatabase } from './bench-database';
 
 /** The throughput the pipeline must reach on a 2-core machine (NATS, Postgres and Purser on it). */
 const TARGET_EVENTS_PER_SECOND = 10_000;
@@ -262,16 +263,10 @@ async function rawInsertRate(
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   const count = options.events;
-  const adminUrl =
-    process.env.BENCH_DATABASE_URL ??
-    process.env.DATABASE_URL ??
-    'postgres://postgres@127.0.0.1:5432/postgres';
   const ownNats = process.env.NATS_URL ? undefined : await startNatsServer();
   const natsUrl = process.env.NATS_URL ?? ownNats!.url;
-  const databaseName = `purser_bench_${randomBytes(5).toString('hex')}`;
-  await adminQuery(adminUrl, `CREATE DATABASE ${databaseName}`);
-  const databaseUrl = new URL(adminUrl);
-  databaseUrl.pathname = `/${databaseName}`;
+  const benchDatabase = await createBenchDatabase();
+  const databaseUrl = benchDatabase.url;
   const source = `bench-${randomBytes(4).toString('hex')}`;
   const consumerName = `purser-bench-${randomBytes(4).toString('hex')}`;
 
@@ -455,8 +450,7 @@ async function main(): Promise<void> {
     await deleteIngestConsumer(nats, consumerName);
     await nats.close();
     await ownNats?.stop();
-    if (!options.keep)
-      await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`);
+    if (!options.keep) await benchDatabase.drop();
     else console.log(`kept database ${databaseUrl.toString()}`);
   }
 }

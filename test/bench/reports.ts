@@ -15,12 +15,11 @@
  * Postgres: BENCH_DATABASE_URL or DATABASE_URL (an admin connection: the bench creates a
  * database of its own and drops it unless --keep), else postgres://postgres@127.0.0.1:5432.
  */
-import { randomBytes } from 'node:crypto';
 import { loadEnv, Purser } from '@purser/api';
 import { formatDecimal, Money } from '@purser/pricing';
-import { adminQuery } from '../support/database';
 import { type BenchAllocation, createAllocation } from './reports-allocation';
 import { MONTH_END, MONTH_START, writeMonth } from './reports-data';
+import { createBenchDatabase } from './bench-database';
 
 /** The key (after `day`) and the sums of a `usage_daily` row. */
 const DAILY_COLUMNS =
@@ -91,14 +90,8 @@ function summary(series: Series) {
 
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
-  const adminUrl =
-    process.env.BENCH_DATABASE_URL ??
-    process.env.DATABASE_URL ??
-    'postgres://postgres@127.0.0.1:5432/postgres';
-  const databaseName = `purser_bench_${randomBytes(5).toString('hex')}`;
-  await adminQuery(adminUrl, `CREATE DATABASE ${databaseName}`);
-  const databaseUrl = new URL(adminUrl);
-  databaseUrl.pathname = `/${databaseName}`;
+  const benchDatabase = await createBenchDatabase();
+  const databaseUrl = benchDatabase.url;
   let purser: Purser | undefined;
   try {
     // No NATS: the bench writes its data directly and times reports only.
@@ -257,8 +250,7 @@ async function main(): Promise<void> {
     process.exitCode = 1;
   } finally {
     if (purser) await purser.stop();
-    if (!options.keep)
-      await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`);
+    if (!options.keep) await benchDatabase.drop();
     else log(`kept database ${databaseUrl.toString()}`);
   }
 }

@@ -114,10 +114,14 @@ describe('spend: unpriced requests', () => {
         `UPDATE usage_events SET unpriced = true WHERE source = $1 AND model = $2`,
         [project, PRICED],
       );
-      const Migration = migrations.find((each) => each.name === 'UnpricedRollup1763900900000')!;
-      const migration = new Migration();
-      await migration.down(runner);
-      await migration.up(runner);
+      // As the migrations ran on such a database: the unpriced counts, then the daily rollup
+      // (1763901700000) built from the hourly rows they fill; spend reads whole days from it.
+      const later = ['UnpricedRollup1763900900000', 'DailyRollup1763901700000'].map((name) => {
+        const Migration = migrations.find((each) => each.name === name)!;
+        return new Migration();
+      });
+      for (const migration of [...later].reverse()) await migration.down(runner);
+      for (const migration of later) await migration.up(runner);
       expect(await spend(DAY, ['MODEL'])).toMatchObject({
         unpricedRequests: 2,
         rows: [

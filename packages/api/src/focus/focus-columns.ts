@@ -67,73 +67,20 @@ const COLUMNS_1_2 = [
   'Tags',
 ] as const;
 
-const COLUMNS_1_3 = [
+/** What 1.3 adds to the 1.2 list (columns.json against columns-1.2.json); nothing is removed. */
+const ADDED_IN_1_3 = [
   'AllocatedMethodDetails',
   'AllocatedMethodId',
   'AllocatedResourceId',
   'AllocatedResourceName',
   'AllocatedTags',
-  'AvailabilityZone',
-  'BilledCost',
-  'BillingAccountId',
-  'BillingAccountName',
-  'BillingAccountType',
-  'BillingCurrency',
-  'BillingPeriodEnd',
-  'BillingPeriodStart',
-  'CapacityReservationId',
-  'CapacityReservationStatus',
-  'ChargeCategory',
-  'ChargeClass',
-  'ChargeDescription',
-  'ChargeFrequency',
-  'ChargePeriodEnd',
-  'ChargePeriodStart',
-  'CommitmentDiscountCategory',
-  'CommitmentDiscountId',
-  'CommitmentDiscountName',
-  'CommitmentDiscountQuantity',
-  'CommitmentDiscountStatus',
-  'CommitmentDiscountType',
-  'CommitmentDiscountUnit',
-  'ConsumedQuantity',
-  'ConsumedUnit',
   'ContractApplied',
-  'ContractedCost',
-  'ContractedUnitPrice',
-  'EffectiveCost',
   'HostProviderName',
-  'InvoiceId',
-  'InvoiceIssuerName',
-  'ListCost',
-  'ListUnitPrice',
-  'PricingCategory',
-  'PricingCurrency',
-  'PricingCurrencyContractedUnitPrice',
-  'PricingCurrencyEffectiveCost',
-  'PricingCurrencyListUnitPrice',
-  'PricingQuantity',
-  'PricingUnit',
-  'ProviderName',
-  'PublisherName',
-  'RegionId',
-  'RegionName',
-  'ResourceId',
-  'ResourceName',
-  'ResourceType',
-  'ServiceCategory',
-  'ServiceName',
   'ServiceProviderName',
-  'ServiceSubcategory',
-  'SkuId',
-  'SkuMeter',
-  'SkuPriceDetails',
-  'SkuPriceId',
-  'SubAccountId',
-  'SubAccountName',
-  'SubAccountType',
-  'Tags',
 ] as const;
+
+/** Alphabetical like the specification's list (code-point order, as the lists are sorted). */
+const COLUMNS_1_3 = [...COLUMNS_1_2, ...ADDED_IN_1_3].sort();
 
 /** Purser-only columns (FOCUS reserves the `x_` prefix for them). */
 export const PURSER_COLUMNS = [
@@ -146,7 +93,7 @@ export const PURSER_COLUMNS = [
 ] as const;
 
 export type FocusColumn =
-  (typeof COLUMNS_1_2)[number] | (typeof COLUMNS_1_3)[number] | (typeof PURSER_COLUMNS)[number];
+  (typeof COLUMNS_1_2)[number] | (typeof ADDED_IN_1_3)[number] | (typeof PURSER_COLUMNS)[number];
 
 /** The header of a version's export. */
 export function focusColumns(version: FocusVersion): readonly FocusColumn[] {
