@@ -334,6 +334,83 @@ describe('gateway plugins', () => {
       expect(statuses.slice(-1)).toEqual([429]);
       const fresh = await limited.service.keyFor('gateway');
       expect(await send(fresh, '198.51.100.8')).toMatchObject({ allow: true });
+      // Another client's wrong key is still looked up and answered as unknown, not 429.
+      expect(await send('purser_wrong_other', '198.51.100.9')).toMatchObject({ status: 401 });
+    });
+  });
+
+  describe('failed keys naming a new client each time', () => {
+    // Each client 3 failures, the socket all clients together 6.
+    const direct = servePurser('gateway', {
+      start: {
+        env: {
+          PURSER_AUTH_FAILURE_BURST: '3',
+          PURSER_AUTH_FAILURES_PER_SECOND: '0.01',
+          PURSER_AUTH_GATEWAY_FAILURE_BURST: '6',
+        },
+      },
+    });
+    /** A wrong key through each plugin's route in turn, each naming client 203.0.113.<n>. */
+    const guess = async (attempt: number): Promise<unknown> => {
+      const client = `203.0.113.${attempt}`;
+      const key = `purser_guess_${attempt}`;
+      const headers = { 'x-purser-key': key, 'x-purser-model': 'gpt-4o-mini' };
+      const post = (path: string, body: unknown, extra: Record<string, string> = {}) =>
+        fetch(`${direct.service.url}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...extra },
+          body: JSON.stringify(body),
+        });
+      switch (attempt % 3) {
+        case 0: {
+          const input = { request: { http: { path: '/v1/chat/completions', headers } } };
+          const response = await post('/v1/gateways/kong', {
+            input: { ...input, client_ip: client },
+          });
+          return ((await response.json()) as GatewayAnswer).result.status;
+        }
+        case 1: {
+          const input = { request: { path: '/v1/chat/completions', headers } };
+          const body = { input: { ...input, var: { remote_addr: client } } };
+          const response = await post('/v1/gateways/apisix', body);
+          return ((await response.json()) as GatewayAnswer).result.status_code;
+        }
+        default: {
+          const response = await post(
+            '/v1/gateways/envoy/v1/chat/completions',
+            {},
+            {
+              ...headers,
+              'x-forwarded-for': `${client}, 10.0.0.1`,
+            },
+          );
+          return response.status;
+        }
+      }
+    };
+
+    it("should refuse 429 past the socket's burst, whatever client each call names", async () => {
+      const statuses: unknown[] = [];
+      for (let attempt = 0; attempt < 9; attempt += 1) statuses.push(await guess(attempt));
+      // Each named client failed once only: the socket's own bucket refused the last three.
+      expect(statuses).toEqual([401, 401, 401, 401, 401, 401, 429, 429, 429]);
+      // A key nobody used before is not even looked up from that socket now.
+      const fresh = await direct.service.keyFor('gateway');
+      const response = await fetch(`${direct.service.url}/v1/gateways/kong`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          input: {
+            request: { http: { path: '/v1/chat/completions', headers: { 'x-purser-key': fresh } } },
+            client_ip: '198.51.100.200',
+          },
+        }),
+      });
+      expect(((await response.json()) as GatewayAnswer).result).toMatchObject({
+        allow: false,
+        status: 429,
+        message: expect.stringMatching(/retry in \d+ s/),
+      });
     });
   });
 });

@@ -167,6 +167,7 @@ export function createServices(deps: {
       staleMs: deps.env.PURSER_AUTH_STALE_SECONDS * 1000,
       failureBurst: deps.env.PURSER_AUTH_FAILURE_BURST,
       failuresPerSecond: deps.env.PURSER_AUTH_FAILURES_PER_SECOND,
+      gatewayFailureBurst: deps.env.PURSER_AUTH_GATEWAY_FAILURE_BURST,
       onRefreshError: reloadFailed('an API key'),
       onStale: staleKeyLogger(logger, deps.metrics),
       onFailure: (reason) => deps.metrics.authFailures.inc({ reason }),

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import type { DataSource } from 'typeorm';
 import { PurserError } from '../errors';
 import { ApiKeyService, hashSecret } from './api-key.service';
@@ -115,6 +116,70 @@ describe('ApiKeyService.authenticate', () => {
     expect(await service.authenticate('purser_bad_new', '10.0.0.4')).toBeNull();
     advance(1_000);
     expect(await service.authenticate('purser_bad_other', '10.0.0.3')).toBeNull();
+  });
+
+  it("should limit a gateway's socket whatever client it names, each client to its own burst", async () => {
+    const { keys, service, advance } = setup({ gatewayFailureBurst: 6 });
+    const through = (forwardedFor: string) => ({ socket: '10.0.0.6', forwardedFor });
+    // A client past its own burst is refused; another client of the same gateway is not.
+    for (let attempt = 0; attempt < 3; attempt += 1)
+      expect(await service.authenticate(`purser_a_${attempt}`, through('198.51.100.1'))).toBeNull();
+    expect(await codeOf(service.authenticate('purser_a_3', through('198.51.100.1')))).toBe(
+      'RATE_LIMITED',
+    );
+    expect(await service.authenticate('purser_b_0', through('198.51.100.2'))).toBeNull();
+    // Naming a new client each time: the socket's 6 are spent (3 + 1 + 2 more), then refused
+    // without a read.
+    for (let attempt = 0; attempt < 2; attempt += 1)
+      expect(await service.authenticate(`purser_c_${attempt}`, through(`c${attempt}`))).toBeNull();
+    const reads = keys.reads;
+    await expect(service.authenticate('purser_c_2', through('c2'))).rejects.toMatchObject({
+      code: 'RATE_LIMITED',
+      retryAfterSeconds: 1,
+    });
+    expect(keys.reads).toBe(reads);
+    // The same address without a forwarded client, or another socket, has its own bucket.
+    expect(await service.authenticate('purser_d_0', '10.0.0.6')).toBeNull();
+    const otherSocket = { socket: '10.0.0.8', forwardedFor: 'c3' };
+    expect(await service.authenticate('purser_d_1', otherSocket)).toBeNull();
+    // The socket earns its burst back in the time a client does (3 s): 2 a second.
+    advance(1_000);
+    expect(await service.authenticate('purser_e_0', through('e0'))).toBeNull();
+    expect(await service.authenticate('purser_e_1', through('e1'))).toBeNull();
+    expect(await codeOf(service.authenticate('purser_e_2', through('e2')))).toBe('RATE_LIMITED');
+  });
+
+  it('should never admit more failures than the socket and each named client have, whatever clients are named', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.oneof(fc.string({ maxLength: 70 }), fc.ipV4(), fc.ipV6()), {
+          maxLength: 40,
+        }),
+        async (named) => {
+          const { keys, service } = setup({ failureBurst: 2, gatewayFailureBurst: 5 });
+          const admitted = new Map<string, number>();
+          let total = 0;
+          for (const [index, forwardedFor] of named.entries()) {
+            const before = keys.reads;
+            const code = await codeOf(
+              service.authenticate(`purser_f_${index}`, { socket: '10.0.0.7', forwardedFor }),
+            );
+            if (code === 'RATE_LIMITED') {
+              expect(keys.reads).toBe(before);
+              continue;
+            }
+            expect(code).toBe('resolved');
+            total += 1;
+            const client = clientKey(forwardedFor);
+            admitted.set(client, (admitted.get(client) ?? 0) + 1);
+          }
+          expect(total).toBeLessThanOrEqual(5);
+          for (const count of admitted.values()) expect(count).toBeLessThanOrEqual(2);
+          expect(keys.reads).toBe(total);
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 
   it('should answer a verified key from its last read while the database is down, for staleMs at most', async () => {

@@ -4,7 +4,7 @@ import { IsNull } from 'typeorm';
 import { badInput, forbidden, notFound, PurserError, unauthenticated } from '../errors';
 import { isTransientDatabaseError } from '../db/transient';
 import { ApiKeyEntity } from './api-key.entity';
-import { FailureLimiter } from './failure-limiter';
+import { clientKey, type FailingClient, FailureLimiter } from './failure-limiter';
 import { KeyCache } from './key-cache';
 import { PERMISSIONS, type Permission, type Role, roleSchema } from './roles';
 
@@ -19,7 +19,7 @@ export interface Principal {
 const MAX_VERIFIED_KEYS = 10_000;
 /** Secrets the database did not know, kept at most (oldest evicted). */
 const MAX_UNKNOWN_KEYS = 10_000;
-/** Client addresses whose failed authentications are counted at most. */
+/** Client addresses whose failed authentications are counted at most (gateways apart). */
 const MAX_LIMITED_CLIENTS = 10_000;
 
 /** How a replica trusts what it read of its API keys. */
@@ -31,6 +31,12 @@ export interface ApiKeyServiceOptions {
   /** Failed authentications per client address: burst, and refill per second. */
   failureBurst: number;
   failuresPerSecond: number;
+  /**
+   * Failed authentications in a burst of a gateway's address (the socket of a policy call that
+   * names the client it forwards for), all its clients together; refilled in the time a
+   * client's burst is. Default: 10 clients' bursts.
+   */
+  gatewayFailureBurst?: number;
   /** Monotonic-enough milliseconds; tests move it. */
   clock?: () => number;
   /** Told of a background re-read of a key that failed (the key answers as last read). */
@@ -64,6 +70,7 @@ export class ApiKeyService {
   private readonly repository: Repository<ApiKeyEntity>;
   private readonly cache: KeyCache<Principal>;
   private readonly limiter: FailureLimiter;
+  private readonly gatewayLimiter: FailureLimiter;
   private readonly reads = new Map<string, Promise<Principal | null>>();
   /** Bumped by a revocation: a read that started before it is not kept. */
   private generation = 0;
@@ -83,6 +90,12 @@ export class ApiKeyService {
     this.limiter = new FailureLimiter({
       burst: options.failureBurst,
       perSecond: options.failuresPerSecond,
+      maxClients: MAX_LIMITED_CLIENTS,
+    });
+    const gatewayBurst = options.gatewayFailureBurst ?? options.failureBurst * 10;
+    this.gatewayLimiter = new FailureLimiter({
+      burst: gatewayBurst,
+      perSecond: (options.failuresPerSecond * gatewayBurst) / options.failureBurst,
       maxClients: MAX_LIMITED_CLIENTS,
     });
   }
@@ -156,12 +169,12 @@ export class ApiKeyService {
 
   /**
    * Resolves a bearer secret to its principal; null when unknown or revoked. `client` (the
-   * remote address) is limited in failed authentications: past its burst it gets
-   * RATE_LIMITED, and its keys are not looked up. A key verified before the database became
-   * unreachable is answered from its last read for `staleMs`; any other key cannot be
-   * verified meanwhile (UNAVAILABLE).
+   * remote address, or a gateway's and the client it forwards for) is limited in failed
+   * authentications: past its burst it gets RATE_LIMITED, and its keys are not looked up. A
+   * key verified before the database became unreachable is answered from its last read for
+   * `staleMs`; any other key cannot be verified meanwhile (UNAVAILABLE).
    */
-  async authenticate(secret: string, client?: string): Promise<Principal | null> {
+  async authenticate(secret: string, client?: FailingClient): Promise<Principal | null> {
     const hash = hashSecret(secret);
     const now = this.clock();
     const known = this.cache.verifiedKey(hash);
@@ -186,10 +199,7 @@ export class ApiKeyService {
       }
     }
     if (this.cache.isKnownUnknown(hash, now)) return this.failed(client, now);
-    if (client !== undefined) {
-      const allowed = this.limiter.check(client, now);
-      if (!allowed.ok) throw this.rateLimited(allowed.retryAfterSeconds);
-    }
+    if (client !== undefined) this.admit(client, now);
     let principal: Principal | null;
     try {
       principal = await this.read(hash);
@@ -221,14 +231,37 @@ export class ApiKeyService {
   }
 
   /** A secret that is not a working key: counted against its client, answered as unknown. */
-  private failed(client: string | undefined, now: number): null {
+  private failed(client: FailingClient | undefined, now: number): null {
     if (client !== undefined) {
-      const allowed = this.limiter.check(client, now);
-      if (!allowed.ok) throw this.rateLimited(allowed.retryAfterSeconds);
-      this.limiter.fail(client, now);
+      this.admit(client, now);
+      for (const [limiter, key] of this.bucketsOf(client)) limiter.fail(key, now);
     }
     this.options.onFailure?.('unknown');
     return null;
+  }
+
+  /** Throws RATE_LIMITED when `client`, or the gateway it comes through, has no failure left. */
+  private admit(client: FailingClient, now: number): void {
+    let retryAfterSeconds = 0;
+    for (const [limiter, key] of this.bucketsOf(client)) {
+      const allowed = limiter.check(key, now);
+      if (!allowed.ok) retryAfterSeconds = Math.max(retryAfterSeconds, allowed.retryAfterSeconds);
+    }
+    if (retryAfterSeconds > 0) throw this.rateLimited(retryAfterSeconds);
+  }
+
+  /**
+   * The buckets a failure of `client` takes a token from: its address; through a gateway, the
+   * gateway's address (looser: all its clients share it, and the forwarded client is only the
+   * caller's word) and the client it forwards for there.
+   */
+  private bucketsOf(client: FailingClient): [FailureLimiter, string][] {
+    if (typeof client === 'string') return [[this.limiter, client]];
+    const forwarded = `${clientKey(client.socket)} for ${clientKey(client.forwardedFor)}`;
+    return [
+      [this.gatewayLimiter, client.socket],
+      [this.limiter, forwarded],
+    ];
   }
 
   private rateLimited(retryAfterSeconds: number): PurserError {

@@ -10,6 +10,14 @@ export interface FailureLimiterOptions {
   maxClients: number;
 }
 
+/**
+ * Who a failed authentication is counted against: the socket's address, or the socket of a
+ * gateway plugin's policy call and the client that call says it forwards for. The forwarded
+ * client is whatever the caller sent: it splits a gateway's failures between its clients, and
+ * the socket's own (looser) limit bounds them all together.
+ */
+export type FailingClient = string | { socket: string; forwardedFor: string };
+
 interface Bucket {
   tokens: number;
   at: number;

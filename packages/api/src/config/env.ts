@@ -88,6 +88,12 @@ export const envSchema = z.object({
   /** Failed authentications per second a client address earns back. */
   PURSER_AUTH_FAILURES_PER_SECOND: z.coerce.number().gt(0).max(10_000).default(1),
   /**
+   * Failed authentications a gateway plugin's address (the socket of a policy call naming the
+   * client it forwards for) may make in a burst, all its clients together; earned back in the
+   * time a client address earns back its own burst. Each forwarded client keeps the burst above.
+   */
+  PURSER_AUTH_GATEWAY_FAILURE_BURST: positiveInt(200),
+  /**
    * How old the budget and velocity counters a decision starts from may be (milliseconds);
    * older ones are read again. 0 reads them for every decision. Holds are always checked
    * under lock on the current values whatever this is.

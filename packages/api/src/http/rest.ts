@@ -7,6 +7,7 @@ import {
   bearerSecret,
   type Principal,
 } from '../auth/api-key.service';
+import type { FailingClient } from '../auth/failure-limiter';
 import type { Permission } from '../auth/roles';
 import { PurserError } from '../errors';
 import { databaseUnavailable, isTransientDatabaseError } from '../db/transient';
@@ -42,14 +43,16 @@ export interface AuthenticationRefusal {
 }
 
 /**
- * The one key check of every HTTP path (the REST routes, the raw routes, GraphQL's gate):
- * the principal of the request's bearer key, or how it was refused. An admitted request gets
- * its principal itself, so the check allocates nothing more on the hot path.
+ * The one key check of every HTTP path (the REST routes, the raw routes, GraphQL's gate, the
+ * gateway plugins' calls): the principal of the request's bearer key, or how it was refused;
+ * failures are counted against `clientAddress` (the socket's, or a gateway's and the client it
+ * forwards for). An admitted request gets its principal itself, so the check allocates nothing
+ * more on the hot path.
  */
 export async function authenticateRequest(
   services: HttpServices,
   authorization: string | undefined,
-  clientAddress: string | undefined,
+  clientAddress: FailingClient | undefined,
 ): Promise<Principal | AuthenticationRefusal> {
   const secret = bearerSecret(authorization);
   try {

@@ -1,5 +1,6 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { assertPermission, bearerSecret } from '../auth/api-key.service';
+import type { FailingClient } from '../auth/failure-limiter';
 import type { AuthorizeService, Decision } from '../decisions/authorize.service';
 import { restAuthorizeRequest } from '../decisions/authorize-mapping';
 import { bodyErrorResponse } from '../http/body-errors';
@@ -40,7 +41,7 @@ async function decide(
   call: GatewayCall,
   gateway: string,
   callAuthorization: string | undefined,
-  clientAddress: string | undefined,
+  clientAddress: FailingClient | undefined,
 ): Promise<Outcome> {
   const forwardedKey = call.headers.get(GATEWAY_KEY_HEADER);
   call.headers.delete(GATEWAY_KEY_HEADER);
@@ -71,13 +72,15 @@ async function decide(
 }
 
 /**
- * Who the failed-authentication limit counts a policy call against: the gateway's address and
- * the client it forwards for, so that one client guessing keys through a gateway is limited
- * without locking out every other client of that gateway.
+ * Who the failed-authentication limit counts a policy call against: the client the gateway
+ * forwards for, so that one client guessing keys through a gateway is limited without locking
+ * out every other client of that gateway, and the socket's address itself (with a looser
+ * burst): the forwarded client is whatever the caller sent, so a caller reaching Purser
+ * directly and changing it on each guess is still limited.
  */
-function limitedAddress(socket: string | undefined, client: unknown): string | undefined {
+function limitedClient(socket: string | undefined, client: unknown): FailingClient | undefined {
   if (typeof client !== 'string' || client === '') return socket;
-  return `${socket ?? ''} for ${client.slice(0, 64)}`;
+  return { socket: socket ?? '', forwardedFor: client.slice(0, 64) };
 }
 
 /** A JSON body a plugin passed as text (Kong's `body`), when it parses. */
@@ -149,7 +152,7 @@ async function kong(services: RouteServices, request: Request, response: Respons
     call,
     'kong',
     request.header('authorization'),
-    limitedAddress(request.socket.remoteAddress, isObject(input) ? input.client_ip : undefined),
+    limitedClient(request.socket.remoteAddress, isObject(input) ? input.client_ip : undefined),
   );
   sendResult(response, outcome, kongRefusal);
 }
@@ -167,7 +170,7 @@ async function apisix(services: RouteServices, request: Request, response: Respo
     { path: typeof call.path === 'string' ? call.path : '', headers: headerMap(call.headers) },
     'apisix',
     request.header('authorization'),
-    limitedAddress(
+    limitedClient(
       request.socket.remoteAddress,
       isObject(input) && isObject(input.var) ? input.var.remote_addr : undefined,
     ),
@@ -203,7 +206,7 @@ async function envoy(services: RouteServices, request: Request, response: Respon
     call,
     'envoy',
     undefined,
-    limitedAddress(request.socket.remoteAddress, client),
+    limitedClient(request.socket.remoteAddress, client),
   );
   if (!outcome.decided) {
     if (outcome.headers) response.set(outcome.headers);
