@@ -1,7 +1,7 @@
 // LiteLLM's generic API logger against a running instance: its three body formats (JSON
 // array, NDJSON, one object), a success, a failure, a cache hit, an Anthropic call whose
 // prompt_tokens include the cache; idempotent on the payload id; a bad line dead-lettered
-// with its reason while the good ones are stored.
+// with its reason while the good ones are stored; more than 10,000 payloads refused whole.
 import { servePurser } from '../support/purser';
 import {
   anthropicPayload,
@@ -137,6 +137,39 @@ describe('POST /v1/integrations/litellm', () => {
       [ids[2], `%broken-line-${stamp}%`],
     );
     expect(letters).toHaveLength(2);
+  });
+
+  it('should refuse more than 10,000 payloads with 413, as an array or NDJSON, storing none', async () => {
+    const letters = async () =>
+      Number(
+        (
+          await served.service.purser.dataSource.query(
+            `SELECT count(*)::int AS n FROM dead_letters WHERE subject = 'litellm'`,
+          )
+        )[0].n,
+      );
+    const before = await letters();
+    const id = `over-${stamp}`;
+    // One good payload among empty ones: without the limit it would be stored.
+    const array = JSON.stringify([
+      successPayload(id),
+      ...Array.from({ length: 10_000 }, () => ({})),
+    ]);
+    const ndjson = [JSON.stringify(successPayload(id)), ...Array(10_000).fill('{}')].join('\n');
+    for (const body of [array, ndjson]) {
+      const answer = await post(body);
+      expect(answer).toEqual({
+        status: 413,
+        body: {
+          code: 'PAYLOAD_TOO_LARGE',
+          message: 'at most 10000 payloads per request (got 10001); send smaller batches',
+          limit: 10_000,
+          count: 10_001,
+        },
+      });
+    }
+    expect(await row(id)).toBeUndefined();
+    expect(await letters()).toBe(before);
   });
 
   it('should refuse what is not a logger body, naming why', async () => {

@@ -1,7 +1,8 @@
 // OTLP/HTTP trace ingest with the real OpenTelemetry JS SDK (0.223 exporters, sdk-trace 2.12):
 // its proto and JSON exporters pointed at a running instance, GenAI spans stored once as
 // usage (the cache taken out of gen_ai.usage.input_tokens), other spans ignored and counted,
-// rejected spans reported in partialSuccess in the request's own encoding.
+// rejected spans reported in partialSuccess in the request's own encoding; more than 10,000
+// spans refused whole with 413.
 import { gzipSync } from 'node:zlib';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -191,6 +192,54 @@ describe('POST /v1/traces (OTLP/HTTP)', () => {
       // The span's end (a fixed64 of nanoseconds) to the millisecond.
       occurred_at: new Date(spans[0].endTime[0] * 1000 + Math.floor(spans[0].endTime[1] / 1e6)),
     });
+  });
+
+  it('should refuse more than 10,000 spans with 413 in the request encoding, storing none', async () => {
+    const spans = await recordSpans(
+      { 'service.name': 'flood' },
+      Array.from({ length: 10_001 }, (_, index) => ({
+        name: `chat ${index}`,
+        attributes: chatAttributes(),
+      })),
+    );
+    const message = 'at most 10000 spans per request (got 10001); send smaller batches';
+    const proto = await fetch(`${served.service.url}/v1/traces`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-protobuf', authorization: `Bearer ${served.key}` },
+      body: ProtobufTraceSerializer.serializeRequest(spans) as Uint8Array<ArrayBuffer>,
+    });
+    expect(proto.status).toBe(413);
+    expect(proto.headers.get('content-type')).toMatch(/^application\/x-protobuf/);
+    // A google.rpc.Status: field 1 (code) = 3, INVALID_ARGUMENT, not a code to retry; then
+    // field 2, the message.
+    const status = Buffer.from(await proto.arrayBuffer());
+    expect([...status.subarray(0, 3)]).toEqual([0x08, 0x03, 0x12]);
+    expect(status.toString('utf8')).toContain(message);
+    // The SDK's exporter takes the 413 as a failed export.
+    const exporter = new ProtoExporter({
+      url: `${served.service.url}/v1/traces`,
+      headers: { authorization: `Bearer ${served.key}` },
+    });
+    expect((await exportWith(exporter, spans)).code).toBe(ExportResultCode.FAILED);
+    await exporter.shutdown();
+    // OTLP/JSON of 10,001 empty spans: counted without being read.
+    const json = await fetch(`${served.service.url}/v1/traces`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${served.key}` },
+      body: JSON.stringify({
+        resourceSpans: [
+          { scopeSpans: [{ spans: Array(5_000).fill({}) }, { spans: Array(5_001).fill({}) }] },
+        ],
+      }),
+    });
+    expect(json.status).toBe(413);
+    expect(await json.json()).toEqual({
+      code: 'PAYLOAD_TOO_LARGE',
+      message,
+      limit: 10_000,
+      count: 10_001,
+    });
+    expect(await rows([idOf(spans[0]), idOf(spans[10_000])])).toEqual([]);
   });
 
   it('should refuse a body that is not OTLP, naming why, in its encoding', async () => {

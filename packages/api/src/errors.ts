@@ -5,6 +5,7 @@ export const ERROR_CODES = {
   BAD_USER_INPUT: 400,
   NOT_FOUND: 404,
   CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
   UNPRICED: 422,
   RATE_LIMITED: 429,
   UNAVAILABLE: 503,
@@ -88,6 +89,9 @@ export const forbidden = (role: string, allowed: readonly string[]) =>
 
 export const badInput = (message: string, details?: Record<string, unknown>) =>
   new PurserError({ code: 'BAD_USER_INPUT', message, details });
+
+export const payloadTooLarge = (message: string, details?: Record<string, unknown>) =>
+  new PurserError({ code: 'PAYLOAD_TOO_LARGE', message, details });
 
 export const notFound = (what: string, id: string) =>
   new PurserError({ code: 'NOT_FOUND', message: `${what} "${id}" was not found` });

@@ -8,6 +8,7 @@ import {
 } from '../http/rest';
 import type { IngestService } from '../usage/ingest.service';
 import {
+  checkIntegrationItems,
   type ConvertedItem,
   countOutcomes,
   ingestConverted,
@@ -21,7 +22,8 @@ type RouteServices = HttpServices & { ingest: IngestService };
  * The items of a LiteLLM generic API logger body: a JSON array (`log_format: json_array`),
  * one object (`single`) or NDJSON (`ndjson`, sent as application/json too). A line of NDJSON
  * that is not JSON is kept as its text, so it is dead-lettered with the parser's reason while
- * the other lines are stored.
+ * the other lines are stored. More than `MAX_INTEGRATION_ITEMS` payloads are refused
+ * with 413 before any is read.
  */
 export function litellmItems(body: string): ConvertedItem[] {
   const text = body.trim();
@@ -34,6 +36,7 @@ export function litellmItems(body: string): ConvertedItem[] {
       throw badInput(`body is not a valid JSON array: ${(error as Error).message}`);
     }
     if (!Array.isArray(parsed)) throw badInput('body must be a JSON array, an object or NDJSON');
+    checkIntegrationItems(parsed.length, 'payloads');
     return parsed.map((payload) => ({ event: litellmUsageEvent(payload) }));
   }
   try {
@@ -41,10 +44,13 @@ export function litellmItems(body: string): ConvertedItem[] {
   } catch {
     // Not one JSON value: NDJSON, one payload a line.
   }
+  const lines = text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
+  checkIntegrationItems(lines.length, 'payloads');
   const items: ConvertedItem[] = [];
-  for (const line of text.split('\n')) {
-    const trimmed = line.trim();
-    if (trimmed === '') continue;
+  for (const trimmed of lines) {
     try {
       items.push({ event: litellmUsageEvent(JSON.parse(trimmed)) });
     } catch {
@@ -57,7 +63,8 @@ export function litellmItems(body: string): ConvertedItem[] {
 /**
  * `POST /v1/integrations/litellm`: LiteLLM's generic API logger. Every payload is stored once
  * (idempotent on its `id`) or dead-lettered with its reason; a bad one never costs the others.
- * Answers 200 with the counts and each payload's outcome.
+ * Answers 200 with the counts and each payload's outcome; a body of more than 10,000 payloads
+ * answers 413 `PAYLOAD_TOO_LARGE` and stores nothing.
  */
 export function litellmRoutes(router: Router, services: RouteServices): void {
   router.post(

@@ -128,6 +128,19 @@ function statusCode(value: unknown): number {
   return 0;
 }
 
+/** How many span entries a request carries, counted without reading them. */
+export function spanCount(request: ProtoTraceRequest | unknown): number {
+  if (!isObject(request)) return 0;
+  let count = 0;
+  for (const resourceSpans of list(request.resourceSpans)) {
+    if (!isObject(resourceSpans)) continue;
+    for (const scopeSpans of list(resourceSpans.scopeSpans)) {
+      if (isObject(scopeSpans)) count += list(scopeSpans.spans).length;
+    }
+  }
+  return count;
+}
+
 /** Every span of a decoded protobuf request or a parsed OTLP/JSON body, in order. */
 export function* otlpSpans(request: ProtoTraceRequest | unknown): Generator<OtlpSpan> {
   if (!isObject(request)) return;

@@ -9,6 +9,7 @@ import {
 } from '../http/rest';
 import type { IngestService } from '../usage/ingest.service';
 import {
+  checkIntegrationItems,
   type ConvertedItem,
   countOutcomes,
   ingestConverted,
@@ -20,7 +21,7 @@ import {
   encodeTraceResponse,
   type ProtoTraceRequest,
 } from './otlp-proto';
-import { isUsageSpan, otlpSpans, spanUsageEvent } from './otlp-spans';
+import { isUsageSpan, otlpSpans, spanCount, spanUsageEvent } from './otlp-spans';
 
 type RouteServices = HttpServices & { ingest: IngestService };
 
@@ -35,6 +36,8 @@ function grpcCode(status: number): number {
   if (status === 400) return 3; // INVALID_ARGUMENT
   if (status === 401) return 16; // UNAUTHENTICATED
   if (status === 403) return 7; // PERMISSION_DENIED
+  // Too many spans: the same batch would be refused again, so not RESOURCE_EXHAUSTED (retried).
+  if (status === 413) return 3; // INVALID_ARGUMENT
   if (status === 429) return 8; // RESOURCE_EXHAUSTED
   if (status === 503) return 14; // UNAVAILABLE
   return 13; // INTERNAL
@@ -77,7 +80,8 @@ function send(
  * `POST /v1/traces`: OTLP/HTTP trace export (protobuf or JSON, gzip), the spans with GenAI
  * usage become usage events through the ingest pipeline; other spans are ignored and counted
  * (`x-purser-spans-ignored`). Rejected GenAI spans are reported in `partialSuccess`; the
- * answer is in the request's encoding.
+ * answer is in the request's encoding. A request of more than `MAX_INTEGRATION_ITEMS` spans is
+ * refused whole with 413 (a non-retryable status to OTLP exporters) before any span is read.
  */
 export function otlpRoutes(router: Router, services: RouteServices): void {
   router.post(
@@ -96,9 +100,11 @@ export function otlpRoutes(router: Router, services: RouteServices): void {
           });
           return;
         }
+        const decoded = decode(request, protobuf);
+        checkIntegrationItems(spanCount(decoded), 'spans');
         const events: ConvertedItem[] = [];
         let ignored = 0;
-        for (const span of otlpSpans(decode(request, protobuf))) {
+        for (const span of otlpSpans(decoded)) {
           if (isUsageSpan(span)) events.push({ event: spanUsageEvent(span) });
           else ignored += 1;
         }
