@@ -375,6 +375,43 @@ describe('unit economics', () => {
     expect(noCurrency.errors?.[0]?.message).toContain('was recorded without a currency');
   });
 
+  it('should refuse a range over 1,100 days, or over 92 days by HOUR, naming to and the limit', async () => {
+    const metric = unique('resolved');
+    // At the hourly limit the answer is the range's own.
+    const hourly = await service.graphql<{ unitEconomics: Json[] }>(UNIT_ECONOMICS, {
+      metric,
+      from: range.from,
+      to: '2027-02-10T10:30:00Z',
+      groupBy: ['HOUR'],
+    });
+    expect(hourly.errors).toBeUndefined();
+    const refusals: [string, Json, string][] = [
+      [
+        UNIT_ECONOMICS,
+        { to: '2027-02-10T10:30:00.001Z', groupBy: ['HOUR'] },
+        'to: grouped by HOUR, a report covers at most 92 days (asked 93)',
+      ],
+      [
+        UNIT_ECONOMICS,
+        { from: '1990-01-01T00:00:00Z', to: '2090-01-01T00:00:00Z', groupBy: ['HOUR'] },
+        'to: a report covers at most 1100 days',
+      ],
+      [
+        GROSS_MARGIN,
+        { to: '2029-11-14T10:30:00.001Z' },
+        'to: a report covers at most 1100 days (asked 1101)',
+      ],
+    ];
+    for (const [query, variables, message] of refusals) {
+      const answer = await service.graphql(query, { metric, from: range.from, ...variables });
+      expect(answer.errors?.[0]).toMatchObject({
+        message: expect.stringContaining(message),
+        extensions: { code: 'BAD_USER_INPUT' },
+      });
+      expect(answer.data).toBeFalsy();
+    }
+  });
+
   it('should let a viewer read but not record, and a gateway record', async () => {
     const metric = unique('tickets');
     const one = [{ name: metric, timestamp: '2026-11-10T11:00:00Z', value: '1' }];

@@ -496,6 +496,37 @@ describe('spend report', () => {
     expect(result.data).toBeFalsy();
   });
 
+  it('should cover 1,100 days, or 92 grouped by HOUR, and refuse a longer range naming to and the limit', async () => {
+    const from = '2026-03-10T00:00:00Z';
+    // The limits themselves are answered: every fixture is inside.
+    expect(await spend({ from, to: '2029-03-14T00:00:00Z' })).toMatchObject({
+      total: '13.2803415',
+    });
+    expect(await spend({ from, to: '2026-06-10T00:00:00Z', groupBy: ['HOUR'] })).toMatchObject({
+      total: '13.2803415',
+    });
+    const refusals: [Record<string, unknown>, string][] = [
+      [{ to: '2029-03-14T00:00:00.001Z' }, 'to: a report covers at most 1100 days (asked 1101)'],
+      // Decades by the hour: refused by the range limit before the hourly one.
+      [
+        { from: '2000-01-01T00:00:00Z', to: '2100-01-01T00:00:00Z', groupBy: ['HOUR', 'TEAM'] },
+        'to: a report covers at most 1100 days',
+      ],
+      [
+        { to: '2026-06-10T01:00:00Z', groupBy: ['HOUR'] },
+        'to: grouped by HOUR, a report covers at most 92 days (asked 93)',
+      ],
+    ];
+    for (const [variables, message] of refusals) {
+      const result = await service.graphql(SPEND, { from, ...variables });
+      expect(result.errors?.[0]).toMatchObject({
+        message: expect.stringContaining(message),
+        extensions: { code: 'BAD_USER_INPUT' },
+      });
+      expect(result.data).toBeFalsy();
+    }
+  });
+
   it.each(['viewer', 'finance'])('should answer a %s key', async (role) => {
     const token = role === 'viewer' ? viewer : await service.keyFor(role);
     const report = await spend({ from: '2026-03-10T00:00:00Z', to: '2026-03-13T00:00:00Z' }, token);

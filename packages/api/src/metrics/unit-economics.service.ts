@@ -1,7 +1,11 @@
 import { ROLLUP_ATTRIBUTION_KEYS } from '@purser/adapters';
 import { formatDecimal, Money } from '@purser/pricing';
 import { badInput } from '../errors';
-import type { SpendDimensionName, SpendService } from '../usage/spend.service';
+import {
+  checkSpendRange,
+  type SpendDimensionName,
+  type SpendService,
+} from '../usage/spend.service';
 import { METRIC_LIMITS } from './business-metric-input';
 import type { BusinessMetricService } from './business-metrics.service';
 import {
@@ -111,8 +115,6 @@ export class UnitEconomicsService {
 
 /** Checks a report's arguments; answers groupBy without repeats, in the order given. */
 function checkOptions(options: UnitEconomicsOptions): string[] {
-  if (!(options.to.getTime() > options.from.getTime()))
-    throw badInput('to must be later than from');
   if (!/^[A-Z]{3}$/.test(options.currency)) {
     throw badInput(
       `currency: must be a three-letter ISO 4217 code such as "USD" (got ${JSON.stringify(options.currency.slice(0, 16))})`,
@@ -135,5 +137,7 @@ function checkOptions(options: UnitEconomicsOptions): string[] {
       );
     }
   }
+  // The cost side's range rule, checked before either side reads anything.
+  checkSpendRange(options.from, options.to, groupBy);
   return groupBy;
 }

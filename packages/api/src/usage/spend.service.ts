@@ -31,6 +31,32 @@ export interface SpendReportValue {
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 
+/** Longest range a spend report covers (the chargeback's limit: three years and some). */
+export const MAX_SPEND_RANGE_DAYS = 1_100;
+/** Longest range a report grouped by hour covers: one row an hour, so about a quarter. */
+export const MAX_HOURLY_RANGE_DAYS = 92;
+
+/**
+ * The range rule of every report built on spend: `to` after `from`, at most
+ * {@link MAX_SPEND_RANGE_DAYS} days, at most {@link MAX_HOURLY_RANGE_DAYS} grouped by hour, so
+ * no report's rows (or its work) grow without bound with the range asked.
+ */
+export function checkSpendRange(from: Date, to: Date, groupBy: readonly string[]): void {
+  if (!(to.getTime() > from.getTime())) throw badInput('to must be later than from');
+  const span = to.getTime() - from.getTime();
+  const days = Math.ceil(span / DAY_MS);
+  if (span > MAX_SPEND_RANGE_DAYS * DAY_MS) {
+    throw badInput(
+      `to: a report covers at most ${MAX_SPEND_RANGE_DAYS} days (asked ${days}); ask for shorter ranges`,
+    );
+  }
+  if (groupBy.includes('hour') && span > MAX_HOURLY_RANGE_DAYS * DAY_MS) {
+    throw badInput(
+      `to: grouped by HOUR, a report covers at most ${MAX_HOURLY_RANGE_DAYS} days (asked ${days}); group by DAY or ask for shorter ranges`,
+    );
+  }
+}
+
 /** Dimensions that are stored columns (everything but the time buckets), usable as filters. */
 export const ATTRIBUTION_DIMENSIONS = SPEND_DIMENSIONS.filter(
   (dimension): dimension is Exclude<SpendDimensionName, 'day' | 'hour'> =>
@@ -59,8 +85,8 @@ export class SpendService {
     currency: string;
   }): Promise<SpendReportValue> {
     const { from, to } = options;
-    if (!(to.getTime() > from.getTime())) throw badInput('to must be later than from');
     const groupBy = [...new Set(options.groupBy)];
+    checkSpendRange(from, to, groupBy);
     const params: unknown[] = [options.currency];
     const where: string[] = ['currency = $1'];
     for (const [dimension, value] of Object.entries(options.filter)) {
