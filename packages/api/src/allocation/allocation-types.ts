@@ -256,6 +256,11 @@ export interface AllocationApi {
     costCenter: string,
     options: Omit<ChargebackOptions, 'rollUp'>,
   ): Promise<ChargebackLineValue[]>;
+  /**
+   * Every cost center's drill-down lines (each names its cost center) in one computation:
+   * `chargebackDetail` of each cost center is exactly its lines here.
+   */
+  chargebackLines(options: Omit<ChargebackOptions, 'rollUp'>): Promise<ChargebackLineValue[]>;
   /** The chargeback `rules` would give (they replace every stored rule), saving nothing. */
   previewAllocation(
     rules: AllocationRuleInputValue[],

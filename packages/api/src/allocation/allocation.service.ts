@@ -96,7 +96,11 @@ export class AllocationService implements AllocationApi {
     costCenter: string,
     options: Omit<ChargebackOptions, 'rollUp'>,
   ): Promise<ChargebackLineValue[]> {
-    return this.chargebacks.detail(validateCode(costCenter, 'costCenter'), options);
+    return this.chargebacks.lines(options, validateCode(costCenter, 'costCenter'));
+  }
+
+  chargebackLines(options: Omit<ChargebackOptions, 'rollUp'>): Promise<ChargebackLineValue[]> {
+    return this.chargebacks.lines(options);
   }
 
   previewAllocation(

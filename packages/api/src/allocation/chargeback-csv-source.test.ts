@@ -110,28 +110,42 @@ function report(extra: Partial<ChargebackReportValue> = {}): ChargebackReportVal
   };
 }
 
-/** A fake allocation service recording which drill-downs were asked for. */
-function fakeApi(value: ChargebackReportValue, details: Record<string, ChargebackLineValue[]>) {
+/**
+ * A fake allocation service recording the chargeback computations asked for: `asked` the
+ * one-cost-center drill-downs, `computed` every call (each a whole chargeback computation).
+ */
+function fakeApi(
+  value: ChargebackReportValue,
+  details: Record<string, ChargebackLineValue[]>,
+  centers = ['CC-A', 'CC-B', 'CC-IDLE'],
+) {
   const asked: string[] = [];
+  const computed: string[] = [];
   const api: StatementApi = {
-    chargeback: async () => value,
+    chargeback: async () => {
+      computed.push('chargeback');
+      return value;
+    },
     chargebackDetail: async (code) => {
+      computed.push(`chargebackDetail ${code}`);
       asked.push(code);
       return details[code] ?? [];
     },
+    chargebackLines: async () => {
+      computed.push('chargebackLines');
+      return Object.values(details).flat();
+    },
     listCostCenters: async () => [
-      costCenter('CC-A'),
-      costCenter('CC-B'),
-      costCenter('CC-IDLE'),
+      ...centers.map((code) => costCenter(code)),
       costCenter('CC-GONE', false),
     ],
   };
-  return { api, asked };
+  return { api, asked, computed };
 }
 
 describe('statementSource', () => {
   it('should state lines by rule and attribution when the drill-down ties out to each row', async () => {
-    const { api, asked } = fakeApi(report(), {
+    const { api, computed } = fakeApi(report(), {
       'CC-A': [
         line('CC-A', 'DIRECT', '1'),
         line('CC-A', 'DIRECT', '0.5', 'u'),
@@ -142,7 +156,7 @@ describe('statementSource', () => {
       'CC-B': [line('CC-B', 'SHARED', '0.7')],
     });
     const { source } = await statementSource(api, NOVEMBER, 'USD', null);
-    expect(asked).toEqual(['CC-A', 'CC-B']);
+    expect(computed).toEqual(['chargeback', 'chargebackLines']);
     expect(source.costCenters.map((entry) => entry.code)).toEqual(['CC-A', 'CC-B', 'CC-IDLE']);
     expect(
       source.lines.map((entry) => [
@@ -193,11 +207,11 @@ describe('statementSource', () => {
   });
 
   it('should ask no drill-down with detail off: one direct and one shared line per cost center', async () => {
-    const { api, asked } = fakeApi(report(), {
+    const { api, computed } = fakeApi(report(), {
       'CC-A': [line('CC-A', 'DIRECT', '1.5'), line('CC-A', 'SHARED', '0.25')],
     });
     const { source } = await statementSource(api, NOVEMBER, 'USD', null, false);
-    expect(asked).toEqual([]);
+    expect(computed).toEqual(['chargeback']);
     expect(
       source.lines
         .filter((entry) => entry.costCenter === 'CC-A')
@@ -210,12 +224,52 @@ describe('statementSource', () => {
   });
 
   it('should state one cost center alone, without unallocated lines', async () => {
-    const { api, asked } = fakeApi(report(), {});
+    const { api, asked, computed } = fakeApi(report(), {});
     const { source } = await statementSource(api, NOVEMBER, 'USD', 'CC-B');
     expect(asked).toEqual(['CC-B']);
+    expect(computed).toEqual(['chargeback', 'chargebackDetail CC-B']);
     expect(source.includeUnallocated).toBe(false);
     expect(new Set(source.lines.map((entry) => entry.costCenter))).toEqual(new Set(['CC-B']));
     expect(source.costCenters.map((entry) => entry.code)).toEqual(['CC-B']);
+  });
+
+  it('should compute the drill-down of a month of many cost centers once, not once per cost center', async () => {
+    const codes = Array.from({ length: 24 }, (_, index) => `CC-${String(index).padStart(2, '0')}`);
+    const many = report({
+      rows: codes.map((code) => row(code, '1', '0.5')),
+      unallocated: '0',
+      adjustments: [],
+      adjustmentsTotal: '0',
+      total: '36',
+    });
+    const details = Object.fromEntries(
+      codes.map((code) => [code, [line(code, 'DIRECT', '1'), line(code, 'SHARED', '0.5')]]),
+    );
+    const { api, asked, computed } = fakeApi(many, details, codes);
+    const { source } = await statementSource(api, NOVEMBER, 'USD', null);
+    expect(computed).toEqual(['chargeback', 'chargebackLines']);
+    expect(asked).toEqual([]);
+    // Each cost center is stated by rule with its own lines, none of another's.
+    for (const code of codes) {
+      expect(
+        source.lines
+          .filter((entry) => entry.costCenter === code)
+          .map((entry) => [entry.kind, entry.rule, String(entry.amount)]),
+      ).toEqual([
+        ['direct', 'direct rule', '1'],
+        ['shared', 'split rule', '0.5'],
+      ]);
+    }
+    expect(source.costCenters.map((entry) => entry.code)).toEqual(codes);
+  });
+
+  it('should ask no drill-down when no cost center has cost', async () => {
+    const { api, computed } = fakeApi(
+      report({ rows: [row('CC-A', '0', '0')], adjustments: [], total: '0.05' }),
+      {},
+    );
+    await statementSource(api, NOVEMBER, 'USD', null);
+    expect(computed).toEqual(['chargeback']);
   });
 });
 

@@ -12,7 +12,7 @@ import type { JournalSource } from './journal-csv';
 /** What the statements use of the allocation service. */
 export type StatementApi = Pick<
   AllocationApi,
-  'chargeback' | 'chargebackDetail' | 'listCostCenters'
+  'chargeback' | 'chargebackDetail' | 'chargebackLines' | 'listCostCenters'
 >;
 
 /** A UTC calendar month and its range `[from, to)`. */
@@ -77,10 +77,9 @@ function costLines(row: ChargebackRowValue, detail: ChargebackLineValue[] | null
 /**
  * The statement lines of a month (one cost center's with `costCenter`): the chargeback of
  * the month (frozen rows when it is closed), each cost center's cost by rule and attribution
- * (the drill-down, asked once per cost center with cost, one at a time: each is a whole
- * chargeback computation, so a month of many cost centers takes that many; `detail` false
- * skips them), its true-up, the
- * prior-period adjustments booked in the month and, for the whole month, unallocated cost.
+ * (the drill-down of every cost center in one computation, `chargebackLines`, or of the one
+ * asked for, `chargebackDetail`; `detail` false skips it), its true-up, the prior-period
+ * adjustments booked in the month and, for the whole month, unallocated cost.
  * Every cost center with cost, and every active one, gets a statement.
  */
 export async function statementSource(
@@ -96,17 +95,29 @@ export async function statementSource(
     allocation.listCostCenters({ includeInactive: true }),
   ]);
   const wanted = (code: string | null) => costCenter === null || code === costCenter;
+  const hasCost = (row: ChargebackRowValue) =>
+    !new Money(row.direct).isZero() || !new Money(row.shared).isZero();
+  // The drill-down once, after the report (never two chargeback transactions at once): every
+  // cost center's lines in one computation, or the one cost center's.
+  const drillDown =
+    detail && report.rows.some((row) => !row.rolledUp && wanted(row.costCenter) && hasCost(row))
+      ? await (costCenter === null
+          ? allocation.chargebackLines({ from, to, currency })
+          : allocation.chargebackDetail(costCenter, { from, to, currency }))
+      : null;
+  const linesByCenter = new Map<string, ChargebackLineValue[]>();
+  for (const line of drillDown ?? []) {
+    const of = linesByCenter.get(line.costCenter) ?? [];
+    of.push(line);
+    linesByCenter.set(line.costCenter, of);
+  }
   const lines: StatementLine[] = [];
   for (const row of report.rows) {
     if (row.rolledUp || !wanted(row.costCenter)) continue;
-    const hasCost = !new Money(row.direct).isZero() || !new Money(row.shared).isZero();
     // A closed month's drill-down splits with the rule versions its close saw: it ties out
     // to the frozen row unless usage arrived after the close (then `costLines` falls back).
-    const drillDown =
-      hasCost && detail
-        ? await allocation.chargebackDetail(row.costCenter, { from, to, currency })
-        : null;
-    lines.push(...costLines(row, drillDown));
+    const detailOf = hasCost(row) && drillDown ? (linesByCenter.get(row.costCenter) ?? []) : null;
+    lines.push(...costLines(row, detailOf));
     if (!new Money(row.trueUp).isZero()) {
       lines.push({
         costCenter: row.costCenter,

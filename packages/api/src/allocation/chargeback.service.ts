@@ -27,6 +27,7 @@ import {
   zeroSums,
   type SumsByCenter,
 } from './chargeback-report';
+import { drillDownLines } from './chargeback-lines';
 import { withTrueUp, type VarianceSource } from './chargeback-true-up';
 import type { CostCenterService } from './cost-centers.service';
 import { closedPeriods, frozenSums, nextMonth } from './period-store';
@@ -65,8 +66,8 @@ export class ChargebackService {
       currency: string;
       recordedBy?: Date | null;
       versions?: TimedRule[];
-      /** Keep this cost center's lines (drill-down); by default only the totals are kept. */
-      linesOf?: string;
+      /** Which cost centers' lines to keep (drill-down); by default only the totals are kept. */
+      linesOf?: (costCenter: string) => boolean;
     },
   ): Promise<AllocationOutcome> {
     const versions =
@@ -82,8 +83,7 @@ export class ChargebackService {
       bounds,
       tagKeys,
     });
-    const { linesOf } = range;
-    return allocate(usage, segments, (costCenter) => costCenter === linesOf);
+    return allocate(usage, segments, range.linesOf ?? (() => false));
   }
 
   /** `sums` (of the engine run over `range`) with the range's true-up added (docs/0009). */
@@ -177,12 +177,14 @@ export class ChargebackService {
   }
 
   /**
-   * One cost center's lines by rule version and usage combination, split as the report is:
-   * a closed month inside the range with the rule versions its close saw (its frozen rows,
-   * plus any usage that arrived late), the rest with the versions in force.
+   * The drill-down: every cost center's lines (only `costCenter`'s when given) by rule version
+   * and usage combination, split as the report is: a closed month inside the range with the
+   * rule versions its close saw (its frozen rows, plus any usage that arrived late), the rest
+   * with the versions in force. One engine run per piece, however many cost centers.
    */
-  async detail(code: string, options: ChargebackOptions): Promise<ChargebackLineValue[]> {
+  async lines(options: ChargebackOptions, costCenter?: string): Promise<ChargebackLineValue[]> {
     const { from, to, currency } = checkRange(options);
+    const linesOf = (code: string) => costCenter === undefined || code === costCenter;
     const outcomes = await this.reading(async (manager) => {
       const frozen = (await closedPeriods(manager)).filter(({ month }) => {
         const range = monthRange(month);
@@ -193,7 +195,7 @@ export class ChargebackService {
         { from, to },
         frozen.map(({ month }) => monthRange(month)),
       )) {
-        runs.push(await this.live(manager, { ...piece, currency, linesOf: code }));
+        runs.push(await this.live(manager, { ...piece, currency, linesOf }));
       }
       for (const { month, closedAt } of frozen) {
         const range = monthRange(month);
@@ -203,41 +205,13 @@ export class ChargebackService {
             to: range.end,
             currency,
             recordedBy: closedAt,
-            linesOf: code,
+            linesOf,
           }),
         );
       }
       return runs;
     });
-    const lines = new Map<string, ChargebackLineValue & { sum: MoneyValue }>();
-    for (const line of outcomes.flatMap((outcome) => outcome.lines)) {
-      if (line.costCenter !== code) continue;
-      const tags = Object.fromEntries(
-        Object.entries(line.usage.tags).filter(([, value]) => value !== null),
-      );
-      const dimensions = { ...line.usage.dims, ...(Object.keys(tags).length ? { tags } : {}) };
-      const key = JSON.stringify([line.rule.id, line.rule.version, line.kind, dimensions]);
-      const entry = lines.get(key) ?? {
-        costCenter: code,
-        ruleId: line.rule.id,
-        ruleName: line.rule.name,
-        ruleVersion: line.rule.version,
-        method: line.rule.method,
-        kind: line.kind,
-        dimensions,
-        amount: '0',
-        sum: new Money(0),
-      };
-      entry.sum = entry.sum.plus(line.amount);
-      lines.set(key, entry);
-    }
-    return [...lines.values()]
-      .map(({ sum, ...line }) => ({ ...line, amount: sum.isZero() ? '0' : sum.toFixed() }))
-      .sort(
-        (a, b) =>
-          new Money(b.amount).comparedTo(a.amount) ||
-          (a.ruleName ?? '').localeCompare(b.ruleName ?? ''),
-      );
+    return drillDownLines(outcomes);
   }
 
   /**
