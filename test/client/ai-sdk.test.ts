@@ -1,7 +1,8 @@
 // purserMiddleware with the AI SDK itself (ai@6: wrapLanguageModel, generateText, streamText,
 // createProviderRegistry) and its own mock language model, against a fake Purser: the cap
 // and a downgrade applied, usage reported from generate and from the stream's finish part,
-// the hold released on an error and on an abort mid-stream.
+// the hold released on an error, the estimated prompt reported on an abort or a cut
+// mid-stream, and the hold released when the stream fails before the provider's first part.
 import type { LanguageModelV3StreamPart, LanguageModelV3Usage } from '@ai-sdk/provider';
 import {
   aiSdkUsageAttributes,
@@ -262,7 +263,7 @@ describe('purserMiddleware (ai@6)', () => {
     expect(fake.to('/graphql')).toHaveLength(0);
   });
 
-  it('should release the hold when the stream is aborted mid-way', async () => {
+  it('should report the estimated prompt, not release, when the stream is aborted mid-way', async () => {
     const model = new MockLanguageModelV3({
       modelId: 'gpt-4o',
       doStream: {
@@ -274,7 +275,7 @@ describe('purserMiddleware (ai@6)', () => {
     });
     const controller = new AbortController();
     const result = streamText({
-      model: wrap(model),
+      model: wrap(model, { estimateInputTokens: () => 321 }),
       prompt: 'x',
       maxRetries: 0,
       abortSignal: controller.signal,
@@ -288,20 +289,73 @@ describe('purserMiddleware (ai@6)', () => {
     } catch {
       // an abort may surface as an error, depending on timing
     }
-    await waitFor(() => fake.to('/graphql').length === 1);
     expect(seen.length).toBeLessThan(6);
-    await client.flush(500);
-    expect(postedEvents(fake)).toHaveLength(0);
+    expect(await client.flush(2_000)).toBe(true);
+    await waitFor(() => postedEvents(fake).length === 1);
+    expect(postedEvents(fake)).toEqual([
+      expect.objectContaining({
+        decision_id: 'dec_1',
+        model: 'gpt-4o',
+        status: 'error',
+        error_type: 'aborted',
+        usage: { input_tokens: 321 },
+        tags: { usage_estimated: 'true' },
+      }),
+    ]);
+    expect(fake.to('/graphql')).toHaveLength(0);
   });
 
-  it('should release the hold when the stream ends without a finish part (cut)', async () => {
+  it('should report the estimated prompt when the stream ends without a finish part (cut)', async () => {
     const model = new MockLanguageModelV3({
       modelId: 'gpt-4o',
       doStream: { stream: simulateReadableStream({ chunks: streamParts(['a'], false) }) },
     });
-    const result = streamText({ model: wrap(model), prompt: 'x', maxRetries: 0 });
+    const result = streamText({
+      model: wrap(model, { estimateInputTokens: () => 321, tags: { route: 'chat' } }),
+      prompt: 'x',
+      maxRetries: 0,
+    });
     await result.consumeStream();
+    await waitFor(() => postedEvents(fake).length === 1);
+    expect(postedEvents(fake)).toEqual([
+      expect.objectContaining({
+        decision_id: 'dec_1',
+        status: 'error',
+        error_type: 'error',
+        usage: { input_tokens: 321 },
+        tags: { route: 'chat', usage_estimated: 'true' },
+      }),
+    ]);
+    expect(fake.to('/graphql')).toHaveLength(0);
+  });
+
+  it('should only release the hold when the stream fails before the provider answers a part', async () => {
+    let pulls = 0;
+    const model = new MockLanguageModelV3({
+      modelId: 'gpt-4o',
+      doStream: {
+        // The wrapper's own stream-start, then the connection fails.
+        stream: new ReadableStream<LanguageModelV3StreamPart>({
+          pull(controller) {
+            pulls += 1;
+            if (pulls === 1) controller.enqueue({ type: 'stream-start', warnings: [] });
+            else controller.error(new Error('connection reset'));
+          },
+        }),
+      },
+    });
+    const errors: unknown[] = [];
+    const result = streamText({
+      model: wrap(model, { estimateInputTokens: () => 321 }),
+      prompt: 'x',
+      maxRetries: 0,
+      onError: () => {},
+    });
+    await result.consumeStream({ onError: (error) => void errors.push(error) });
     await waitFor(() => fake.to('/graphql').length === 1);
+    expect(fake.to('/graphql')[0]!.body).toMatchObject({ variables: { id: 'dec_1' } });
+    expect(errors).toEqual([expect.objectContaining({ message: 'connection reset' })]);
+    await client.flush(500);
     expect(postedEvents(fake)).toHaveLength(0);
   });
 });

@@ -335,7 +335,7 @@ describe('PurserClient', () => {
       ]);
     });
 
-    it('should report the usage seen when the consumer stops early, and release when none was seen', async () => {
+    it('should report the usage seen when the consumer stops early', async () => {
       const purser = client();
       const anthropic = [
         {
@@ -350,11 +350,8 @@ describe('PurserClient', () => {
       )) {
         if ((chunk as { type: string }).type === 'content_block_delta') break;
       }
-      for await (const chunk of purser.trackStream(request, () => chunks(openaiChunks))) {
-        void chunk;
-        break;
-      }
       await purser.flush(2_000);
+      const [event] = postedEvents(fake);
       expect(postedEvents(fake)).toEqual([
         expect.objectContaining({
           model: 'claude-x',
@@ -363,17 +360,78 @@ describe('PurserClient', () => {
           usage: { input_tokens: 25, output_tokens: 1 },
         }),
       ]);
-      expect(fake.to('/graphql')).toHaveLength(1);
+      // The provider said the prompt's size: nothing is estimated.
+      expect(event).not.toHaveProperty('tags');
+      expect(fake.to('/graphql')).toHaveLength(0);
     });
 
-    it('should release when the stream fails before any usage and rethrow', async () => {
+    it('should report the estimated prompt, not release, when an OpenAI stream is cut before its usage chunk', async () => {
       const purser = client();
       await expect(async () => {
-        for await (const chunk of purser.trackStream(request, () => chunks(openaiChunks, 1))) {
+        for await (const chunk of purser.trackStream(request, () => chunks(openaiChunks, 2), {
+          tags: { route: 'chat' },
+        })) {
           void chunk;
         }
       }).rejects.toThrow('stream cut');
-      expect(fake.to('/graphql')).toHaveLength(1);
+      await purser.flush(2_000);
+      expect(postedEvents(fake)).toEqual([
+        expect.objectContaining({
+          decision_id: 'dec_1',
+          model: 'gpt-4o',
+          status: 'error',
+          error_type: 'error',
+          // The estimate the authorize request carried: OpenAI bills the prompt once it streams.
+          usage: { input_tokens: 1200 },
+          tags: { route: 'chat', usage_estimated: 'true' },
+        }),
+      ]);
+      expect(fake.to('/graphql')).toHaveLength(0);
+    });
+
+    it('should report the estimated prompt and the output counted so far when the consumer stops early', async () => {
+      const purser = client();
+      let counted = 0;
+      for await (const chunk of purser.trackStream(request, () => chunks(openaiChunks), {
+        // The caller counts the output tokens of the deltas it has seen.
+        usageOf: (part) => {
+          const { usage, choices } = part as { usage?: unknown; choices: unknown[] };
+          return usage ?? (choices.length > 0 ? { completion_tokens: ++counted } : undefined);
+        },
+      })) {
+        if (counted === 2) break;
+        void chunk;
+      }
+      await purser.flush(2_000);
+      expect(postedEvents(fake)).toEqual([
+        expect.objectContaining({
+          decision_id: 'dec_1',
+          status: 'error',
+          error_type: 'aborted',
+          usage: { input_tokens: 1200, output_tokens: 2 },
+          tags: { usage_estimated: 'true' },
+        }),
+      ]);
+      expect(fake.to('/graphql')).toHaveLength(0);
+    });
+
+    it('should only release when the stream fails before its first chunk, and rethrow', async () => {
+      const purser = client();
+      await expect(async () => {
+        for await (const chunk of purser.trackStream(request, () => chunks(openaiChunks, 0))) {
+          void chunk;
+        }
+      }).rejects.toThrow('stream cut');
+      await expect(async () => {
+        for await (const chunk of purser.trackStream(request, () => {
+          throw new Error('connection refused');
+        })) {
+          void chunk;
+        }
+      }).rejects.toThrow('connection refused');
+      expect(fake.to('/graphql')).toHaveLength(2);
+      await purser.flush(500);
+      expect(postedEvents(fake)).toHaveLength(0);
     });
   });
 

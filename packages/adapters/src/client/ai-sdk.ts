@@ -83,7 +83,8 @@ const defaultEstimate = (params: LanguageModelV3CallOptions) =>
  * `transformParams` authorizes (a deny throws `PurserDeniedError`) and applies the output cap
  * and a downgrade; `wrapGenerate` reports the result's usage, `wrapStream` the usage of the
  * stream's `finish` part; an error, an abort or a stream that ends without `finish`
- * releases the hold.
+ * releases the hold, unless the provider had started streaming: then the request's input
+ * estimate is reported (tag `usage_estimated: "true"`, `status: "error"`).
  */
 export function purserMiddleware(options: PurserMiddlewareOptions): LanguageModelV3Middleware {
   const calls = new WeakMap<LanguageModelV3CallOptions, CallState>();
@@ -185,10 +186,16 @@ export function purserMiddleware(options: PurserMiddlewareOptions): LanguageMode
           try {
             const { value, done } = await reader.read();
             if (done) {
-              // Ended without a finish part: a cut stream, nothing known consumed.
+              // Ended without a finish part: a cut stream, reported with the input estimate
+              // once the provider had started answering, else released.
               end('error');
               controller.close();
               return;
+            }
+            // The provider is answering (the wrapper's own `stream-start` and an `error` part
+            // are not its answer): from here a cut reports the estimated prompt.
+            if (value.type !== 'stream-start' && value.type !== 'error') {
+              state.tracked.streamStarted();
             }
             if (value.type === 'response-metadata' && value.modelId) model = value.modelId;
             if (value.type === 'finish' && !ended) {

@@ -281,8 +281,10 @@ export class PurserClient {
    * `track` for a stream: `open` starts the provider's stream (with the decided model and
    * cap); each chunk passes through, and `usageOf(chunk)` (default `chunk.usage`, or
    * `chunk.message.usage` for Anthropic's `message_start`) is metered. At the end the usage
-   * is reported; a stream that fails, or that the consumer stops early, reports what the
-   * chunks said was consumed, or releases the hold when they said nothing.
+   * is reported. A stream that fails, or that the consumer stops early, after its first
+   * chunk reports what the chunks said was consumed, with the request's input estimate
+   * (tag `usage_estimated: "true"`) when they did not say the prompt's size: the provider
+   * bills the prompt once it streams. One that fails before any chunk releases the hold.
    */
   async *trackStream<C>(
     request: AuthorizeRequest,
@@ -296,6 +298,7 @@ export class PurserClient {
     try {
       const stream = await open(tracked.context);
       for await (const chunk of stream) {
+        tracked.streamStarted();
         tracked.observeChunk(usageOf(chunk), modelOf(chunk));
         yield chunk;
       }

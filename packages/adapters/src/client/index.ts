@@ -10,6 +10,7 @@ export {
   type TrackOptions,
   type StreamTrackOptions,
   type CallEnding,
+  USAGE_ESTIMATED_TAG,
 } from './tracked-call';
 export {
   PurserClientError,

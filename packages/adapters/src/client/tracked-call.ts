@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Usage } from '@purser/pricing';
-import { attributionToWire, type UsageEventWireInput } from '../contracts/usage-event';
+import {
+  attributionToWire,
+  USAGE_EVENT_LIMITS,
+  type UsageEventWireInput,
+} from '../contracts/usage-event';
 import type { UsageFormat } from '../convert-usage';
 import { isAbortError } from './errors';
 import type { AuthorizeRequest, Decision, PurserClientLogger } from './types';
@@ -60,6 +64,16 @@ export const defaultUsageOf = (response: unknown): unknown => field(response, 'u
 export const defaultChunkUsageOf = (chunk: unknown): unknown =>
   field(chunk, 'usage') ?? field(field(chunk, 'message'), 'usage');
 
+/** The tag that marks a usage event whose input count is the hold's estimate, not the provider's. */
+export const USAGE_ESTIMATED_TAG = 'usage_estimated';
+
+const INPUT_KEYS = [
+  'input_tokens',
+  'cache_read_tokens',
+  'cache_write_tokens',
+  'cache_write_1h_tokens',
+] as const;
+
 export const defaultModelOf = (response: unknown): string | undefined => {
   const model = field(response, 'model') ?? field(field(response, 'message'), 'model');
   return typeof model === 'string' && model !== '' ? model : undefined;
@@ -77,7 +91,10 @@ export interface TrackedCallHost {
 /**
  * One call between its decision and its ending. `finish` reports the usage seen (the
  * response's, or the stream chunks') with the decision's id, or releases the hold when the
- * call consumed nothing the client could see; it runs once, later calls are ignored.
+ * call consumed nothing the client could see; it runs once, later calls are ignored. A
+ * stream cut after its first chunk (`streamStarted`) is billed its prompt by the provider
+ * even though the usage chunk never came: it is reported with the request's input estimate
+ * (tag `usage_estimated: "true"`) rather than released.
  */
 export class TrackedCall<R = unknown> {
   readonly context: TrackContext;
@@ -85,6 +102,7 @@ export class TrackedCall<R = unknown> {
   private readonly eventId: string;
   private readonly started = performance.now();
   private finished = false;
+  private streaming = false;
 
   constructor(
     readonly request: AuthorizeRequest,
@@ -115,6 +133,14 @@ export class TrackedCall<R = unknown> {
     }
   }
 
+  /**
+   * Says the provider has started answering (a stream's first chunk arrived): from then on
+   * it bills the prompt, so a cut or an abort reports usage instead of releasing the hold.
+   */
+  streamStarted(): void {
+    this.streaming = true;
+  }
+
   /** Ends the call: report what was consumed, or release the hold. */
   async finish(ending: CallEnding, response?: R): Promise<void> {
     if (this.finished) return;
@@ -124,7 +150,18 @@ export class TrackedCall<R = unknown> {
       const model = (this.options.modelOf ?? defaultModelOf)(response as R);
       this.observeChunk(raw, model);
     }
-    if (this.meter.observed) return this.report(ending);
+    const observed = this.meter.observed;
+    if (ending !== 'success' && this.streaming && !INPUT_KEYS.some((key) => observed?.[key])) {
+      // Cut before the provider said the prompt's size (OpenAI sends usage only at the end):
+      // the prompt is billed all the same, so report the estimate the hold was priced on,
+      // with the output counted so far when the caller observed it.
+      const usage: Usage = { ...observed };
+      if (this.request.estimatedInputTokens > 0) {
+        usage.input_tokens = this.request.estimatedInputTokens;
+      }
+      return this.report(ending, usage, true);
+    }
+    if (observed) return this.report(ending, observed, false);
     if (ending === 'success') {
       this.host.logger.warn('purser client: the call answered no usage; hold released', {
         decisionId: this.decision.decisionId,
@@ -140,7 +177,7 @@ export class TrackedCall<R = unknown> {
     });
   }
 
-  private report(ending: CallEnding): void {
+  private report(ending: CallEnding, usage: Usage, estimated: boolean): void {
     const { request, decision, options } = this;
     const attribution = attributionToWire(request.attribution ?? {});
     const event: UsageEventWireInput = {
@@ -149,14 +186,19 @@ export class TrackedCall<R = unknown> {
       timestamp: new Date().toISOString(),
       provider: request.provider,
       model: this.meter.model ?? decision.model,
-      usage: this.meter.observed ?? {},
+      usage,
       latency_ms: Math.max(0, Math.round(performance.now() - this.started)),
       status: ending === 'success' ? 'success' : 'error',
     };
     if (ending !== 'success') event.error_type = ending;
     if (options.operation !== undefined) event.operation = options.operation;
     if (Object.keys(attribution).length > 0) event.attribution = attribution;
-    if (options.tags !== undefined) event.tags = options.tags;
+    const tags: Record<string, string> = { ...options.tags };
+    // Within the tag limit: a caller already at 64 tags keeps them (error_type still says it).
+    if (estimated && Object.keys(tags).length < USAGE_EVENT_LIMITS.maxTags) {
+      tags[USAGE_ESTIMATED_TAG] = 'true';
+    }
+    if (Object.keys(tags).length > 0) event.tags = tags;
     if (decision.decisionId !== '') event.decision_id = decision.decisionId;
     this.host.report(event);
   }
