@@ -55,7 +55,9 @@ function mutated(base: unknown): fc.Arbitrary<unknown> {
           if (typeof next === 'object' && next !== null && pick % 3 !== 0) target = next;
           else {
             if (value === undefined) delete (target as Json)[key];
-            else (target as Json)[key] = value;
+            // A copy: the nasty constants are shared between runs, and a later edit that
+            // descends into one must not write into it (it once made a cycle of one).
+            else (target as Json)[key] = JSON.parse(JSON.stringify(value)) as unknown;
             break;
           }
         }
