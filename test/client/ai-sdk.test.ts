@@ -329,6 +329,47 @@ describe('purserMiddleware (ai@6)', () => {
     expect(fake.to('/graphql')).toHaveLength(0);
   });
 
+  it('should report the estimated prompt when the provider ends the stream with an error finish', async () => {
+    const parts: LanguageModelV3StreamPart[] = [
+      ...streamParts(['a'], false),
+      { type: 'error', error: new Error('upstream overloaded') },
+      {
+        type: 'finish',
+        finishReason: { unified: 'error', raw: 'error' },
+        usage: {
+          inputTokens: {
+            total: undefined,
+            noCache: undefined,
+            cacheRead: undefined,
+            cacheWrite: undefined,
+          },
+          outputTokens: { total: undefined, text: undefined, reasoning: undefined },
+        },
+      },
+    ];
+    const model = new MockLanguageModelV3({
+      modelId: 'gpt-4o',
+      doStream: { stream: simulateReadableStream({ chunks: parts }) },
+    });
+    const result = streamText({
+      model: wrap(model, { estimateInputTokens: () => 321 }),
+      prompt: 'x',
+      maxRetries: 0,
+      onError: () => undefined,
+    });
+    await result.consumeStream();
+    await waitFor(() => postedEvents(fake).length === 1);
+    expect(postedEvents(fake)).toEqual([
+      expect.objectContaining({
+        decision_id: 'dec_1',
+        status: 'error',
+        usage: { input_tokens: 321 },
+        tags: { usage_estimated: 'true' },
+      }),
+    ]);
+    expect(fake.to('/graphql')).toHaveLength(0);
+  });
+
   it('should only release the hold when the stream fails before the provider answers a part', async () => {
     let pulls = 0;
     const model = new MockLanguageModelV3({

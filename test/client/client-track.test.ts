@@ -389,6 +389,20 @@ describe('PurserClient', () => {
       expect(fake.to('/graphql')).toHaveLength(0);
     });
 
+    it('should release, not report an empty event, when a stream with no input estimate is cut', async () => {
+      const purser = client();
+      await expect(async () => {
+        for await (const chunk of purser.trackStream({ ...request, estimatedInputTokens: 0 }, () =>
+          chunks(openaiChunks, 2),
+        )) {
+          void chunk;
+        }
+      }).rejects.toThrow('stream cut');
+      await purser.flush(2_000);
+      await waitFor(() => fake.to('/graphql').length === 1);
+      expect(postedEvents(fake)).toEqual([]);
+    });
+
     it('should report the estimated prompt and the output counted so far when the consumer stops early', async () => {
       const purser = client();
       let counted = 0;

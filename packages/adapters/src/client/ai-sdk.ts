@@ -200,7 +200,10 @@ export function purserMiddleware(options: PurserMiddlewareOptions): LanguageMode
             if (value.type === 'response-metadata' && value.modelId) model = value.modelId;
             if (value.type === 'finish' && !ended) {
               observe(state, value.usage, model);
-              end('success');
+              // A provider that fails mid-stream sends an `error` part and then a `finish` whose
+              // reason is `error`, usually without counts: the prompt was billed all the same,
+              // so the call ends as an error and reports the estimate, not a release.
+              end(value.finishReason?.unified === 'error' ? 'error' : 'success');
             }
             controller.enqueue(value);
           } catch (error) {

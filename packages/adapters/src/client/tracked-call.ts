@@ -151,14 +151,19 @@ export class TrackedCall<R = unknown> {
       this.observeChunk(raw, model);
     }
     const observed = this.meter.observed;
-    if (ending !== 'success' && this.streaming && !INPUT_KEYS.some((key) => observed?.[key])) {
+    const estimate = this.request.estimatedInputTokens;
+    if (
+      ending !== 'success' &&
+      this.streaming &&
+      !INPUT_KEYS.some((key) => observed?.[key]) &&
+      // With no estimate and nothing observed there is nothing to report: release instead.
+      (estimate > 0 || observed !== null)
+    ) {
       // Cut before the provider said the prompt's size (OpenAI sends usage only at the end):
       // the prompt is billed all the same, so report the estimate the hold was priced on,
       // with the output counted so far when the caller observed it.
       const usage: Usage = { ...observed };
-      if (this.request.estimatedInputTokens > 0) {
-        usage.input_tokens = this.request.estimatedInputTokens;
-      }
+      if (estimate > 0) usage.input_tokens = estimate;
       return this.report(ending, usage, true);
     }
     if (observed) return this.report(ending, observed, false);
