@@ -308,10 +308,12 @@ describe('hold allowances while Postgres is unreachable', () => {
       expect(allowances.lent()).not.toHaveLength(0);
       await allowances.flush();
 
-      // Three holds placed in memory, and Postgres gone before their sync runs (10 ms later).
+      // Postgres gone, then three holds placed in memory: their sync (10 ms later) cannot
+      // reach it. (Cut after placing, a slow cut let the sync write them first.)
       const services = service.purser.services;
       const now = new Date();
       const budgets = await services.budgets.applicable({ team }, now);
+      await proxy.cut();
       const placed = await Promise.all(
         [1, 2, 3].map(() =>
           services.ledger.hold({
@@ -328,7 +330,6 @@ describe('hold allowances while Postgres is unreachable', () => {
         ),
       );
       expect(placed.map((result) => result.local)).toEqual([true, true, true]);
-      await proxy.cut();
       await sleep(100);
       // The sync failed: the three are still placed and unwritten.
       expect(allowances.lent()).toEqual([expect.objectContaining({ placed: '0.03' })]);
