@@ -75,8 +75,15 @@ export class BillingScheduler {
       if (synced !== undefined && now - synced < this.deps.intervalMs * 0.9) continue;
       try {
         await this.deps.sync.sync(source.id, from, to);
-      } catch {
-        // BillingSyncService logged it (key redacted); the next source goes on.
+      } catch (error) {
+        // An adapter's failure is logged by BillingSyncService (key redacted); what fails
+        // before it (no secret, a key that cannot be opened) is said here, by its code only,
+        // so no text that could hold a key reaches the log. The next source goes on.
+        const code = (error as { extensions?: { code?: unknown }; code?: unknown }) ?? {};
+        this.deps.logger.warn(
+          { sourceId: source.id, code: String(code.code ?? code.extensions?.code ?? 'UNKNOWN') },
+          'billing: a scheduled sync failed',
+        );
       }
     }
   }
