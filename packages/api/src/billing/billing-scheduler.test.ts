@@ -32,6 +32,7 @@ describe('BillingScheduler', () => {
 
   it('should sync the last 3 days and today of every due API source, past a failure', async () => {
     const calls: [string, string, string][] = [];
+    const warnings: [Record<string, unknown>, string][] = [];
     const scheduler = new BillingScheduler({
       sources: {
         list: async () => [
@@ -45,11 +46,17 @@ describe('BillingScheduler', () => {
       sync: {
         sync: async (id: string, from: Date, to: Date) => {
           calls.push([id, from.toISOString(), to.toISOString()]);
-          if (id === 'failing') throw new Error('provider down');
+          if (id === 'failing') {
+            throw Object.assign(new Error('provider down: sk-secret-in-message'), {
+              extensions: { code: 'BILLING_SOURCE_UNREADABLE' },
+            });
+          }
           return { linesImported: 0, linesUnchanged: 0, linesRestated: 0, warnings: [] };
         },
       } as unknown as BillingSyncService,
-      logger: {} as Logger,
+      logger: {
+        warn: (fields: Record<string, unknown>, message: string) => warnings.push([fields, message]),
+      } as unknown as Logger,
       clock: () => NOW,
       intervalMs: DAY,
     });
@@ -57,6 +64,10 @@ describe('BillingScheduler', () => {
     expect(calls).toEqual([
       ['failing', '2026-07-02T00:00:00.000Z', '2026-07-06T00:00:00.000Z'],
       ['due', '2026-07-02T00:00:00.000Z', '2026-07-06T00:00:00.000Z'],
+    ]);
+    // The failure is logged by the source and the error's code only, never its message.
+    expect(warnings).toEqual([
+      [{ sourceId: 'failing', code: 'BILLING_SOURCE_UNREADABLE' }, 'billing: a scheduled sync failed'],
     ]);
     await scheduler.stop();
   });
