@@ -119,6 +119,9 @@ async function withLoopDelay<T>(work: () => Promise<T>): Promise<{ result: T; ma
   histogram.enable();
   try {
     const result = await work();
+    process.stderr.write(
+      `STALL max=${histogram.max / 1e6} p99=${histogram.percentile(99) / 1e6} p999=${histogram.percentile(99.9) / 1e6} n=${histogram.count}\n`,
+    );
     return { result, maxMs: histogram.max / 1e6 };
   } finally {
     histogram.disable();
@@ -135,25 +138,34 @@ describe('generated input over HTTP', () => {
     const { harness } = suite;
     const run = uniqueName('fuzz-http');
     const tally = { accepted: 0, duplicates: 0, rejected: 0, refused: 0 };
+    // The bodies are generated first, so the stall measured is the service's, not the test's.
+    const bodies = Array.from({ length: 250 }, (_, request) => {
+      const seed = 1000 + request;
+      const size = 1 + (request % 40);
+      const events = Array.from({ length: size }, (_, index) =>
+        sample(mutatedEvent(run, request * 100 + (index % Math.max(1, size - 2))), seed + index),
+      );
+      // Most requests are batches of events; some are whatever a careless client sends.
+      return request % 10 === 9
+        ? sample(
+            fc.oneof(
+              fc.jsonValue({ maxDepth: 4 }).map((value) => JSON.stringify(value)),
+              fc.string({ maxLength: 200 }),
+              fc.constantFrom('[]', '{}', 'null', '[[[[]]]]', '{"__proto__": {}}'),
+            ),
+            seed,
+          )
+        : JSON.stringify(events);
+    });
+    // One good event first: the service's first request compiles its code paths once, a cost
+    // no input causes, so it is paid before the stalls are measured.
+    const warm = await harness.post(
+      JSON.stringify([{ ...makeUsageEvent(), id: `${run}-warm`, source: run }]),
+    );
+    expect(warm.body.accepted).toBe(1);
+    tally.accepted += 1;
     const { maxMs } = await withLoopDelay(async () => {
-      for (let request = 0; request < 250; request += 1) {
-        const seed = 1000 + request;
-        const size = 1 + (request % 40);
-        const events = Array.from({ length: size }, (_, index) =>
-          sample(mutatedEvent(run, request * 100 + (index % Math.max(1, size - 2))), seed + index),
-        );
-        // Most requests are batches of events; some are whatever a careless client sends.
-        const body =
-          request % 10 === 9
-            ? sample(
-                fc.oneof(
-                  fc.jsonValue({ maxDepth: 4 }).map((value) => JSON.stringify(value)),
-                  fc.string({ maxLength: 200 }),
-                  fc.constantFrom('[]', '{}', 'null', '[[[[]]]]', '{"__proto__": {}}'),
-                ),
-                seed,
-              )
-            : JSON.stringify(events);
+      for (const body of bodies) {
         const answer = await harness.post(body);
         expect(answer.status).not.toBe(500);
         if (answer.status !== 200) {
