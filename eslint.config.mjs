@@ -32,6 +32,7 @@ const DOMAINS = [
   'integrations',
   'billing',
   'focus',
+  'insights',
 ];
 /** The service registry (assembly): a resolver or route names the services it calls instead. */
 const REGISTRY = at('@(services).ts');
@@ -51,6 +52,7 @@ const DOMAIN_EDGES = {
   integrations: ['usage', 'decisions'],
   billing: ['usage', 'pricing'],
   focus: ['pricing', 'usage', 'allocation'],
+  insights: ['pricing', 'usage'],
 };
 const domainFiles = (domain) => at(`${domain}/**`);
 const zone = (target, from, message) => ({ target, from, message });
