@@ -52,7 +52,7 @@ const DOMAIN_EDGES = {
   integrations: ['usage', 'decisions'],
   billing: ['usage', 'pricing'],
   focus: ['pricing', 'usage', 'allocation'],
-  insights: ['pricing', 'usage'],
+  insights: ['pricing', 'usage', 'budgets', 'allocation'],
 };
 const domainFiles = (domain) => at(`${domain}/**`);
 const zone = (target, from, message) => ({ target, from, message });
