@@ -33,6 +33,7 @@ const DOMAINS = [
   'billing',
   'focus',
   'insights',
+  'reports',
 ];
 /** The service registry (assembly): a resolver or route names the services it calls instead. */
 const REGISTRY = at('@(services).ts');
@@ -53,6 +54,7 @@ const DOMAIN_EDGES = {
   billing: ['usage', 'pricing'],
   focus: ['pricing', 'usage', 'allocation'],
   insights: ['pricing', 'usage', 'budgets', 'allocation'],
+  reports: ['pricing', 'usage', 'budgets', 'allocation', 'billing', 'metrics'],
 };
 const domainFiles = (domain) => at(`${domain}/**`);
 const zone = (target, from, message) => ({ target, from, message });
