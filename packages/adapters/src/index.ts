@@ -126,6 +126,7 @@ export {
   type BudgetThresholdCrossedInput,
 } from './contracts/budget-threshold-crossed';
 export * from './contracts/reconciliation-variance';
+export * from './contracts/anomaly-detected';
 
 // Billing adapters: provider bills as provider cost lines (see src/billing/)
 export * from './billing/index';

@@ -12,6 +12,7 @@ import { Allocation1763901200000 } from './1763901200000-allocation';
 import { BusinessMetrics1763901300000 } from './1763901300000-business-metrics';
 import { Billing1763901600000 } from './1763901600000-billing';
 import { DailyRollup1763901700000 } from './1763901700000-daily-rollup';
+import { Anomalies1763901900000 } from './1763901900000-anomalies';
 
 /** Every migration, oldest first. The same list runs on PGlite and on Postgres 15. */
 export const migrations = [
@@ -29,4 +30,5 @@ export const migrations = [
   BusinessMetrics1763901300000,
   Billing1763901600000,
   DailyRollup1763901700000,
+  Anomalies1763901900000,
 ];
