@@ -34,6 +34,7 @@ const DOMAINS = [
   'focus',
   'insights',
   'reports',
+  'notifications',
 ];
 /** The service registry (assembly): a resolver or route names the services it calls instead. */
 const REGISTRY = at('@(services).ts');
@@ -55,6 +56,7 @@ const DOMAIN_EDGES = {
   focus: ['pricing', 'usage', 'allocation'],
   insights: ['pricing', 'usage', 'budgets', 'allocation'],
   reports: ['pricing', 'usage', 'budgets', 'allocation', 'billing', 'metrics'],
+  notifications: [],
 };
 const domainFiles = (domain) => at(`${domain}/**`);
 const zone = (target, from, message) => ({ target, from, message });

@@ -13,6 +13,7 @@ import { BusinessMetrics1763901300000 } from './1763901300000-business-metrics';
 import { Billing1763901600000 } from './1763901600000-billing';
 import { DailyRollup1763901700000 } from './1763901700000-daily-rollup';
 import { Anomalies1763901900000 } from './1763901900000-anomalies';
+import { Notifications1763902000000 } from './1763902000000-notifications';
 
 /** Every migration, oldest first. The same list runs on PGlite and on Postgres 15. */
 export const migrations = [
@@ -31,4 +32,5 @@ export const migrations = [
   Billing1763901600000,
   DailyRollup1763901700000,
   Anomalies1763901900000,
+  Notifications1763902000000,
 ];
