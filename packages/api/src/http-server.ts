@@ -23,6 +23,7 @@ import { complexityLimit, depthLimit } from './graphql/limits';
 import { knownOperationTypes } from './graphql/operation-types';
 import type { Services } from './services';
 import { bodyErrorResponse } from './http/body-errors';
+import { consoleStatic } from './http/console-static';
 import { admittedPrincipal, graphqlGate, notAdmitted } from './http/graphql-gate';
 import { serveGraphQLRaw } from './http/graphql-raw';
 import { type RawRoute, restAuthentication, sendError, serveRaw } from './http/rest';
@@ -44,6 +45,8 @@ export interface HttpServerOptions {
    * bearer authentication of `routes`.
    */
   ownBodyRoutes?: ((router: Router, services: Services) => void)[];
+  /** The built web console served at `/console` (default: `packages/console/dist`). */
+  consoleDir?: string;
 }
 
 export interface PurserHttpServer {
@@ -170,6 +173,9 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Purs
   router.use(express.json({ limit: '10mb', type: ['application/json', 'application/*+json'] }));
   for (const install of options.routes) install(router, services);
   app.use('/v1', router);
+
+  // The web console: static files, no key (it signs in to the API with one).
+  app.use('/console', consoleStatic(options.consoleDir));
 
   app.use((request: Request, response: Response) => {
     response

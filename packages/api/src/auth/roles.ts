@@ -35,6 +35,16 @@ export const PERMISSIONS = {
   // Billing sources hold a provider's admin key: admins only. Reconciliation is a report.
   'billing.manage': ['admin'],
   'reconciliation.read': ['admin', 'finance', 'viewer'],
+  // Webhooks send spend figures outside: who configures them is who may change budgets.
+  'notifications.manage': ['admin', 'finance'],
+  'notifications.read': ['admin', 'finance', 'viewer'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
+
+/** The permissions a role has, sorted by name. */
+export function permissionsOf(role: Role): Permission[] {
+  return (Object.keys(PERMISSIONS) as Permission[])
+    .filter((permission) => (PERMISSIONS[permission] as readonly Role[]).includes(role))
+    .sort();
+}
