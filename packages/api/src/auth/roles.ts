@@ -35,6 +35,8 @@ export const PERMISSIONS = {
   // Billing sources hold a provider's admin key: admins only. Reconciliation is a report.
   'billing.manage': ['admin'],
   'reconciliation.read': ['admin', 'finance', 'viewer'],
+  // The monthly report (PDF, HTML, CSV): a summary finance takes to a board; viewers read it.
+  'reports.read': ['admin', 'finance', 'viewer'],
   // Webhooks send spend figures outside: who configures them is who may change budgets.
   'notifications.manage': ['admin', 'finance'],
   'notifications.read': ['admin', 'finance', 'viewer'],
