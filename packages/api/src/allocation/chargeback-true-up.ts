@@ -50,19 +50,53 @@ export async function trueUpOf(
   range: { from: Date; to: Date; currency: string; versions: readonly TimedRule[] },
 ): Promise<Map<string | null, MoneyValue>> {
   const result = new Map<string | null, MoneyValue>();
-  if (range.currency !== TRUE_UP_CURRENCY) return result;
+  for (const cell of await trueUpCellsOf(manager, source, range)) {
+    result.set(cell.costCenter, (result.get(cell.costCenter) ?? new Money(0)).plus(cell.amount));
+  }
+  return result;
+}
+
+/** One part of a true-up: what a cost center (null: unallocated) takes of a day's variance. */
+export interface TrueUpCell {
+  provider: string;
+  /** The UTC day, `YYYY-MM-DD`. */
+  day: string;
+  /** The model as reconciliation names it; null for the day's non-token charges. */
+  model: string | null;
+  costCenter: string | null;
+  amount: MoneyValue;
+}
+
+/**
+ * {@link trueUpOf} before it is summed per cost center: one cell per provider × day × model ×
+ * cost center (and one per provider × day for its non-token charges, unallocated), ordered by
+ * day, provider, model, cost center. The FOCUS export writes each as an adjustment row.
+ */
+export async function trueUpCellsOf(
+  manager: EntityManager,
+  source: VarianceSource,
+  range: { from: Date; to: Date; currency: string; versions: readonly TimedRule[] },
+): Promise<TrueUpCell[]> {
+  const cells = new Map<string, TrueUpCell>();
+  if (range.currency !== TRUE_UP_CURRENCY) return [];
   const start = Math.ceil(range.from.getTime() / DAY_MS) * DAY_MS;
   const end = Math.floor(range.to.getTime() / DAY_MS) * DAY_MS;
-  if (!(start < end)) return result;
-  const add = (code: string | null, amount: MoneyValue) =>
-    result.set(code, (result.get(code) ?? new Money(0)).plus(amount));
+  if (!(start < end)) return [];
+  const add = (where: Omit<TrueUpCell, 'amount'>, amount: MoneyValue) => {
+    const key = JSON.stringify([where.day, where.provider, where.model, where.costCenter]);
+    const cell = cells.get(key);
+    if (cell) cell.amount = cell.amount.plus(amount);
+    else cells.set(key, { ...where, amount });
+  };
+  const ordered = () =>
+    [...cells.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, cell]) => cell);
 
   const billedDays: { provider: string; day: string }[] = await manager.query(
     `SELECT DISTINCT provider, to_char(day, 'YYYY-MM-DD') AS day FROM provider_cost_lines
      WHERE currency = $1 AND day >= $2::timestamptz::date AND day < $3::timestamptz::date`,
     [TRUE_UP_CURRENCY, new Date(start).toISOString(), new Date(end).toISOString()],
   );
-  if (billedDays.length === 0) return result;
+  if (billedDays.length === 0) return [];
   const daysOf = new Map<string, Set<string>>();
   for (const { provider, day } of billedDays) {
     daysOf.set(provider, (daysOf.get(provider) ?? new Set()).add(day));
@@ -82,28 +116,36 @@ export async function trueUpOf(
         if (!variance.isZero()) variances.set(cellOf(provider, day, model), variance);
       }
       for (const charge of report.nonTokenCharges) {
-        if (days.has(charge.day)) add(null, new Money(charge.amount));
+        if (days.has(charge.day)) {
+          add(
+            { provider, day: charge.day, model: null, costCenter: null },
+            new Money(charge.amount),
+          );
+        }
       }
     }
   }
-  if (variances.size === 0) return result;
+  if (variances.size === 0) return ordered();
 
   const received = await receivedPerDay(manager, range.versions, start, end, namers);
   for (const [cell, variance] of variances) {
+    const [provider, day, model] = JSON.parse(cell) as [string, string, string];
     const recipients = [...(received.get(cell) ?? new Map<string | null, MoneyValue>())].filter(
       ([, amount]) => amount.isPositive() && !amount.isZero(),
     );
     if (recipients.length === 0) {
-      add(null, variance);
+      add({ provider, day, model, costCenter: null }, variance);
       continue;
     }
     const parts = splitAmount(
       variance,
       recipients.map(([, amount]) => amount),
     );
-    recipients.forEach(([code], index) => add(code, parts[index]));
+    recipients.forEach(([costCenter], index) =>
+      add({ provider, day, model, costCenter }, parts[index]),
+    );
   }
-  return result;
+  return ordered();
 }
 
 /** Adds a true-up (from {@link trueUpOf}) to a report's sums. */

@@ -5,7 +5,8 @@ import { segmentsOf, timedRuleOf } from '../allocation/allocation-segments';
 import type { AllocationRuleService } from '../allocation/allocation-rules.service';
 import { MATCH_KEYS, type MatchKey } from '../allocation/allocation-types';
 import { readUsage } from '../allocation/allocation-usage';
-import { tuneForAggregation } from '../allocation/chargeback.service';
+import { tuneForAggregation, type ChargebackService } from '../allocation/chargeback.service';
+import { trueUpCellsOf } from '../allocation/chargeback-true-up';
 import type { FocusQuery } from './focus-query';
 import { FocusCsvWriter, type FocusLine } from './focus-rows';
 import { shareKey, sharesOf, splitByShares, type Shares } from './focus-shares';
@@ -13,6 +14,8 @@ import { shareKey, sharesOf, splitByShares, type Shares } from './focus-shares';
 /** What the export uses of the allocation service. */
 export interface FocusAllocation {
   rules: Pick<AllocationRuleService, 'inRange'>;
+  /** Its `variance` (the reconciliation, set by the assembly; null: no true-up). */
+  chargebacks: Pick<ChargebackService, 'variance'>;
 }
 
 /**
@@ -35,8 +38,9 @@ type Row = Record<string, string | number | null>;
  * model, attribution, matched tags, price card, token type and unit price, read through a
  * server-side cursor a batch at a time; each row is split among cost centers by the
  * allocation engine's outcome for the same range (same snapshot: one REPEATABLE READ
- * transaction), parts summing exactly to the row. So the file's BilledCost sums exactly to
- * the events' cost for the range, which is `spend` for whole days.
+ * transaction), parts summing exactly to the row. So the usage rows' BilledCost sums exactly
+ * to the events' cost for the range, which is `spend` for whole days; the true-up rows written
+ * after them carry each reconciled day's variance, so the file sums to the chargeback's total.
  */
 export class FocusExportService {
   constructor(
@@ -80,6 +84,22 @@ export class FocusExportService {
         if (chunk) yield chunk;
       }
       await runner.query('CLOSE focus_rows');
+      // Reconciled days: the variance against the bill, split as the chargeback's true-up
+      // splits it, as adjustment rows, so those days' BilledCost sums to the bill.
+      const variance = this.allocation.chargebacks.variance;
+      if (variance) {
+        let chunk = '';
+        for (const cell of await trueUpCellsOf(runner.manager, variance, {
+          from,
+          to,
+          currency,
+          versions,
+        })) {
+          const day = new Date(`${cell.day}T00:00:00Z`);
+          chunk += writer.trueUp({ ...cell, day, currency });
+        }
+        if (chunk) yield chunk;
+      }
       await runner.commitTransaction();
     } finally {
       if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);

@@ -1,5 +1,11 @@
 import { Money } from '@purser/pricing';
-import { csvRecord, FocusCsvWriter, focusValues, type FocusLine } from './focus-rows';
+import {
+  csvRecord,
+  FocusCsvWriter,
+  focusTrueUpValues,
+  focusValues,
+  type FocusLine,
+} from './focus-rows';
 
 const line: FocusLine = {
   day: new Date('2026-11-30T00:00:00Z'),
@@ -45,6 +51,43 @@ describe('FOCUS rows', () => {
       cost_center: 'CC-1',
     });
     expect(focusValues({ ...line, costCenter: null }).x_CostCenter).toBeUndefined();
+  });
+
+  it('should write a true-up as an adjustment with no SKU, no unit price and no quantity', () => {
+    const trueUp = {
+      day: new Date('2026-11-30T00:00:00Z'),
+      provider: 'anthropic',
+      model: 'claude-haiku-4-5-20251001',
+      costCenter: 'CC-1',
+      amount: new Money('-0.000000000123'),
+      currency: 'USD',
+    };
+    const values = focusTrueUpValues(trueUp);
+    expect(values).toMatchObject({
+      BilledCost: '-0.000000000123',
+      EffectiveCost: '-0.000000000123',
+      ListCost: '0',
+      ContractedCost: '0',
+      ChargeCategory: 'Adjustment',
+      ChargeDescription: 'True-up to the Anthropic bill: claude-haiku-4-5-20251001',
+      ChargePeriodStart: '2026-11-30T00:00:00Z',
+      PricingQuantity: '0',
+      PricingUnit: '1000000 Tokens',
+      x_CostSource: 'true-up',
+      x_CostCenter: 'CC-1',
+      x_Model: 'claude-haiku-4-5-20251001',
+    });
+    for (const column of ['SkuId', 'SkuPriceId', 'ConsumedQuantity', 'ListUnitPrice'] as const) {
+      expect(values[column]).toBeUndefined();
+    }
+    expect(JSON.parse(values.Tags!)).toEqual({ cost_center: 'CC-1' });
+    const fees = focusTrueUpValues({ ...trueUp, model: null, costCenter: null });
+    expect(fees).toMatchObject({
+      ChargeDescription: 'True-up to the Anthropic bill: non-token charges',
+      PricingUnit: 'Units',
+      Tags: '{}',
+    });
+    expect(fees.x_CostCenter).toBeUndefined();
   });
 
   it('should quote RFC 4180 fields and leave nulls empty', () => {

@@ -78,8 +78,9 @@ function monthOf(day: Date): [Date, Date] {
 
 /**
  * The FOCUS values of a line (columns absent from the result are null). Purser's cost is an
- * estimate at the price card's price until reconciled, so BilledCost = EffectiveCost =
- * ContractedCost = ListCost = the priced cost and `x_CostSource` says `estimate`.
+ * estimate at the price card's price, so BilledCost = EffectiveCost = ContractedCost =
+ * ListCost = the priced cost and `x_CostSource` says `estimate`; a reconciled day's variance
+ * comes as true-up rows ({@link focusTrueUpValues}).
  */
 export function focusValues(line: FocusLine): Partial<Record<FocusColumn, string>> {
   const name = providerDisplayName(line.provider);
@@ -143,6 +144,64 @@ export function focusValues(line: FocusLine): Partial<Record<FocusColumn, string
   };
 }
 
+/** A true-up row: a cost center's part of a day's variance against the provider's bill. */
+export interface FocusTrueUp {
+  day: Date;
+  provider: string;
+  /** As reconciliation names it; null for the day's non-token charges (fees, tools). */
+  model: string | null;
+  costCenter: string | null;
+  amount: MoneyValue;
+  currency: string;
+}
+
+/**
+ * The FOCUS values of a true-up: an `Adjustment` (no SKU, no unit price, a pricing quantity
+ * of 0: the tokens are in the day's usage rows) whose
+ * BilledCost = EffectiveCost is the variance, so a reconciled day's rows sum to the bill.
+ * ListCost and ContractedCost are 0: the list-priced usage is in the day's usage rows.
+ */
+export function focusTrueUpValues(line: FocusTrueUp): Partial<Record<FocusColumn, string>> {
+  const name = providerDisplayName(line.provider);
+  const [billingStart, billingEnd] = monthOf(line.day);
+  const amount = plain(line.amount);
+  const tags: Record<string, string> = {};
+  if (line.costCenter !== null) tags.cost_center = line.costCenter;
+  const what = line.model === null ? 'non-token charges' : line.model;
+  return {
+    BilledCost: amount,
+    EffectiveCost: amount,
+    ContractedCost: '0',
+    ListCost: '0',
+    BillingAccountId: 'purser',
+    BillingAccountName: 'Purser',
+    BillingCurrency: line.currency,
+    BillingPeriodStart: iso(billingStart),
+    BillingPeriodEnd: iso(billingEnd),
+    ChargePeriodStart: iso(line.day),
+    ChargePeriodEnd: iso(new Date(line.day.getTime() + 86_400_000)),
+    ChargeCategory: 'Adjustment',
+    ChargeFrequency: 'Usage-Based',
+    ChargeDescription: `True-up to the ${name} bill: ${what}`,
+    // No quantity of its own; 0 rather than null, which the 1.2 rule model's
+    // PricingQuantity-C-008-M refuses on any row (the spec lets an adjustment's be null).
+    PricingQuantity: '0',
+    PricingUnit: line.model === null ? 'Units' : '1000000 Tokens',
+    ProviderName: name,
+    PublisherName: name,
+    InvoiceIssuerName: name,
+    ServiceProviderName: name,
+    HostProviderName: name,
+    ServiceName: `${name} API`,
+    ServiceCategory: 'AI and Machine Learning',
+    ServiceSubcategory: 'Generative AI',
+    Tags: JSON.stringify(tags),
+    x_CostCenter: line.costCenter ?? undefined,
+    x_CostSource: 'true-up',
+    x_Model: line.model ?? undefined,
+  };
+}
+
 /** RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled. */
 export function csvField(value: string | undefined): string {
   if (value === undefined) return '';
@@ -168,6 +227,11 @@ export class FocusCsvWriter {
 
   record(line: FocusLine): string {
     const values = focusValues(line);
+    return csvRecord(this.columns.map((column) => values[column]));
+  }
+
+  trueUp(line: FocusTrueUp): string {
+    const values = focusTrueUpValues(line);
     return csvRecord(this.columns.map((column) => values[column]));
   }
 }
