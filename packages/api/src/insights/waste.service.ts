@@ -1,0 +1,82 @@
+import type { DataSource } from 'typeorm';
+import type { PricingService } from '../pricing/pricing.service';
+import {
+  cacheMissFindings,
+  contextBloatFindings,
+  crossEnvironmentFindings,
+  type FindingContext,
+  modelMismatchFindings,
+  retryFindings,
+  uncappedAgentFindings,
+  unbudgetedFindings,
+} from './waste-findings';
+import {
+  crossEnvironmentGroups,
+  type Query,
+  repeatedInputGroups,
+  retryGroups,
+  shortOutputGroups,
+  unbudgetedGroups,
+  uncappedAgentGroups,
+  unreadCacheGroups,
+  type WasteWindow,
+} from './waste-queries';
+import {
+  checkWasteArgs,
+  DEFAULT_WASTE_LIMIT,
+  rankFindings,
+  type WasteFindingValue,
+} from './waste-rules';
+
+export interface WasteReportOptions {
+  from: Date;
+  to: Date;
+  /** Findings answered, most dollars first; default {@link DEFAULT_WASTE_LIMIT}. */
+  limit?: number;
+  /** Only usage priced in this currency (no FX); default USD. */
+  currency?: string;
+}
+
+/**
+ * The waste report: five categories of findings (docs/insights.md, "Waste"), each read from
+ * `usage_events` with one bounded GROUP BY per category (never the events themselves), priced
+ * through the active price catalog, ranked by recoverable dollars, then spend.
+ */
+export class WasteService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly pricing: Pick<PricingService, 'catalog'>,
+    /** The downgrade chains of the active policy data (the assembly reads them from the bundle). */
+    private readonly chains: () => readonly (readonly string[])[],
+  ) {}
+
+  async report(options: WasteReportOptions): Promise<WasteFindingValue[]> {
+    const limit = options.limit ?? DEFAULT_WASTE_LIMIT;
+    const currency = options.currency ?? 'USD';
+    checkWasteArgs(options.from, options.to, limit, currency);
+    const window: WasteWindow = { from: options.from, to: options.to, currency };
+    const query: Query = (sql, params) => this.dataSource.query(sql, params);
+    // One after the other: a report is one request's worth of pool, not seven connections.
+    const shortOutput = await shortOutputGroups(query, window);
+    const repeatedInput = await repeatedInputGroups(query, window);
+    const retries = await retryGroups(query, window);
+    const unreadCache = await unreadCacheGroups(query, window);
+    const unbudgeted = await unbudgetedGroups(query, window);
+    const crossEnvironment = await crossEnvironmentGroups(query, window);
+    const uncappedAgents = await uncappedAgentGroups(query, window);
+    const context: FindingContext = {
+      catalog: await this.pricing.catalog(),
+      chains: this.chains(),
+      currency,
+    };
+    return rankFindings([
+      ...modelMismatchFindings(shortOutput, context),
+      ...contextBloatFindings(repeatedInput, context),
+      ...retryFindings(retries, context),
+      ...cacheMissFindings(unreadCache, context),
+      ...unbudgetedFindings(unbudgeted, context),
+      ...crossEnvironmentFindings(crossEnvironment, context),
+      ...uncappedAgentFindings(uncappedAgents, context),
+    ]).slice(0, limit);
+  }
+}
