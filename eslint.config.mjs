@@ -101,6 +101,8 @@ export default tseslint.config(
       '**/.purser/**',
       'policies/bundle/**',
       'coverage/**',
+      'packages/console/src/gql/**',
+      'test/artifacts/**',
     ],
   },
   js.configs.recommended,

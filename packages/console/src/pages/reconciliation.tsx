@@ -1,0 +1,150 @@
+import { useState } from 'preact/hooks';
+import { type Column, DataTable } from '../components/data-table';
+import { lastDays, type Range, RangePicker } from '../components/range-picker';
+import { ErrorMessage, Loading, StatusBadge } from '../components/status';
+import { graphql } from '../gql';
+import type { ReconciliationQuery, ReconciliationStatus } from '../gql/graphql';
+import { formatMoney } from '../lib/format';
+import type { PageProps } from '../lib/page';
+import { useQuery } from '../lib/use-query';
+
+const Reconciliation = graphql(`
+  query Reconciliation($provider: String!, $from: DateTime!, $to: DateTime!) {
+    reconciliation(provider: $provider, from: $from, to: $to, groupBy: [DAY, MODEL]) {
+      currency
+      billed
+      estimated
+      delta
+      rows {
+        dimensions
+        billed
+        estimated
+        delta
+        deltaPercent
+        status
+        likelyCauses
+      }
+    }
+  }
+`);
+
+type Row = ReconciliationQuery['reconciliation']['rows'][number];
+
+/** Each status by colour, symbol and words. */
+export const STATUS: Record<
+  ReconciliationStatus,
+  { tone: 'good' | 'warn' | 'bad' | 'info'; icon: string; text: string }
+> = {
+  MATCHED: { tone: 'good', icon: '✓', text: 'matched' },
+  OVER: { tone: 'warn', icon: '▲', text: 'over (estimated more)' },
+  UNDER: { tone: 'bad', icon: '▼', text: 'under (billed more)' },
+  MISSING_INTERNAL: { tone: 'bad', icon: '?', text: 'no usage in Purser' },
+  MISSING_PROVIDER: { tone: 'info', icon: '∅', text: 'not billed' },
+};
+
+const PROVIDERS = ['openai', 'anthropic', 'google', 'azure-openai', 'bedrock', 'mistral'];
+
+/** Purser's priced usage against the provider's bill, per UTC day and model. */
+export function ReconciliationPage({ run }: PageProps) {
+  const [range, setRange] = useState<Range>(() => lastDays(30));
+  const [provider, setProvider] = useState('openai');
+  const report = useQuery(run, Reconciliation, { provider, ...range });
+  const data = report.data?.reconciliation;
+  const money = (value: string) => formatMoney(value, data?.currency);
+  const columns: Column<Row>[] = [
+    { id: 'day', header: 'Day', value: (row) => String(row.dimensions.day ?? '') },
+    { id: 'model', header: 'Model', value: (row) => String(row.dimensions.model ?? '—') },
+    {
+      id: 'estimated',
+      header: 'Estimated',
+      kind: 'decimal',
+      value: (row) => row.estimated,
+      render: (row) => money(row.estimated),
+    },
+    {
+      id: 'billed',
+      header: 'Billed',
+      kind: 'decimal',
+      value: (row) => row.billed,
+      render: (row) => money(row.billed),
+    },
+    {
+      id: 'delta',
+      header: 'Variance',
+      kind: 'decimal',
+      value: (row) => row.delta,
+      render: (row) => money(row.delta),
+    },
+    {
+      id: 'deltaPercent',
+      header: 'Variance %',
+      kind: 'decimal',
+      value: (row) => row.deltaPercent ?? null,
+      render: (row) => (row.deltaPercent ? `${Number(row.deltaPercent).toFixed(2)} %` : '—'),
+    },
+    {
+      id: 'status',
+      header: 'Status',
+      value: (row) => row.status,
+      render: (row) => (
+        <StatusBadge tone={STATUS[row.status].tone} icon={STATUS[row.status].icon}>
+          {STATUS[row.status].text}
+        </StatusBadge>
+      ),
+    },
+    {
+      id: 'causes',
+      header: 'Likely causes',
+      value: (row) => row.likelyCauses.join(', ').replace(/_/g, ' '),
+    },
+  ];
+  return (
+    <>
+      <div class="controls">
+        <RangePicker value={range} onChange={setRange} />
+        <label>
+          Provider
+          <input
+            list="providers"
+            value={provider}
+            onChange={(event) => setProvider(event.currentTarget.value.trim() || 'openai')}
+          />
+          <datalist id="providers">
+            {PROVIDERS.map((item) => (
+              <option key={item} value={item} />
+            ))}
+          </datalist>
+        </label>
+      </div>
+      {report.error && <ErrorMessage error={report.error} />}
+      {report.loading && !data && <Loading what="the reconciliation" />}
+      {data && (
+        <>
+          <dl class="summary">
+            <div>
+              <dt>Estimated by Purser</dt>
+              <dd>{money(data.estimated)}</dd>
+            </div>
+            <div>
+              <dt>Billed</dt>
+              <dd>{money(data.billed)}</dd>
+            </div>
+            <div>
+              <dt>Variance</dt>
+              <dd data-testid="reconciliation-delta">{money(data.delta)}</dd>
+            </div>
+          </dl>
+          <DataTable
+            caption={`Variance by day and model (${provider})`}
+            columns={columns}
+            rows={data.rows}
+            initialSort={[{ id: 'day', desc: false }]}
+            rowKey={(row) => `${String(row.dimensions.day)}/${String(row.dimensions.model)}`}
+            testId="reconciliation-table"
+            empty="Nothing billed or used in the period."
+          />
+        </>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,37 @@
+import type { PageRoute } from './lib/page';
+import { BudgetsPage } from './pages/budgets';
+import { ChargebackPage } from './pages/chargeback';
+import { DecisionsPage } from './pages/decisions';
+import { OverviewPage } from './pages/overview';
+import { ReconciliationPage } from './pages/reconciliation';
+import { UnpricedPage } from './pages/unpriced';
+
+/** The console's pages, in the navigation's order. A new page: one file in pages/, one line here. */
+export const ROUTES: PageRoute[] = [
+  { path: '/', title: 'Overview', permission: 'usage.read', component: OverviewPage },
+  { path: '/budgets', title: 'Budgets', permission: 'budgets.read', component: BudgetsPage },
+  {
+    path: '/chargeback',
+    title: 'Chargeback',
+    permission: 'allocation.read',
+    component: ChargebackPage,
+  },
+  {
+    path: '/reconciliation',
+    title: 'Reconciliation',
+    permission: 'reconciliation.read',
+    component: ReconciliationPage,
+  },
+  {
+    path: '/decisions',
+    title: 'Decisions',
+    permission: 'decisions.read',
+    component: DecisionsPage,
+  },
+  {
+    path: '/unpriced',
+    title: 'Unpriced & dead letters',
+    permission: 'usage.read',
+    component: UnpricedPage,
+  },
+];
