@@ -17,16 +17,17 @@ export class WasteResolver {
     @Arg('from', () => Date) from: Date,
     @Arg('to', () => Date) to: Date,
     @Ctx() context: Context,
+    // Nullable rather than a default: a null variable then means the default, not an error.
     @Arg('limit', () => Int, {
-      defaultValue: DEFAULT_WASTE_LIMIT,
-      description: `Findings answered, 1 to ${MAX_WASTE_LIMIT}.`,
+      nullable: true,
+      description: `Findings answered, 1 to ${MAX_WASTE_LIMIT}; default ${DEFAULT_WASTE_LIMIT}.`,
     })
-    limit?: number,
+    limit?: number | null,
     @Arg('currency', () => String, {
-      defaultValue: 'USD',
-      description: 'Only usage priced in this currency (no FX conversion).',
+      nullable: true,
+      description: 'Only usage priced in this currency (no FX conversion); default USD.',
     })
-    currency?: string,
+    currency?: string | null,
   ): Promise<WasteFinding[]> {
     assertPermission(context.principal, 'usage.read');
     return context.services.waste.report({

@@ -54,7 +54,20 @@ export class WasteService {
     const limit = options.limit ?? DEFAULT_WASTE_LIMIT;
     const currency = options.currency ?? 'USD';
     checkWasteArgs(options.from, options.to, limit, currency);
-    const window: WasteWindow = { from: options.from, to: options.to, currency };
+    return (await this.findings({ from: options.from, to: options.to, currency })).slice(0, limit);
+  }
+
+  /**
+   * Every finding of [from, to) in USD, ranked (no limit): what the monthly report sums per
+   * category (its `WasteFindingsSource`, filled by the assembly).
+   */
+  async wasteFindings(from: Date, to: Date): Promise<WasteFindingValue[]> {
+    checkWasteArgs(from, to, 1, 'USD');
+    return this.findings({ from, to, currency: 'USD' });
+  }
+
+  private async findings(window: WasteWindow): Promise<WasteFindingValue[]> {
+    const { currency } = window;
     const query: Query = (sql, params) => this.dataSource.query(sql, params);
     // One after the other: a report is one request's worth of pool, not seven connections.
     const shortOutput = await shortOutputGroups(query, window);
@@ -77,6 +90,6 @@ export class WasteService {
       ...unbudgetedFindings(unbudgeted, context),
       ...crossEnvironmentFindings(crossEnvironment, context),
       ...uncappedAgentFindings(uncappedAgents, context),
-    ]).slice(0, limit);
+    ]);
   }
 }
