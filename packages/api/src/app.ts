@@ -21,6 +21,7 @@ import { decisionRawRoute, decisionRoutes } from './decisions/decision.routes';
 import { integrationRoutes } from './integrations/integration.routes';
 import { PolicyRuntime } from './decisions/policy-runtime';
 import { BillingScheduler, syncIntervalMs } from './billing/billing-scheduler';
+import { AnomalyMonitor } from './insights/anomaly-monitor';
 
 export interface PurserOptions {
   env: Env;
@@ -50,6 +51,8 @@ export class Purser {
   maintenance?: BudgetMaintenance;
   /** The scheduled billing sync (PURSER_BILLING_SYNC_INTERVAL), when on. */
   billingScheduler?: BillingScheduler;
+  /** Records spend anomalies and publishes them (PURSER_ANOMALY_INTERVAL_SECONDS, 0: none). */
+  anomalyMonitor?: AnomalyMonitor;
 
   private constructor(
     readonly env: Env,
@@ -163,6 +166,19 @@ export class Purser {
     maintenance.start();
     purser.maintenance = maintenance;
     purser.stoppables.push({ name: 'budget maintenance', stop: () => maintenance.stop() });
+    if (env.PURSER_ANOMALY_INTERVAL_SECONDS > 0) {
+      const monitor = new AnomalyMonitor({
+        dataSource,
+        anomalies: services.anomalies,
+        nats: () => nats,
+        logger,
+        clock,
+        intervalMs: env.PURSER_ANOMALY_INTERVAL_SECONDS * 1000,
+      });
+      monitor.start();
+      purser.anomalyMonitor = monitor;
+      purser.stoppables.push({ name: 'anomaly monitor', stop: () => monitor.stop() });
+    }
     const billingInterval = syncIntervalMs(env.PURSER_BILLING_SYNC_INTERVAL, env.NODE_ENV);
     if (billingInterval !== null) {
       const scheduler = new BillingScheduler({

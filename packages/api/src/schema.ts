@@ -10,6 +10,7 @@ import { VirtualKeyResolver } from './virtual-keys/virtual-key.resolver';
 import { AllocationResolver } from './allocation/allocation.resolver';
 import { MetricsResolver } from './metrics/metrics.resolver';
 import { BillingResolver } from './billing/billing.resolver';
+import { AnomalyResolver } from './insights/anomaly.resolver';
 import { scalarsMap } from './graphql/scalars';
 
 /** Every resolver of the GraphQL API. */
@@ -24,6 +25,7 @@ export const resolvers = [
   AllocationResolver,
   MetricsResolver,
   BillingResolver,
+  AnomalyResolver,
 ] as const;
 
 export function createSchema(): Promise<GraphQLSchema> {

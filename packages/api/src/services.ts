@@ -25,6 +25,7 @@ import { VirtualKeyService } from './virtual-keys/virtual-key.service';
 import { AllocationService } from './allocation/allocation.service';
 import { BusinessMetricService } from './metrics/business-metrics.service';
 import { UnitEconomicsService } from './metrics/unit-economics.service';
+import { AnomalyService } from './insights/anomaly.service';
 import { FocusExportService } from './focus/focus-export.service';
 import { BillingSourceService } from './billing/billing-source.service';
 import { BillingSyncService } from './billing/billing-sync.service';
@@ -84,6 +85,8 @@ export interface Services {
   billingSources: BillingSourceService;
   billingSync: BillingSyncService;
   reconciliation: ReconciliationService;
+  /** Spend anomalies; `anomalies.onAnomalies(listener)` is told of each new one once. */
+  anomalies: AnomalyService;
 }
 
 export function createServices(deps: {
@@ -200,6 +203,7 @@ export function createServices(deps: {
     }),
     businessMetrics,
     unitEconomics: new UnitEconomicsService(spend, businessMetrics),
+    anomalies: new AnomalyService(dataSource),
     focus: new FocusExportService(dataSource, allocation),
     billingSources,
     billingSync: new BillingSyncService(

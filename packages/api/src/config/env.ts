@@ -118,6 +118,11 @@ export const envSchema = z.object({
   /** How often expired holds are released and pending alerts published. */
   PURSER_SWEEP_INTERVAL_SECONDS: positiveInt(5),
   /**
+   * How often each replica looks for spend anomalies in the last closed hours, records new ones
+   * and publishes them on purser.anomalies.v1 (seconds; 0 turns the job off).
+   */
+  PURSER_ANOMALY_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
+  /**
    * How far (percent) the service process lets V8's old generation grow past its live size
    * before the next full GC; 0 leaves the factor to V8. Applied by the service's entry point
    * (src/main.ts, with runtime/heap.ts), not by an embedded `Purser`.

@@ -1,0 +1,163 @@
+// Anomalies on real Postgres through the service's GraphQL: 10.00 a day for 8 weeks (one past
+// week with an outlier the median ignores) and a spike of 500 in one hour → exactly that hour
+// flagged, per feature and per team, with expected and observed known; a bump under the
+// minimum excess and a currency with too little history flag nothing; roles; range errors and
+// generated arguments answered as BAD_USER_INPUT naming the argument, never a 500.
+import fc from 'fast-check';
+import { randomBytes } from 'node:crypto';
+import { gql, ingest, priceModels, type UsageFixture } from '../allocation/allocation-support';
+import { startPurser, type RunningPurser } from '../support/purser';
+
+const ANOMALIES = `query($from: DateTime!, $to: DateTime!, $currency: String) {
+  anomalies(from: $from, to: $to, currency: $currency) { dimensions expected observed score }
+}`;
+
+const DAY_MS = 86_400_000;
+const unique = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
+const dayAt = (day: number, hour: number) =>
+  new Date(Date.UTC(2026, 8, 29) + day * DAY_MS + hour * 3_600_000).toISOString();
+
+describe('anomalies', () => {
+  let service: RunningPurser;
+  let viewer: string;
+  const feature = unique('chat');
+  const team = unique('search');
+  const quiet = unique('quiet');
+
+  beforeAll(async () => {
+    service = await startPurser({ env: { PURSER_ANOMALY_INTERVAL_SECONDS: '0' } });
+    viewer = await service.keyFor('viewer');
+    const gateway = await service.keyFor('gateway');
+    await priceModels(service);
+    await priceModels(service, ['eur-model'], 'EUR');
+    const events: UsageFixture[] = [];
+    // 2026-09-29 (a Tuesday) to 2026-11-25: 10.00 a day, all of it at 14:00 UTC.
+    for (let day = 0; day < 58; day += 1) {
+      events.push({
+        id: unique('d'),
+        at: dayAt(day, 14),
+        input: 10,
+        attribution: { feature, team },
+      });
+    }
+    events.push(
+      // A past outlier (Tuesday 2026-11-03 14:00): the baseline's median does not move.
+      { id: unique('o'), at: dayAt(35, 14), input: 300, attribution: { feature, team } },
+      // The spike: Tuesday 2026-11-24 14:00, 500 more than usual.
+      { id: unique('s'), at: dayAt(56, 14), input: 500, attribution: { feature, team } },
+      // Wednesday 2026-11-25 14:00: 4 more than usual, under the minimum excess of 5.
+      { id: unique('b'), at: dayAt(57, 14), input: 4, attribution: { feature, team } },
+      // A feature that spends 3.00 where it never did: unusual, but pennies.
+      { id: unique('q'), at: dayAt(56, 9), input: 3, attribution: { feature: quiet } },
+    );
+    // EUR: two weeks of history only, then a spike: too young for a baseline.
+    for (let day = 42; day < 57; day += 1) {
+      events.push({
+        id: unique('e'),
+        at: dayAt(day, 14),
+        input: day === 56 ? 900 : 10,
+        model: 'eur-model',
+        attribution: { feature, team },
+      });
+    }
+    await ingest(service, gateway, events);
+  });
+  afterAll(() => service.stop());
+
+  const range = { from: '2026-11-18T00:00:00Z', to: '2026-11-26T00:00:00Z' };
+
+  it('should flag exactly the spike hour, per feature and per team, with expected and observed', async () => {
+    const data = await gql<{ anomalies: unknown[] }>(service, ANOMALIES, range, viewer);
+    const hour = '2026-11-24T14:00:00.000Z';
+    expect(data.anomalies).toEqual([
+      { dimensions: { feature, hour }, expected: '10', observed: '510', score: 500 },
+      { dimensions: { team, hour }, expected: '10', observed: '510', score: 500 },
+    ]);
+  });
+
+  it('should flag the past outlier itself against the weeks before it', async () => {
+    const data = await gql<{ anomalies: { dimensions: Record<string, string> }[] }>(
+      service,
+      ANOMALIES,
+      { from: '2026-11-03T00:00:00Z', to: '2026-11-04T00:00:00Z' },
+    );
+    // Five weeks of history before 2026-11-03 (from 2026-09-29): expected 10, observed 310.
+    expect(data.anomalies).toEqual([
+      {
+        dimensions: { feature, hour: '2026-11-03T14:00:00.000Z' },
+        expected: '10',
+        observed: '310',
+        score: 300,
+      },
+      {
+        dimensions: { team, hour: '2026-11-03T14:00:00.000Z' },
+        expected: '10',
+        observed: '310',
+        score: 300,
+      },
+    ]);
+  });
+
+  it('should flag nothing in a currency whose history is shorter than 4 weeks', async () => {
+    const data = await gql<{ anomalies: unknown[] }>(service, ANOMALIES, {
+      ...range,
+      currency: 'eur',
+    });
+    expect(data.anomalies).toEqual([]);
+  });
+
+  it('should refuse a gateway key and answer a bad range or currency naming the argument', async () => {
+    const gateway = await service.keyFor('gateway');
+    const refused = await service.graphql(ANOMALIES, range, gateway);
+    expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ from: range.to, to: range.from }, /^to: must be later than from$/],
+      [
+        { from: '2026-10-01T00:00:00Z', to: '2026-11-01T00:00:01Z' },
+        /^to: anomalies cover at most 31 days \(asked 32\)/,
+      ],
+      [{ ...range, currency: 'dollars' }, /^currency: must be an ISO 4217 code/],
+    ];
+    for (const [variables, message] of cases) {
+      const answer = await service.graphql(ANOMALIES, variables, viewer);
+      expect(answer.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      expect(answer.errors?.[0]?.message).toMatch(message);
+    }
+  });
+
+  it('should answer generated arguments with anomalies or a BAD_USER_INPUT naming the argument', async () => {
+    const instant = fc
+      .date({ min: new Date('1970-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z') })
+      .filter((date) => !Number.isNaN(date.getTime()))
+      .map((date) => date.toISOString());
+    const value = fc.oneof(
+      instant,
+      fc.constantFrom('', 'yesterday', '2026-02-30T00:00:00Z', '2026-11-20', 'USD', 'usd', 'EURO'),
+      fc.string({ maxLength: 12 }),
+      fc.integer(),
+      fc.constant(null),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        value,
+        value,
+        fc.option(value, { nil: undefined }),
+        async (from, to, currency) => {
+          const answer = await service.graphql<{ anomalies: unknown[] }>(
+            ANOMALIES,
+            { from, to, ...(currency === undefined ? {} : { currency }) },
+            viewer,
+          );
+          if (answer.errors) {
+            const [error] = answer.errors;
+            expect(error?.extensions?.code).toBe('BAD_USER_INPUT');
+            expect(error?.message).toMatch(/\$from|\$to|\$currency|^from|^to|^currency/);
+          } else {
+            expect(Array.isArray(answer.data?.anomalies)).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
