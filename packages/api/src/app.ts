@@ -162,10 +162,23 @@ export class Purser {
       logger,
       clock,
       intervalMs: env.PURSER_SWEEP_INTERVAL_SECONDS * 1000,
+      // Each recorded crossing goes to the webhook outbox once, in the transaction marking it.
+      onAlerts: async (manager, alerts) => {
+        for (const alert of alerts) {
+          await services.webhooks.notify('BUDGET_THRESHOLD', alert, {
+            id: alert.alert_id,
+            occurredAt: new Date(alert.crossed_at),
+            manager,
+          });
+        }
+      },
     });
     maintenance.start();
     purser.maintenance = maintenance;
     purser.stoppables.push({ name: 'budget maintenance', stop: () => maintenance.stop() });
+    // Waits for the attempts under way on stop; what is not sent stays in the outbox.
+    services.webhookWorker.start();
+    purser.stoppables.push({ name: 'webhook delivery', stop: () => services.webhookWorker.stop() });
     if (env.PURSER_ANOMALY_INTERVAL_SECONDS > 0) {
       const monitor = new AnomalyMonitor({
         dataSource,

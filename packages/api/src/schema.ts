@@ -11,6 +11,7 @@ import { AllocationResolver } from './allocation/allocation.resolver';
 import { MetricsResolver } from './metrics/metrics.resolver';
 import { BillingResolver } from './billing/billing.resolver';
 import { AnomalyResolver } from './insights/anomaly.resolver';
+import { NotificationsResolver } from './notifications/notifications.resolver';
 import { scalarsMap } from './graphql/scalars';
 
 /** Every resolver of the GraphQL API. */
@@ -25,6 +26,7 @@ export const resolvers = [
   AllocationResolver,
   MetricsResolver,
   BillingResolver,
+  NotificationsResolver,
   AnomalyResolver,
 ] as const;
 

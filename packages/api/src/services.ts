@@ -31,6 +31,10 @@ import { BillingSourceService } from './billing/billing-source.service';
 import { BillingSyncService } from './billing/billing-sync.service';
 import { ReconciliationService } from './billing/reconciliation.service';
 import { VarianceAlerts } from './billing/variance-alerts';
+import { SecretBox } from './billing/secret-box';
+import { DeliveryQueries } from './notifications/delivery-query';
+import { DeliveryWorker } from './notifications/delivery-worker';
+import { WebhookService } from './notifications/webhook.service';
 
 /**
  * Counts every request answered from a key's last read during an outage, and logs it once
@@ -85,6 +89,11 @@ export interface Services {
   billingSources: BillingSourceService;
   billingSync: BillingSyncService;
   reconciliation: ReconciliationService;
+  /** Webhooks and the notification outbox (`webhooks.notify(type, data)`). */
+  webhooks: WebhookService;
+  webhookDeliveries: DeliveryQueries;
+  /** Sends the outbox; started and stopped by app.ts. */
+  webhookWorker: DeliveryWorker;
   /** Spend anomalies; `anomalies.onAnomalies(listener)` is told of each new one once. */
   anomalies: AnomalyService;
 }
@@ -160,6 +169,44 @@ export function createServices(deps: {
   });
   const billingSources = new BillingSourceService(dataSource, deps.env.PURSER_SECRET_KEY);
   const reconciliation = new ReconciliationService(dataSource, pricing);
+  // Webhooks: URL and secret sealed with PURSER_SECRET_KEY (bound to the webhook: the AAD
+  // differs from a billing key's); notify writes the outbox and wakes the worker.
+  const sealer = deps.env.PURSER_SECRET_KEY ? new SecretBox(deps.env.PURSER_SECRET_KEY) : null;
+  const webhookDeliveries = new DeliveryQueries(dataSource);
+  const webhookWorker = new DeliveryWorker({
+    dataSource,
+    sealer,
+    logger,
+    clock: deps.clock,
+    options: {
+      maxAttempts: deps.env.PURSER_WEBHOOK_MAX_ATTEMPTS,
+      baseDelayMs: deps.env.PURSER_WEBHOOK_RETRY_BASE_SECONDS * 1000,
+      maxDelayMs: 3_600_000,
+      timeoutMs: deps.env.PURSER_WEBHOOK_TIMEOUT_SECONDS * 1000,
+      intervalMs: 1000,
+      concurrency: 8,
+    },
+  });
+  const webhooks = new WebhookService({
+    dataSource,
+    sealer,
+    maxAttempts: deps.env.PURSER_WEBHOOK_MAX_ATTEMPTS,
+    clock: deps.clock,
+    deliveries: webhookDeliveries,
+    sender: webhookWorker,
+  });
+  webhooks.onNotified(() => webhookWorker.wake());
+  const anomalies = new AnomalyService(dataSource);
+  // Each recorded anomaly goes to the webhook outbox once, in the transaction marking it told.
+  anomalies.onAnomalies(async (found, manager) => {
+    for (const anomaly of found) {
+      await webhooks.notify('ANOMALY', anomaly, {
+        id: anomaly.anomaly_id,
+        occurredAt: new Date(anomaly.detected_at),
+        manager,
+      });
+    }
+  });
   // True-up: the chargeback spreads each reconciled day's variance (docs/0009).
   allocation.chargebacks.variance = reconciliation;
   return {
@@ -203,7 +250,7 @@ export function createServices(deps: {
     }),
     businessMetrics,
     unitEconomics: new UnitEconomicsService(spend, businessMetrics),
-    anomalies: new AnomalyService(dataSource),
+    anomalies,
     focus: new FocusExportService(dataSource, allocation),
     billingSources,
     billingSync: new BillingSyncService(
@@ -211,8 +258,21 @@ export function createServices(deps: {
       billingSources,
       logger,
       deps.clock,
-      new VarianceAlerts({ reconciliation, logger, nats: () => deps.nats, clock: deps.clock }),
+      new VarianceAlerts({
+        reconciliation,
+        logger,
+        nats: () => deps.nats,
+        clock: deps.clock,
+        onVariance: (variance) =>
+          webhooks.notify('RECONCILIATION_VARIANCE', variance, {
+            id: variance.variance_id,
+            occurredAt: new Date(variance.detected_at),
+          }),
+      }),
     ),
     reconciliation,
+    webhooks,
+    webhookDeliveries,
+    webhookWorker,
   };
 }

@@ -94,4 +94,30 @@ describe('VarianceAlerts', () => {
       ['2026-12-06', '-2.5'],
     ]);
   });
+
+  it('should hand every variance to onVariance, one that fails included, without failing the others', async () => {
+    const handed: string[] = [];
+    const warned: string[] = [];
+    const alerts = new VarianceAlerts({
+      reconciliation: underEveryDay([]),
+      logger: {
+        warn: (_fields: unknown, message: string) => warned.push(message),
+      } as unknown as Logger,
+      nats: () => null,
+      clock: () => new Date('2026-12-07T15:00:00Z'),
+      onVariance: async (variance) => {
+        handed.push(variance.day);
+        if (variance.day === '2026-12-05') throw new Error('outbox unreachable');
+      },
+    });
+    const sent = await alerts.afterSync(
+      'source-1',
+      ['openai'],
+      new Date('2026-12-05T00:00:00Z'),
+      new Date('2026-12-07T00:00:00Z'),
+    );
+    expect(handed).toEqual(['2026-12-05', '2026-12-06']);
+    expect(sent.map((variance) => variance.day)).toEqual(['2026-12-05', '2026-12-06']);
+    expect(warned).toContain('reconciliation: handing a variance to notifications failed');
+  });
 });

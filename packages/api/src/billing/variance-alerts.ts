@@ -16,7 +16,7 @@ const DAY_MS = 86_400_000;
 /**
  * After a sync: for each provider and UTC day of the synced range whose estimate and bill
  * differ past the tolerance, one warning log line and one `purser.reconciliation.v1`
- * message (when NATS is configured). Only whole days before today (UTC) are checked: today's
+ * message (when NATS is configured), handed to `onVariance` too. Only whole days before today (UTC) are checked: today's
  * bill is still arriving (incomplete), so it would differ every time. Never fails the sync: a
  * failure is logged.
  */
@@ -27,6 +27,8 @@ export class VarianceAlerts {
       logger: Logger;
       nats: () => NatsConnection | null;
       clock: () => Date;
+      /** Also handed each variance (the assembly sends it to webhooks); a failure is logged. */
+      onVariance?: (variance: ReconciliationVariance) => Promise<unknown>;
     },
   ) {}
 
@@ -73,6 +75,12 @@ export class VarianceAlerts {
             'reconciliation: a day differs from the provider bill past the tolerance',
           );
           this.deps.nats()?.publish(RECONCILIATION_SUBJECT, JSON.stringify(variance));
+          await this.deps.onVariance?.(variance).catch((error: unknown) => {
+            this.deps.logger.warn(
+              { err: error, variance_id: variance.variance_id },
+              'reconciliation: handing a variance to notifications failed',
+            );
+          });
           sent.push(variance);
         }
       }

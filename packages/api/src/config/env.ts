@@ -142,6 +142,12 @@ export const envSchema = z.object({
     .string()
     .regex(/^(off|\d+[smhd]?)$/, 'seconds, or a number with s, m, h or d (1d, 6h), or off')
     .optional(),
+  /** Attempts a webhook delivery gets in all before it is recorded as failed (docs/notifications.md). */
+  PURSER_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(8),
+  /** How long one webhook attempt may take, connection and answer included (seconds). */
+  PURSER_WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(120).default(10),
+  /** The wait before a webhook's 2nd attempt (seconds), doubled each time up to 1 hour, jittered. */
+  PURSER_WEBHOOK_RETRY_BASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
 });
 
 export type Env = z.infer<typeof envSchema>;
