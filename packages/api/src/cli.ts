@@ -11,6 +11,15 @@ import { BillingSourceService } from './billing/billing-source.service';
 import { BillingSyncService } from './billing/billing-sync.service';
 import { ReconciliationService } from './billing/reconciliation.service';
 import { VarianceAlerts } from './billing/variance-alerts';
+import {
+  createReportService,
+  parseReportArguments,
+  REPORT_CLI_USAGE,
+  runReportCommand,
+} from './reports/report-cli';
+import { WasteService } from './insights/waste.service';
+import { PolicyRuntime } from './decisions/policy-runtime';
+import { DEFAULT_BUNDLE_PATH } from '@purser/policy';
 
 const USAGE = `Usage: purser <command>
 
@@ -23,7 +32,7 @@ Commands:
   allocation apply FILE    make the stored allocation match FILE, step by step
                     each takes --effective-from 2026-12-01T00:00:00Z (a whole UTC hour): rule
                     changes from then, compared with the rules in force then (default: now)
-${FOCUS_CLI_USAGE}${BILLING_CLI_USAGE}`;
+${FOCUS_CLI_USAGE}${BILLING_CLI_USAGE}${REPORT_CLI_USAGE}`;
 
 /** The operator CLI: `pnpm purser <command>`. Reads the same environment as the service. */
 export async function runCli(
@@ -47,7 +56,19 @@ export async function runCli(
     process.stderr.write(`${billing.problem}\n\n${USAGE}`);
     return 64; // EX_USAGE
   }
-  if (command !== 'migrate' && command !== 'catalog reload' && !allocation && !focus && !billing) {
+  const report = argv[0] === 'report' ? parseReportArguments(argv.slice(1)) : null;
+  if (report && 'problem' in report) {
+    process.stderr.write(`${report.problem}\n\n${USAGE}`);
+    return 64; // EX_USAGE
+  }
+  if (
+    command !== 'migrate' &&
+    command !== 'catalog reload' &&
+    !allocation &&
+    !focus &&
+    !billing &&
+    !report
+  ) {
     process.stderr.write(command ? `Unknown command: ${command}\n\n${USAGE}` : USAGE);
     return 64; // EX_USAGE
   }
@@ -89,6 +110,26 @@ export async function runCli(
         billing,
         { out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text) },
       );
+    }
+    if (report) {
+      // Waste findings as the service finds them: MODEL_MISMATCH reads the bundle's chains.
+      const policy = await PolicyRuntime.load(
+        env.PURSER_POLICY_BUNDLE ?? DEFAULT_BUNDLE_PATH,
+        logger,
+        false,
+      );
+      try {
+        const reports = createReportService(dataSource, logger);
+        reports.waste = new WasteService(
+          dataSource,
+          new PricingService(dataSource, logger),
+          () => policy.chains,
+        );
+        await runReportCommand(reports, report);
+      } finally {
+        policy.close();
+      }
+      return 0;
     }
     if (command === 'catalog reload') {
       const result = await new PricingService(dataSource, logger).reloadDefaults(

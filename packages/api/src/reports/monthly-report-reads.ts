@@ -37,8 +37,9 @@ export class MonthlyReportReads {
   }
 
   /**
-   * Every budget that existed during [from, to): its windows overlapping the range, their
-   * spend, the peak window, windows over the limit, and the thresholds crossed in them.
+   * Every budget that existed during [from, to) or counted spend in it (usage is often sent
+   * late): its windows overlapping the range, their spend, the peak window, windows over the
+   * limit, and the thresholds crossed in them.
    */
   async budgetOutcomes(from: Date, to: Date): Promise<BudgetOutcome[]> {
     const range = [from.toISOString(), to.toISOString()];
@@ -50,8 +51,10 @@ export class MonthlyReportReads {
        FROM budgets b
        LEFT JOIN budget_windows w ON w.budget_id = b.id AND w.window_start < $2
          AND (w.window_end IS NULL OR w.window_end > $1)
-       WHERE b.created_at < $2 AND (b.deleted_at IS NULL OR b.deleted_at >= $1)
-       GROUP BY b.id ORDER BY b.name, b.id LIMIT ${MAX_REPORT_BUDGETS}`,
+       WHERE b.deleted_at IS NULL OR b.deleted_at >= $1
+       GROUP BY b.id
+       HAVING b.created_at < $2 OR count(w.window_start) > 0
+       ORDER BY b.name, b.id LIMIT ${MAX_REPORT_BUDGETS}`,
       range,
     );
     const alerts: { budget_id: string; threshold: string }[] = await this.dataSource.query(

@@ -40,7 +40,7 @@ export interface ProviderVariance {
   provider: string;
   estimated: string;
   billed: string;
-  /** billed − estimated. */
+  /** estimated − billed (reconciliation's sign: positive when Purser estimated more). */
   delta: string;
   /** delta ÷ billed × 100 (2 places); null when nothing was billed. */
   deltaPercent: string | null;
