@@ -123,9 +123,13 @@ export function App() {
 
   const visible = ROUTES.filter((route) => can(me, route.permission));
   const route = visible.find((candidate) => candidate.path === path);
+  const shownPath = useRef<string | null>(null);
   useEffect(() => {
     if (route) document.title = `${route.title} · Purser`;
-    heading.current?.focus();
+    // After a navigation (not the first page shown) focus moves to the new page's heading, so
+    // keyboard and screen-reader users land on what changed.
+    if (shownPath.current !== null && shownPath.current !== route?.path) heading.current?.focus();
+    shownPath.current = route?.path ?? '';
   }, [route?.path]);
 
   if (!key) {
