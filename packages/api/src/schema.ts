@@ -11,6 +11,7 @@ import { AllocationResolver } from './allocation/allocation.resolver';
 import { MetricsResolver } from './metrics/metrics.resolver';
 import { BillingResolver } from './billing/billing.resolver';
 import { AnomalyResolver } from './insights/anomaly.resolver';
+import { ForecastResolver } from './insights/forecast.resolver';
 import { NotificationsResolver } from './notifications/notifications.resolver';
 import { scalarsMap } from './graphql/scalars';
 
@@ -28,6 +29,7 @@ export const resolvers = [
   BillingResolver,
   NotificationsResolver,
   AnomalyResolver,
+  ForecastResolver,
 ] as const;
 
 export function createSchema(): Promise<GraphQLSchema> {

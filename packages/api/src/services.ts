@@ -26,6 +26,7 @@ import { AllocationService } from './allocation/allocation.service';
 import { BusinessMetricService } from './metrics/business-metrics.service';
 import { UnitEconomicsService } from './metrics/unit-economics.service';
 import { AnomalyService } from './insights/anomaly.service';
+import { ForecastService } from './insights/forecast.service';
 import { FocusExportService } from './focus/focus-export.service';
 import { BillingSourceService } from './billing/billing-source.service';
 import { BillingSyncService } from './billing/billing-sync.service';
@@ -96,6 +97,8 @@ export interface Services {
   webhookWorker: DeliveryWorker;
   /** Spend anomalies; `anomalies.onAnomalies(listener)` is told of each new one once. */
   anomalies: AnomalyService;
+  /** End-of-period forecasts for budgets, cost centers and the org. */
+  forecasts: ForecastService;
 }
 
 export function createServices(deps: {
@@ -251,6 +254,7 @@ export function createServices(deps: {
     businessMetrics,
     unitEconomics: new UnitEconomicsService(spend, businessMetrics),
     anomalies,
+    forecasts: new ForecastService({ dataSource, budgets, allocation, clock: deps.clock }),
     focus: new FocusExportService(dataSource, allocation),
     billingSources,
     billingSync: new BillingSyncService(
