@@ -235,4 +235,27 @@ describe('wasteReport', () => {
     expect(findings.filter((finding) => finding.scope.agent === 'crawler')).toEqual([]);
     expect(findings).toHaveLength(6);
   });
+
+  it('should count spend under an organization-wide budget as governed', async () => {
+    const kinds = async () =>
+      (await report()).map((finding) => finding.evidence.kind ?? finding.category);
+    expect(await kinds()).toContain('no_budget');
+    await graphql(
+      `
+        mutation ($input: CreateBudgetInput!) {
+          createBudget(input: $input) {
+            id
+          }
+        }
+      `,
+      { input: { name: 'org', period: 'TOTAL', limit: '1000000', mode: 'ALERT_ONLY' } },
+    );
+    expect(await kinds()).toEqual([
+      'CONTEXT_BLOAT',
+      'MODEL_MISMATCH',
+      'CACHE_MISS',
+      'RETRY_WASTE',
+      'environment_on_production_key',
+    ]);
+  });
 });
