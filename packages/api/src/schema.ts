@@ -10,9 +10,10 @@ import { VirtualKeyResolver } from './virtual-keys/virtual-key.resolver';
 import { AllocationResolver } from './allocation/allocation.resolver';
 import { MetricsResolver } from './metrics/metrics.resolver';
 import { BillingResolver } from './billing/billing.resolver';
+import { WasteResolver } from './insights/waste.resolver';
+import { NotificationsResolver } from './notifications/notifications.resolver';
 import { AnomalyResolver } from './insights/anomaly.resolver';
 import { ForecastResolver } from './insights/forecast.resolver';
-import { NotificationsResolver } from './notifications/notifications.resolver';
 import { scalarsMap } from './graphql/scalars';
 
 /** Every resolver of the GraphQL API. */
@@ -27,9 +28,10 @@ export const resolvers = [
   AllocationResolver,
   MetricsResolver,
   BillingResolver,
-  NotificationsResolver,
   AnomalyResolver,
   ForecastResolver,
+  NotificationsResolver,
+  WasteResolver,
 ] as const;
 
 export function createSchema(): Promise<GraphQLSchema> {

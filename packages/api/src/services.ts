@@ -27,11 +27,13 @@ import { BusinessMetricService } from './metrics/business-metrics.service';
 import { UnitEconomicsService } from './metrics/unit-economics.service';
 import { AnomalyService } from './insights/anomaly.service';
 import { ForecastService } from './insights/forecast.service';
+import { WasteService } from './insights/waste.service';
 import { FocusExportService } from './focus/focus-export.service';
 import { BillingSourceService } from './billing/billing-source.service';
 import { BillingSyncService } from './billing/billing-sync.service';
 import { ReconciliationService } from './billing/reconciliation.service';
 import { VarianceAlerts } from './billing/variance-alerts';
+import { MonthlyReportService } from './reports/monthly-report.service';
 import { SecretBox } from './billing/secret-box';
 import { DeliveryQueries } from './notifications/delivery-query';
 import { DeliveryWorker } from './notifications/delivery-worker';
@@ -90,15 +92,18 @@ export interface Services {
   billingSources: BillingSourceService;
   billingSync: BillingSyncService;
   reconciliation: ReconciliationService;
+  /** The monthly report (GET /v1/reports/monthly, `purser report monthly`). */
+  reports: MonthlyReportService;
+  /** Spend anomalies; `anomalies.onAnomalies(listener)` is told of each new one once. */
+  anomalies: AnomalyService;
+  /** End-of-period forecasts for budgets, cost centers and the org. */
+  forecasts: ForecastService;
   /** Webhooks and the notification outbox (`webhooks.notify(type, data)`). */
   webhooks: WebhookService;
   webhookDeliveries: DeliveryQueries;
   /** Sends the outbox; started and stopped by app.ts. */
   webhookWorker: DeliveryWorker;
-  /** Spend anomalies; `anomalies.onAnomalies(listener)` is told of each new one once. */
-  anomalies: AnomalyService;
-  /** End-of-period forecasts for budgets, cost centers and the org. */
-  forecasts: ForecastService;
+  waste: WasteService;
 }
 
 export function createServices(deps: {
@@ -212,6 +217,17 @@ export function createServices(deps: {
   });
   // True-up: the chargeback spreads each reconciled day's variance (docs/0009).
   allocation.chargebacks.variance = reconciliation;
+  const reports = new MonthlyReportService({
+    dataSource,
+    spend,
+    allocation,
+    reconciliation,
+    unitEconomics: new UnitEconomicsService(spend, businessMetrics),
+  });
+  // MODEL_MISMATCH prices the next model of the active policy data's downgrade chains; the
+  // monthly report sums the month's findings per category.
+  const waste = new WasteService(dataSource, pricing, () => policy().chains);
+  reports.waste = waste;
   return {
     ...deps,
     policy,
@@ -255,6 +271,7 @@ export function createServices(deps: {
     unitEconomics: new UnitEconomicsService(spend, businessMetrics),
     anomalies,
     forecasts: new ForecastService({ dataSource, budgets, allocation, clock: deps.clock }),
+    waste,
     focus: new FocusExportService(dataSource, allocation),
     billingSources,
     billingSync: new BillingSyncService(
@@ -275,6 +292,7 @@ export function createServices(deps: {
       }),
     ),
     reconciliation,
+    reports,
     webhooks,
     webhookDeliveries,
     webhookWorker,
