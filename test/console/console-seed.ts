@@ -25,7 +25,23 @@ export const dayBefore = (back: number, now = new Date()) =>
 /** MODEL costs $1 per input token and $0.000001 per output token (allocation-support). */
 export function usageFixtures(now = new Date()): (UsageFixture & { cost: string })[] {
   const [d0, d1, d2] = [dayBefore(2, now), dayBefore(1, now), dayBefore(0, now)];
+  // Three weeks of history before those days, so the overview has a shape to draw.
+  const teams = ['search', 'ads', 'platform'];
+  const features = ['chat', 'summarize', 'search'];
+  const history = Array.from({ length: 18 }, (_, index) => index + 3).flatMap((back) =>
+    teams.map((team, teamIndex) => {
+      const input = ((back * 7 + teamIndex * 3) % 9) + 1;
+      return {
+        id: `c-h-${back}-${team}`,
+        at: `${dayBefore(back, now)}T00:00:05Z`,
+        input,
+        attribution: { team, feature: features[(back + teamIndex) % 3] },
+        cost: String(input),
+      };
+    }),
+  );
   return [
+    ...history,
     { id: 'c-s1', at: `${d0}T00:00:05Z`, input: 3, attribution: { team: 'search' }, cost: '3' },
     {
       id: 'c-s2',

@@ -4,6 +4,7 @@
 // file; a screenshot of each page lands in test/artifacts/console/ (not committed).
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { Money } from '@purser/pricing';
 import type { Browser, Page } from 'puppeteer-core';
 import { startPurser, type RunningPurser } from '../support/purser';
 import {
@@ -34,14 +35,17 @@ async function chartSeries(page: Page, selector: string): Promise<ChartSeries> {
   ) as ChartSeries;
 }
 
+/** The exact sum of fixtures' costs, as the plain decimal the console writes ("2.5", "0"). */
+const costOf = (items: { cost: string }[]) =>
+  items.reduce((sum, item) => sum.plus(item.cost), new Money(0)).toFixed();
+
 /** What a series should be: the fixtures' costs per day for one dimension value. */
 function expectedValues(seeded: Seeded, match: (attribution: Record<string, string>) => boolean) {
-  return seeded.days.map((day) => {
-    const costs = seeded.fixtures
-      .filter((item) => item.at.startsWith(day) && match(item.attribution ?? {}))
-      .map((item) => Number(item.cost));
-    return String(costs.reduce((total, cost) => total + cost, 0));
-  });
+  return seeded.days.map((day) =>
+    costOf(
+      seeded.fixtures.filter((item) => item.at.startsWith(day) && match(item.attribution ?? {})),
+    ),
+  );
 }
 
 describeWithBrowser('web console', () => {
@@ -139,13 +143,24 @@ describeWithBrowser('web console', () => {
     const series = Object.fromEntries(
       byTeam.series.map((item) => [item.name, item.values.slice(-3)]),
     );
-    expect(Object.keys(series).sort()).toEqual(['(untagged)', 'ads', 'search']);
+    expect(Object.keys(series).sort()).toEqual(['(untagged)', 'ads', 'platform', 'search']);
     expect(series.search).toEqual(expectedValues(seeded, (a) => a.team === 'search'));
     expect(series.ads).toEqual(['0', '0', '15']);
     expect(series['(untagged)']).toEqual(['0', '0', '1']);
     expect(await page.$eval('[data-testid="spend-total"]', (element) => element.textContent)).toBe(
-      '$21.50',
+      `$${new Money(costOf(seeded.fixtures)).toFixed(2)}`,
     );
+    // Every day of the range, not only the three checked above.
+    const allDays = Object.fromEntries(byTeam.series.map((item) => [item.name, item.values]));
+    for (const team of ['search', 'ads', 'platform']) {
+      const cost = (day: string) =>
+        costOf(
+          seeded.fixtures.filter(
+            (item) => item.at.startsWith(day) && item.attribution?.team === team,
+          ),
+        );
+      expect(allDays[team]).toEqual(byTeam.days.map(cost));
+    }
     const chartDatasets = await page.evaluate(
       `(() => { const canvas = document.querySelector('.chart canvas'); return canvas && canvas.getBoundingClientRect().height > 100; })()`,
     );
@@ -156,10 +171,15 @@ describeWithBrowser('web console', () => {
       `JSON.parse(document.querySelector('.chart').dataset.series).dimension === 'feature'`,
     );
     const byFeature = await chartSeries(page, 'main');
-    expect(byFeature.series.map((item) => [item.name, item.total])).toEqual([
-      ['(untagged)', '19'],
-      ['chat', '2.5'],
-    ]);
+    const features = new Set(seeded.fixtures.map((item) => item.attribution?.feature));
+    expect(Object.fromEntries(byFeature.series.map((item) => [item.name, item.total]))).toEqual(
+      Object.fromEntries(
+        [...features].map((feature) => [
+          feature ?? '(untagged)',
+          costOf(seeded.fixtures.filter((item) => item.attribution?.feature === feature)),
+        ]),
+      ),
+    );
   });
 
   it('should show budgets with holds, a burn-down and the threshold alert', async () => {
@@ -181,12 +201,38 @@ describeWithBrowser('web console', () => {
     expect(alerts.map((row) => [row[1], row[2]])).toEqual([
       ['Ads daily cap', '⚠ soft_threshold 50%'],
     ]);
-    await page.waitForSelector('#burn-down');
+    expect(await page.$('[data-testid="budget-form"]')).not.toBeNull();
+    // The burn-down of the ads cap: today's window, $20 less the $15 spent today, no holds.
+    await page.click('main button::-p-text(Show Ads daily cap)');
+    await page.waitForFunction(
+      `document.querySelector('#burn-down')?.textContent === 'Burn-down: Ads daily cap'`,
+    );
     const burn = JSON.parse(
       await page.$eval('main .chart', (element) => element.getAttribute('data-series') ?? ''),
+    ) as { days: string[]; remaining: (string | null)[]; today: number; afterHolds: string };
+    expect(burn.days[burn.today]).toBe(seeded.days[2]);
+    expect(burn.remaining[burn.today]).toBe('5');
+    expect(burn.afterHolds).toBe('5');
+    // The search budget's: the month's search spend so far, then its open hold ($1.00001).
+    await page.click('main button::-p-text(Show Search monthly)');
+    await page.waitForFunction(
+      `document.querySelector('#burn-down')?.textContent === 'Burn-down: Search monthly'`,
+    );
+    await page.waitForFunction(
+      `!!document.querySelector('main .chart[data-series*="afterHolds"]')`,
+    );
+    const search = JSON.parse(
+      await page.$eval('main .chart', (element) => element.getAttribute('data-series') ?? ''),
     ) as { remaining: (string | null)[]; today: number; afterHolds: string };
-    expect(await page.$('[data-testid="budget-form"]')).not.toBeNull();
-    expect(burn.remaining[burn.today]).toBeDefined();
+    const month = seeded.days[2].slice(0, 7);
+    const spent = costOf(
+      seeded.fixtures.filter(
+        (item) => item.at.startsWith(month) && item.attribution?.team === 'search',
+      ),
+    );
+    const left = new Money(1000).minus(spent);
+    expect(search.remaining[search.today]).toBe(left.toFixed());
+    expect(search.afterHolds).toBe(left.minus('1.00001').toFixed());
     await screenshot(page, 'budgets');
   });
 
@@ -197,7 +243,7 @@ describeWithBrowser('web console', () => {
     const inMonth = (team: string) =>
       seeded.fixtures
         .filter((item) => item.at.startsWith(month) && item.attribution?.team === team)
-        .reduce((total, item) => total + Number(item.cost), 0)
+        .reduce((total, item) => total.plus(item.cost), new Money(0))
         .toFixed(2);
     const rows = await waitForRows(page, 'chargeback-table', (items) => items.length >= 2);
     const totals = Object.fromEntries(rows.map((row) => [row[0], row[5]]));
