@@ -29,7 +29,7 @@ h1{font-size:1.6rem;margin:0 0 .25rem}h2{font-size:1.15rem;margin:2rem 0 .5rem;b
 .kpi{border:1px solid #d5dae3;border-radius:6px;padding:.5rem .75rem;min-width:10rem}.kpi b{display:block;font-size:1.25rem}
 table{border-collapse:collapse;width:100%;margin:.25rem 0}th,td{padding:.3rem .5rem;border-bottom:1px solid #e8ebf0;text-align:left;vertical-align:top}
 th{background:#f4f6f9;font-weight:600}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-.bar{display:inline-block;height:.6rem;background:#3867d6;vertical-align:middle}.note{color:#4a5568;font-size:.9rem}
+td.b{width:35%}.bar{display:inline-block;height:.6rem;background:#3867d6;vertical-align:middle}.note{color:#4a5568;font-size:.9rem}
 .over{color:#a61b1b;font-weight:600}@media print{body{margin:0}h2{break-after:avoid}tr{break-inside:avoid}}`;
 
 type Cell = { text: string; numeric?: boolean; html?: string; className?: string };
@@ -61,7 +61,7 @@ function table(headers: Cell[], rows: Cell[][], caption?: string): string {
 function bar(amount: string, largest: MoneyValue): string {
   if (largest.isZero()) return '';
   const width = new Money(amount).dividedBy(largest).times(100).toDecimalPlaces(1).toFixed(1);
-  return `<span class="bar" style="width:${width}%"></span>`;
+  return `<span class="bar" style="width:${width}%" aria-hidden="true"></span>`;
 }
 
 function trendSection(data: MonthlyReportData): string {
@@ -80,7 +80,7 @@ ${table(
   months.map((row) => [
     cell(monthTitle(row.month)),
     cell(displayMoney(row.total), true),
-    { text: '', html: bar(row.total, largestMonth) },
+    { text: '', html: bar(row.total, largestMonth), className: 'b' },
   ]),
 )}
 <h2>Daily spend</h2>
@@ -90,7 +90,7 @@ ${table(
     cell(day.day),
     cell(displayMoney(day.cost), true),
     cell(displayCount(day.requests), true),
-    { text: '', html: bar(day.cost, largest) },
+    { text: '', html: bar(day.cost, largest), className: 'b' },
   ]),
 )}`;
 }
