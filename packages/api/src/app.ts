@@ -14,6 +14,7 @@ import { usageRoutes } from './usage/usage.routes';
 import { metricsRoutes } from './metrics/metrics.routes';
 import { allocationExportRoutes } from './allocation/allocation-exports.routes';
 import { focusRoutes } from './focus/focus.routes';
+import { monthlyReportRoutes } from './reports/monthly-report.routes';
 import { DEFAULT_BUNDLE_PATH } from '@purser/policy';
 import { DefinitionsListener } from './budgets/budget-cache';
 import { BudgetMaintenance } from './budgets/budget-maintenance';
@@ -118,7 +119,14 @@ export class Purser {
     const http = await createHttpServer({
       services,
       schema,
-      routes: [usageRoutes, decisionRoutes, metricsRoutes, allocationExportRoutes, focusRoutes],
+      routes: [
+        usageRoutes,
+        decisionRoutes,
+        metricsRoutes,
+        allocationExportRoutes,
+        focusRoutes,
+        monthlyReportRoutes,
+      ],
       rawRoutes: [decisionRawRoute],
       ownBodyRoutes: [integrationRoutes],
       readiness: [
