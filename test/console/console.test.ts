@@ -165,6 +165,16 @@ describeWithBrowser('web console', () => {
       `(() => { const canvas = document.querySelector('.chart canvas'); return canvas && canvas.getBoundingClientRect().height > 100; })()`,
     );
     expect(chartDatasets).toBe(true);
+    // The month's forecast for the organisation, as the forecast query answers it.
+    const org = await service.graphql<{ forecast: { projected: string } }>(
+      `query { forecast(scope: { org: true }) { projected } }`,
+    );
+    await page.waitForSelector('[data-testid="forecast-projected"]');
+    const shown = await page.$eval('[data-testid="forecast-projected"]', (e) => e.textContent);
+    const projected = new Money(org.data!.forecast.projected);
+    expect(new Money(String(shown).replace(/[$,]/g, '')).minus(projected).abs().lte('0.01')).toBe(
+      true,
+    );
     await screenshot(page, 'overview');
     await page.select('main select', 'feature');
     await page.waitForFunction(
@@ -209,10 +219,29 @@ describeWithBrowser('web console', () => {
     );
     const burn = JSON.parse(
       await page.$eval('main .chart', (element) => element.getAttribute('data-series') ?? ''),
-    ) as { days: string[]; remaining: (string | null)[]; today: number; afterHolds: string };
+    ) as {
+      days: string[];
+      remaining: (string | null)[];
+      today: number;
+      afterHolds: string;
+      forecastRemaining: string | null;
+      intervalRemaining: { atHigh: string; atLow: string } | null;
+    };
     expect(burn.days[burn.today]).toBe(seeded.days[2]);
     expect(burn.remaining[burn.today]).toBe('5');
     expect(burn.afterHolds).toBe('5');
+    const adsForecast = await service.graphql<{
+      forecast: { projected: string; low: string; high: string };
+    }>(`query($id: ID!) { forecast(scope: { budgetId: $id }) { projected low high } }`, {
+      id: seeded.adsBudgetId,
+    });
+    // The projection moves with the clock (today's part of the run rate): a cent apart at most.
+    const { projected, low, high } = adsForecast.data!.forecast;
+    const near = (shown: string | null | undefined, spend: string) =>
+      new Money(shown ?? 'NaN').minus(new Money(20).minus(spend)).abs().lte('0.01');
+    expect(near(burn.forecastRemaining, projected)).toBe(true);
+    expect(near(burn.intervalRemaining?.atHigh, high)).toBe(true);
+    expect(near(burn.intervalRemaining?.atLow, low)).toBe(true);
     // The search budget's: the month's search spend so far, then its open hold ($1.00001).
     await page.click('main button::-p-text(Show Search monthly)');
     await page.waitForFunction(

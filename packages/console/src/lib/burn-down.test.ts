@@ -16,6 +16,7 @@ describe('burn-down', () => {
       limit: '100',
       reserved: '2.5',
       forecast: '150',
+      interval: { low: '120', high: '180.5' },
       windowStart: '2026-11-01T00:00:00.000Z',
       windowEnd: '2026-11-05T00:00:00.000Z',
       now: new Date('2026-11-03T12:00:00Z'),
@@ -29,5 +30,6 @@ describe('burn-down', () => {
     expect(chart.remaining).toEqual(['90', '90', '69.75', null]);
     expect(chart.afterHolds).toBe('67.25');
     expect(chart.forecastRemaining).toBe('-50');
+    expect(chart.intervalRemaining).toEqual({ atHigh: '-80.5', atLow: '-20' });
   });
 });

@@ -37,6 +37,8 @@ export interface BurnDown {
   afterHolds: string;
   /** Remaining at the window's end at the run rate (null without a forecast). */
   forecastRemaining: string | null;
+  /** Remaining at the window's end for the forecast's 80 % interval (high spend, low spend). */
+  intervalRemaining: { atHigh: string; atLow: string } | null;
   /** Index of today in days. */
   today: number;
 }
@@ -49,6 +51,8 @@ export function burnDown(input: {
   limit: string;
   reserved: string;
   forecast: string | null;
+  /** The forecast's 80 % interval of the spend at the window's end. */
+  interval?: { low: string; high: string } | null;
   windowStart: string;
   windowEnd: string | null;
   now: Date;
@@ -86,6 +90,12 @@ export function burnDown(input: {
     afterHolds: subtractDecimals(left, input.reserved),
     forecastRemaining:
       input.forecast === null ? null : subtractDecimals(input.limit, input.forecast),
+    intervalRemaining: input.interval
+      ? {
+          atHigh: subtractDecimals(input.limit, input.interval.high),
+          atLow: subtractDecimals(input.limit, input.interval.low),
+        }
+      : null,
     today,
   };
 }

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { ChartView, PALETTE } from '../components/chart';
+import { PeriodForecast } from '../components/forecast';
 import { type Column, DataTable } from '../components/data-table';
 import { ErrorMessage, Loading, StatusBadge } from '../components/status';
 import { graphql } from '../gql';
@@ -100,6 +101,8 @@ function BurnDownChart({ budget, run }: { budget: Budget } & Pick<PageProps, 'ru
     },
     'unsupported' in scope,
   );
+  // The forecast query's projection and 80 % interval (Budget.forecast when it fails).
+  const projection = useQuery(run, PeriodForecast, { scope: { budgetId: budget.id } });
   if ('unsupported' in scope) {
     return (
       <p class="note">
@@ -108,11 +111,15 @@ function BurnDownChart({ budget, run }: { budget: Budget } & Pick<PageProps, 'ru
     );
   }
   if (spend.error) return <ErrorMessage error={spend.error} />;
-  if (!spend.data) return <Loading what="the burn-down" />;
+  if (!spend.data || (!projection.data && !projection.error)) {
+    return <Loading what="the burn-down" />;
+  }
+  const projected = projection.data?.forecast;
   const chart = burnDown({
     limit: budget.limit,
     reserved: budget.reserved,
-    forecast: budget.forecast ?? null,
+    forecast: projected?.projected ?? budget.forecast ?? null,
+    interval: projected ? { low: projected.low, high: projected.high } : null,
     windowStart: budget.currentWindow.start,
     windowEnd: budget.currentWindow.end ?? null,
     now,
@@ -131,6 +138,8 @@ function BurnDownChart({ budget, run }: { budget: Budget } & Pick<PageProps, 'ru
           ? Number(chart.forecastRemaining)
           : null,
   );
+  const atEnd = (value: string | undefined) =>
+    chart.days.map((_, index) => (index === last && value !== undefined ? Number(value) : null));
   return (
     <>
       <h2 id="burn-down">Burn-down: {budget.name}</h2>
@@ -162,6 +171,24 @@ function BurnDownChart({ budget, run }: { budget: Budget } & Pick<PageProps, 'ru
             borderDash: [6, 4],
             spanGaps: true,
           },
+          {
+            label: '80 % interval (high spend)',
+            data: atEnd(chart.intervalRemaining?.atHigh),
+            borderColor: PALETTE[3],
+            backgroundColor: PALETTE[3],
+            pointStyle: 'line',
+            pointRadius: 10,
+            showLine: false,
+          },
+          {
+            label: '80 % interval (low spend)',
+            data: atEnd(chart.intervalRemaining?.atLow),
+            borderColor: PALETTE[4],
+            backgroundColor: PALETTE[4],
+            pointStyle: 'line',
+            pointRadius: 10,
+            showLine: false,
+          },
         ]}
       />
       <p class="note">
@@ -169,6 +196,8 @@ function BurnDownChart({ budget, run }: { budget: Budget } & Pick<PageProps, 'ru
         after holds {formatMoney(chart.afterHolds, budget.currency)}
         {chart.forecastRemaining !== null &&
           `, at the window's end at this rate ${formatMoney(chart.forecastRemaining, budget.currency)}`}
+        {chart.intervalRemaining &&
+          ` (80 %: ${formatMoney(chart.intervalRemaining.atHigh, budget.currency)} to ${formatMoney(chart.intervalRemaining.atLow, budget.currency)})`}
         .
       </p>
     </>

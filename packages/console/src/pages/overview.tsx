@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { ChartView, PALETTE } from '../components/chart';
 import { type Column, DataTable } from '../components/data-table';
 import { lastDays, type Range, RangePicker } from '../components/range-picker';
+import { ForecastCard } from '../components/forecast';
 import { ErrorMessage, Loading } from '../components/status';
 import { graphql } from '../gql';
 import type { SpendDimension } from '../gql/graphql';
@@ -43,7 +44,7 @@ const LABELS: Record<StackDimension, string> = {
   agent: 'Agent',
 };
 
-/** Spend over time, stacked by a chosen dimension. */
+/** Spend over time, stacked by a chosen dimension, and the month's forecast for the organisation. */
 export function OverviewPage({ run }: PageProps) {
   const [range, setRange] = useState<Range>(() => lastDays(30));
   const [dimension, setDimension] = useState<StackDimension>('team');
@@ -101,6 +102,7 @@ export function OverviewPage({ run }: PageProps) {
               <dt>Requests without a price</dt>
               <dd>{report.unpricedRequests.toLocaleString('en-US')}</dd>
             </div>
+            <ForecastCard run={run} scope={{ org: true }} />
           </dl>
           <h2 id="overview-chart">Spend per day by {LABELS[dimension].toLowerCase()}</h2>
           <ChartView
