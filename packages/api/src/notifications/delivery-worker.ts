@@ -6,7 +6,7 @@ import { isRetryableStatus, parseRetryAfter, retryDelayMs, type RetryPolicy } fr
 import { renderBody } from './payloads';
 import { sealedField, type Sealer } from './sealer';
 import { signatureHeader } from './signing';
-import type { NotificationType, WebhookFormat } from './webhook-input';
+import { displayUrl, type NotificationType, type WebhookFormat } from './webhook-input';
 
 /** A delivery claimed for one attempt, with what it takes to send it. */
 interface Claimed {
@@ -190,7 +190,8 @@ export class DeliveryWorker {
         error = `HTTP ${status}${status >= 300 && status < 400 ? ' (redirects are not followed)' : ''}`;
       }
     } catch (caught) {
-      error = describeError(caught, this.deps.options.timeoutMs);
+      // Shown to viewers and logged: the URL's path (a Slack token) never is.
+      error = describeError(caught, this.deps.options.timeoutMs).split(url).join(displayUrl(url));
     }
     const durationMs = Math.round(performance.now() - began);
     const retryable = error !== null && (status === null || isRetryableStatus(status));
