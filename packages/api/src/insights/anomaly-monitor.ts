@@ -164,8 +164,19 @@ export class AnomalyMonitor {
          WHERE ${marker} IS NULL ORDER BY id LIMIT ${OUTBOX_BATCH} FOR UPDATE SKIP LOCKED`,
       );
       if (rows.length === 0) return 0;
-      const payloads = rows.map(toPayload);
-      await send(payloads, manager);
+      const payloads: AnomalyDetected[] = [];
+      for (const row of rows) {
+        try {
+          payloads.push(toPayload(row));
+        } catch (error) {
+          // One row that cannot be sent must not hold the outbox up for ever: logged, marked.
+          this.deps.logger.error(
+            { err: error, anomaly: row.id, marker },
+            'a recorded anomaly does not fit purser.anomalies.v1: marked without being sent',
+          );
+        }
+      }
+      if (payloads.length > 0) await send(payloads, manager);
       await manager.query(
         `UPDATE spend_anomalies SET ${marker} = now() WHERE id = ANY($1::bigint[])`,
         [rows.map((row) => row.id)],
