@@ -156,6 +156,16 @@ export async function seedConsole(service: RunningPurser): Promise<Seeded> {
     });
     expect(decision.authorize.action).toBe(action);
   }
+  // The decision log is written behind: wait until both are readable.
+  for (let waited = 0; ; waited += 1) {
+    const logged = await gql<{ decisions: { edges: unknown[] } }>(
+      service,
+      `query { decisions(first: 10) { edges { cursor } } }`,
+    );
+    if (logged.decisions.edges.length === 2) break;
+    if (waited > 100) throw new Error('The two decisions were never logged');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
   await service.purser.maintenance!.tick();
   const replay = await seedReconciliation(service);
   return {
