@@ -8,6 +8,16 @@ import { defineConfig } from 'vite';
 export default defineConfig({
   base: '/console/',
   esbuild: { jsx: 'automatic', jsxImportSource: 'preact' },
+  // `pnpm --filter @purser/console dev`: the app with hot reload on :5173/console/, the API
+  // calls passed to a service on :4000 (PURSER_API_URL to point elsewhere).
+  server: {
+    proxy: Object.fromEntries(
+      ['/graphql', '/v1'].map((path) => [
+        path,
+        { target: process.env.PURSER_API_URL ?? 'http://localhost:4000', changeOrigin: true },
+      ]),
+    ),
+  },
   build: {
     outDir: 'dist',
     emptyOutDir: true,
