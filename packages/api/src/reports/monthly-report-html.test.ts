@@ -36,6 +36,13 @@ describe('monthlyReportHtml', () => {
     }
   });
 
+  it('should draw a bar for each day with spend, in proportion, none for a day without', () => {
+    const html = monthlyReportHtml(sampleReport());
+    const widths = [...html.matchAll(/class="bar" style="width:([\d.]+)%"/g)].map((m) => m[1]);
+    // Six months and November (May–Aug at 0 draw none), then the days: Nov 1 and a tiny Nov 2.
+    expect(widths).toEqual(['12.0', '80.0', '100.0', '100.0', '0.5']);
+  });
+
   it('should escape a hostile feature name', () => {
     const html = monthlyReportHtml(sampleReport());
     expect(html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;');

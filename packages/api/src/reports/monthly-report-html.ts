@@ -59,8 +59,10 @@ function table(headers: Cell[], rows: Cell[][], caption?: string): string {
 
 /** A bar whose width is the amount's share of the largest (layout only: never a figure). */
 function bar(amount: string, largest: MoneyValue): string {
-  if (largest.isZero()) return '';
-  const width = new Money(amount).dividedBy(largest).times(100).toDecimalPlaces(1).toFixed(1);
+  const value = new Money(amount);
+  if (largest.isZero() || !value.isPositive() || value.isZero()) return '';
+  // A day with spend shows, however small against the largest.
+  const width = Money.max(value.dividedBy(largest).times(100), '0.5').toDecimalPlaces(1).toFixed(1);
   return `<span class="bar" style="width:${width}%" aria-hidden="true"></span>`;
 }
 

@@ -1,4 +1,5 @@
 import PDFDocument from 'pdfkit';
+import { dailyChart } from './monthly-report-pdf-chart';
 import type { CostCenterSpend, FeatureSpend, MonthlyReportData } from './monthly-report-types';
 import {
   displayCount,
@@ -152,6 +153,7 @@ function trend(doc: Doc, data: MonthlyReportData): void {
     months.map((row) => [monthTitle(row.month), displayMoney(row.total)]),
   );
   heading(doc, 'Daily spend');
+  dailyChart(doc, data.daily, data.currency);
   table(
     doc,
     [
