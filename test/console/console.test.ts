@@ -345,6 +345,8 @@ describeWithBrowser('web console', () => {
     ]);
     const letters = await tableRows(page, 'dead-letters-table');
     expect(letters).toHaveLength(1);
+    // When, Reason, Origin, Event: the event without a timestamp, refused over HTTP.
+    expect(letters[0].slice(1, 4)).toEqual(['timestamp: required', 'http', 'c-broken']);
     await screenshot(page, 'unpriced');
     await page.click('[data-testid="replay"]');
     await page.waitForFunction(
