@@ -50,7 +50,10 @@ export interface WebhookRig {
   clock(): number;
   /** Every due delivery sent: a pass under way may have started before the clock moved. */
   drain(): Promise<void>;
-  /** Moves the clock an hour (past any retry here: 1 s × 2^attempts) and sends what is due. */
+  /**
+   * Moves the clock an hour (past any retry here: at most 60 s × 2^3) and sends what is due.
+   * Retries are a minute or more apart in real time, so none comes due behind a test's back.
+   */
   later(): Promise<void>;
   createWebhook(
     input: Record<string, unknown>,
@@ -59,7 +62,7 @@ export interface WebhookRig {
 }
 
 /**
- * For the describe block it is called in: a service whose webhooks retry after 1 s (2, 4…),
+ * For the describe block it is called in: a service whose webhooks retry after 60 s (120…),
  * time out after 1 s and give up after {@link MAX_ATTEMPTS}, on a clock the test moves, and a
  * receiver on 127.0.0.1 answering `respond`. Budget alerts are handed on only by tick().
  */
@@ -97,7 +100,7 @@ export function webhookRig(respond: Parameters<typeof startReceiver>[0]): Webhoo
       env: {
         PURSER_SECRET_KEY: 'notifications-test-secret-key-32-chars!',
         PURSER_WEBHOOK_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
-        PURSER_WEBHOOK_RETRY_BASE_SECONDS: '1',
+        PURSER_WEBHOOK_RETRY_BASE_SECONDS: '60',
         PURSER_WEBHOOK_TIMEOUT_SECONDS: '1',
         PURSER_SWEEP_INTERVAL_SECONDS: '3600',
       },

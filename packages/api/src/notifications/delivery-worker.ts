@@ -42,7 +42,7 @@ const CLAIM_RETURNING = `d.id::text AS id, d.delivery_key, d.webhook_id, d.event
   d.occurred_at, d.data, d.attempts, d.max_attempts, w.url_sealed, w.secret_sealed, w.format`;
 
 /**
- * Sends the outbox. A due delivery is claimed with `FOR UPDATE SKIP LOCKED` and leased (its
+ * Sends the outbox. A due delivery of an enabled webhook is claimed with `FOR UPDATE SKIP LOCKED` and leased (its
  * next attempt moved past the attempt's timeout), so replicas never send the same attempt
  * and a replica that dies mid-attempt leaves it to another after the lease. Every attempt is
  * recorded with its status code or error and duration, in the statement that sets the
@@ -107,7 +107,7 @@ export class DeliveryWorker {
       await this.deps.dataSource.query(
         `UPDATE webhook_deliveries d SET attempts = d.attempts + 1, next_attempt_at = $2
          FROM webhooks w
-         WHERE w.id = d.webhook_id AND d.id IN (
+         WHERE w.id = d.webhook_id AND w.enabled AND d.id IN (
            SELECT id FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at <= $1
            ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)
          RETURNING ${CLAIM_RETURNING}`,
