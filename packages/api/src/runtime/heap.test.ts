@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { tuneHeapGrowth } from './heap';
+import { holdHeapGrowth, tuneHeapGrowth } from './heap';
 
 /** The module as the service runs it: `pnpm test` builds dist before jest starts. */
 const BUILT = join(__dirname, '..', '..', 'dist', 'runtime', 'heap.js');
@@ -12,10 +12,13 @@ const BUILT = join(__dirname, '..', '..', 'dist', 'runtime', 'heap.js');
  * medium-lived objects do), after `tuneHeapGrowth(percent)`. It yields to the event loop now
  * and then, so the GC observer hears of every collection.
  */
-function fullGcs(percent: number): number {
+function fullGcs(percent: number, hold?: { percent: number; release: boolean }): number {
   const script = `
     const { PerformanceObserver, constants } = require('node:perf_hooks');
-    require(${JSON.stringify(BUILT)}).tuneHeapGrowth(${percent});
+    const heap = require(${JSON.stringify(BUILT)});
+    heap.tuneHeapGrowth(${percent});
+    ${hold ? `const release = heap.holdHeapGrowth(${hold.percent});` : ''}
+    ${hold?.release ? 'release(); release();' : ''}
     let major = 0;
     new PerformanceObserver((list) => {
       for (const entry of list.getEntries())
@@ -35,6 +38,10 @@ function fullGcs(percent: number): number {
   return Number(child.stdout);
 }
 
+let roomyRuns: number | undefined;
+/** Full GCs at the service's default growth, 400 % (run once, read by both suites). */
+const roomyGcs = () => (roomyRuns ??= fullGcs(400));
+
 describe('tuneHeapGrowth', () => {
   it('refuses what is not a whole percentage, naming it', () => {
     expect(() => tuneHeapGrowth(-1)).toThrow('heap growth must be a whole percentage ≥ 0 (got -1)');
@@ -44,10 +51,30 @@ describe('tuneHeapGrowth', () => {
   it('lets the old generation grow further between full GCs', () => {
     if (!existsSync(BUILT)) throw new Error(`${BUILT} is missing: \`pnpm test\` builds it first`);
     const tight = fullGcs(10);
-    const roomy = fullGcs(400);
+    const roomy = roomyGcs();
     // Growing by 10 % at a time collects several times as often as growing by 400 %
     // (26 against 5 here).
     expect(tight).toBeGreaterThanOrEqual(10);
     expect(roomy * 3).toBeLessThanOrEqual(tight);
+  });
+});
+
+describe('holdHeapGrowth', () => {
+  it('refuses what is not a whole percentage, naming it', () => {
+    expect(() => holdHeapGrowth(-5)).toThrow('heap growth must be a whole percentage ≥ 0 (got -5)');
+  });
+
+  it('holds the growth down while held, and gives the service its own back after', () => {
+    if (!existsSync(BUILT)) throw new Error(`${BUILT} is missing: \`pnpm test\` builds it first`);
+    const roomy = roomyGcs();
+    const held = fullGcs(400, { percent: 10, release: false });
+    const released = fullGcs(400, { percent: 10, release: true });
+    // Held at 10 %, the service set to 400 % collects as often as a service set to 10 %; once
+    // released (twice: the second call does nothing), as rarely as before. A hold also starts
+    // one full GC of its own at once.
+    expect(held).toBeGreaterThanOrEqual(10);
+    expect(roomy * 3).toBeLessThanOrEqual(held);
+    expect(released).toBeLessThanOrEqual(roomy + 2);
+    expect(released).toBeGreaterThanOrEqual(1);
   });
 });
