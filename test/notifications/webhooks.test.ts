@@ -12,7 +12,7 @@ const TEST = `mutation($id: ID!) { testWebhook(id: $id) {
 describe('webhooks', () => {
   const rig = webhookRig((path, nth) => {
     if (path === '/flaky') return nth <= 2 ? 500 : 200;
-    if (path === '/slow') return { status: 200, delayMs: 3000 };
+    if (path === '/slow' || path === '/slow-disabled') return { status: 200, delayMs: 3000 };
     if (path === '/gone') return 410;
     return 204;
   });
@@ -234,6 +234,32 @@ describe('webhooks', () => {
       state: 'FAILED',
       lastError: 'webhook disabled',
     });
+  });
+
+  it('should keep a delivery given up when its webhook is disabled during an attempt', async () => {
+    const created = await createWebhook({
+      name: unique('disabled'),
+      url: `${rig.receiver.url}/slow-disabled`,
+      events: ['MONTHLY_REPORT'],
+    });
+    await rig.service.purser.services.webhooks.notify('MONTHLY_REPORT', { month: '2026-09' });
+    const sending = drain();
+    while (rig.receiver.at('/slow-disabled').length === 0) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const disabled = await rig.service.graphql(
+      `mutation($id: ID!) { updateWebhook(id: $id, input: { enabled: false }) { enabled } }`,
+      { id: created.webhook.id },
+    );
+    expect(disabled.errors).toBeUndefined();
+    await sending;
+    await later();
+    const [delivery] = await deliveries(created.webhook.id);
+    expect(delivery).toMatchObject({ state: 'FAILED', lastError: 'webhook disabled', attempts: 1 });
+    expect(delivery!.attemptLog).toEqual([
+      expect.objectContaining({ attempt: 1, statusCode: null, error: 'timeout after 1000 ms' }),
+    ]);
+    expect(rig.receiver.at('/slow-disabled')).toHaveLength(1);
   });
 
   it('should let a viewer read webhooks but not change them', async () => {

@@ -198,7 +198,10 @@ export class DeliveryWorker {
     await this.finish(delivery, startedAt, durationMs, status, error, retryable, retryAfter);
   }
 
-  /** Records the attempt and the delivery's next state in one statement. */
+  /**
+   * Records the attempt and the delivery's next state in one statement; a delivery given up
+   * meanwhile (its webhook disabled) stays given up.
+   */
   private async finish(
     delivery: Claimed,
     startedAt: Date,
@@ -228,7 +231,7 @@ export class DeliveryWorker {
          VALUES ($1::bigint, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING)
        UPDATE webhook_deliveries SET state = $7, next_attempt_at = $8, last_status = $5, last_error = $6,
          finished_at = CASE WHEN $7 = 'pending' THEN NULL ELSE $9::timestamptz END
-       WHERE id = $1::bigint`,
+       WHERE id = $1::bigint AND state = 'pending'`,
       [
         delivery.id,
         delivery.attempts,
