@@ -55,7 +55,8 @@ describe('BillingScheduler', () => {
         },
       } as unknown as BillingSyncService,
       logger: {
-        warn: (fields: Record<string, unknown>, message: string) => warnings.push([fields, message]),
+        warn: (fields: Record<string, unknown>, message: string) =>
+          warnings.push([fields, message]),
       } as unknown as Logger,
       clock: () => NOW,
       intervalMs: DAY,
@@ -67,7 +68,10 @@ describe('BillingScheduler', () => {
     ]);
     // The failure is logged by the source and the error's code only, never its message.
     expect(warnings).toEqual([
-      [{ sourceId: 'failing', code: 'BILLING_SOURCE_UNREADABLE' }, 'billing: a scheduled sync failed'],
+      [
+        { sourceId: 'failing', code: 'BILLING_SOURCE_UNREADABLE' },
+        'billing: a scheduled sync failed',
+      ],
     ]);
     await scheduler.stop();
   });

@@ -170,11 +170,14 @@ export class ReconciliationService {
     return canonicalModel(await this.pricing.catalog(), canonicalProvider(provider.trim()));
   }
 
-  /** Models of the provider Purser has any usage of, at any time (for `model_never_seen`). */
+  /**
+   * Models of the provider Purser has any usage of, at any time (for `model_never_seen`), from
+   * the daily rollup: a 24th of the hourly rows.
+   */
   private async usedModels(provider: string, billed: readonly SideCell[]): Promise<string[]> {
     if (billed.length === 0) return [];
     const rows: { model: string }[] = await this.dataSource.query(
-      `SELECT DISTINCT model FROM usage_hourly WHERE provider = $1 LIMIT 10000`,
+      `SELECT DISTINCT model FROM usage_daily WHERE provider = $1 LIMIT 10000`,
       [provider],
     );
     return rows.map((row) => row.model);
