@@ -1,7 +1,8 @@
 // Anomalies on real Postgres through the service's GraphQL: 10.00 a day for 8 weeks (one past
 // week with an outlier the median ignores) and a spike of 500 in one hour → exactly that hour
 // flagged, per feature and per team, with expected and observed known; a bump under the
-// minimum excess and a currency with too little history flag nothing; roles; range errors and
+// minimum excess, 10 more in an hour whose neighbouring hours swing by 4, and a currency with
+// too little history flag nothing; roles; range errors and
 // generated arguments answered as BAD_USER_INPUT naming the argument, never a 500.
 import fc from 'fast-check';
 import { randomBytes } from 'node:crypto';
@@ -23,6 +24,8 @@ describe('anomalies', () => {
   const feature = unique('chat');
   const team = unique('search');
   const quiet = unique('quiet');
+  const noisy = unique('noisy');
+  const noisyTeam = unique('noisy-team');
 
   beforeAll(async () => {
     service = await startPurser({ env: { PURSER_ANOMALY_INTERVAL_SECONDS: '0' } });
@@ -40,6 +43,25 @@ describe('anomalies', () => {
         attribution: { feature, team },
       });
     }
+    // A feature flat at 14:00 whose hours either side swing between 0 and 4 week by week (under
+    // the minimum excess themselves): its spread is its neighbouring hours' (MAD 2, scale
+    // 2.9652), so 10 more at 14:00 scores 3.37, not an anomaly (alone, its MAD would be 0).
+    for (let day = 0; day < 58; day += 1) {
+      const attribution = { feature: noisy, team: noisyTeam };
+      const swing = Math.floor(day / 7) % 2 === 1 ? 4 : 0;
+      events.push({
+        id: unique('n'),
+        at: dayAt(day, 14),
+        input: day === 56 ? 20 : 10,
+        attribution,
+      });
+      if (swing > 0) {
+        events.push({ id: unique('n'), at: dayAt(day, 13), input: swing, attribution });
+        events.push({ id: unique('n'), at: dayAt(day, 15), input: swing, attribution });
+      }
+    }
+    // The data starts the day before (a penny): every baseline hour of 2026-11-24 is in it.
+    events.push({ id: unique('x'), at: dayAt(-1, 0), input: 1, attribution: { feature: quiet } });
     events.push(
       // A past outlier (Tuesday 2026-11-03 14:00): the baseline's median does not move.
       { id: unique('o'), at: dayAt(35, 14), input: 300, attribution: { feature, team } },

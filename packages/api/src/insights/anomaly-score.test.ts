@@ -49,6 +49,19 @@ describe('scoreHour', () => {
     expect(scoreHour(new Money(0), history).anomalous).toBe(false);
   });
 
+  it('should pool the neighbouring hours into the MAD, each from its own median', () => {
+    const flat = money(Array(8).fill(10));
+    const noisy = money([0, 20, 0, 20, 0, 20, 0, 20]);
+    expect(scoreHour(new Money(40), flat)).toMatchObject({ score: 30, anomalous: true });
+    // 8 deviations of 0 and 16 of 10: MAD 10, scale 14.826
+    const pooled = scoreHour(new Money(40), flat, [noisy, noisy]);
+    expect(pooled.mad.toFixed()).toBe('10');
+    expect(pooled).toMatchObject({ score: 2.0235, anomalous: false });
+    // A neighbour with a different level adds no spread: deviations from its own median.
+    const higher = money(Array(8).fill(50));
+    expect(scoreHour(new Money(40), flat, [higher, []])).toMatchObject({ score: 30 });
+  });
+
   it('should flag exactly when score and excess both pass (generated histories)', () => {
     fc.assert(
       fc.property(

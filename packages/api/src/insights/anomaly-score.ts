@@ -18,7 +18,10 @@ const ABSOLUTE_FLOOR = '0.01';
 export interface HourScore {
   /** The median of the baseline. */
   expected: MoneyValue;
-  /** Median absolute deviation of the baseline from `expected`. */
+  /**
+   * Median absolute deviation: of the baseline from `expected`, pooled with each neighbouring
+   * hour's values from their own median.
+   */
   mad: MoneyValue;
   excess: MoneyValue;
   /** excess ÷ max(1.4826 × MAD, 10 % of |expected|, 0.01). */
@@ -39,16 +42,28 @@ export function median(values: readonly MoneyValue[]): MoneyValue {
 /**
  * Scores one hour's spend against its baseline (the same hour of the week in past weeks, 0
  * where nothing was spent): robust to outliers, since a past spike moves neither the median
- * nor the MAD much. Anomalous when the score reaches {@link SCORE_THRESHOLD} and the excess
- * reaches {@link MIN_EXCESS}. Only spikes are anomalies: spending less than usual is not.
+ * nor the MAD much. The MAD pools the baseline's deviations with those of the neighbouring
+ * hours in the same weeks (`neighbours`: the hour before, the hour after, each from its own
+ * median), so 24 values estimate the spread instead of 8: an 8-value MAD is itself so noisy
+ * that a noisy series would cross the threshold about once in a hundred hours.
+ * Anomalous when the score reaches {@link SCORE_THRESHOLD} and the excess reaches
+ * {@link MIN_EXCESS}. Only spikes are anomalies: spending less than usual is not.
  */
 export function scoreHour(
   observed: MoneyValue,
   baseline: readonly MoneyValue[],
+  neighbours: readonly (readonly MoneyValue[])[] = [],
   options: { threshold?: number; minExcess?: MoneyValue } = {},
 ): HourScore {
   const expected = median(baseline);
-  const mad = median(baseline.map((value) => value.minus(expected).abs()));
+  const deviations = (values: readonly MoneyValue[], centre: MoneyValue) =>
+    values.map((value) => value.minus(centre).abs());
+  const mad = median([
+    ...deviations(baseline, expected),
+    ...neighbours
+      .filter((values) => values.length > 0)
+      .flatMap((values) => deviations(values, median(values))),
+  ]);
   const scale = Money.max(
     mad.times(MAD_TO_SIGMA),
     expected.abs().times(RELATIVE_FLOOR),

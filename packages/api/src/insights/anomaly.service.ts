@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { AnomalyDetected } from '@purser/adapters';
 import { Money } from '@purser/pricing';
 import type { DataSource, EntityManager } from 'typeorm';
+import { tuneForAggregation } from '../allocation/chargeback.service';
 import { badInput } from '../errors';
 import { BASELINE_WEEKS, MIN_BASELINE_WEEKS, MIN_EXCESS, scoreHour } from './anomaly-score';
 
@@ -130,12 +131,20 @@ export class AnomalyService {
   }
 
   /** Anomalies of the hours starting in `[from, to)`, in one currency, ordered by hour. */
-  async anomalies(
+  async anomalies(options: { from: Date; to: Date; currency: string }): Promise<AnomalyValue[]> {
+    checkAnomalyRange(options.from, options.to);
+    // Grouping weeks of hours per series hashes in memory instead of spilling to disk.
+    return this.dataSource.transaction(async (manager) => {
+      await tuneForAggregation(manager);
+      return this.read(manager, options);
+    });
+  }
+
+  private async read(
+    manager: EntityManager,
     options: { from: Date; to: Date; currency: string },
-    manager: EntityManager = this.dataSource.manager,
   ): Promise<AnomalyValue[]> {
     const { from, to, currency } = options;
-    checkAnomalyRange(from, to);
     const first: { first: Date | string | null }[] = await manager.query(
       `SELECT min(hour) AS first FROM usage_hourly WHERE currency = $1`,
       [currency],
@@ -144,7 +153,8 @@ export class AnomalyService {
     if (historyStart === null || historyStart === undefined) return [];
     const params: unknown[] = [currency, from.toISOString(), to.toISOString(), MIN_EXCESS];
     params.push(new Date(historyStart).toISOString());
-    const ranges = readRanges(from, to)
+    // An hour either side of each range: the neighbouring hours the MAD pools.
+    const ranges = readRanges(new Date(from.getTime() - HOUR_MS), new Date(to.getTime() + HOUR_MS))
       .map(([start, end]) => {
         params.push(start.toISOString(), end.toISOString());
         return `(hour >= $${params.length - 1} AND hour < $${params.length})`;
@@ -161,6 +171,8 @@ export class AnomalyService {
       hour: Date | string;
       observed: string;
       baseline: string[];
+      before: string[];
+      after: string[];
     }[] = await manager.query(
       `WITH sums AS (${sums('feature')} UNION ALL ${sums('team')}),
          keyed AS (
@@ -168,28 +180,45 @@ export class AnomalyService {
          ),
          candidates AS (SELECT * FROM keyed WHERE hour >= $2 AND hour < $3 AND cost >= $4),
          baseline AS (
-           SELECT c.dimension, c.vkey, c.absent, c.hour, w.k, coalesce(b.cost, 0) AS cost
+           SELECT c.dimension, c.vkey, c.absent, c.value, c.hour, c.cost AS observed, w.k,
+                  coalesce(b.cost, 0) AS cost
            FROM candidates c
            CROSS JOIN generate_series(1, ${BASELINE_WEEKS}) AS w(k)
            LEFT JOIN keyed b ON ${sameSeries('b', 'c')} AND b.hour = c.hour - make_interval(weeks => w.k)
            WHERE c.hour - make_interval(weeks => w.k) >= $5
+         ),
+         survivors AS (
+           SELECT dimension, vkey, absent, value, hour, observed,
+                  array_agg(cost::text ORDER BY k) AS baseline
+           FROM baseline
+           GROUP BY dimension, vkey, absent, value, hour, observed
+           HAVING count(*) >= ${MIN_BASELINE_WEEKS}
+              AND observed - (percentile_disc(0.5) WITHIN GROUP (ORDER BY cost)
+                              + percentile_disc(0.5) WITHIN GROUP (ORDER BY cost DESC)) / 2 >= $4
+         ),
+         neighbours AS (
+           SELECT s.dimension, s.vkey, s.absent, s.hour, o.off,
+                  array_agg(coalesce(n.cost, 0)::text ORDER BY w.k) AS costs
+           FROM survivors s
+           CROSS JOIN generate_series(1, ${BASELINE_WEEKS}) AS w(k)
+           CROSS JOIN (VALUES (-1), (1)) AS o(off)
+           LEFT JOIN keyed n ON ${sameSeries('n', 's')}
+             AND n.hour = s.hour - make_interval(weeks => w.k) + make_interval(hours => o.off)
+           WHERE s.hour - make_interval(weeks => w.k) + make_interval(hours => o.off) >= $5
+           GROUP BY s.dimension, s.vkey, s.absent, s.hour, o.off
          )
-         SELECT c.dimension, c.value, c.hour, c.cost::text AS observed,
-                array_agg(b.cost::text ORDER BY b.k) AS baseline
-         FROM candidates c JOIN baseline b ON ${sameSeries('b', 'c')} AND b.hour = c.hour
-         GROUP BY c.dimension, c.value, c.hour, c.cost
-         HAVING count(*) >= ${MIN_BASELINE_WEEKS}
-            AND c.cost - (percentile_disc(0.5) WITHIN GROUP (ORDER BY b.cost)
-                          + percentile_disc(0.5) WITHIN GROUP (ORDER BY b.cost DESC)) / 2 >= $4`,
+         SELECT s.dimension, s.value, s.hour, s.observed::text AS observed, s.baseline,
+                coalesce(nb.costs, '{}') AS before, coalesce(na.costs, '{}') AS after
+         FROM survivors s
+         LEFT JOIN neighbours nb ON ${sameSeries('nb', 's')} AND nb.hour = s.hour AND nb.off = -1
+         LEFT JOIN neighbours na ON ${sameSeries('na', 's')} AND na.hour = s.hour AND na.off = 1`,
       params,
     );
     const found: AnomalyValue[] = [];
     for (const row of rows) {
       const observed = new Money(row.observed);
-      const score = scoreHour(
-        observed,
-        row.baseline.map((value) => new Money(value)),
-      );
+      const money = (values: string[]) => values.map((value) => new Money(value));
+      const score = scoreHour(observed, money(row.baseline), [money(row.before), money(row.after)]);
       if (!score.anomalous) continue;
       found.push({
         dimension: row.dimension as AnomalyDimensionName,
