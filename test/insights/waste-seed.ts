@@ -243,6 +243,28 @@ export async function seedWaste(service: RunningPurser): Promise<string> {
         { ...search, feature: 'plan', agent: 'planner', session: i < 3 ? `plan-${i}` : 'plan-2' },
       ),
     ),
+    // MODEL_MISMATCH at the p90 boundary: 18 of 20 answers short (10 tokens), 2 long (500):
+    // 90 % short, flagged. gpt-4o: 18 × 0.0026 + 2 × 0.0075 = 0.0618; on gpt-4o-mini:
+    // 18 × 0.000156 + 2 × 0.00045 = 0.003708; recoverable 0.058092.
+    ...times(20, (i) =>
+      call(
+        i,
+        'openai',
+        'gpt-4o',
+        { input_tokens: 1000, output_tokens: i < 18 ? 10 : 500 },
+        { ...search, feature: 'intent-router' },
+      ),
+    ),
+    // Not flagged: 17 of 20 short is 85 %, under the 90 % of a p90.
+    ...times(20, (i) =>
+      call(
+        i,
+        'openai',
+        'gpt-4o',
+        { input_tokens: 1000, output_tokens: i < 17 ? 10 : 500 },
+        { ...search, feature: 'sentiment' },
+      ),
+    ),
   ];
   const response = await fetch(`${service.url}/v1/usage`, {
     method: 'POST',

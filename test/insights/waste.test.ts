@@ -53,6 +53,13 @@ describe('wasteReport', () => {
       },
       {
         category: 'MODEL_MISMATCH',
+        scope: { feature: 'intent-router', team: 'search', provider: 'openai', model: 'gpt-4o' },
+        spend: '0.0618',
+        recoverable: '0.058092',
+        currency: 'USD',
+      },
+      {
+        category: 'MODEL_MISMATCH',
         scope: { feature: 'ticket-classify', team: 'search', provider: 'openai', model: 'gpt-4o' },
         spend: '0.052',
         recoverable: '0.04888',
@@ -115,14 +122,26 @@ describe('wasteReport', () => {
     const mismatch = byCategory.get('MODEL_MISMATCH ticket-classify')!;
     expect(mismatch.evidence).toMatchObject({
       calls: 20,
-      p90OutputTokens: 10,
+      shortOutputShare: '1',
+      maxOutputTokens: 10,
       cheaperModel: 'gpt-4o-mini',
       cheaperCost: '0.00312',
       outputShareOfPrompt: '0.01',
       downgradeChain: ['gpt-4o', 'gpt-4o-mini'],
     });
-    expect(mismatch.evidence.exampleEventIds).toHaveLength(3);
+    // The first and last stored of the group's calls (waste-1 … waste-20 in the seed).
+    const classifyIds = Array.from({ length: 20 }, (_, index) => `waste-${index + 1}`);
+    const examples = mismatch.evidence.exampleEventIds as string[];
+    expect(examples).toHaveLength(2);
+    expect(examples.filter((id) => classifyIds.includes(id))).toEqual(examples);
+    expect(examples[0]).not.toBe(examples[1]);
     expect(mismatch.fix).toContain('["gpt-4o","gpt-4o-mini"]');
+    // At the boundary: 18 of 20 short answers is a p90 of 10 tokens.
+    expect(byCategory.get('MODEL_MISMATCH intent-router')!.evidence).toMatchObject({
+      calls: 20,
+      shortOutputShare: '0.9',
+      maxOutputTokens: 500,
+    });
     expect(byCategory.get('CONTEXT_BLOAT contract-review')!.evidence).toMatchObject({
       calls: 20,
       minInputTokens: 10000,
@@ -179,13 +198,14 @@ describe('wasteReport', () => {
       morning.map(({ category, spend, recoverable }) => ({ category, spend, recoverable })),
     ).toEqual([
       { category: 'CONTEXT_BLOAT', spend: '0.66', recoverable: '0.513' },
+      { category: 'MODEL_MISMATCH', spend: '0.0618', recoverable: '0.058092' },
       { category: 'MODEL_MISMATCH', spend: '0.052', recoverable: '0.04888' },
       // Three failures (0.00045), two of them retried in the range (2 × 0.00021).
       { category: 'RETRY_WASTE', spend: '0.00087', recoverable: '0.00045' },
     ]);
     expect((await report({ ...RANGE, limit: 2 })).map((finding) => finding.recoverable)).toEqual([
       '0.513',
-      '0.04888',
+      '0.058092',
     ]);
     expect(await report({ from: '2026-12-01T00:00:00Z', to: '2026-12-02T00:00:00Z' })).toEqual([]);
   });
@@ -233,7 +253,7 @@ describe('wasteReport', () => {
     );
     const findings = await report();
     expect(findings.filter((finding) => finding.scope.agent === 'crawler')).toEqual([]);
-    expect(findings).toHaveLength(6);
+    expect(findings).toHaveLength(7);
   });
 
   it('should count spend under an organization-wide budget as governed', async () => {
@@ -252,6 +272,7 @@ describe('wasteReport', () => {
     );
     expect(await kinds()).toEqual([
       'CONTEXT_BLOAT',
+      'MODEL_MISMATCH',
       'MODEL_MISMATCH',
       'CACHE_MISS',
       'RETRY_WASTE',

@@ -25,7 +25,8 @@ const shortRow = {
   team: 'search',
   batch: false,
   calls: 20,
-  p90_output: '10',
+  short_calls: 20,
+  max_output: '10',
   input_tokens: '20000',
   cache_read_tokens: '0',
   cache_write_tokens: '0',
@@ -44,7 +45,12 @@ describe('modelMismatchFindings', () => {
       scope: { feature: 'classify', team: 'search', provider: 'openai', model: 'gpt-4o' },
       spend: '0.052',
       recoverable: '0.04888',
-      evidence: { cheaperModel: 'gpt-4o-mini', cheaperCost: '0.00312', p90OutputTokens: 10 },
+      evidence: {
+        cheaperModel: 'gpt-4o-mini',
+        cheaperCost: '0.00312',
+        shortOutputShare: '1',
+        maxOutputTokens: 10,
+      },
     });
     expect(finding!.fix).toContain('["gpt-4o","gpt-4o-mini"]');
   });

@@ -71,7 +71,8 @@ export function modelMismatchFindings(rows: Row[], context: FindingContext): Was
       estimate: `the same tokens priced on ${cheaper.card.model} (price card ${cheaper.card.id}${batch ? ', batch prices' : ''}) = ${decimalText(repriced)}, subtracted from the actual cost`,
       evidence: {
         calls: count(row.calls),
-        p90OutputTokens: count(row.p90_output),
+        shortOutputShare: ratio(count(row.short_calls), count(row.calls)),
+        maxOutputTokens: count(row.max_output),
         outputShareOfPrompt: ratio(
           text(row.output_tokens),
           ['input_tokens', 'cache_read_tokens', 'cache_write_tokens', 'cache_write_1h_tokens']
@@ -84,7 +85,7 @@ export function modelMismatchFindings(rows: Row[], context: FindingContext): Was
         downgradeChain: chain,
         exampleEventIds: list(row.examples),
       },
-      fix: `Downgrade chain ${JSON.stringify(chain)} (from data.purser.config.downgrade_chains) for ${describe(scope)}: a budget in DOWNGRADE mode scoped to {"feature": ${JSON.stringify(text(row.feature))}} with downgradeChain ${JSON.stringify(chain)}, or have the feature call ${cheaper.card.model}; its outputs (p90 ${count(row.p90_output)} tokens) are the short, classification-like answers ${cheaper.card.model} handles.`,
+      fix: `Downgrade chain ${JSON.stringify(chain)} (from data.purser.config.downgrade_chains) for ${describe(scope)}: a budget in DOWNGRADE mode scoped to {"feature": ${JSON.stringify(text(row.feature))}} with downgradeChain ${JSON.stringify(chain)}, or have the feature call ${cheaper.card.model}: its answers (90 % or more of them ${WASTE_THRESHOLDS.shortOutputTokens} tokens or fewer) are the short, classification-like kind ${cheaper.card.model} handles.`,
     });
   }
   return findings;

@@ -16,9 +16,23 @@ const IN_WINDOW = `occurred_at >= $1 AND occurred_at < $2 AND currency = $3`;
 const PROMPT = `(input_tokens + cache_read_tokens + cache_write_tokens + cache_write_1h_tokens)`;
 /** The group's team when all its calls share one, else null. */
 const ONE_TEAM = `CASE WHEN count(team) = count(*) AND min(team) = max(team) THEN min(team) END AS team`;
-/** A few event ids of the group, oldest first, as evidence. */
-const examples = (filter = '') =>
-  `to_json((array_agg(event_id ORDER BY occurred_at, id)${filter ? ` FILTER (WHERE ${filter})` : ''})[1:3]) AS examples`;
+/**
+ * The first and last stored call of the group (optionally of its calls matching `filter`),
+ * kept as ids: an ordered array of every event id would sort each group. `exampleIds` turns
+ * them into event ids once the groups are known.
+ */
+const exampleRange = (filter = '', alias = '') => {
+  const where = filter ? ` FILTER (WHERE ${filter})` : '';
+  return `min(${alias}id)${where} AS first_id, max(${alias}id)${where} AS last_id`;
+};
+/** The example event ids of a group row `g` (read by primary key). */
+const exampleIds = (g: string) =>
+  `(SELECT json_agg(u.event_id ORDER BY u.id) FROM usage_events u WHERE u.id IN (${g}.first_id, ${g}.last_id)) AS examples`;
+/** Two rows of one group key: feature may be null, session too (null matches null). */
+const sameKey = (left: string, right: string, columns: readonly string[]) =>
+  columns
+    .map((column) => `coalesce(${left}.${column}, '') = coalesce(${right}.${column}, '')`)
+    .join(' AND ');
 const TOKEN_SUMS = [
   'input_tokens',
   'cache_read_tokens',
@@ -42,22 +56,29 @@ const params = (window: WasteWindow, ...more: unknown[]) => [
  * calls of classification shape — at least `minCalls`, p90 output at most
  * `shortOutputTokens`, output at most `maxOutputShare` of the prompt, prompts under
  * `maxPromptTokens`. Whether a cheaper model exists is decided on the rows (price catalog and
- * downgrade chains).
+ * downgrade chains). "p90 ≤ n" is tested as "at least 90 % of the calls answer ≤ n tokens",
+ * which is the same for `percentile_disc` (the ⌈0.9 × calls⌉-th smallest output is ≤ n) and
+ * needs no sort of the outputs.
  */
 export function shortOutputGroups(query: Query, window: WasteWindow) {
   const t = WASTE_THRESHOLDS;
   return query(
-    `SELECT provider, model, feature, batch, count(*)::int AS calls, ${ONE_TEAM},
-       percentile_disc(0.9) WITHIN GROUP (ORDER BY output_tokens)::text AS p90_output,
-       ${TOKEN_SUMS}, sum(cost)::text AS cost, max(occurred_at) AS last_at, ${examples()}
-     FROM usage_events
-     WHERE ${IN_WINDOW} AND status = 'success' AND NOT unpriced AND NOT cache_hit
-       AND feature IS NOT NULL AND ${PROMPT} <= $4
-     GROUP BY provider, model, feature, batch
-     HAVING count(*) >= $5
-       AND percentile_disc(0.9) WITHIN GROUP (ORDER BY output_tokens) <= $6
-       AND sum(output_tokens) <= $7::numeric * sum(${PROMPT})
-     ORDER BY sum(cost) DESC, provider, model, feature ${LIMIT}`,
+    `WITH groups AS (
+       SELECT provider, model, feature, batch, count(*)::int AS calls, ${ONE_TEAM},
+         count(*) FILTER (WHERE output_tokens <= $6)::int AS short_calls,
+         max(output_tokens)::text AS max_output, ${TOKEN_SUMS}, sum(cost)::text AS cost,
+         max(occurred_at) AS last_at, ${exampleRange()}
+       FROM usage_events
+       WHERE ${IN_WINDOW} AND status = 'success' AND NOT unpriced AND NOT cache_hit
+         AND feature IS NOT NULL AND ${PROMPT} <= $4
+       GROUP BY provider, model, feature, batch
+       HAVING count(*) >= $5
+         AND count(*) FILTER (WHERE output_tokens <= $6) >= 0.9 * count(*)
+         AND sum(output_tokens) <= $7::numeric * sum(${PROMPT})
+       ORDER BY sum(cost) DESC, provider, model, feature ${LIMIT}
+     )
+     SELECT g.*, ${exampleIds('g')} FROM groups g
+     ORDER BY g.cost::numeric DESC, g.provider, g.model, g.feature`,
     params(window, t.maxPromptTokens, t.minCalls, t.shortOutputTokens, t.maxOutputShare),
   );
 }
@@ -71,86 +92,130 @@ export function shortOutputGroups(query: Query, window: WasteWindow) {
 export function repeatedInputGroups(query: Query, window: WasteWindow) {
   const t = WASTE_THRESHOLDS;
   return query(
-    `SELECT provider, model, feature, count(*)::int AS calls, ${ONE_TEAM},
-       min(input_tokens)::text AS min_input, max(input_tokens)::text AS max_input,
-       round(avg(input_tokens), 2)::text AS avg_input, sum(input_tokens)::text AS input_tokens,
-       sum(cost)::text AS cost, max(occurred_at) AS last_at, ${examples()}
-     FROM usage_events
-     WHERE ${IN_WINDOW} AND status = 'success' AND NOT unpriced AND NOT cache_hit AND NOT batch
-       AND feature IS NOT NULL
-     GROUP BY provider, model, feature
-     HAVING count(*) >= $4 AND sum(cache_read_tokens) = 0 AND avg(input_tokens) >= $5
-       AND stddev_pop(input_tokens) <= $6::numeric * avg(input_tokens)
-     ORDER BY sum(cost) DESC, provider, model, feature ${LIMIT}`,
+    `WITH groups AS (
+       SELECT provider, model, feature, count(*)::int AS calls, ${ONE_TEAM},
+         min(input_tokens)::text AS min_input, max(input_tokens)::text AS max_input,
+         round(avg(input_tokens), 2)::text AS avg_input, sum(input_tokens)::text AS input_tokens,
+         sum(cost)::text AS cost, max(occurred_at) AS last_at, ${exampleRange()}
+       FROM usage_events
+       WHERE ${IN_WINDOW} AND status = 'success' AND NOT unpriced AND NOT cache_hit AND NOT batch
+         AND feature IS NOT NULL
+       GROUP BY provider, model, feature
+       HAVING count(*) >= $4 AND sum(cache_read_tokens) = 0 AND avg(input_tokens) >= $5
+         AND stddev_pop(input_tokens) <= $6::numeric * avg(input_tokens)
+       ORDER BY sum(cost) DESC, provider, model, feature ${LIMIT}
+     )
+     SELECT g.*, ${exampleIds('g')} FROM groups g
+     ORDER BY g.cost::numeric DESC, g.provider, g.model, g.feature`,
     params(window, t.minCalls, t.bloatInputTokens, t.bloatVariation),
   );
 }
 
 /**
  * RETRY_WASTE: per provider, model and feature, failed calls (`status` other than success),
- * and retries: successful calls with a `retry_count`, or following a failed call of the same
- * provider, model and feature in the same session (a session chain of one request).
+ * and retries: successful calls with a `retry_count`, or later than a failed call of the same
+ * provider, model and feature in the same session (a session chain of one request). The
+ * chains are found by joining the successes to the (few) sessions with a failure, so no
+ * query sorts or joins every event.
  */
 export function retryGroups(query: Query, window: WasteWindow) {
-  const retried = `status = 'success' AND (coalesce(retry_count, 0) > 0 OR after_failure)`;
+  const failed = `status <> 'success'`;
+  const retried = `status = 'success' AND coalesce(retry_count, 0) > 0`;
   return query(
-    `WITH calls AS (
-       SELECT id, event_id, occurred_at, provider, model, feature, team, session, status,
-         error_type, retry_count, cost,
-         session IS NOT NULL AND coalesce(bool_or(status <> 'success') OVER (
-           PARTITION BY provider, model, feature, session ORDER BY occurred_at, id
-           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), false) AS after_failure
-       FROM usage_events WHERE ${IN_WINDOW} AND NOT cache_hit
+    `WITH direct AS (
+       SELECT provider, model, feature, ${ONE_TEAM}, count(*)::int AS calls,
+         count(*) FILTER (WHERE ${failed})::int AS failed_calls,
+         coalesce(sum(cost) FILTER (WHERE ${failed}), 0) AS failed_cost,
+         count(*) FILTER (WHERE ${retried})::int AS counted_retries,
+         coalesce(sum(cost) FILTER (WHERE ${retried}), 0) AS counted_retry_cost,
+         coalesce(sum(retry_count), 0)::text AS retries,
+         ${exampleRange(`${failed} OR (${retried})`)}
+       FROM usage_events
+       WHERE ${IN_WINDOW} AND NOT cache_hit
+       GROUP BY provider, model, feature
+       HAVING count(*) FILTER (WHERE ${failed} OR (${retried})) > 0
+       ORDER BY coalesce(sum(cost) FILTER (WHERE ${failed}), 0) DESC, provider, model, feature
+       ${LIMIT}
+     ), failures AS (
+       SELECT provider, model, feature, session, min(occurred_at) AS first_failure
+       FROM usage_events
+       WHERE ${IN_WINDOW} AND NOT cache_hit AND session IS NOT NULL AND ${failed}
+       GROUP BY provider, model, feature, session
+     ), chained AS (
+       -- Successes after a failure of their session; those with a retry_count are counted
+       -- in direct already.
+       SELECT e.provider, e.model, e.feature, count(DISTINCT e.session)::int AS chains,
+         count(*) FILTER (WHERE coalesce(e.retry_count, 0) = 0)::int AS calls,
+         coalesce(sum(e.cost) FILTER (WHERE coalesce(e.retry_count, 0) = 0), 0) AS cost
+       FROM usage_events e JOIN failures f ON ${sameKey('f', 'e', ['provider', 'model', 'feature', 'session'])}
+       WHERE e.occurred_at >= $1 AND e.occurred_at < $2 AND e.currency = $3 AND NOT e.cache_hit
+         AND e.status = 'success' AND e.occurred_at > f.first_failure
+       GROUP BY e.provider, e.model, e.feature
+     ), errors AS (
+       -- Distinct values sort their rows: only the failed calls are read here.
+       SELECT provider, model, feature,
+         to_json((array_agg(DISTINCT error_type))[1:5]) AS error_types
+       FROM usage_events
+       WHERE ${IN_WINDOW} AND NOT cache_hit AND ${failed} AND error_type IS NOT NULL
+       GROUP BY provider, model, feature
      )
-     SELECT provider, model, feature, ${ONE_TEAM}, count(*)::int AS calls,
-       count(*) FILTER (WHERE status <> 'success')::int AS failed_calls,
-       coalesce(sum(cost) FILTER (WHERE status <> 'success'), 0)::text AS failed_cost,
-       count(*) FILTER (WHERE ${retried})::int AS retried_calls,
-       coalesce(sum(cost) FILTER (WHERE ${retried}), 0)::text AS retried_cost,
-       coalesce(sum(retry_count), 0)::text AS retries,
-       count(DISTINCT session) FILTER (WHERE after_failure AND status = 'success')::int AS chains,
-       to_json((array_agg(DISTINCT error_type) FILTER (WHERE error_type IS NOT NULL))[1:5]) AS error_types,
-       sum(cost)::text AS cost,
-       ${examples(`status <> 'success' OR (${retried})`)}
-     FROM calls
-     GROUP BY provider, model, feature
-     HAVING count(*) FILTER (WHERE status <> 'success' OR (${retried})) > 0
-     ORDER BY coalesce(sum(cost) FILTER (WHERE status <> 'success'), 0) DESC, provider, model, feature
-     ${LIMIT}`,
+     SELECT d.provider, d.model, d.feature, d.team, d.calls, d.failed_calls,
+       d.failed_cost::text AS failed_cost,
+       (d.counted_retries + coalesce(c.calls, 0))::int AS retried_calls,
+       (d.counted_retry_cost + coalesce(c.cost, 0))::text AS retried_cost,
+       d.retries, coalesce(c.chains, 0) AS chains, x.error_types, ${exampleIds('d')}
+     FROM direct d
+     LEFT JOIN chained c ON ${sameKey('c', 'd', ['provider', 'model', 'feature'])}
+     LEFT JOIN errors x ON ${sameKey('x', 'd', ['provider', 'model', 'feature'])}
+     ORDER BY d.failed_cost DESC, d.provider, d.model, d.feature`,
     params(window),
   );
 }
 
 /**
- * CACHE_MISS: per provider, model and feature, cache writes (5-minute and 1-hour) that no
- * later call of the same session read (calls without a session: of the feature), and the
- * group's hit ratio (cache reads ÷ cache reads and writes).
+ * CACHE_MISS: per provider, model and feature, cache writes (5-minute and 1-hour) after which
+ * no call of the same session read the cache (calls without a session: no later read by the
+ * feature's session-less calls), and the group's hit ratio (cache reads ÷ reads and writes).
  */
 export function unreadCacheGroups(query: Query, window: WasteWindow) {
-  const unread = `(last_read IS NULL OR last_read <= occurred_at) AND writes > 0`;
+  const key = ['provider', 'model', 'feature', 'session'];
+  const cached = `${IN_WINDOW} AND NOT unpriced AND NOT cache_hit`;
   return query(
-    `WITH calls AS (
-       SELECT id, event_id, occurred_at, provider, model, feature, team, cost,
-         cache_read_tokens, cache_write_tokens, cache_write_1h_tokens,
-         cache_write_tokens + cache_write_1h_tokens AS writes,
-         max(occurred_at) FILTER (WHERE cache_read_tokens > 0)
-           OVER (PARTITION BY provider, model, feature, session) AS last_read
-       FROM usage_events WHERE ${IN_WINDOW} AND NOT unpriced AND NOT cache_hit
+    `WITH reads AS (
+       SELECT provider, model, feature, session, max(occurred_at) AS last_read
+       FROM usage_events WHERE ${cached} AND cache_read_tokens > 0
+       GROUP BY provider, model, feature, session
+     ), writes AS (
+       SELECT e.id, e.occurred_at, e.provider, e.model, e.feature, e.team, e.cost,
+         e.cache_write_tokens, e.cache_write_1h_tokens,
+         (r.last_read IS NULL OR r.last_read <= e.occurred_at) AS unread
+       FROM usage_events e LEFT JOIN reads r ON ${sameKey('r', 'e', key)}
+       WHERE e.occurred_at >= $1 AND e.occurred_at < $2 AND e.currency = $3 AND NOT e.unpriced
+         AND NOT e.cache_hit AND e.cache_write_tokens + e.cache_write_1h_tokens > 0
+     ), groups AS (
+       SELECT provider, model, feature, ${ONE_TEAM}, count(*)::int AS write_calls,
+         count(*) FILTER (WHERE unread)::int AS unread_calls,
+         coalesce(sum(cache_write_tokens) FILTER (WHERE unread), 0)::text AS unread_5m,
+         coalesce(sum(cache_write_1h_tokens) FILTER (WHERE unread), 0)::text AS unread_1h,
+         coalesce(sum(cost) FILTER (WHERE unread), 0)::text AS unread_cost,
+         max(occurred_at) FILTER (WHERE unread) AS last_at, ${exampleRange('unread')}
+       FROM writes
+       GROUP BY provider, model, feature
+       HAVING count(*) FILTER (WHERE unread) > 0
+       ORDER BY coalesce(sum(cost) FILTER (WHERE unread), 0) DESC, provider, model, feature
+       ${LIMIT}
+     ), totals AS (
+       SELECT e.provider, e.model, e.feature, sum(e.cache_read_tokens)::text AS reads,
+         sum(e.cache_write_tokens + e.cache_write_1h_tokens)::text AS writes
+       FROM usage_events e JOIN groups g ON ${sameKey('g', 'e', ['provider', 'model', 'feature'])}
+       WHERE e.occurred_at >= $1 AND e.occurred_at < $2 AND e.currency = $3 AND NOT e.unpriced
+         AND NOT e.cache_hit
+         AND e.cache_read_tokens + e.cache_write_tokens + e.cache_write_1h_tokens > 0
+       GROUP BY e.provider, e.model, e.feature
      )
-     SELECT provider, model, feature, ${ONE_TEAM},
-       count(*) FILTER (WHERE writes > 0)::int AS write_calls,
-       count(*) FILTER (WHERE ${unread})::int AS unread_calls,
-       coalesce(sum(cache_write_tokens) FILTER (WHERE ${unread}), 0)::text AS unread_5m,
-       coalesce(sum(cache_write_1h_tokens) FILTER (WHERE ${unread}), 0)::text AS unread_1h,
-       coalesce(sum(cost) FILTER (WHERE ${unread}), 0)::text AS unread_cost,
-       sum(cache_read_tokens)::text AS reads, sum(writes)::text AS writes,
-       max(occurred_at) FILTER (WHERE ${unread}) AS last_at,
-       ${examples(unread)}
-     FROM calls
-     GROUP BY provider, model, feature
-     HAVING count(*) FILTER (WHERE ${unread}) > 0
-     ORDER BY coalesce(sum(cost) FILTER (WHERE ${unread}), 0) DESC, provider, model, feature
-     ${LIMIT}`,
+     SELECT g.*, t.reads, t.writes, ${exampleIds('g')}
+     FROM groups g JOIN totals t ON ${sameKey('t', 'g', ['provider', 'model', 'feature'])}
+     ORDER BY g.unread_cost::numeric DESC, g.provider, g.model, g.feature`,
     params(window),
   );
 }
@@ -162,16 +227,29 @@ const BUDGET_COVERS = SCOPE_KEYS.map(
   (key) => `(b.scope->>'${key}' IS NULL OR b.scope->>'${key}' = e.${columnOfKey(key)})`,
 ).join(' AND ');
 
-/** UNGOVERNED_KEY: spend no live budget's scope covers, per team and feature. */
+/**
+ * UNGOVERNED_KEY: spend no live budget's scope covers, per team and feature. The events are
+ * summed per attribution first, so each budget is tested once a combination, not once a call.
+ */
 export function unbudgetedGroups(query: Query, window: WasteWindow) {
   return query(
-    `SELECT team, feature, count(*)::int AS calls, sum(cost)::text AS cost,
-       count(DISTINCT environment)::int AS environments, ${examples()}
-     FROM usage_events e
-     WHERE ${IN_WINDOW} AND cost > 0
-       AND NOT EXISTS (SELECT 1 FROM budgets b WHERE b.deleted_at IS NULL AND ${BUDGET_COVERS})
-     GROUP BY team, feature
-     ORDER BY sum(cost) DESC, team, feature ${LIMIT}`,
+    `WITH combinations AS (
+       SELECT team, feature, environment, customer, project, user_id, agent, virtual_key,
+         count(*) AS calls, sum(cost) AS cost, min(id) AS first_id, max(id) AS last_id
+       FROM usage_events
+       WHERE ${IN_WINDOW} AND cost > 0
+       GROUP BY team, feature, environment, customer, project, user_id, agent, virtual_key
+     ), groups AS (
+       SELECT team, feature, sum(calls)::int AS calls, sum(cost)::text AS cost,
+         count(DISTINCT environment)::int AS environments, min(first_id) AS first_id,
+         max(last_id) AS last_id
+       FROM combinations e
+       WHERE NOT EXISTS (SELECT 1 FROM budgets b WHERE b.deleted_at IS NULL AND ${BUDGET_COVERS})
+       GROUP BY team, feature
+       ORDER BY sum(cost) DESC, team, feature ${LIMIT}
+     )
+     SELECT g.*, ${exampleIds('g')} FROM groups g
+     ORDER BY g.cost::numeric DESC, g.team, g.feature`,
     params(window),
   );
 }
@@ -195,16 +273,21 @@ export const NON_PRODUCTION_ENVIRONMENTS = [
  */
 export function crossEnvironmentGroups(query: Query, window: WasteWindow) {
   return query(
-    `SELECT e.virtual_key, vk.name AS key_name, e.environment, count(*)::int AS calls,
-       sum(e.cost)::text AS cost, CASE WHEN count(e.team) = count(*) AND min(e.team) = max(e.team) THEN min(e.team) END AS team,
-       to_json((array_agg(e.event_id ORDER BY e.occurred_at, e.id))[1:3]) AS examples
-     FROM usage_events e JOIN virtual_keys vk ON vk.id::text = e.virtual_key
-     WHERE e.occurred_at >= $1 AND e.occurred_at < $2 AND e.currency = $3
-       AND lower(e.environment) = ANY($4::text[])
-       AND (lower(vk.attribution->>'environment') IN ('production', 'prod')
-         OR (vk.attribution->>'environment' IS NULL AND vk.name ~* '(^|[^a-z])prod'))
-     GROUP BY e.virtual_key, vk.name, e.environment
-     ORDER BY sum(e.cost) DESC, e.virtual_key, e.environment ${LIMIT}`,
+    `WITH groups AS (
+       SELECT e.virtual_key, vk.name AS key_name, e.environment, count(*)::int AS calls,
+         sum(e.cost)::text AS cost,
+         CASE WHEN count(e.team) = count(*) AND min(e.team) = max(e.team) THEN min(e.team) END AS team,
+         ${exampleRange('', 'e.')}
+       FROM usage_events e JOIN virtual_keys vk ON vk.id::text = e.virtual_key
+       WHERE e.occurred_at >= $1 AND e.occurred_at < $2 AND e.currency = $3
+         AND lower(e.environment) = ANY($4::text[])
+         AND (lower(vk.attribution->>'environment') IN ('production', 'prod')
+           OR (vk.attribution->>'environment' IS NULL AND vk.name ~* '(^|[^a-z])prod'))
+       GROUP BY e.virtual_key, vk.name, e.environment
+       ORDER BY sum(e.cost) DESC, e.virtual_key, e.environment ${LIMIT}
+     )
+     SELECT g.*, ${exampleIds('g')} FROM groups g
+     ORDER BY g.cost::numeric DESC, g.virtual_key, g.environment`,
     params(window, [...NON_PRODUCTION_ENVIRONMENTS]),
   );
 }

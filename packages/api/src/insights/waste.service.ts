@@ -68,28 +68,38 @@ export class WasteService {
 
   private async findings(window: WasteWindow): Promise<WasteFindingValue[]> {
     const { currency } = window;
-    const query: Query = (sql, params) => this.dataSource.query(sql, params);
-    // One after the other: a report is one request's worth of pool, not seven connections.
-    const shortOutput = await shortOutputGroups(query, window);
-    const repeatedInput = await repeatedInputGroups(query, window);
-    const retries = await retryGroups(query, window);
-    const unreadCache = await unreadCacheGroups(query, window);
-    const unbudgeted = await unbudgetedGroups(query, window);
-    const crossEnvironment = await crossEnvironmentGroups(query, window);
-    const uncappedAgents = await uncappedAgentGroups(query, window);
+    // One snapshot for all categories, one connection (not seven), and room to hash in memory:
+    // at the default 4 MB work_mem a quarter's events are sorted on disk. The session joins
+    // match null features and sessions through coalesce(), which the planner misjudges and
+    // merge-joins by sorting every event; hashed, they took a quarter of the time (1M events).
+    const groups = await this.dataSource.transaction('REPEATABLE READ', async (manager) => {
+      await manager.query(`SET LOCAL work_mem = '64MB'`);
+      await manager.query(`SET LOCAL jit = off`);
+      await manager.query(`SET LOCAL enable_mergejoin = off`);
+      const query: Query = (sql, params) => manager.query(sql, params);
+      return {
+        shortOutput: await shortOutputGroups(query, window),
+        repeatedInput: await repeatedInputGroups(query, window),
+        retries: await retryGroups(query, window),
+        unreadCache: await unreadCacheGroups(query, window),
+        unbudgeted: await unbudgetedGroups(query, window),
+        crossEnvironment: await crossEnvironmentGroups(query, window),
+        uncappedAgents: await uncappedAgentGroups(query, window),
+      };
+    });
     const context: FindingContext = {
       catalog: await this.pricing.catalog(),
       chains: this.chains(),
       currency,
     };
     return rankFindings([
-      ...modelMismatchFindings(shortOutput, context),
-      ...contextBloatFindings(repeatedInput, context),
-      ...retryFindings(retries, context),
-      ...cacheMissFindings(unreadCache, context),
-      ...unbudgetedFindings(unbudgeted, context),
-      ...crossEnvironmentFindings(crossEnvironment, context),
-      ...uncappedAgentFindings(uncappedAgents, context),
+      ...modelMismatchFindings(groups.shortOutput, context),
+      ...contextBloatFindings(groups.repeatedInput, context),
+      ...retryFindings(groups.retries, context),
+      ...cacheMissFindings(groups.unreadCache, context),
+      ...unbudgetedFindings(groups.unbudgeted, context),
+      ...crossEnvironmentFindings(groups.crossEnvironment, context),
+      ...uncappedAgentFindings(groups.uncappedAgents, context),
     ]);
   }
 }
