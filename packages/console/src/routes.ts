@@ -1,10 +1,12 @@
 import type { PageRoute } from './lib/page';
+import { AnomaliesPage } from './pages/anomalies';
 import { BudgetsPage } from './pages/budgets';
 import { ChargebackPage } from './pages/chargeback';
 import { DecisionsPage } from './pages/decisions';
 import { OverviewPage } from './pages/overview';
 import { ReconciliationPage } from './pages/reconciliation';
 import { UnpricedPage } from './pages/unpriced';
+import { WastePage } from './pages/waste';
 
 /** The console's pages, in the navigation's order. A new page: one file in pages/, one line here. */
 export const ROUTES: PageRoute[] = [
@@ -28,6 +30,8 @@ export const ROUTES: PageRoute[] = [
     permission: 'decisions.read',
     component: DecisionsPage,
   },
+  { path: '/waste', title: 'Waste', permission: 'usage.read', component: WastePage },
+  { path: '/anomalies', title: 'Anomalies', permission: 'usage.read', component: AnomaliesPage },
   {
     path: '/unpriced',
     title: 'Unpriced & dead letters',

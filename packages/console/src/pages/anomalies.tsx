@@ -1,0 +1,247 @@
+import { useState } from 'preact/hooks';
+import { ChartView, PALETTE } from '../components/chart';
+import { type Column, DataTable } from '../components/data-table';
+import { lastDays, type Range, RangePicker } from '../components/range-picker';
+import { ErrorMessage, Loading, StatusBadge } from '../components/status';
+import { graphql } from '../gql';
+import type { AnomaliesQuery } from '../gql/graphql';
+import {
+  type AnomalyLike,
+  dayOfHour,
+  excess,
+  locate,
+  type Located,
+  seriesDay,
+  seriesText,
+} from '../lib/anomalies';
+import { formatInstant, formatMoney } from '../lib/format';
+import type { PageProps } from '../lib/page';
+import { useQuery } from '../lib/use-query';
+
+const Anomalies = graphql(`
+  query Anomalies($from: DateTime!, $to: DateTime!, $currency: String!) {
+    anomalies(from: $from, to: $to, currency: $currency) {
+      dimensions
+      expected
+      observed
+      score
+    }
+  }
+`);
+
+const SeriesHours = graphql(`
+  query AnomalySeriesHours(
+    $from: DateTime!
+    $to: DateTime!
+    $currency: String!
+    $filter: SpendFilter
+  ) {
+    spend(from: $from, to: $to, currency: $currency, filter: $filter, groupBy: [HOUR]) {
+      rows {
+        dimensions
+        cost
+      }
+    }
+  }
+`);
+
+type Anomaly = AnomaliesQuery['anomalies'][number] & Located & { key: string };
+
+/** One flagged series' spend per hour on the anomaly's UTC day, against its expected spend. */
+function SeriesChart({
+  run,
+  anomaly,
+  anomalies,
+  currency,
+}: Pick<PageProps, 'run'> & { anomaly: Anomaly; anomalies: AnomalyLike[]; currency: string }) {
+  const { series, hour } = anomaly;
+  const filterable = (series.dimension === 'feature' || series.dimension === 'team') && series.name;
+  const day = dayOfHour(hour ?? new Date(0).toISOString());
+  const spend = useQuery(
+    run,
+    SeriesHours,
+    {
+      from: day.from,
+      to: day.to,
+      currency,
+      filter: filterable ? { [series.dimension]: series.name } : null,
+    },
+    !filterable || !hour,
+  );
+  const title = `Spend per hour of ${seriesText(series)} on ${day.from.slice(0, 10)} (UTC)`;
+  if (!filterable || !hour) {
+    return (
+      <p class="note">
+        No chart for {seriesText(series)}: spend that names no {series.dimension} cannot be filtered
+        on.
+      </p>
+    );
+  }
+  if (spend.error) return <ErrorMessage error={spend.error} />;
+  if (!spend.data) return <Loading what="the series" />;
+  const drawn = seriesDay(series, hour, spend.data.spend.rows, anomalies);
+  const flagged = drawn.flagged.map((item) => {
+    const index = drawn.hours.indexOf(item);
+    return `${item.slice(11, 16)} (expected ${formatMoney(drawn.expected[index], currency)}, observed ${formatMoney(drawn.observed[index], currency)})`;
+  });
+  return (
+    <figure class="series-chart" data-testid="anomaly-chart">
+      <figcaption>
+        {title}. <span data-testid="anomaly-flagged">Flagged: {flagged.join('; ')}</span>; the
+        flagged bars are orange and the expected spend a cross.
+      </figcaption>
+      <ChartView
+        type="bar"
+        label={`${title}: bars are the spend per hour; flagged ${flagged.join('; ')}`}
+        labels={drawn.hours.map((item) => item.slice(11, 16))}
+        datasets={[
+          {
+            type: 'bar',
+            label: `Observed (${currency})`,
+            data: drawn.observed.map(Number),
+            backgroundColor: drawn.hours.map((item) =>
+              drawn.flagged.includes(item) ? PALETTE[5] : PALETTE[0],
+            ),
+          },
+          {
+            type: 'line',
+            label: `Expected at the flagged hours (${currency})`,
+            data: drawn.expected.map((value) => (value === null ? null : Number(value))),
+            borderColor: PALETTE[7],
+            backgroundColor: PALETTE[7],
+            showLine: false,
+            pointStyle: 'crossRot',
+            pointRadius: 8,
+            pointBorderWidth: 3,
+          },
+        ]}
+        series={{ currency, ...drawn }}
+      />
+    </figure>
+  );
+}
+
+/** Hours whose spend per feature or team is far above its own baseline, in a range. */
+export function AnomaliesPage({ run }: PageProps) {
+  const [range, setRange] = useState<Range>(() => lastDays(7));
+  const [currency, setCurrency] = useState('USD');
+  const [chosen, setChosen] = useState<string | null>(null);
+  const answer = useQuery(run, Anomalies, { ...range, currency });
+  const rows: Anomaly[] = (answer.data?.anomalies ?? []).map((item) => {
+    const located = locate(item.dimensions);
+    return {
+      ...item,
+      ...located,
+      key: `${located.series.dimension}/${located.series.name ?? ''}/${located.hour ?? ''}`,
+    };
+  });
+  const money = (value: string) => formatMoney(value, currency);
+  const selected =
+    rows.find((row) => row.key === chosen) ??
+    [...rows].sort((a, b) => b.score - a.score || a.key.localeCompare(b.key))[0];
+  const columns: Column<Anomaly>[] = [
+    {
+      id: 'hour',
+      header: 'Hour (UTC)',
+      value: (row) => row.hour ?? '',
+      render: (row) => formatInstant(row.hour),
+    },
+    { id: 'by', header: 'Series', value: (row) => row.series.dimension },
+    { id: 'name', header: 'Name', value: (row) => row.series.name ?? '(none named)' },
+    {
+      id: 'expected',
+      header: 'Expected',
+      kind: 'decimal',
+      value: (row) => row.expected,
+      render: (row) => money(row.expected),
+    },
+    {
+      id: 'observed',
+      header: 'Observed',
+      kind: 'decimal',
+      value: (row) => row.observed,
+      render: (row) => money(row.observed),
+    },
+    {
+      id: 'excess',
+      header: 'Excess',
+      kind: 'decimal',
+      value: (row) => excess(row),
+      render: (row) => (
+        <StatusBadge tone="bad" icon="▲">
+          {money(excess(row))}
+        </StatusBadge>
+      ),
+    },
+    {
+      id: 'score',
+      header: 'Score',
+      kind: 'decimal',
+      value: (row) => String(row.score),
+      render: (row) => row.score.toFixed(2),
+    },
+    {
+      id: 'show',
+      header: 'Chart',
+      sortable: false,
+      value: () => null,
+      render: (row) => (
+        <button
+          type="button"
+          aria-pressed={selected?.key === row.key}
+          onClick={() => setChosen(row.key)}
+        >
+          Show
+          <span class="visually-hidden">
+            {' '}
+            {seriesText(row.series)} at {row.hour}
+          </span>
+        </button>
+      ),
+    },
+  ];
+  return (
+    <>
+      <div class="controls">
+        <RangePicker value={range} onChange={setRange} />
+        <label>
+          Currency
+          <input
+            value={currency}
+            size={4}
+            maxLength={3}
+            onChange={(event) =>
+              setCurrency(event.currentTarget.value.trim().toUpperCase() || 'USD')
+            }
+          />
+        </label>
+        <span class="note">
+          At most 31 days. Score ≥ 4 and an excess of 5 or more flag an hour.
+        </span>
+      </div>
+      {answer.error && <ErrorMessage error={answer.error} />}
+      {answer.loading && !answer.data && <Loading what="anomalies" />}
+      {answer.data && (
+        <>
+          <DataTable
+            caption="Anomalous hours per feature and team, by hour"
+            columns={columns}
+            rows={rows}
+            rowKey={(row) => row.key}
+            testId="anomalies-table"
+            empty="No anomalies in the period."
+          />
+          {selected && (
+            <SeriesChart
+              key={selected.key}
+              run={run}
+              anomaly={selected}
+              anomalies={answer.data.anomalies}
+              currency={currency}
+            />
+          )}
+        </>
+      )}
+    </>
+  );
+}

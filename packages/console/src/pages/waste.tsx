@@ -1,0 +1,158 @@
+import { useState } from 'preact/hooks';
+import { type Column, DataTable } from '../components/data-table';
+import { lastDays, type Range, RangePicker } from '../components/range-picker';
+import { ErrorMessage, Loading, StatusBadge } from '../components/status';
+import { graphql } from '../gql';
+import type { WasteReportQuery } from '../gql/graphql';
+import { formatMoney, formatScope } from '../lib/format';
+import type { PageProps } from '../lib/page';
+import { useQuery } from '../lib/use-query';
+import { CATEGORIES, categoryLabel, evidenceLines } from '../lib/waste';
+
+const WasteReport = graphql(`
+  query WasteReport($from: DateTime!, $to: DateTime!, $limit: Int) {
+    wasteReport(from: $from, to: $to, limit: $limit) {
+      category
+      scope
+      spend
+      recoverable
+      currency
+      estimate
+      evidence
+      fix
+    }
+  }
+`);
+
+type Finding = WasteReportQuery['wasteReport'][number] & { rank: number };
+
+/** The findings asked for: the service's most, so a range is shown whole. */
+const LIMIT = 500;
+
+function Category({ finding }: { finding: Finding }) {
+  const label = categoryLabel(finding.category, finding.evidence);
+  return (
+    <>
+      <StatusBadge tone={label.tone} icon={label.icon}>
+        {label.text}
+      </StatusBadge>
+      <div class="note">{label.meaning}</div>
+    </>
+  );
+}
+
+function Evidence({ finding }: { finding: Finding }) {
+  const lines = evidenceLines(finding.evidence);
+  if (!lines.length) return <span class="note">none</span>;
+  return (
+    <details>
+      <summary>{lines.length} facts</summary>
+      <dl class="evidence">
+        {lines.map(([label, value]) => (
+          <div key={label}>
+            <dt>{label}</dt>
+            <dd>{value}</dd>
+          </div>
+        ))}
+      </dl>
+    </details>
+  );
+}
+
+/** Waste findings in a range, ranked by recoverable dollars, with evidence and the fix. */
+export function WastePage({ run }: PageProps) {
+  const [range, setRange] = useState<Range>(() => lastDays(30));
+  const [category, setCategory] = useState('');
+  const report = useQuery(run, WasteReport, { ...range, limit: LIMIT });
+  const all: Finding[] = (report.data?.wasteReport ?? []).map((finding, index) => ({
+    ...finding,
+    rank: index + 1,
+  }));
+  const shown = category ? all.filter((finding) => finding.category === category) : all;
+  const money = (value: string, row: Finding) => formatMoney(value, row.currency);
+  const columns: Column<Finding>[] = [
+    { id: 'rank', header: 'Rank', value: (row) => row.rank },
+    {
+      id: 'category',
+      header: 'Category',
+      value: (row) => categoryLabel(row.category).text,
+      render: (row) => <Category finding={row} />,
+    },
+    { id: 'scope', header: 'Scope', value: (row) => formatScope(row.scope) },
+    {
+      id: 'spend',
+      header: 'Spend',
+      kind: 'decimal',
+      value: (row) => row.spend,
+      render: (row) => money(row.spend, row),
+    },
+    {
+      id: 'recoverable',
+      header: 'Recoverable',
+      kind: 'decimal',
+      value: (row) => row.recoverable,
+      render: (row) => money(row.recoverable, row),
+    },
+    { id: 'estimate', header: 'How it was estimated', value: (row) => row.estimate },
+    {
+      id: 'evidence',
+      header: 'Evidence',
+      sortable: false,
+      value: () => null,
+      render: (row) => <Evidence finding={row} />,
+    },
+    { id: 'fix', header: 'Fix', value: (row) => row.fix ?? '—' },
+  ];
+  const currencies = [...new Set(all.map((finding) => finding.currency))];
+  return (
+    <>
+      <div class="controls">
+        <RangePicker value={range} onChange={setRange} />
+        <label>
+          Category
+          <select value={category} onChange={(event) => setCategory(event.currentTarget.value)}>
+            <option value="">all</option>
+            {Object.entries(CATEGORIES).map(([code, label]) => (
+              <option key={code} value={code}>
+                {label.text}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      {report.error && <ErrorMessage error={report.error} />}
+      {report.loading && !report.data && <Loading what="the waste report" />}
+      {report.data && (
+        <>
+          <dl class="summary">
+            <div>
+              <dt>Findings</dt>
+              <dd data-testid="waste-count">{all.length}</dd>
+            </div>
+            <div>
+              <dt>Largest recoverable</dt>
+              <dd data-testid="waste-top">
+                {all.length ? formatMoney(all[0].recoverable, all[0].currency) : '—'}
+              </dd>
+            </div>
+          </dl>
+          <p class="note">
+            Ranked by recoverable dollars, then spend
+            {currencies.length ? ` (${currencies.join(', ')})` : ''}. Categories may overlap (a
+            failed call on a premium model is in two), so the amounts are not added up.
+          </p>
+          <div class="waste">
+            <DataTable
+              caption="Waste findings, most recoverable dollars first"
+              columns={columns}
+              rows={shown}
+              rowKey={(row) => `${row.category}/${JSON.stringify(row.scope)}/${row.rank}`}
+              testId="waste-table"
+              empty="No waste found in the period."
+            />
+          </div>
+        </>
+      )}
+    </>
+  );
+}
