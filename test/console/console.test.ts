@@ -108,6 +108,8 @@ describeWithBrowser('web console', () => {
       'Chargeback',
       'Reconciliation',
       'Decisions',
+      'Waste',
+      'Anomalies',
       'Unpriced & dead letters',
     ]);
   });
