@@ -23,6 +23,7 @@ import { integrationRoutes } from './integrations/integration.routes';
 import { PolicyRuntime } from './decisions/policy-runtime';
 import { BillingScheduler, syncIntervalMs } from './billing/billing-scheduler';
 import { AnomalyMonitor } from './insights/anomaly-monitor';
+import { MonthlyReportNotifier } from './reports/monthly-report-notifier';
 
 export interface PurserOptions {
   env: Env;
@@ -54,6 +55,8 @@ export class Purser {
   billingScheduler?: BillingScheduler;
   /** Records spend anomalies and publishes them (PURSER_ANOMALY_INTERVAL_SECONDS, 0: none). */
   anomalyMonitor?: AnomalyMonitor;
+  /** Announces each closed month's report once on the webhooks (MONTHLY_REPORT). */
+  monthlyReports?: MonthlyReportNotifier;
 
   private constructor(
     readonly env: Env,
@@ -200,6 +203,19 @@ export class Purser {
       purser.anomalyMonitor = monitor;
       purser.stoppables.push({ name: 'anomaly monitor', stop: () => monitor.stop() });
     }
+    // Announces each closed month's report once (MONTHLY_REPORT), checked hourly.
+    const monthlyReports = new MonthlyReportNotifier({
+      dataSource,
+      spend: services.spend,
+      notify: (data, notice) => services.webhooks.notify('MONTHLY_REPORT', { ...data }, notice),
+      clock,
+      logger,
+      intervalMs: 3_600_000,
+      publicUrl: env.PURSER_PUBLIC_URL ?? null,
+    });
+    monthlyReports.start();
+    purser.monthlyReports = monthlyReports;
+    purser.stoppables.push({ name: 'monthly report notices', stop: () => monthlyReports.stop() });
     const billingInterval = syncIntervalMs(env.PURSER_BILLING_SYNC_INTERVAL, env.NODE_ENV);
     if (billingInterval !== null) {
       const scheduler = new BillingScheduler({

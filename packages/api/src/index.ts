@@ -9,3 +9,4 @@ export { hashSecret, type Principal } from './auth/api-key.service';
 export { createLogger, type Logger } from './observability/logger';
 export { tuneHeapGrowth } from './runtime/heap';
 export { printedSchema, SCHEMA_FILE } from './print-schema';
+export { MonthlyReportNotifier } from './reports/monthly-report-notifier';

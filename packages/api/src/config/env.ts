@@ -31,6 +31,17 @@ export const envSchema = z.object({
       'must be nats://host:port (comma separated for a cluster)',
     )
     .optional(),
+  /**
+   * The address people reach this service at (`https://purser.example.com`), for links in
+   * notifications (the monthly report's PDF); unset → no link.
+   */
+  PURSER_PUBLIC_URL: z
+    .string()
+    .regex(
+      /^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/,
+      'must be an http:// or https:// URL without query',
+    )
+    .optional(),
   /** Seeds the first admin key (stored hashed). */
   PURSER_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Load the default price catalog into an empty database at start. */

@@ -14,6 +14,7 @@ import { Billing1763901600000 } from './1763901600000-billing';
 import { DailyRollup1763901700000 } from './1763901700000-daily-rollup';
 import { Anomalies1763901900000 } from './1763901900000-anomalies';
 import { Notifications1763902000000 } from './1763902000000-notifications';
+import { MonthlyReportNotices1763902100000 } from './1763902100000-monthly-report-notices';
 
 /** Every migration, oldest first. The same list runs on PGlite and on Postgres 15. */
 export const migrations = [
@@ -33,4 +34,5 @@ export const migrations = [
   DailyRollup1763901700000,
   Anomalies1763901900000,
   Notifications1763902000000,
+  MonthlyReportNotices1763902100000,
 ];
