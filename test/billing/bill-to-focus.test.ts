@@ -71,30 +71,21 @@ describe('from usage to the bill to FOCUS', () => {
       { code: 'SEARCH', glAccount: '6100' },
       { code: 'CHAT', glAccount: '6200' },
     ]);
-    await createRule(service, {
-      name: 'search',
-      priority: 10,
-      match: { team: 'search' },
-      method: 'DIRECT',
-      targets: [{ costCenter: 'SEARCH' }],
-      effectiveFrom: '2026-06-01T00:00:00Z',
-    });
-    await createRule(service, {
-      name: 'shared platform',
-      priority: 20,
-      match: { team: 'platform' },
-      method: 'EVEN',
-      targets: [{ costCenter: 'SEARCH' }, { costCenter: 'CHAT' }],
-      effectiveFrom: '2026-06-01T00:00:00Z',
-    });
-    await createRule(service, {
-      name: 'chat',
-      priority: 30,
-      match: { team: 'chat' },
-      method: 'DIRECT',
-      targets: [{ costCenter: 'CHAT' }],
-      effectiveFrom: '2026-06-01T00:00:00Z',
-    });
+    // search → SEARCH; platform split evenly between SEARCH and CHAT; chat → CHAT.
+    for (const [priority, team, method, centers] of [
+      [10, 'search', 'DIRECT', ['SEARCH']],
+      [20, 'platform', 'EVEN', ['SEARCH', 'CHAT']],
+      [30, 'chat', 'DIRECT', ['CHAT']],
+    ] as const) {
+      await createRule(service, {
+        name: team,
+        priority,
+        match: { team },
+        method,
+        targets: centers.map((costCenter) => ({ costCenter })),
+        effectiveFrom: '2026-06-01T00:00:00Z',
+      });
+    }
     const events = [];
     for (const day of ['2026-07-01', '2026-07-02']) {
       events.push(
