@@ -16,12 +16,21 @@ export interface BenchDatabase {
  * DATABASE_URL, else the local server's `postgres` database.
  */
 export async function createBenchDatabase(): Promise<BenchDatabase> {
+  const name = `purser_bench_${randomBytes(5).toString('hex')}`;
+  const database = benchDatabase(name);
+  await adminQuery(database.adminUrl, `CREATE DATABASE ${name}`);
+  return database;
+}
+
+/** A bench database an earlier run kept (`--keep` printed its name). */
+export function benchDatabase(name: string): BenchDatabase {
+  if (!/^purser_bench_[0-9a-f]{10}$/.test(name)) {
+    throw new Error(`not a bench database name: ${JSON.stringify(name)} (purser_bench_<10 hex>)`);
+  }
   const adminUrl =
     process.env.BENCH_DATABASE_URL ??
     process.env.DATABASE_URL ??
     'postgres://postgres@127.0.0.1:5432/postgres';
-  const name = `purser_bench_${randomBytes(5).toString('hex')}`;
-  await adminQuery(adminUrl, `CREATE DATABASE ${name}`);
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return {

@@ -4,7 +4,7 @@
  * combinations, 50 allocation rules), beside the limit: a plain SQL `GROUP BY team, day` over
  * the same rollup rows.
  *
- *   pnpm bench:reports [--events N] [--requests N] [--runs N] [--seed N] [--keep]
+ *   pnpm bench:reports [--events N] [--requests N] [--runs N] [--seed N] [--keep] [--reuse NAME]
  *
  * The data is written with COPY, not through ingest: `usage_hourly` in full (2,000 × 720
  * rows whose requests sum to `--requests`, default 10,000,000) and `usage_events` for whole
@@ -14,12 +14,14 @@
  *
  * Postgres: BENCH_DATABASE_URL or DATABASE_URL (an admin connection: the bench creates a
  * database of its own and drops it unless --keep), else postgres://postgres@127.0.0.1:5432.
+ * `--reuse purser_bench_<hex>` times a database a `--keep` run left (its data and rules), and
+ * keeps it: the slow writing once, the timed runs again later (on a quieter machine).
  */
 import { loadEnv, Purser } from '@purser/api';
 import { formatDecimal, Money } from '@purser/pricing';
 import { type BenchAllocation, createAllocation } from './reports-allocation';
 import { MONTH_END, MONTH_START, writeMonth } from './reports-data';
-import { createBenchDatabase } from './bench-database';
+import { benchDatabase as keptDatabase, createBenchDatabase } from './bench-database';
 
 /** The key (after `day`) and the sums of a `usage_daily` row. */
 const DAILY_COLUMNS =
@@ -37,6 +39,8 @@ interface Options {
   runs: number;
   seed: number;
   keep: boolean;
+  /** A database an earlier `--keep` run wrote: only the timed part runs again. */
+  reuse: string | null;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -46,6 +50,7 @@ function parseArgs(argv: string[]): Options {
     runs: 5,
     seed: 14,
     keep: false,
+    reuse: null,
   };
   for (let index = 0; index < argv.length; index += 1) {
     const flag = argv[index];
@@ -59,6 +64,7 @@ function parseArgs(argv: string[]): Options {
     else if (flag === '--runs') options.runs = Math.max(1, value());
     else if (flag === '--seed') options.seed = value();
     else if (flag === '--keep') options.keep = true;
+    else if (flag === '--reuse') options.reuse = argv[++index] ?? '';
     else if (flag !== '--') throw new Error(`unknown argument ${flag}`);
   }
   return options;
@@ -90,7 +96,8 @@ function summary(series: Series) {
 
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
-  const benchDatabase = await createBenchDatabase();
+  const benchDatabase = options.reuse ? keptDatabase(options.reuse) : await createBenchDatabase();
+  const keep = options.keep || options.reuse !== null;
   const databaseUrl = benchDatabase.url;
   let purser: Purser | undefined;
   try {
@@ -106,40 +113,49 @@ async function main(): Promise<void> {
     purser = await Purser.create({ env, consume: false });
     const { dataSource } = purser;
 
-    log(
-      `writing ${options.requests} requests over 30 days, 2,000 combinations (seed ${options.seed})…`,
-    );
-    const data = await writeMonth(
-      databaseUrl.toString(),
-      {
-        requests: options.requests,
-        maxEvents: options.events,
-        seed: options.seed,
-      },
-      log,
-    );
-    // usage_daily as ingest keeps it: the sums of the hourly rows per UTC day.
-    const daily = await timed(() =>
-      dataSource.query(
-        `INSERT INTO usage_daily (day, ${DAILY_COLUMNS}, ${DAILY_SUMS})
+    const data = options.reuse ? null : await write();
+    async function write() {
+      log(
+        `writing ${options.requests} requests over 30 days, 2,000 combinations (seed ${options.seed})…`,
+      );
+      const data = await writeMonth(
+        databaseUrl.toString(),
+        {
+          requests: options.requests,
+          maxEvents: options.events,
+          seed: options.seed,
+        },
+        log,
+      );
+      // usage_daily as ingest keeps it: the sums of the hourly rows per UTC day.
+      const daily = await timed(() =>
+        dataSource.query(
+          `INSERT INTO usage_daily (day, ${DAILY_COLUMNS}, ${DAILY_SUMS})
          SELECT date_trunc('day', hour, 'UTC'), ${DAILY_COLUMNS}, ${DAILY_SUMS.split(', ')
            .map((column) => `sum(${column})`)
            .join(', ')}
          FROM usage_hourly GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11`,
-      ),
-    );
-    log(`usage_daily summed from usage_hourly in ${(daily.ms / 1000).toFixed(1)} s`);
-    const vacuum = await timed(() =>
-      dataSource.query('VACUUM (ANALYZE) usage_hourly, usage_daily, usage_events'),
-    );
-    log(
-      `wrote ${data.hourlyRows} usage_hourly rows (${data.requests} requests) and ${data.events} usage_events ` +
-        `(${data.eventHours === 720 ? 'every hour of the month' : `the first ${data.eventHours} of 720 hours`}) ` +
-        `in ${data.seconds.toFixed(1)} s; VACUUM ANALYZE ${(vacuum.ms / 1000).toFixed(1)} s; month total ${data.total} USD`,
-    );
+        ),
+      );
+      log(`usage_daily summed from usage_hourly in ${(daily.ms / 1000).toFixed(1)} s`);
+      const vacuum = await timed(() =>
+        dataSource.query('VACUUM (ANALYZE) usage_hourly, usage_daily, usage_events'),
+      );
+      log(
+        `wrote ${data.hourlyRows} usage_hourly rows (${data.requests} requests) and ${data.events} usage_events ` +
+          `(${data.eventHours === 720 ? 'every hour of the month' : `the first ${data.eventHours} of 720 hours`}) ` +
+          `in ${data.seconds.toFixed(1)} s; VACUUM ANALYZE ${(vacuum.ms / 1000).toFixed(1)} s; month total ${data.total} USD`,
+      );
+
+      return data;
+    }
 
     const allocation = (purser.services as unknown as { allocation?: BenchAllocation }).allocation;
-    if (allocation) {
+    if (options.reuse) {
+      log(
+        `reusing ${options.reuse}: its data and allocation rules as the run that kept it wrote them`,
+      );
+    } else if (allocation) {
       const created = await createAllocation(allocation);
       log(
         `allocation: ${created.costCenters} cost centers, ${created.rules} rules (${created.versions} versions)`,
@@ -176,31 +192,45 @@ async function main(): Promise<void> {
       ? () => allocation.chargeback({ ...range, currency: 'USD' })
       : undefined;
 
-    // Every figure is checked against the generated data before it is timed.
+    // Every figure is checked against the generated data before it is timed (a reused
+    // database: against each other).
     const spendReport = await spend();
-    if (spendReport.total !== data.total)
-      throw new Error(`spend total ${spendReport.total} ≠ generated ${data.total}`);
-    for (const row of spendReport.rows) {
-      const expected = data.teamDays.get(`${row.dimensions.team}|${row.dimensions.day}`);
-      if (row.cost !== expected)
-        throw new Error(`spend ${JSON.stringify(row.dimensions)} ${row.cost} ≠ ${expected}`);
+    if (data === null) {
+      const limitTotal = (await limit()).reduce((sum, row) => sum.plus(row.cost), new Money(0));
+      const report = chargeback ? await chargeback() : null;
+      if (
+        formatDecimal(limitTotal) !== spendReport.total ||
+        (report && report.total !== spendReport.total)
+      )
+        throw new Error(`spend ${spendReport.total}, the limit and the chargeback disagree`);
+      log(`checked: spend total ${spendReport.total} = the hourly rollup's = the chargeback's`);
+    } else {
+      if (spendReport.total !== data.total)
+        throw new Error(`spend total ${spendReport.total} ≠ generated ${data.total}`);
+      for (const row of spendReport.rows) {
+        const expected = data.teamDays.get(`${row.dimensions.team}|${row.dimensions.day}`);
+        if (row.cost !== expected)
+          throw new Error(`spend ${JSON.stringify(row.dimensions)} ${row.cost} ≠ ${expected}`);
+      }
+      if (spendReport.rows.length !== data.teamDays.size)
+        throw new Error(
+          `spend has ${spendReport.rows.length} rows, ${data.teamDays.size} expected`,
+        );
+      const limitRows = await limit();
+      const limitTotal = limitRows.reduce((sum, row) => sum.plus(row.cost), new Money(0));
+      if (limitRows.length !== data.teamDays.size || formatDecimal(limitTotal) !== data.total)
+        throw new Error('the limit query does not answer the generated month');
+      let chargebackNote = '';
+      if (chargeback) {
+        const report = await chargeback();
+        if (report.total !== data.total)
+          throw new Error(`chargeback total ${report.total} ≠ spend ${data.total}`);
+        chargebackNote = `chargeback: ${report.rows.filter((row) => !row.rolledUp).length} cost centers, unallocated ${report.unallocated}, total = spend ✓`;
+      }
+      log(
+        `checked: spend team × day (${spendReport.rows.length} rows) = generated, exactly; ${chargebackNote}`,
+      );
     }
-    if (spendReport.rows.length !== data.teamDays.size)
-      throw new Error(`spend has ${spendReport.rows.length} rows, ${data.teamDays.size} expected`);
-    const limitRows = await limit();
-    const limitTotal = limitRows.reduce((sum, row) => sum.plus(row.cost), new Money(0));
-    if (limitRows.length !== data.teamDays.size || formatDecimal(limitTotal) !== data.total)
-      throw new Error('the limit query does not answer the generated month');
-    let chargebackNote = '';
-    if (chargeback) {
-      const report = await chargeback();
-      if (report.total !== data.total)
-        throw new Error(`chargeback total ${report.total} ≠ spend ${data.total}`);
-      chargebackNote = `chargeback: ${report.rows.filter((row) => !row.rolledUp).length} cost centers, unallocated ${report.unallocated}, total = spend ✓`;
-    }
-    log(
-      `checked: spend team × day (${spendReport.rows.length} rows) = generated, exactly; ${chargebackNote}`,
-    );
 
     // Runs alternate (limit, spend, chargeback) so the machine's other load falls on all three.
     const series: Series[] = [
@@ -250,7 +280,7 @@ async function main(): Promise<void> {
     process.exitCode = 1;
   } finally {
     if (purser) await purser.stop();
-    if (!options.keep) await benchDatabase.drop();
+    if (!keep) await benchDatabase.drop();
     else log(`kept database ${databaseUrl.toString()}`);
   }
 }
