@@ -40,9 +40,11 @@ async function seedAnomaly(service: RunningPurser, gateway: string): Promise<voi
   await ingest(service, gateway, events);
 }
 
-/** A dollar amount as the console shows it. */
-const dollars = (value: string) => `$${new Money(value).toFixed(2)}`;
-const amount = (text: string) => new Money(text.replace(/[$,]/g, ''));
+/** A dollar amount as the waste page shows it: cents, or "< $0.01" above zero under a cent. */
+const dollars = (value: string) => {
+  const cents = new Money(value).toFixed(2, Money.ROUND_HALF_UP);
+  return new Money(value).gt(0) && new Money(cents).isZero() ? '< $0.01' : `$${cents}`;
+};
 
 /** Sets the range picker's From and To days as a user would. */
 async function setRange(page: Page, from: string, to: string): Promise<void> {
@@ -63,6 +65,7 @@ describeWithBrowser('console insights pages', () => {
   let browser: Browser;
   let page: Page;
   let viewer: string;
+  let findings: Finding[];
 
   beforeAll(async () => {
     service = await startPurser({ env: { PURSER_ANOMALY_INTERVAL_SECONDS: '0' } });
@@ -95,7 +98,7 @@ describeWithBrowser('console insights pages', () => {
       { ...RANGE, limit: 500 },
       viewer,
     );
-    const findings = answer.data!.wasteReport;
+    findings = answer.data!.wasteReport;
     expect(findings.length).toBeGreaterThanOrEqual(5);
     // Rank, Category, Scope, Spend, Recoverable, How it was estimated, Evidence, Fix.
     const rows = await waitForRows(
@@ -135,6 +138,9 @@ describeWithBrowser('console insights pages', () => {
     expect(categories.some((text) => /^↻ Retry waste/.test(text))).toBe(true);
     expect(categories.some((text) => /^○ Cache miss/.test(text))).toBe(true);
     expect(categories).toContain('⚑ Ungoverned spendan agent with no per-run cap');
+    // Under a cent is not shown as nothing: the retries' 0.00108 of spend.
+    const retry = rows.find((row) => /^↻ Retry waste/.test(row[1]))!;
+    expect([retry[3], retry[4]]).toEqual(['< $0.01', '< $0.01']);
     await screenshot(page, 'waste');
   });
 
@@ -142,7 +148,10 @@ describeWithBrowser('console insights pages', () => {
     await page.focus('[data-testid="waste-table"] thead th:nth-child(5) button');
     await page.keyboard.press('Enter');
     await page.waitForSelector('[data-testid="waste-table"] th[aria-sort="ascending"]');
-    const ascending = (await tableRows(page, 'waste-table')).map((row) => amount(row[4]));
+    // Each row's exact recoverable, by its rank (the report's order).
+    const ascending = (await tableRows(page, 'waste-table')).map(
+      (row) => new Money(findings[Number(row[0]) - 1].recoverable),
+    );
     for (let index = 1; index < ascending.length; index += 1) {
       expect(ascending[index - 1].lte(ascending[index])).toBe(true);
     }

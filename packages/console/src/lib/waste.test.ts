@@ -6,6 +6,7 @@ import {
   evidenceLines,
   evidenceValue,
   UNGOVERNED_KINDS,
+  wasteMoney,
 } from './waste';
 
 describe('waste labels', () => {
@@ -56,6 +57,16 @@ describe('waste labels', () => {
       ['example event ids', 'e-1'],
     ]);
     expect(evidenceLines(null)).toEqual([]);
+  });
+
+  it('should say "< $0.01" for an amount under a cent rather than $0.00', () => {
+    expect(wasteMoney('0.00045')).toBe('< $0.01');
+    expect(wasteMoney('0.004', 'EUR')).toBe('< 0.01 EUR');
+    expect(wasteMoney('0.005')).toBe('$0.01');
+    expect(wasteMoney('0')).toBe('$0.00');
+    expect(wasteMoney('0.0000')).toBe('$0.00');
+    expect(wasteMoney('0.513')).toBe('$0.51');
+    expect(wasteMoney('1234.5')).toBe('$1,234.50');
   });
 
   it('should turn any evidence the service may answer into lines of text, never throwing', () => {

@@ -3,6 +3,7 @@
  * and tone, and a finding's evidence as labelled lines. Evidence is whatever JSON the service
  * answers: every value is shown as text, none is dropped and none throws.
  */
+import { formatMoney } from './format';
 
 export type Tone = 'good' | 'warn' | 'bad' | 'info';
 
@@ -105,4 +106,13 @@ export function evidenceLines(
   return Object.entries(evidence ?? {})
     .filter(([key]) => key !== 'kind')
     .map(([key, value]) => [evidenceLabel(key), evidenceValue(value)]);
+}
+
+/** An amount rounded to cents, except that one above zero but under a cent reads "< $0.01". */
+export function wasteMoney(value: string, currency = 'USD'): string {
+  const shown = formatMoney(value, currency);
+  const nonZero = /[1-9]/.test(value);
+  return nonZero && !/[1-9]/.test(shown) && !value.trim().startsWith('-')
+    ? `< ${formatMoney('0.01', currency)}`
+    : shown;
 }

@@ -4,10 +4,10 @@ import { lastDays, type Range, RangePicker } from '../components/range-picker';
 import { ErrorMessage, Loading, StatusBadge } from '../components/status';
 import { graphql } from '../gql';
 import type { WasteReportQuery } from '../gql/graphql';
-import { formatMoney, formatScope } from '../lib/format';
+import { formatScope } from '../lib/format';
 import type { PageProps } from '../lib/page';
 import { useQuery } from '../lib/use-query';
-import { CATEGORIES, categoryLabel, evidenceLines } from '../lib/waste';
+import { CATEGORIES, categoryLabel, evidenceLines, wasteMoney } from '../lib/waste';
 
 const WasteReport = graphql(`
   query WasteReport($from: DateTime!, $to: DateTime!, $limit: Int) {
@@ -69,7 +69,7 @@ export function WastePage({ run }: PageProps) {
     rank: index + 1,
   }));
   const shown = category ? all.filter((finding) => finding.category === category) : all;
-  const money = (value: string, row: Finding) => formatMoney(value, row.currency);
+  const money = (value: string, row: Finding) => wasteMoney(value, row.currency);
   const columns: Column<Finding>[] = [
     { id: 'rank', header: 'Rank', value: (row) => row.rank },
     {
@@ -132,7 +132,7 @@ export function WastePage({ run }: PageProps) {
             <div>
               <dt>Largest recoverable</dt>
               <dd data-testid="waste-top">
-                {all.length ? formatMoney(all[0].recoverable, all[0].currency) : '—'}
+                {all.length ? wasteMoney(all[0].recoverable, all[0].currency) : '—'}
               </dd>
             </div>
           </dl>
