@@ -164,6 +164,16 @@ describeWithBrowser('console insights pages', () => {
     ]);
     await page.select('main select', '');
     await waitForRows(page, 'waste-table', (items) => items.length === ascending.length);
+    // Only usage priced in the currency asked: none of the seed is in EUR.
+    await page.$eval('main .controls input:not([type])', (element) => {
+      Object.assign(element, { value: 'eur' });
+      element.dispatchEvent(new Event('change', { bubbles: true }));
+    });
+    await waitForRows(
+      page,
+      'waste-table',
+      (items) => items[0]?.[0] === 'No waste found in the period.',
+    );
   });
 
   it('should show the spike hour per feature and team with expected, observed and score', async () => {
@@ -211,6 +221,13 @@ describeWithBrowser('console insights pages', () => {
       `JSON.parse(document.querySelector('[data-testid="anomaly-chart"] .chart')?.dataset.series ?? '{}').series?.dimension === 'team'`,
     );
     expect((await series()).observed[14]).toBe('510');
+    // Only the features: the team's row leaves, and the chart follows the rows shown.
+    await page.select('main select', 'feature');
+    const features = await waitForRows(page, 'anomalies-table', (items) => items.length === 1);
+    expect(features[0].slice(1, 3)).toEqual(['feature', FEATURE]);
+    await page.waitForFunction(
+      `JSON.parse(document.querySelector('[data-testid="anomaly-chart"] .chart')?.dataset.series ?? '{}').series?.dimension === 'feature'`,
+    );
   });
 
   it('should name what is wrong with a range longer than anomalies cover', async () => {

@@ -67,6 +67,18 @@ describe('anomalies view', () => {
     expect(drawn.flagged).toEqual([HOUR]);
   });
 
+  it('should locate any dimensions the service may answer without throwing', () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), fc.jsonValue()), (dimensions) => {
+        const located = locate(dimensions);
+        expect(typeof located.series.dimension).toBe('string');
+        expect(located.series.name === null || typeof located.series.name === 'string').toBe(true);
+        expect(located.hour === null || located.hour.endsWith('Z')).toBe(true);
+        expect(typeof seriesText(located.series)).toBe('string');
+      }),
+    );
+  });
+
   it('should keep every hour of the day and sum exactly the rows inside it', () => {
     const hourOf = fc.integer({ min: 0, max: 47 });
     const cost = fc

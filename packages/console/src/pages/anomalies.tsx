@@ -126,6 +126,7 @@ export function AnomaliesPage({ run }: PageProps) {
   const [range, setRange] = useState<Range>(() => lastDays(7));
   const [currency, setCurrency] = useState('USD');
   const [chosen, setChosen] = useState<string | null>(null);
+  const [by, setBy] = useState('');
   const answer = useQuery(run, Anomalies, { ...range, currency });
   const rows: Anomaly[] = (answer.data?.anomalies ?? []).map((item) => {
     const located = locate(item.dimensions);
@@ -135,10 +136,11 @@ export function AnomaliesPage({ run }: PageProps) {
       key: `${located.series.dimension}/${located.series.name ?? ''}/${located.hour ?? ''}`,
     };
   });
+  const shown = by ? rows.filter((row) => row.series.dimension === by) : rows;
   const money = (value: string) => formatMoney(value, currency);
   const selected =
-    rows.find((row) => row.key === chosen) ??
-    [...rows].sort((a, b) => b.score - a.score || a.key.localeCompare(b.key))[0];
+    shown.find((row) => row.key === chosen) ??
+    [...shown].sort((a, b) => b.score - a.score || a.key.localeCompare(b.key))[0];
   const columns: Column<Anomaly>[] = [
     {
       id: 'hour',
@@ -215,6 +217,14 @@ export function AnomaliesPage({ run }: PageProps) {
             }
           />
         </label>
+        <label>
+          Series
+          <select value={by} onChange={(event) => setBy(event.currentTarget.value)}>
+            <option value="">features and teams</option>
+            <option value="feature">features</option>
+            <option value="team">teams</option>
+          </select>
+        </label>
         <span class="note">
           At most 31 days. Score ≥ 4 and an excess of 5 or more flag an hour.
         </span>
@@ -226,7 +236,7 @@ export function AnomaliesPage({ run }: PageProps) {
           <DataTable
             caption="Anomalous hours per feature and team, by hour"
             columns={columns}
-            rows={rows}
+            rows={shown}
             rowKey={(row) => row.key}
             testId="anomalies-table"
             empty="No anomalies in the period."

@@ -10,8 +10,8 @@ import { useQuery } from '../lib/use-query';
 import { CATEGORIES, categoryLabel, evidenceLines, wasteMoney } from '../lib/waste';
 
 const WasteReport = graphql(`
-  query WasteReport($from: DateTime!, $to: DateTime!, $limit: Int) {
-    wasteReport(from: $from, to: $to, limit: $limit) {
+  query WasteReport($from: DateTime!, $to: DateTime!, $limit: Int, $currency: String) {
+    wasteReport(from: $from, to: $to, limit: $limit, currency: $currency) {
       category
       scope
       spend
@@ -63,7 +63,8 @@ function Evidence({ finding }: { finding: Finding }) {
 export function WastePage({ run }: PageProps) {
   const [range, setRange] = useState<Range>(() => lastDays(30));
   const [category, setCategory] = useState('');
-  const report = useQuery(run, WasteReport, { ...range, limit: LIMIT });
+  const [currency, setCurrency] = useState('USD');
+  const report = useQuery(run, WasteReport, { ...range, limit: LIMIT, currency });
   const all: Finding[] = (report.data?.wasteReport ?? []).map((finding, index) => ({
     ...finding,
     rank: index + 1,
@@ -118,6 +119,17 @@ export function WastePage({ run }: PageProps) {
               </option>
             ))}
           </select>
+        </label>
+        <label>
+          Currency
+          <input
+            value={currency}
+            size={4}
+            maxLength={3}
+            onChange={(event) =>
+              setCurrency(event.currentTarget.value.trim().toUpperCase() || 'USD')
+            }
+          />
         </label>
       </div>
       {report.error && <ErrorMessage error={report.error} />}
