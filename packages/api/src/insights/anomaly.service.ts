@@ -178,7 +178,7 @@ export class AnomalyService {
          keyed AS (
            SELECT dimension, value, coalesce(value, '') AS vkey, value IS NULL AS absent, hour, cost FROM sums
          ),
-         candidates AS (SELECT * FROM keyed WHERE hour >= $2 AND hour < $3 AND cost >= $4),
+         candidates AS MATERIALIZED (SELECT * FROM keyed WHERE hour >= $2 AND hour < $3 AND cost >= $4),
          baseline AS (
            SELECT c.dimension, c.vkey, c.absent, c.value, c.hour, c.cost AS observed, w.k,
                   coalesce(b.cost, 0) AS cost
