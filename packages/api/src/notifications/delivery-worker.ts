@@ -103,13 +103,22 @@ export class DeliveryWorker {
   /** Claims and sends one batch; answers how many were claimed. */
   private async pass(): Promise<number> {
     const now = this.deps.clock();
+    // A delivery a notify committed after its webhook was disabled (the disable gave up only
+    // what it saw) is given up here, never claimed: it would hold a claim slot for good.
+    await this.deps.dataSource.query(
+      `UPDATE webhook_deliveries d SET state = 'failed', last_error = 'webhook disabled',
+         finished_at = $1 FROM webhooks w
+       WHERE w.id = d.webhook_id AND NOT w.enabled AND d.state = 'pending'`,
+      [now.toISOString()],
+    );
     const claimed = returningRows<Claimed>(
       await this.deps.dataSource.query(
         `UPDATE webhook_deliveries d SET attempts = d.attempts + 1, next_attempt_at = $2
          FROM webhooks w
          WHERE w.id = d.webhook_id AND w.enabled AND d.id IN (
-           SELECT id FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at <= $1
-           ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)
+           SELECT p.id FROM webhook_deliveries p JOIN webhooks e ON e.id = p.webhook_id AND e.enabled
+           WHERE p.state = 'pending' AND p.next_attempt_at <= $1
+           ORDER BY p.next_attempt_at, p.id LIMIT $3 FOR UPDATE OF p SKIP LOCKED)
          RETURNING ${CLAIM_RETURNING}`,
         [
           now.toISOString(),
@@ -195,12 +204,19 @@ export class DeliveryWorker {
     }
     const durationMs = Math.round(performance.now() - began);
     const retryable = error !== null && (status === null || isRetryableStatus(status));
-    await this.finish(delivery, startedAt, durationMs, status, error, retryable, retryAfter);
+    try {
+      await this.finish(delivery, startedAt, durationMs, status, error, retryable, retryAfter);
+    } catch (caught) {
+      // Its webhook was deleted during the attempt (the delivery went with it): nothing to
+      // record, and the rest of the batch goes on.
+      if ((caught as { code?: string }).code !== '23503') throw caught;
+    }
   }
 
   /**
    * Records the attempt and the delivery's next state in one statement; a delivery given up
-   * meanwhile (its webhook disabled) stays given up.
+   * meanwhile (its webhook disabled) stays given up, and an attempt whose lease ran out (a
+   * newer attempt claimed it) records itself without touching the delivery.
    */
   private async finish(
     delivery: Claimed,
@@ -231,7 +247,7 @@ export class DeliveryWorker {
          VALUES ($1::bigint, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING)
        UPDATE webhook_deliveries SET state = $7, next_attempt_at = $8, last_status = $5, last_error = $6,
          finished_at = CASE WHEN $7 = 'pending' THEN NULL ELSE $9::timestamptz END
-       WHERE id = $1::bigint AND state = 'pending'`,
+       WHERE id = $1::bigint AND state = 'pending' AND attempts = $2`,
       [
         delivery.id,
         delivery.attempts,

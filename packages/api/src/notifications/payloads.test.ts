@@ -26,7 +26,7 @@ describe('notification payloads', () => {
   it('should send Slack a text and blocks, escaping what people typed', () => {
     const body = slackBody(budget);
     expect(body.text).toBe(
-      'Budget "search <team> & co" crossed 80% of its limit. Spent 412.50 of 500 USD (reserved 0) in the monthly window from 2026-11-01T00:00:00.000Z; scope: team=search; mode: block.',
+      'Budget "search &lt;team&gt; &amp; co" crossed 80% of its limit. Spent 412.50 of 500 USD (reserved 0) in the monthly window from 2026-11-01T00:00:00.000Z; scope: team=search; mode: block.',
     );
     const [section, context] = body.blocks as { type: string; text?: { text: string } }[];
     expect(section).toEqual({
@@ -87,6 +87,23 @@ describe('notification payloads', () => {
     expect(JSON.stringify(report.blocks)).toContain(
       '<https://p.example/r?m=1&amp;f=pdf|Open the report>',
     );
+  });
+
+  it("should keep the section within Slack's limit without splitting an entity or the link", () => {
+    const body = slackBody({
+      id: 'monthly-report:2026-11',
+      type: 'MONTHLY_REPORT',
+      occurredAt: '2026-12-01T06:00:00Z',
+      data: { month: '&'.repeat(5000), total: '1', currency: 'USD', url: 'https://p.example/r' },
+    });
+    const [section] = body.blocks as { text: { text: string } }[];
+    const text = section!.text.text;
+    expect(text.length).toBeLessThanOrEqual(3000);
+    expect(text.endsWith('\n<https://p.example/r|Open the report>')).toBe(true);
+    // Only whole entities: every & starts one.
+    expect(text.replace(/&(amp|lt|gt);/g, '')).not.toContain('&');
+    expect(text).toContain('…');
+    expect(body.text).not.toMatch(/&(?!amp;|lt;|gt;)/);
   });
 
   it('should escape the three characters Slack reserves', () => {

@@ -76,26 +76,39 @@ function describe(event: NotificationEnvelope): { title: string; detail: string;
 }
 
 /**
+ * The section's mrkdwn within Slack's limit: the text is cut before it is escaped and before
+ * the link is added, so no entity (`&amp;`) or link is split; shorter until it fits.
+ */
+function slackSection(title: string, detail: string, linkText: string): string {
+  const whole = `${title}\u0000${detail}`;
+  for (let cut = whole.length; ; cut = Math.floor(cut * 0.8)) {
+    const plain = cut < whole.length ? `${whole.slice(0, cut)}…` : whole;
+    const split = plain.indexOf('\u0000');
+    const head = split < 0 ? plain : plain.slice(0, split);
+    const body = split < 0 ? '' : plain.slice(split + 1);
+    const text = `*${slackEscape(head)}*\n${slackEscape(body)}${linkText}`;
+    if (text.length <= SLACK_SECTION_MAX || cut === 0) return text;
+  }
+}
+
+/**
  * A Slack incoming-webhook message: `text` (the notification's fallback) and blocks — a
  * section with the title and detail, the report link when there is one, and a context line
  * naming the event type and id. User-given text (budget names, scopes) is escaped.
  */
 export function slackBody(event: NotificationEnvelope): Record<string, unknown> {
   const { title, detail, link } = describe(event);
-  const section = `*${slackEscape(title)}*\n${slackEscape(detail)}${
-    link ? `\n<${slackEscape(link)}|Open the report>` : ''
-  }`;
+  const linkText = link ? `\n<${slackEscape(link)}|Open the report>` : '';
+  const section = slackSection(title, detail, linkText);
   return {
-    text: `${title}. ${detail}`,
+    // Escaped too: Slack reads `<!channel>` in the fallback text that notifications show.
+    text: slackEscape(`${title}. ${detail}`),
     blocks: [
       {
         type: 'section',
         text: {
           type: 'mrkdwn',
-          text:
-            section.length > SLACK_SECTION_MAX
-              ? `${section.slice(0, SLACK_SECTION_MAX - 1)}…`
-              : section,
+          text: section,
         },
       },
       {

@@ -64,6 +64,23 @@ describe('webhook input', () => {
     );
   });
 
+  it('should refuse link-local receivers, in every spelling the URL parser reads', () => {
+    for (const url of [
+      'http://169.254.169.254/latest/meta-data/',
+      'http://2852039166/',
+      'http://0xa9fea9fe/',
+      'http://[fe80::1]/',
+      'http://[::ffff:169.254.169.254]/',
+    ]) {
+      expect(() => checkWebhookInput({ ...valid, url })).toThrow(
+        'url: must not be a link-local address',
+      );
+    }
+    expect(checkWebhookInput({ ...valid, url: 'http://169.255.0.1/' }).url).toBe(
+      'http://169.255.0.1/',
+    );
+  });
+
   it('should refuse empty, unknown and repeated events naming the event', () => {
     expect(() => checkEvents([])).toThrow('events: at least one of BUDGET_THRESHOLD');
     expect(() => checkEvents(['BUDGET_THRESHOLD', 'TEST'])).toThrow('events: "TEST" is not one of');

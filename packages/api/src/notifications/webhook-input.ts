@@ -60,10 +60,22 @@ export function checkName(value: unknown): string {
   return name;
 }
 
+/** A literal link-local address as the URL parser leaves it (decimal and mapped forms too). */
+function isLinkLocal(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return (
+    /^169\.254\.\d+\.\d+$/.test(host) ||
+    /^fe[89ab][0-9a-f]?:/.test(host) ||
+    /^::ffff:a9fe:[0-9a-f]{1,4}$/.test(host) ||
+    /^::ffff:169\.254\./.test(host)
+  );
+}
+
 /**
  * An http or https URL with a host, no credentials and no fragment. Private and loopback
  * addresses are allowed (a receiver inside the network is the common case; only admins and
- * finance configure webhooks — SECURITY.md).
+ * finance configure webhooks — SECURITY.md); literal link-local ones (cloud metadata
+ * services) are not. A name that resolves to one is not checked.
  */
 export function checkUrl(value: unknown): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_URL) {
@@ -90,6 +102,12 @@ export function checkUrl(value: unknown): string {
     });
   }
   if (url.hash) throw badInput('url: must not have a #fragment', { field: 'url' });
+  if (isLinkLocal(url.hostname)) {
+    throw badInput(
+      'url: must not be a link-local address (169.254.0.0/16, fe80::/10: where clouds serve instance metadata)',
+      { field: 'url' },
+    );
+  }
   return url.toString();
 }
 

@@ -172,36 +172,38 @@ export class WebhookService {
     const current = await this.row(id);
     const given = <T>(value: T | null | undefined): value is T =>
       value !== undefined && value !== null;
-    const name = given(patch.name) ? checkName(patch.name) : current.name;
+    // What is not given is kept in SQL (COALESCE), so two updates at once each change only
+    // their own fields, never writing back what the other read.
+    const name = given(patch.name) ? checkName(patch.name) : null;
     const url = given(patch.url) ? checkUrl(patch.url) : null;
-    const format = given(patch.format) ? checkFormat(patch.format) : current.format;
-    const events = given(patch.events) ? checkEvents(patch.events) : current.events;
+    const format = given(patch.format) ? checkFormat(patch.format) : null;
+    const events = given(patch.events) ? checkEvents(patch.events) : null;
     const secret = given(patch.secret) ? checkSecret(patch.secret) : null;
-    const enabled = given(patch.enabled) ? patch.enabled : current.enabled;
+    const enabled = given(patch.enabled) ? patch.enabled : null;
     const sealer = url !== null || secret !== null ? this.sealer() : null;
     try {
       return await this.deps.dataSource.transaction(async (manager) => {
         const rows = returningRows<WebhookRow>(
           await manager.query(
-            `UPDATE webhooks SET name = $2, url_sealed = $3, url_display = $4, format = $5,
-               events = $6::text[], secret_sealed = $7, enabled = $8, updated_at = now()
+            `UPDATE webhooks SET name = COALESCE($2, name), url_sealed = COALESCE($3, url_sealed),
+               url_display = COALESCE($4, url_display), format = COALESCE($5, format),
+               events = COALESCE($6::text[], events), secret_sealed = COALESCE($7, secret_sealed),
+               enabled = COALESCE($8, enabled), updated_at = now()
              WHERE id = $1 RETURNING ${COLUMNS}`,
             [
               id,
               name,
-              url !== null ? sealer!.seal(url, sealedField(id, 'url')) : current.url_sealed,
-              url !== null ? displayUrl(url) : current.url_display,
+              url !== null ? sealer!.seal(url, sealedField(id, 'url')) : null,
+              url !== null ? displayUrl(url) : null,
               format,
               events,
-              secret !== null
-                ? sealer!.seal(secret, sealedField(id, 'secret'))
-                : current.secret_sealed,
+              secret !== null ? sealer!.seal(secret, sealedField(id, 'secret')) : null,
               enabled,
             ],
           ),
         );
         if (rows.length === 0) throw notFound('webhook', id);
-        if (!enabled) {
+        if (!rows[0]!.enabled) {
           await manager.query(
             `UPDATE webhook_deliveries SET state = 'failed', last_error = 'webhook disabled', finished_at = now()
              WHERE webhook_id = $1 AND state = 'pending'`,
@@ -212,7 +214,7 @@ export class WebhookService {
       });
     } catch (error) {
       if (isUniqueViolation(error)) {
-        throw badInput(`name: a webhook named "${name}" exists`, { field: 'name' });
+        throw badInput(`name: a webhook named "${name ?? current.name}" exists`, { field: 'name' });
       }
       throw error;
     }
