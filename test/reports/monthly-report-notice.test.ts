@@ -83,7 +83,10 @@ describe('the monthly report notification', () => {
 
     // October is still open.
     expect(await notifier().runOnce()).toBeNull();
-    now = new Date('2026-11-01T00:30:00Z');
+    // Closed, but within the 6 hours' grace for late usage.
+    now = new Date('2026-11-01T05:59:00Z');
+    expect(await notifier().runOnce()).toBeNull();
+    now = new Date('2026-11-01T06:00:00Z');
     expect(await notifier().runOnce()).toBe('2026-10');
     // Again, and from another replica's job: nothing more.
     expect(await notifier().runOnce()).toBeNull();

@@ -101,7 +101,7 @@ describe('monthly report', () => {
         attribution: { team: 'search', feature: 'chat' },
       },
     ]);
-    // The provider's bill: 6.5 on Nov 3 (estimate 6.25: OVER), 2.000007 on Nov 15 (MATCHED).
+    // The provider's bill: 6.5 on Nov 3 (estimate 6.25: UNDER), 2.000007 on Nov 15 (MATCHED).
     const source = await gql<{ createBillingSource: { id: string } }>(
       service,
       `mutation { createBillingSource(input: { provider: "focus", name: "bills" }) { id } }`,

@@ -31,12 +31,15 @@ export interface MonthlyReportNotifierDependencies {
   publicUrl: string | null;
 }
 
+/** How long after a month ends it is announced: usage sent late is counted first. */
+export const ANNOUNCE_GRACE_MS = 6 * 3_600_000;
+
 const monthStart = (year: number, month: number) => new Date(Date.UTC(year, month, 1));
 const monthName = (start: Date) => start.toISOString().slice(0, 7);
 
 /**
- * Announces each closed UTC month's report once (MONTHLY_REPORT), after the month ends: a
- * pass takes the month before the clock's, records it in `monthly_report_notices` and puts
+ * Announces each closed UTC month's report once (MONTHLY_REPORT), {@link ANNOUNCE_GRACE_MS}
+ * after the month ends: a pass takes the month that ended that long ago, records it in `monthly_report_notices` and puts
  * the notice in the webhook outbox in the same transaction, so replicas and restarts
  * announce a month exactly once. A month is announced even when no webhook listens (a
  * webhook created later does not get past months' reports). A failed pass records nothing
@@ -74,7 +77,8 @@ export class MonthlyReportNotifier {
 
   private async announce(): Promise<string | null> {
     const { dataSource, clock } = this.deps;
-    const now = clock();
+    // The month that ended at least the grace ago: late usage (a NATS backlog) is in.
+    const now = new Date(clock().getTime() - ANNOUNCE_GRACE_MS);
     const to = monthStart(now.getUTCFullYear(), now.getUTCMonth());
     const from = monthStart(to.getUTCFullYear(), to.getUTCMonth() - 1);
     const previous = monthStart(from.getUTCFullYear(), from.getUTCMonth() - 1);
