@@ -40,10 +40,10 @@ export class AnomalyResolver {
     @Arg('to', () => Date) to: Date,
     @Ctx() context: Context,
     @Arg('currency', () => String, {
-      defaultValue: 'USD',
-      description: 'The currency of the spend (no FX conversion).',
+      nullable: true,
+      description: 'The currency of the spend, default USD (no FX conversion).',
     })
-    currency?: string,
+    currency?: string | null,
   ): Promise<Anomaly[]> {
     assertPermission(context.principal, 'usage.read');
     const found = await context.services.anomalies.anomalies({
