@@ -113,10 +113,10 @@ export function repeatedInputGroups(query: Query, window: WasteWindow) {
 
 /**
  * RETRY_WASTE: per provider, model and feature, failed calls (`status` other than success),
- * and retries: successful calls with a `retry_count`, or later than a failed call of the same
- * provider, model and feature in the same session (a session chain of one request). The
- * chains are found by joining the successes to the (few) sessions with a failure, so no
- * query sorts or joins every event.
+ * and retries: successful calls with a `retry_count`, or the success right after a failed
+ * call of the same provider, model and feature in the same session (that call's retry; the
+ * session's later calls are its own work). The chains are found among the calls of the (few)
+ * sessions with a failure, so no query sorts or joins every event.
  */
 export function retryGroups(query: Query, window: WasteWindow) {
   const failed = `status <> 'success'`;
@@ -137,20 +137,26 @@ export function retryGroups(query: Query, window: WasteWindow) {
        ORDER BY coalesce(sum(cost) FILTER (WHERE ${failed}), 0) DESC, provider, model, feature
        ${LIMIT}
      ), failures AS (
-       SELECT provider, model, feature, session, min(occurred_at) AS first_failure
+       SELECT provider, model, feature, session
        FROM usage_events
        WHERE ${IN_WINDOW} AND NOT cache_hit AND session IS NOT NULL AND ${failed}
        GROUP BY provider, model, feature, session
-     ), chained AS (
-       -- Successes after a failure of their session; those with a retry_count are counted
-       -- in direct already.
-       SELECT e.provider, e.model, e.feature, count(DISTINCT e.session)::int AS chains,
-         count(*) FILTER (WHERE coalesce(e.retry_count, 0) = 0)::int AS calls,
-         coalesce(sum(e.cost) FILTER (WHERE coalesce(e.retry_count, 0) = 0), 0) AS cost
+     ), ordered AS (
+       -- The calls of sessions with a failure, each with the status of the call before it.
+       SELECT e.provider, e.model, e.feature, e.session, e.status, e.cost, e.retry_count,
+         lag(e.status) OVER (PARTITION BY e.provider, e.model, e.feature, e.session
+           ORDER BY e.occurred_at, e.id) AS previous
        FROM usage_events e JOIN failures f ON ${sameKey('f', 'e', ['provider', 'model', 'feature', 'session'])}
        WHERE e.occurred_at >= $1 AND e.occurred_at < $2 AND e.currency = $3 AND NOT e.cache_hit
-         AND e.status = 'success' AND e.occurred_at > f.first_failure
-       GROUP BY e.provider, e.model, e.feature
+     ), chained AS (
+       -- The success right after a failed call of its session is that call's retry; the
+       -- session's later calls are its own work. Those with a retry_count are in direct.
+       SELECT provider, model, feature, count(DISTINCT session)::int AS chains,
+         count(*) FILTER (WHERE coalesce(retry_count, 0) = 0)::int AS calls,
+         coalesce(sum(cost) FILTER (WHERE coalesce(retry_count, 0) = 0), 0) AS cost
+       FROM ordered
+       WHERE status = 'success' AND previous IS NOT NULL AND previous <> 'success'
+       GROUP BY provider, model, feature
      ), errors AS (
        -- Distinct values sort their rows: only the failed calls are read here.
        SELECT provider, model, feature,
