@@ -233,6 +233,26 @@ describe('wasteReport', () => {
   });
 
   it('should stop flagging an agent once runs are capped by a velocity limit per session', async () => {
+    // A limit on requests caps no spend: the agent is still flagged.
+    await graphql(
+      `
+        mutation {
+          createVelocityLimit(
+            input: {
+              name: "calls per run"
+              scope: "session"
+              metric: REQUESTS
+              limit: "1000"
+              windowSeconds: 3600
+            }
+          ) {
+            id
+          }
+        }
+      `,
+      {},
+    );
+    expect((await report()).filter((finding) => finding.scope.agent === 'crawler')).toHaveLength(1);
     await graphql(
       `
         mutation {

@@ -148,7 +148,7 @@ export function retryFindings(rows: Row[], context: FindingContext): WasteFindin
         errorTypes: list(row.error_types),
         exampleEventIds: list(row.examples),
       },
-      fix: `Stop paying for failures of ${describe(scope)}: retry only retryable errors with backoff, and cap a run's retries with a velocity limit (scope SESSION, metric requests); fix the failing call (${list(row.error_types).join(', ') || 'no error type reported'}).`,
+      fix: `Stop paying for failures of ${describe(scope)}: retry only retryable errors with backoff, and cap a run's retries with a velocity limit (scope "session", metric REQUESTS); fix the failing call (${list(row.error_types).join(', ') || 'no error type reported'}).`,
     };
   });
 }
@@ -257,7 +257,7 @@ export function uncappedAgentFindings(rows: Row[], context: FindingContext): Was
         largestRun: decimalText(text(row.max_run)),
         exampleRuns: list(row.examples),
       },
-      fix: `Cap each run of agent ${JSON.stringify(text(row.agent))}: a velocity limit (scope SESSION, metric cost, limit ${cap}) or a budget scoped to {"agent": ${JSON.stringify(text(row.agent))}}.`,
+      fix: `Cap each run of agent ${JSON.stringify(text(row.agent))}: a velocity limit (scope "session", metric COST, limit ${cap}) or a budget scoped to {"agent": ${JSON.stringify(text(row.agent))}}.`,
     };
   });
 }

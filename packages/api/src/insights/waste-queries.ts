@@ -53,7 +53,8 @@ const params = (window: WasteWindow, ...more: unknown[]) => [
 
 /**
  * MODEL_MISMATCH candidates: per provider, model, feature and batch, the successful priced
- * calls of classification shape — at least `minCalls`, p90 output at most
+ * calls of classification shape with no billed units besides tokens (a cheaper model does not
+ * make a web search cheaper, and only tokens are re-priced) — at least `minCalls`, p90 output at most
  * `shortOutputTokens`, output at most `maxOutputShare` of the prompt, prompts under
  * `maxPromptTokens`. Whether a cheaper model exists is decided on the rows (price catalog and
  * downgrade chains). "p90 ≤ n" is tested as "at least 90 % of the calls answer ≤ n tokens",
@@ -70,7 +71,7 @@ export function shortOutputGroups(query: Query, window: WasteWindow) {
          max(occurred_at) AS last_at, ${exampleRange()}
        FROM usage_events
        WHERE ${IN_WINDOW} AND status = 'success' AND NOT unpriced AND NOT cache_hit
-         AND feature IS NOT NULL AND ${PROMPT} <= $4
+         AND units = '{}'::jsonb AND feature IS NOT NULL AND ${PROMPT} <= $4
        GROUP BY provider, model, feature, batch
        HAVING count(*) >= $5
          AND count(*) FILTER (WHERE output_tokens <= $6) >= 0.9 * count(*)
@@ -234,7 +235,8 @@ const BUDGET_COVERS = SCOPE_KEYS.map(
 ).join(' AND ');
 
 /**
- * UNGOVERNED_KEY: spend no live budget's scope covers, per team and feature. The events are
+ * UNGOVERNED_KEY: spend no live budget's scope covers (in the report's currency: a EUR budget
+ * governs no USD spend), per team and feature. The events are
  * summed per attribution first, so each budget is tested once a combination, not once a call.
  */
 export function unbudgetedGroups(query: Query, window: WasteWindow) {
@@ -250,7 +252,8 @@ export function unbudgetedGroups(query: Query, window: WasteWindow) {
          count(DISTINCT environment)::int AS environments, min(first_id) AS first_id,
          max(last_id) AS last_id
        FROM combinations e
-       WHERE NOT EXISTS (SELECT 1 FROM budgets b WHERE b.deleted_at IS NULL AND ${BUDGET_COVERS})
+       WHERE NOT EXISTS (SELECT 1 FROM budgets b
+         WHERE b.deleted_at IS NULL AND b.currency = $3 AND ${BUDGET_COVERS})
        GROUP BY team, feature
        ORDER BY sum(cost) DESC, team, feature ${LIMIT}
      )
@@ -299,8 +302,10 @@ export function crossEnvironmentGroups(query: Query, window: WasteWindow) {
 }
 
 /**
- * UNGOVERNED_KEY: agents with no per-run cap — no live velocity limit kept per agent or per
- * session, no live budget scoped to the agent. A run is a session (a call without one is a
+ * UNGOVERNED_KEY: agents with no per-run cap — no live velocity limit on cost or tokens kept
+ * per agent or per session (a velocity limit applies to every value of its scope key, so one
+ * caps every agent's runs; a limit on requests caps no spend), no live budget scoped to the
+ * agent. A run is a session (a call without one is a
  * run of its own); the suggested cap is the `runCapPercentile` run cost (an actual run's).
  */
 export function uncappedAgentGroups(query: Query, window: WasteWindow) {
@@ -312,7 +317,8 @@ export function uncappedAgentGroups(query: Query, window: WasteWindow) {
        FROM usage_events e
        WHERE ${IN_WINDOW} AND agent IS NOT NULL
          AND NOT EXISTS (SELECT 1 FROM velocity_limits v
-           WHERE v.deleted_at IS NULL AND v.scope IN ('agent', 'session'))
+           WHERE v.deleted_at IS NULL AND v.scope IN ('agent', 'session')
+             AND v.metric IN ('cost', 'tokens'))
          AND NOT EXISTS (SELECT 1 FROM budgets b
            WHERE b.deleted_at IS NULL AND b.scope->>'agent' = e.agent)
        GROUP BY agent, coalesce(session, 'event:' || event_id)
