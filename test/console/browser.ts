@@ -42,6 +42,26 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
+/**
+ * A new page that records what must never happen: an uncaught error in the app and a
+ * Content-Security-Policy violation (Chromium reports it as a console error). Expected
+ * failures (a 401 on a bad key) are not recorded.
+ */
+export async function watchedPage(browser: Browser): Promise<{ page: Page; problems: string[] }> {
+  const page = await browser.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (error) => {
+    problems.push(`page error: ${error instanceof Error ? error.message : String(error)}`);
+  });
+  page.on('console', (message) => {
+    const text = message.text();
+    if (message.type() === 'error' && /Content.Security.Policy|Refused to/i.test(text)) {
+      problems.push(`CSP: ${text}`);
+    }
+  });
+  return { page, problems };
+}
+
 /** The text of each cell of each body row of the table with data-testid `id`. */
 export async function tableRows(page: Page, id: string): Promise<string[][]> {
   await page.waitForSelector(`[data-testid="${id}"] tbody tr`);

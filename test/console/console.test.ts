@@ -18,6 +18,7 @@ import {
   signIn,
   tableRows,
   waitForRows,
+  watchedPage,
 } from './browser';
 import { seedConsole, type Seeded, UNPRICED_MODEL } from './console-seed';
 
@@ -53,6 +54,7 @@ describeWithBrowser('web console', () => {
   let seeded: Seeded;
   let browser: Browser;
   let page: Page;
+  let problems: string[] = [];
 
   beforeAll(async () => {
     service = await startPurser({
@@ -60,7 +62,7 @@ describeWithBrowser('web console', () => {
     });
     seeded = await seedConsole(service);
     browser = await launchBrowser();
-    page = await browser.newPage();
+    ({ page, problems } = await watchedPage(browser));
   }, 120_000);
 
   afterAll(async () => {
@@ -374,5 +376,9 @@ describeWithBrowser('web console', () => {
     expect(letters.length).toBeGreaterThanOrEqual(1);
     expect(await page.$('[data-testid="replay"]')).toBeNull();
     await screenshot(page, 'viewer-unpriced');
+  });
+
+  it('should have raised no error in the app and no Content-Security-Policy violation', () => {
+    expect(problems).toEqual([]);
   });
 });

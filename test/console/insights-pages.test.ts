@@ -17,6 +17,7 @@ import {
   signIn,
   tableRows,
   waitForRows,
+  watchedPage,
 } from './browser';
 
 const DAY_MS = 86_400_000;
@@ -64,6 +65,7 @@ describeWithBrowser('console insights pages', () => {
   let service: RunningPurser;
   let browser: Browser;
   let page: Page;
+  let problems: string[] = [];
   let viewer: string;
   let findings: Finding[];
 
@@ -73,7 +75,7 @@ describeWithBrowser('console insights pages', () => {
     await seedWaste(service);
     await seedAnomaly(service, await service.keyFor('gateway'));
     browser = await launchBrowser();
-    page = await browser.newPage();
+    ({ page, problems } = await watchedPage(browser));
     await signIn(page, service.url, viewer);
   }, 120_000);
 
@@ -235,5 +237,9 @@ describeWithBrowser('console insights pages', () => {
     await page.waitForFunction(
       `/anomalies cover at most 31 days/.test(document.querySelector('main [role="alert"]')?.textContent ?? '')`,
     );
+  });
+
+  it('should have raised no error in the app and no Content-Security-Policy violation', () => {
+    expect(problems).toEqual([]);
   });
 });

@@ -116,8 +116,16 @@ export function App() {
     if (!key || me) return;
     request(key, MeQuery, {}).then(
       (answer) => setMe(answer.me),
-      (failure: unknown) =>
-        signOut(failure instanceof Error ? `Signed out: ${failure.message}` : 'Signed out'),
+      (failure: unknown) => {
+        // Only a refused key signs out; an outage keeps the key and says to reload.
+        if (failure instanceof ApiError && failure.unauthenticated) {
+          signOut(`Signed out: ${failure.message}`);
+        } else {
+          setNotice(
+            `Purser did not answer (${failure instanceof Error ? failure.message : String(failure)}): reload to try again`,
+          );
+        }
+      },
     );
   }, [key]);
 

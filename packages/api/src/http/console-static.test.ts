@@ -108,6 +108,24 @@ describe('consoleStatic', () => {
       'if-none-match': String(css.headers.etag),
     });
     expect(again.status).toBe(304);
+    // The gzip body has a tag of its own; a refused gzip gets the plain body; lists and weak
+    // tags match.
+    expect(zipped.headers.etag).not.toBe(plain.headers.etag);
+    const cached = await get(port, '/console/assets/app-1a2b.js', {
+      'accept-encoding': 'gzip',
+      'if-none-match': `"x", W/${String(zipped.headers.etag)}`,
+    });
+    expect(cached.status).toBe(304);
+    const stale = await get(port, '/console/assets/app-1a2b.js', {
+      'if-none-match': String(zipped.headers.etag),
+    });
+    expect(stale.status).toBe(200);
+    expect(stale.body.toString()).toBe(SCRIPT);
+    const refused = await get(port, '/console/assets/app-1a2b.js', {
+      'accept-encoding': 'br, gzip;q=0',
+    });
+    expect(refused.headers['content-encoding']).toBeUndefined();
+    expect(refused.body.toString()).toBe(SCRIPT);
     const head = await get(port, '/console/assets/app-1a2b.js', {}, 'HEAD');
     expect(head.status).toBe(200);
     expect(head.body.length).toBe(0);

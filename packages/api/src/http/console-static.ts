@@ -151,13 +151,21 @@ export function consoleStatic(dir: string = DEFAULT_CONSOLE_DIR) {
     }
     response.setHeader('Content-Type', file.type);
     response.setHeader('Cache-Control', file.immutable ? IMMUTABLE : 'no-cache');
-    response.setHeader('ETag', file.etag);
     response.setHeader('Vary', 'Accept-Encoding');
-    if (request.headers['if-none-match'] === file.etag) {
+    // gzip unless the client refuses it (`gzip;q=0`); each body its own tag.
+    const accepted = /(?:^|,)\s*gzip\s*(?:;\s*q\s*=\s*([0-9.]+))?\s*(?:,|$)/i.exec(
+      String(request.headers['accept-encoding'] ?? ''),
+    );
+    const gzip = file.gzip !== null && accepted !== null && Number(accepted[1] ?? '1') > 0;
+    const etag = gzip ? `${file.etag.slice(0, -1)}-gz"` : file.etag;
+    response.setHeader('ETag', etag);
+    const matches = String(request.headers['if-none-match'] ?? '')
+      .split(',')
+      .map((tag) => tag.trim().replace(/^W\//, ''));
+    if (matches.includes(etag) || matches.includes('*')) {
       response.status(304).end();
       return;
     }
-    const gzip = file.gzip && /\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''));
     const body = gzip ? (file.gzip as Buffer) : file.body;
     if (gzip) response.setHeader('Content-Encoding', 'gzip');
     response.setHeader('Content-Length', String(body.length));
