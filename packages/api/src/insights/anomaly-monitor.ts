@@ -102,7 +102,8 @@ export class AnomalyMonitor {
     );
     let recorded = 0;
     for (const { currency } of currencies) {
-      const found = await anomalies.anomalies({ from, to, currency });
+      // Every anomaly of the hours, not only the GraphQL answer's first 1,000.
+      const found = await anomalies.anomalies({ from, to, currency, limit: Infinity });
       if (found.length > 0) recorded += await this.record(found);
     }
     return recorded;

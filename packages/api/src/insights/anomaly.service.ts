@@ -131,7 +131,16 @@ export class AnomalyService {
   }
 
   /** Anomalies of the hours starting in `[from, to)`, in one currency, ordered by hour. */
-  async anomalies(options: { from: Date; to: Date; currency: string }): Promise<AnomalyValue[]> {
+  /**
+   * `limit`: most anomalies answered, the highest scores (default {@link MAX_ANOMALIES}, the
+   * GraphQL answer's cap); the monitor reads all of its 24 hours.
+   */
+  async anomalies(options: {
+    from: Date;
+    to: Date;
+    currency: string;
+    limit?: number;
+  }): Promise<AnomalyValue[]> {
     checkAnomalyRange(options.from, options.to);
     // Grouping weeks of hours per series hashes in memory instead of spilling to disk.
     return this.dataSource.transaction(async (manager) => {
@@ -142,7 +151,7 @@ export class AnomalyService {
 
   private async read(
     manager: EntityManager,
-    options: { from: Date; to: Date; currency: string },
+    options: { from: Date; to: Date; currency: string; limit?: number },
   ): Promise<AnomalyValue[]> {
     const { from, to, currency } = options;
     const first: { first: Date | string | null }[] = await manager.query(
@@ -234,7 +243,7 @@ export class AnomalyService {
     }
     return found
       .sort((left, right) => right.score - left.score)
-      .slice(0, MAX_ANOMALIES)
+      .slice(0, options.limit ?? MAX_ANOMALIES)
       .sort(
         (left, right) =>
           left.hour.getTime() - right.hour.getTime() ||
