@@ -220,9 +220,11 @@ describe('forecast', () => {
     // a rate of 100/9 over the 21 days left.
     const answer = await forecast({ scope: { org: true }, currency: 'eur' });
     const projected = new Money(100).plus(new Money(100).dividedBy(9).times(21));
+    // 21 days' own spread (21 × 1²) and the rate's, estimated from 9 days of weight 1 and
+    // applied to all 21 at once (21² × 9 / 9²).
     const half = new Money('1.2816')
       .times(new Money(224).dividedBy(55).sqrt())
-      .times(new Money(21).sqrt());
+      .times(new Money(21).plus(new Money(441).dividedBy(9)).sqrt());
     expect(answer.data?.forecast).toMatchObject({
       currency: 'EUR',
       actualToDate: '100',

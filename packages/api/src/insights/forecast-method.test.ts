@@ -100,9 +100,11 @@ describe('forecastSpend', () => {
     expect(result.actualToDate.toFixed()).toBe('212');
     // Rate over Dec 1–20: 212 / 20 = 10.6; 11 days left.
     expect(result.projected.toFixed()).toBe('328.6');
+    // 11 days' own spread (11 × 1²) and the rate's, estimated from 20 days of weight 1,
+    // applied to all 11 at once (11² × 20 / 20²).
     const half = new Money('1.2816')
       .times(new Money(224).dividedBy(55).sqrt())
-      .times(new Money(11).sqrt());
+      .times(new Money(11).plus(new Money(121).dividedBy(20)).sqrt());
     expect(result.high.toFixed()).toBe(new Money('328.6').plus(half).toDecimalPlaces(6).toFixed());
     expect(result.low.toFixed()).toBe(new Money('328.6').minus(half).toDecimalPlaces(6).toFixed());
   });

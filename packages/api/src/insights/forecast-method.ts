@@ -70,8 +70,9 @@ export function weekdayProfile(history: readonly SpendDay[]): MoneyValue[] {
  * the spend of the period's complete days over their weights (or of the last 7 complete days
  * while the period has fewer than 3). The interval: each remaining day varies around its
  * expectation as the history's de-seasonalised daily spends did (sample standard deviation
- * s), independently: half-width = 1.2816 × s × √Σ(weight × share)², an 80 % interval; low is
- * never below the actual spend. With fewer than 2 days of history it is ± the projected rest.
+ * s), independently, and the rate itself is estimated from the sample's days (weights w):
+ * half-width = 1.2816 × s × √(Σ(weight × share)² + (Σ weight × share)² × Σw² / (Σw)²), an
+ * 80 % interval; low is never below the actual spend. With fewer than 2 days of history it is ± the projected rest.
  */
 export function forecastSpend(input: {
   /** Every day from the history's start to the period's end, in order. */
@@ -96,20 +97,27 @@ export function forecastSpend(input: {
   };
   const periodDays = complete.filter(inPeriod);
   let method: ForecastMethod;
-  let rate: MoneyValue;
+  let sample: readonly SpendDay[];
   if (now >= periodEnd) {
     method = 'CLOSED';
-    rate = rateOver(history);
+    sample = history;
   } else if (periodDays.length >= MIN_RUN_DAYS) {
     method = 'RUN_RATE';
-    rate = rateOver(periodDays);
+    sample = periodDays;
   } else if (history.length > 0) {
     method = 'RECENT_RATE';
-    rate = rateOver(history.slice(-RECENT_DAYS));
+    sample = history.slice(-RECENT_DAYS);
   } else {
     method = 'NO_HISTORY';
-    rate = ZERO;
+    sample = [];
   }
+  const rate = rateOver(sample);
+  // The rate is itself estimated from the sample: its relative variance Σw² / (Σw)² applies
+  // to every day left at once.
+  const sampleWeights = sum(sample.map(weight));
+  const rateShare = sampleWeights.greaterThan(0)
+    ? sum(sample.map((day) => weight(day).pow(2))).dividedBy(sampleWeights.pow(2))
+    : ZERO;
   // The time left: the rest of today by its share of the day, then each whole day.
   let weights = ZERO;
   let squares = ZERO;
@@ -133,7 +141,9 @@ export function forecastSpend(input: {
     const variance = sum(deseasonalised.map((value) => value.minus(average).pow(2))).dividedBy(
       deseasonalised.length - 1,
     );
-    half = new Money(INTERVAL_Z).times(variance.sqrt()).times(squares.sqrt());
+    half = new Money(INTERVAL_Z)
+      .times(variance.sqrt())
+      .times(squares.plus(weights.pow(2).times(rateShare)).sqrt());
   } else {
     half = rest.abs();
   }
