@@ -79,10 +79,11 @@ export class MetricsResolver {
     @Ctx() context: Context,
     @Arg('groupBy', () => [SpendDimension], { nullable: true }) groupBy?: SpendDimension[],
     @Arg('currency', () => String, {
+      nullable: true,
       defaultValue: 'USD',
-      description: 'The currency of the AI cost (no FX conversion).',
+      description: 'The currency of the AI cost (no FX conversion); null: USD.',
     })
-    currency?: string,
+    currency?: string | null,
   ): Promise<UnitEconomicsRow[]> {
     assertPermission(context.principal, 'metrics.read');
     const report = await context.services.unitEconomics.unitEconomics({
@@ -107,9 +108,11 @@ export class MetricsResolver {
     @Arg('from', () => Date) from: Date,
     @Arg('to', () => Date) to: Date,
     @Ctx() context: Context,
-    @Arg('revenueMetric', () => String, { defaultValue: 'revenue' }) revenueMetric?: string,
+    @Arg('revenueMetric', () => String, { nullable: true, defaultValue: 'revenue' })
+    revenueMetric?: string | null,
     @Arg('groupBy', () => [SpendDimension], { nullable: true }) groupBy?: SpendDimension[],
-    @Arg('currency', () => String, { defaultValue: 'USD' }) currency?: string,
+    @Arg('currency', () => String, { nullable: true, defaultValue: 'USD' })
+    currency?: string | null,
   ): Promise<GrossMarginReport> {
     assertPermission(context.principal, 'metrics.read');
     return context.services.unitEconomics.grossMargin({

@@ -59,10 +59,11 @@ export class UsageResolver {
     @Arg('groupBy', () => [SpendDimension], { nullable: true }) groupBy?: SpendDimension[],
     @Arg('filter', () => SpendFilter, { nullable: true }) filter?: SpendFilter,
     @Arg('currency', () => String, {
+      nullable: true,
       defaultValue: 'USD',
-      description: 'Only spend in this currency (no FX conversion).',
+      description: 'Only spend in this currency (no FX conversion); null: USD.',
     })
-    currency?: string,
+    currency?: string | null,
   ): Promise<SpendReport> {
     assertPermission(context.principal, 'usage.read');
     const report = await context.services.spend.report({
