@@ -146,9 +146,13 @@ describe('generated metric input', () => {
   it('should answer POST /v1/metrics 200 naming each refusal or 4xx, never 5xx', async () => {
     const run = `fz${randomBytes(4).toString('hex')}`;
     let recorded = 0;
+    // Generated first, so the stall measured is the service's, not the test's.
+    const bodies = Array.from(
+      { length: 200 },
+      (_, request) => fc.sample(body(`${run}-${request}`), { numRuns: 1, seed: 500 + request })[0],
+    );
     const { maxDelayMs } = await measureLoopDelay(async () => {
-      for (let request = 0; request < 200; request += 1) {
-        const sent = fc.sample(body(`${run}-${request}`), { numRuns: 1, seed: 500 + request })[0];
+      for (const sent of bodies) {
         const answer = await post(`${service.url}/v1/metrics`, JSON.stringify(sent), {
           authorization: `Bearer ${gateway}`,
         });
@@ -177,12 +181,20 @@ describe('generated metric input', () => {
     const document = `mutation($metrics: [BusinessMetricInput!]!) {
       recordBusinessMetricBatch(metrics: $metrics) { recorded duplicates rejected results { index status field reason } }
     }`;
+    const generatedBodies = Array.from(
+      { length: 150 },
+      (_, request) => fc.sample(body(`${run}-${request}`), { numRuns: 1, seed: 900 + request })[0],
+    );
+    // The first GraphQL mutation compiles its path once (a cost no input causes): paid before
+    // the stalls are measured.
+    const warm = await service.graphql(document, {
+      metrics: [
+        { id: `${run}-warm`, name: 'tickets', value: '1', timestamp: '2026-11-01T00:00:00Z' },
+      ],
+    });
+    expect(warm.errors).toBeUndefined();
     const { maxDelayMs } = await measureLoopDelay(async () => {
-      for (let request = 0; request < 150; request += 1) {
-        const generated = fc.sample(body(`${run}-${request}`), {
-          numRuns: 1,
-          seed: 900 + request,
-        })[0];
+      for (const generated of generatedBodies) {
         const metrics = Array.isArray(generated) ? generated : (generated as Json)?.metrics;
         const answer = await service.graphql<{ recordBusinessMetricBatch: { results: Json[] } }>(
           document,
