@@ -76,6 +76,34 @@ function monthOf(day: Date): [Date, Date] {
   return [start, end];
 }
 
+/** The columns every row of a provider's day has: account, periods, provider and service. */
+function dayValues(
+  provider: string,
+  day: Date,
+  currency: string,
+): Partial<Record<FocusColumn, string>> {
+  const name = providerDisplayName(provider);
+  const [billingStart, billingEnd] = monthOf(day);
+  return {
+    BillingAccountId: 'purser',
+    BillingAccountName: 'Purser',
+    BillingCurrency: currency,
+    BillingPeriodStart: iso(billingStart),
+    BillingPeriodEnd: iso(billingEnd),
+    ChargePeriodStart: iso(day),
+    ChargePeriodEnd: iso(new Date(day.getTime() + 86_400_000)),
+    ChargeFrequency: 'Usage-Based',
+    ProviderName: name,
+    PublisherName: name,
+    InvoiceIssuerName: name,
+    ServiceProviderName: name,
+    HostProviderName: name,
+    ServiceName: `${name} API`,
+    ServiceCategory: 'AI and Machine Learning',
+    ServiceSubcategory: 'Generative AI',
+  };
+}
+
 /**
  * The FOCUS values of a line (columns absent from the result are null). Purser's cost is an
  * estimate at the price card's price, so BilledCost = EffectiveCost = ContractedCost =
@@ -83,9 +111,6 @@ function monthOf(day: Date): [Date, Date] {
  * comes as true-up rows ({@link focusTrueUpValues}).
  */
 export function focusValues(line: FocusLine): Partial<Record<FocusColumn, string>> {
-  const name = providerDisplayName(line.provider);
-  const [billingStart, billingEnd] = monthOf(line.day);
-  const dayEnd = new Date(line.day.getTime() + 86_400_000);
   const token = isTokenKey(line.key);
   const type = tokenType(line.key);
   const skuId = `${line.provider}/${line.model}/${type}`;
@@ -102,15 +127,8 @@ export function focusValues(line: FocusLine): Partial<Record<FocusColumn, string
     EffectiveCost: cost,
     ContractedCost: cost,
     ListCost: cost,
-    BillingAccountId: 'purser',
-    BillingAccountName: 'Purser',
-    BillingCurrency: line.currency,
-    BillingPeriodStart: iso(billingStart),
-    BillingPeriodEnd: iso(billingEnd),
-    ChargePeriodStart: iso(line.day),
-    ChargePeriodEnd: iso(dayEnd),
+    ...dayValues(line.provider, line.day, line.currency),
     ChargeCategory: 'Usage',
-    ChargeFrequency: 'Usage-Based',
     ChargeDescription: `${line.model} ${token ? TOKEN_METERS[line.key].toLowerCase() : type}`,
     ConsumedQuantity: plain(line.quantity),
     ConsumedUnit: token ? 'Tokens' : 'Units',
@@ -119,14 +137,6 @@ export function focusValues(line: FocusLine): Partial<Record<FocusColumn, string
     ListUnitPrice: plain(perQuote),
     ContractedUnitPrice: plain(perQuote),
     PricingCategory: 'Standard',
-    ProviderName: name,
-    PublisherName: name,
-    InvoiceIssuerName: name,
-    ServiceProviderName: name,
-    HostProviderName: name,
-    ServiceName: `${name} API`,
-    ServiceCategory: 'AI and Machine Learning',
-    ServiceSubcategory: 'Generative AI',
     SkuId: skuId,
     SkuPriceId: `${skuId}/${line.priceCardId ?? 'unpriced'}`,
     SkuMeter: token ? TOKEN_METERS[line.key] : type,
@@ -163,7 +173,6 @@ export interface FocusTrueUp {
  */
 export function focusTrueUpValues(line: FocusTrueUp): Partial<Record<FocusColumn, string>> {
   const name = providerDisplayName(line.provider);
-  const [billingStart, billingEnd] = monthOf(line.day);
   const amount = plain(line.amount);
   const tags: Record<string, string> = {};
   if (line.costCenter !== null) tags.cost_center = line.costCenter;
@@ -173,28 +182,13 @@ export function focusTrueUpValues(line: FocusTrueUp): Partial<Record<FocusColumn
     EffectiveCost: amount,
     ContractedCost: '0',
     ListCost: '0',
-    BillingAccountId: 'purser',
-    BillingAccountName: 'Purser',
-    BillingCurrency: line.currency,
-    BillingPeriodStart: iso(billingStart),
-    BillingPeriodEnd: iso(billingEnd),
-    ChargePeriodStart: iso(line.day),
-    ChargePeriodEnd: iso(new Date(line.day.getTime() + 86_400_000)),
+    ...dayValues(line.provider, line.day, line.currency),
     ChargeCategory: 'Adjustment',
-    ChargeFrequency: 'Usage-Based',
     ChargeDescription: `True-up to the ${name} bill: ${what}`,
     // No quantity of its own; 0 rather than null, which the 1.2 rule model's
     // PricingQuantity-C-008-M refuses on any row (the spec lets an adjustment's be null).
     PricingQuantity: '0',
     PricingUnit: line.model === null ? 'Units' : '1000000 Tokens',
-    ProviderName: name,
-    PublisherName: name,
-    InvoiceIssuerName: name,
-    ServiceProviderName: name,
-    HostProviderName: name,
-    ServiceName: `${name} API`,
-    ServiceCategory: 'AI and Machine Learning',
-    ServiceSubcategory: 'Generative AI',
     Tags: JSON.stringify(tags),
     x_CostCenter: line.costCenter ?? undefined,
     x_CostSource: 'true-up',
