@@ -1,5 +1,5 @@
 import { Money, type MoneyValue } from '@purser/pricing';
-import type { CostCenterSpend, FeatureSpend, MonthlyReportData } from './monthly-report-types';
+import type { MonthlyReportData } from './monthly-report-types';
 import {
   displayCount,
   displayMoney,
@@ -8,8 +8,8 @@ import {
   monthOverMonth,
   monthTitle,
   NO_FEATURE,
-  TOP_ROWS,
-  topRows,
+  topCostCenters,
+  topFeatures,
 } from './monthly-report-view';
 
 /** Text as HTML: the five characters that could open markup or end an attribute, escaped. */
@@ -98,19 +98,7 @@ ${table(
 }
 
 function costCenterSection(data: MonthlyReportData): string {
-  const rows = topRows<CostCenterSpend>(
-    data.costCenters,
-    TOP_ROWS,
-    (row) => row.total,
-    (count, sum) => ({
-      code: '',
-      name: `${count} other cost centers`,
-      direct: '',
-      shared: '',
-      trueUp: '',
-      total: sum,
-    }),
-  );
+  const rows = topCostCenters(data);
   const money = (value: string) => cell(value === '' ? '' : displayMoney(value), true);
   return `<h2>Top cost centers</h2>
 ${table(
@@ -165,16 +153,7 @@ ${table(
 }
 
 function featureSection(data: MonthlyReportData): string {
-  const rows = topRows<FeatureSpend>(
-    data.features,
-    TOP_ROWS,
-    (row) => row.cost,
-    (count, sum) => ({
-      feature: `${count} other features`,
-      cost: sum,
-      requests: -1,
-    }),
-  );
+  const rows = topFeatures(data);
   return `<h2>Top features</h2>
 ${table(
   [

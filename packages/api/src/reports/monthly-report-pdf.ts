@@ -1,6 +1,6 @@
 import PDFDocument from 'pdfkit';
 import { dailyChart } from './monthly-report-pdf-chart';
-import type { CostCenterSpend, FeatureSpend, MonthlyReportData } from './monthly-report-types';
+import type { MonthlyReportData } from './monthly-report-types';
 import {
   displayCount,
   displayMoney,
@@ -9,8 +9,8 @@ import {
   monthOverMonth,
   monthTitle,
   NO_FEATURE,
-  TOP_ROWS,
-  topRows,
+  topCostCenters,
+  topFeatures,
 } from './monthly-report-view';
 
 type Doc = InstanceType<typeof PDFDocument>;
@@ -173,19 +173,7 @@ function trend(doc: Doc, data: MonthlyReportData): void {
 
 function costCenters(doc: Doc, data: MonthlyReportData): void {
   heading(doc, 'Top cost centers');
-  const rows = topRows<CostCenterSpend>(
-    data.costCenters,
-    TOP_ROWS,
-    (row) => row.total,
-    (count, sum) => ({
-      code: '',
-      name: `${count} other cost centers`,
-      direct: '',
-      shared: '',
-      trueUp: '',
-      total: sum,
-    }),
-  );
+  const rows = topCostCenters(data);
   const money = (value: string) => (value === '' ? '' : displayMoney(value));
   table(
     doc,
@@ -215,16 +203,7 @@ function costCenters(doc: Doc, data: MonthlyReportData): void {
 
 function features(doc: Doc, data: MonthlyReportData): void {
   heading(doc, 'Top features');
-  const rows = topRows<FeatureSpend>(
-    data.features,
-    TOP_ROWS,
-    (row) => row.cost,
-    (count, sum) => ({
-      feature: `${count} other features`,
-      cost: sum,
-      requests: -1,
-    }),
-  );
+  const rows = topFeatures(data);
   table(
     doc,
     [

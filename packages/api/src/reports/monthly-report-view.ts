@@ -1,5 +1,5 @@
 import { formatDecimal, Money } from '@purser/pricing';
-import type { MonthlyReportData } from './monthly-report-types';
+import type { CostCenterSpend, FeatureSpend, MonthlyReportData } from './monthly-report-types';
 
 /** Rows the HTML and PDF list per "top" table; the rest are summed on one "other" row. */
 export const TOP_ROWS = 10;
@@ -73,3 +73,30 @@ export function monthOverMonth(data: MonthlyReportData): string | null {
 
 /** The label of usage that named no feature. */
 export const NO_FEATURE = '(no feature)';
+
+/** The report's top cost centers by total, the rest summed in one "N other" row. */
+export function topCostCenters(data: MonthlyReportData): CostCenterSpend[] {
+  return topRows<CostCenterSpend>(
+    data.costCenters,
+    TOP_ROWS,
+    (row) => row.total,
+    (count, sum) => ({
+      code: '',
+      name: `${count} other cost centers`,
+      direct: '',
+      shared: '',
+      trueUp: '',
+      total: sum,
+    }),
+  );
+}
+
+/** The report's top features by spend, the rest summed in one "N other" row (requests -1). */
+export function topFeatures(data: MonthlyReportData): FeatureSpend[] {
+  return topRows<FeatureSpend>(
+    data.features,
+    TOP_ROWS,
+    (row) => row.cost,
+    (count, sum) => ({ feature: `${count} other features`, cost: sum, requests: -1 }),
+  );
+}
