@@ -151,7 +151,7 @@ describe('generated metric input', () => {
       { length: 200 },
       (_, request) => fc.sample(body(`${run}-${request}`), { numRuns: 1, seed: 500 + request })[0],
     );
-    const { maxDelayMs } = await measureLoopDelay(async () => {
+    const { maxHeldMs } = await measureLoopDelay(async () => {
       for (const sent of bodies) {
         const answer = await post(`${service.url}/v1/metrics`, JSON.stringify(sent), {
           authorization: `Bearer ${gateway}`,
@@ -173,7 +173,7 @@ describe('generated metric input', () => {
     });
     expect(recorded).toBeGreaterThan(50);
     expect(await stored(run)).toBe(recorded);
-    expect(maxDelayMs).toBeLessThan(MAX_LOOP_DELAY_MS);
+    expect(maxHeldMs).toBeLessThan(MAX_LOOP_DELAY_MS);
   });
 
   it('should answer GraphQL metric mutations with data or named errors, never internal', async () => {
@@ -193,7 +193,7 @@ describe('generated metric input', () => {
       ],
     });
     expect(warm.errors).toBeUndefined();
-    const { maxDelayMs } = await measureLoopDelay(async () => {
+    const { maxHeldMs } = await measureLoopDelay(async () => {
       for (const generated of generatedBodies) {
         const metrics = Array.isArray(generated) ? generated : (generated as Json)?.metrics;
         const answer = await service.graphql<{ recordBusinessMetricBatch: { results: Json[] } }>(
@@ -209,7 +209,7 @@ describe('generated metric input', () => {
         }
       }
     });
-    expect(maxDelayMs).toBeLessThan(MAX_LOOP_DELAY_MS);
+    expect(maxHeldMs).toBeLessThan(MAX_LOOP_DELAY_MS);
   });
 
   it('should validate and store a full batch of large items without holding the loop', async () => {
@@ -232,12 +232,12 @@ describe('generated metric input', () => {
       },
     }));
     const text = JSON.stringify(big);
-    const { result, maxDelayMs } = await measureLoopDelay(() =>
+    const { result, maxHeldMs } = await measureLoopDelay(() =>
       post(`${service.url}/v1/metrics`, text, { authorization: `Bearer ${gateway}` }),
     );
     expect(result.status).toBe(200);
     expect(result.body).toMatchObject({ recorded: 2500, rejected: 2500 });
     expect(await stored(run)).toBe(2500);
-    expect(maxDelayMs).toBeLessThan(MAX_LOOP_DELAY_MS);
+    expect(maxHeldMs).toBeLessThan(MAX_LOOP_DELAY_MS);
   });
 });

@@ -90,9 +90,9 @@ describe('authorize input the database cannot hold', () => {
       ['/v1/data/purser/authz/decision', restBody, 'input.metadata must be at most 16384 bytes'],
       ['/graphql', graphqlBody, 'request.metadata must be at most 16384 bytes'],
     ] as const) {
-      const { result, maxDelayMs } = await measureLoopDelay(() => send(path, body));
+      const { result, maxHeldMs } = await measureLoopDelay(() => send(path, body));
       expect(result.text).toContain(named);
-      expect(maxDelayMs).toBeLessThan(MAX_LOOP_DELAY_MS);
+      expect(maxHeldMs).toBeLessThan(MAX_LOOP_DELAY_MS);
     }
   });
 

@@ -73,10 +73,10 @@ describe('documents that fan out (production mode)', () => {
     'should refuse %s without a key before parsing it, UNAUTHENTICATED, without holding the loop',
     async (_name, body) => {
       for (const authorization of [undefined, 'Bearer purser_not-a-real-key']) {
-        const { result, maxDelayMs } = await measureLoopDelay(() =>
+        const { result, maxHeldMs } = await measureLoopDelay(() =>
           send(body, authorization ? { authorization } : {}),
         );
-        expect(maxDelayMs).toBeLessThan(MAX_LOOP_DELAY_MS);
+        expect(maxHeldMs).toBeLessThan(MAX_LOOP_DELAY_MS);
         expect(result.status).toBe(401);
         expect(errorCodes(result.body)).toEqual(['UNAUTHENTICATED']);
       }
@@ -86,10 +86,10 @@ describe('documents that fan out (production mode)', () => {
   it.each(documents)(
     'should refuse %s with a key, naming why, without holding the loop',
     async (_name, body) => {
-      const { result, maxDelayMs } = await measureLoopDelay(() =>
+      const { result, maxHeldMs } = await measureLoopDelay(() =>
         send(body, { authorization: `Bearer ${served.key}` }),
       );
-      expect(maxDelayMs).toBeLessThan(MAX_LOOP_DELAY_MS);
+      expect(maxHeldMs).toBeLessThan(MAX_LOOP_DELAY_MS);
       expect(result.status).toBe(400);
       expect(errorCodes(result.body).length).toBeGreaterThan(0);
       for (const code of errorCodes(result.body)) {
@@ -107,34 +107,34 @@ describe('documents that fan out (production mode)', () => {
   it('should refuse the reported 7 MB body of 500,000 aliases without a key, unread', async () => {
     const body = Buffer.from(JSON.stringify({ query: aliases(500_000) }));
     gc();
-    const { result, maxDelayMs } = await measureLoopDelay(() => send(body));
-    expect(maxDelayMs).toBeLessThan(MAX_LOOP_DELAY_MS);
+    const { result, maxHeldMs } = await measureLoopDelay(() => send(body));
+    expect(maxHeldMs).toBeLessThan(MAX_LOOP_DELAY_MS);
     expect(result.status).toBe(401);
     expect(errorCodes(result.body)).toEqual(['UNAUTHENTICATED']);
   });
 
   it('should still answer a small fan-out within the limits', async () => {
-    const { result, maxDelayMs } = await measureLoopDelay(() =>
+    const { result, maxHeldMs } = await measureLoopDelay(() =>
       send(JSON.stringify({ query: fanOut(3, 4) }), { authorization: `Bearer ${served.key}` }),
     );
     expect(result.status).toBe(200);
     expect(result.body).toEqual({
       data: { a0: 'Query', a1: 'Query', a2: 'Query', a3: 'Query' },
     });
-    expect(maxDelayMs).toBeLessThan(MAX_LOOP_DELAY_MS);
+    expect(maxHeldMs).toBeLessThan(MAX_LOOP_DELAY_MS);
   });
 
   it('should keep answering /healthz while fan-outs arrive', async () => {
     const bodies = Array.from({ length: 8 }, (_, i) =>
       JSON.stringify({ query: fanOut(8 + (i % 3), 10) }),
     );
-    const { result, maxDelayMs } = await measureLoopDelay(async () => {
+    const { result, maxHeldMs } = await measureLoopDelay(async () => {
       const attacks = bodies.map((body) => send(body));
       const health = await fetch(`${served.service.url}/healthz`);
       await Promise.all(attacks);
       return health.status;
     });
     expect(result).toBe(200);
-    expect(maxDelayMs).toBeLessThan(MAX_LOOP_DELAY_MS);
+    expect(maxHeldMs).toBeLessThan(MAX_LOOP_DELAY_MS);
   });
 });

@@ -114,7 +114,7 @@ describe('GraphQL under generated input (production mode)', () => {
   );
 
   it('should answer documents built from the schema with a 2xx or a named 4xx, holding the loop briefly', async () => {
-    const { maxDelayMs } = await measureLoopDelay(() =>
+    const { maxHeldMs } = await measureLoopDelay(() =>
       fc.assert(
         fc.asyncProperty(
           choices,
@@ -145,7 +145,7 @@ describe('GraphQL under generated input (production mode)', () => {
         { numRuns: 1500 },
       ),
     );
-    expect(maxDelayMs).toBeLessThan(MAX_LOOP_DELAY_MS);
+    expect(maxHeldMs).toBeLessThan(MAX_LOOP_DELAY_MS);
   });
 
   it('should answer random bodies, methods and headers with a 2xx or a named 4xx', async () => {
@@ -202,7 +202,7 @@ describe('GraphQL under generated input (production mode)', () => {
       },
       { requiredKeys: [] },
     );
-    const { maxDelayMs } = await measureLoopDelay(() =>
+    const { maxHeldMs } = await measureLoopDelay(() =>
       fc.assert(
         fc.asyncProperty(
           body,
@@ -228,11 +228,11 @@ describe('GraphQL under generated input (production mode)', () => {
         { numRuns: 700 },
       ),
     );
-    expect(maxDelayMs).toBeLessThan(MAX_LOOP_DELAY_MS);
+    expect(maxHeldMs).toBeLessThan(MAX_LOOP_DELAY_MS);
   });
 
   it('should refuse every request without a valid key with 401 UNAUTHENTICATED, whatever it holds', async () => {
-    const { maxDelayMs } = await measureLoopDelay(() =>
+    const { maxHeldMs } = await measureLoopDelay(() =>
       fc.assert(
         fc.asyncProperty(
           choices,
@@ -271,6 +271,6 @@ describe('GraphQL under generated input (production mode)', () => {
         { numRuns: 500 },
       ),
     );
-    expect(maxDelayMs).toBeLessThan(MAX_LOOP_DELAY_MS);
+    expect(maxHeldMs).toBeLessThan(MAX_LOOP_DELAY_MS);
   });
 });

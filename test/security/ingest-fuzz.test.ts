@@ -4,10 +4,10 @@
 // was answered rejected is dead-lettered, counted. NATS: random bytes, random JSON and mutated
 // events beside good ones — each message is stored exactly once or dead-lettered with its
 // reason, counted by stream sequence. Neither stalls the event loop.
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import fc from 'fast-check';
 import { usageSubject } from '@purser/adapters';
 import { makeUsageEvent, realisticUsageEvents } from '@purser/adapters/testing';
+import { watchLoop } from '../support/loop-watch';
 import { uniqueName, waitForConsumerIdle } from '../support/nats';
 import {
   ingestSuite,
@@ -113,19 +113,10 @@ function sample<T>(arbitrary: fc.Arbitrary<T>, seed: number): T {
   return fc.sample(arbitrary, { numRuns: 1, seed })[0]!;
 }
 
-/** Measures the event loop's longest stall while `work` runs. */
+/** Measures the longest the event loop was held by this process's work while `work` runs. */
 async function withLoopDelay<T>(work: () => Promise<T>): Promise<{ result: T; maxMs: number }> {
-  const histogram = monitorEventLoopDelay({ resolution: 10 });
-  histogram.enable();
-  try {
-    const result = await work();
-    process.stderr.write(
-      `STALL max=${histogram.max / 1e6} p99=${histogram.percentile(99) / 1e6} p999=${histogram.percentile(99.9) / 1e6} n=${histogram.count}\n`,
-    );
-    return { result, maxMs: histogram.max / 1e6 };
-  } finally {
-    histogram.disable();
-  }
+  const { result, maxHeldMs } = await watchLoop(work);
+  return { result, maxMs: maxHeldMs };
 }
 
 const count = async (harness: IngestHarness, sql: string, params: unknown[] = []) =>

@@ -1,0 +1,78 @@
+/**
+ * Watches how long the event loop is held, counting only the time this process spent on the
+ * CPU meanwhile.
+ *
+ * A timer ticks every few milliseconds. When a tick comes late, the loop was busy or the
+ * process was not running: on a shared CI machine (two cores, two jest workers, Postgres, NATS)
+ * a process can wait 300 ms and more for a core while doing nothing wrong. Wall-clock delay
+ * alone then fails a test for the machine's load. The CPU time the process used across the
+ * late tick tells the two apart: a request that holds the loop for 300 ms uses 300 ms of CPU
+ * in that gap (more with GC helper threads, so the gap's wall time caps it); a process that
+ * waited for a core uses little. `maxHeldMs` is the largest of min(gap, CPU in the gap).
+ */
+export class LoopWatch {
+  private timer: NodeJS.Timeout | undefined;
+  private lastAt = 0;
+  private lastCpu: NodeJS.CpuUsage = { user: 0, system: 0 };
+  private held = 0;
+  private delay = 0;
+
+  constructor(private readonly intervalMs = 5) {}
+
+  /** Starts watching (again); the maxima are kept across starts until {@link reset}. */
+  start(): this {
+    this.stop();
+    this.lastAt = performance.now();
+    this.lastCpu = process.cpuUsage();
+    this.timer = setInterval(() => this.tick(), this.intervalMs);
+    return this;
+  }
+
+  /** Stops watching; the gap since the last tick is counted too. */
+  stop(): void {
+    if (!this.timer) return;
+    clearInterval(this.timer);
+    this.timer = undefined;
+    this.tick();
+  }
+
+  reset(): void {
+    this.held = 0;
+    this.delay = 0;
+  }
+
+  /** The longest the loop was held by work of this process, in milliseconds. */
+  get maxHeldMs(): number {
+    return this.held;
+  }
+
+  /** The longest wall-clock delay of a tick, whatever its cause (load included). */
+  get maxDelayMs(): number {
+    return this.delay;
+  }
+
+  private tick(): void {
+    const at = performance.now();
+    const cpu = process.cpuUsage();
+    const gap = at - this.lastAt;
+    const cpuMs = (cpu.user - this.lastCpu.user + cpu.system - this.lastCpu.system) / 1000;
+    this.delay = Math.max(this.delay, gap - this.intervalMs);
+    this.held = Math.max(this.held, Math.min(gap, cpuMs));
+    this.lastAt = at;
+    this.lastCpu = cpu;
+  }
+}
+
+/** Runs `work` and answers its result with the longest hold and delay of the loop meanwhile. */
+export async function watchLoop<T>(
+  work: () => Promise<T>,
+): Promise<{ result: T; maxHeldMs: number; maxDelayMs: number }> {
+  const watch = new LoopWatch().start();
+  let result: T;
+  try {
+    result = await work();
+  } finally {
+    watch.stop();
+  }
+  return { result, maxHeldMs: watch.maxHeldMs, maxDelayMs: watch.maxDelayMs };
+}
