@@ -33,23 +33,30 @@ function underEveryDay(asked: { from: Date; to: Date }[], billed = '2') {
   } as unknown as ReconciliationService;
 }
 
-describe('VarianceAlerts', () => {
-  const logger = { warn: () => undefined } as unknown as Logger;
+/** Alerts whose clock reads 2026-12-07T15:00Z (today is the 7th) and that publish to no NATS. */
+function alertsAt(
+  deps: Pick<ConstructorParameters<typeof VarianceAlerts>[0], 'reconciliation' | 'onVariance'> & {
+    logger?: Logger;
+  },
+): VarianceAlerts {
+  return new VarianceAlerts({
+    logger: { warn: () => undefined } as unknown as Logger,
+    nats: () => null,
+    clock: () => new Date('2026-12-07T15:00:00Z'),
+    ...deps,
+  });
+}
 
+/** A sync of source-1's openai costs from `from` to `to` (ISO instants). */
+function syncOpenAI(alerts: VarianceAlerts, from: string, to: string) {
+  return alerts.afterSync('source-1', ['openai'], new Date(from), new Date(to));
+}
+
+describe('VarianceAlerts', () => {
   it('should alert on whole past UTC days only, never on today whose bill is still arriving', async () => {
     const asked: { from: Date; to: Date }[] = [];
-    const alerts = new VarianceAlerts({
-      reconciliation: underEveryDay(asked),
-      logger,
-      nats: () => null,
-      clock: () => new Date('2026-12-07T15:00:00Z'),
-    });
-    const sent = await alerts.afterSync(
-      'source-1',
-      ['openai'],
-      new Date('2026-12-04T00:00:00Z'),
-      new Date('2026-12-08T00:00:00Z'),
-    );
+    const alerts = alertsAt({ reconciliation: underEveryDay(asked) });
+    const sent = await syncOpenAI(alerts, '2026-12-04T00:00:00Z', '2026-12-08T00:00:00Z');
     expect(sent.map((variance) => variance.day)).toEqual([
       '2026-12-04',
       '2026-12-05',
@@ -60,35 +67,15 @@ describe('VarianceAlerts', () => {
 
   it('should alert on nothing when the synced range is today alone', async () => {
     const asked: { from: Date; to: Date }[] = [];
-    const alerts = new VarianceAlerts({
-      reconciliation: underEveryDay(asked),
-      logger,
-      nats: () => null,
-      clock: () => new Date('2026-12-07T15:00:00Z'),
-    });
-    const sent = await alerts.afterSync(
-      'source-1',
-      ['openai'],
-      new Date('2026-12-07T00:00:00Z'),
-      new Date('2026-12-08T00:00:00Z'),
-    );
+    const alerts = alertsAt({ reconciliation: underEveryDay(asked) });
+    const sent = await syncOpenAI(alerts, '2026-12-07T00:00:00Z', '2026-12-08T00:00:00Z');
     expect(sent).toEqual([]);
     expect(asked).toEqual([]);
   });
 
   it('should publish a day whose credits outweigh its charges (billed below zero)', async () => {
-    const alerts = new VarianceAlerts({
-      reconciliation: underEveryDay([], '-2.5'),
-      logger,
-      nats: () => null,
-      clock: () => new Date('2026-12-07T15:00:00Z'),
-    });
-    const sent = await alerts.afterSync(
-      'source-1',
-      ['openai'],
-      new Date('2026-12-05T00:00:00Z'),
-      new Date('2026-12-07T00:00:00Z'),
-    );
+    const alerts = alertsAt({ reconciliation: underEveryDay([], '-2.5') });
+    const sent = await syncOpenAI(alerts, '2026-12-05T00:00:00Z', '2026-12-07T00:00:00Z');
     expect(sent.map((variance) => [variance.day, variance.billed])).toEqual([
       ['2026-12-05', '-2.5'],
       ['2026-12-06', '-2.5'],
@@ -98,24 +85,17 @@ describe('VarianceAlerts', () => {
   it('should hand every variance to onVariance, one that fails included, without failing the others', async () => {
     const handed: string[] = [];
     const warned: string[] = [];
-    const alerts = new VarianceAlerts({
+    const alerts = alertsAt({
       reconciliation: underEveryDay([]),
       logger: {
         warn: (_fields: unknown, message: string) => warned.push(message),
       } as unknown as Logger,
-      nats: () => null,
-      clock: () => new Date('2026-12-07T15:00:00Z'),
       onVariance: async (variance) => {
         handed.push(variance.day);
         if (variance.day === '2026-12-05') throw new Error('outbox unreachable');
       },
     });
-    const sent = await alerts.afterSync(
-      'source-1',
-      ['openai'],
-      new Date('2026-12-05T00:00:00Z'),
-      new Date('2026-12-07T00:00:00Z'),
-    );
+    const sent = await syncOpenAI(alerts, '2026-12-05T00:00:00Z', '2026-12-07T00:00:00Z');
     expect(handed).toEqual(['2026-12-05', '2026-12-06']);
     expect(sent.map((variance) => variance.day)).toEqual(['2026-12-05', '2026-12-06']);
     expect(warned).toContain('reconciliation: handing a variance to notifications failed');
