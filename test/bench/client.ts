@@ -9,10 +9,13 @@
  * `--nats`), which the run also checks was delivered and settled to the last decimal.
  *
  *   pnpm bench:client [--rate 200] [--seconds 5] [--windows 2] [--warmup-seconds 2] [--nats]
- *                     [--linger-ms N] [--no-budget]
+ *                     [--linger-ms N] [--no-budget] [--in-process]
  *
- * The Purser instance and the mock provider run in this process; the client and its load in
- * a worker thread, as a gateway would call Purser from another process.
+ * Purser runs as its own process (`node packages/api/dist/main.js`, production settings), as a
+ * gateway calls it; the mock provider and the stub run in this process's main thread, the
+ * client and its load in a worker thread. `--in-process` runs Purser in the main thread too
+ * (test settings), beside the provider and the stub, whose answers then wait for the service's
+ * work and the other way round: alternate the two to see what sharing a loop costs.
  * Postgres: DATABASE_URL (an admin connection: the bench creates a database and drops it).
  * PURSER_HOLD_SYNC_COMMIT, PURSER_HOLD_ALLOWANCES, PURSER_COUNTER_STALENESS_MS and
  * DATABASE_POOL_SIZE, when set, are passed to the instance (and printed).
@@ -26,8 +29,10 @@ import { chatCompletion, type MockProvider, startMockProvider } from '../client/
 import type { NatsConnection } from '@nats-io/transport-node';
 import { budgetState, createBudget, priceModel, unique } from '../support/decisions';
 import { connectNats, createIngestConsumer, deleteIngestConsumer } from '../support/nats';
-import { startPurser } from '../support/purser';
+import { type RunningPurser, startPurser } from '../support/purser';
+import { createBenchDatabase } from './bench-database';
 import { percentile } from './load';
+import { startServiceProcess } from './service-process';
 
 const TARGET_P50_OVERHEAD_MS = 1;
 const TARGET_P99_OVERHEAD_MS = 5;
@@ -43,6 +48,8 @@ interface Options {
   noBudget: boolean;
   /** The client's usage linger (default: the client's own). */
   lingerMs?: number;
+  /** Purser in this process's main thread (the layout before it had its own process). */
+  inProcess: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -53,6 +60,7 @@ function parseArgs(argv: string[]): Options {
     warmupSeconds: 2,
     nats: false,
     noBudget: false,
+    inProcess: false,
   };
   for (let index = 0; index < argv.length; index += 1) {
     const flag = argv[index];
@@ -67,6 +75,7 @@ function parseArgs(argv: string[]): Options {
     else if (flag === '--warmup-seconds') options.warmupSeconds = value();
     else if (flag === '--nats') options.nats = true;
     else if (flag === '--no-budget') options.noBudget = true;
+    else if (flag === '--in-process') options.inProcess = true;
     else if (flag === '--linger-ms') options.lingerMs = value();
     else throw new Error(`unknown flag ${flag}`);
   }
@@ -232,6 +241,41 @@ async function runWorker(task: WorkerTask): Promise<WorkerResult> {
   return { windows: results, tracked, stats, sequential };
 }
 
+/** The service the bench measures, wherever it runs. */
+type BenchService = Pick<RunningPurser, 'url' | 'graphql' | 'keyFor' | 'stop'> & {
+  layout: string;
+};
+
+/**
+ * Purser as its own process on a bench database of its own (dropped when it stops), or with
+ * `--in-process` in this process's main thread on a test database.
+ */
+async function startService(options: Options, env: Record<string, string>): Promise<BenchService> {
+  if (options.inProcess) {
+    const service = await startPurser({ nats: options.nats, env });
+    return Object.assign(service, { layout: 'in this process (--in-process)' });
+  }
+  const database = await createBenchDatabase();
+  try {
+    const service = await startServiceProcess({
+      databaseUrl: database.url.toString(),
+      nats: options.nats,
+      env,
+    });
+    return {
+      ...service,
+      layout: `in its own process (pid ${service.pid})`,
+      async stop() {
+        await service.stop();
+        await database.drop();
+      },
+    };
+  } catch (error) {
+    await database.drop();
+    throw error;
+  }
+}
+
 /** A stand-in for Purser answering a canned decision and accepting usage at once. */
 async function startStub(): Promise<{ url: string; close(): void }> {
   const decision = JSON.stringify({
@@ -297,10 +341,7 @@ async function main(): Promise<void> {
   );
   if (Object.keys(tunables).length > 0)
     console.log(`instance settings: ${JSON.stringify(tunables)}`);
-  const service = await startPurser({
-    nats: options.nats,
-    env: { ...tunables, INGEST_CONSUMER_NAME: consumer },
-  });
+  const service = await startService(options, { ...tunables, INGEST_CONSUMER_NAME: consumer });
   let provider: MockProvider | undefined;
   let stubServer: { url: string; close(): void } | undefined;
   let exitCode = 0;
@@ -321,7 +362,8 @@ async function main(): Promise<void> {
     stubServer = await startStub();
     console.log(
       `bench:client — ${options.rate} calls/s, ${options.windows} × (${options.seconds} s bare, ` +
-        `${options.seconds} s track), usage over ${options.nats ? 'JetStream' : 'HTTP'}`,
+        `${options.seconds} s stub, ${options.seconds} s track), usage over ` +
+        `${options.nats ? 'JetStream' : 'HTTP'}, Purser ${service.layout}`,
     );
     const task: WorkerTask = {
       purserUrl: service.url,

@@ -14,16 +14,14 @@
  * own and drops it unless --keep), else postgres://postgres@127.0.0.1:5432/postgres.
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
-import path from 'node:path';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { Money } from '@purser/pricing';
 import { createBenchDatabase } from './bench-database';
+import { type ServiceProcess, startServiceProcess } from './service-process';
 
 const RSS_LIMIT_MB = 300;
 const DAYS = 30;
@@ -171,9 +169,6 @@ function* month(combos: number, kind: 'events' | 'hourly'): Generator<string> {
   }
 }
 
-// From test/dist/bench.
-const MAIN = path.resolve(__dirname, '../../../packages/api/dist/main.js');
-
 /** A kB figure of /proc/<pid>/status (`VmRSS`, `VmHWM`), in bytes. */
 function procStatus(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(
@@ -182,60 +177,9 @@ function procStatus(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   return match ? Number(match[1]) * 1024 : 0;
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
-
-/** Starts the service as `node packages/api/dist/main.js` (production settings) on a free port. */
-async function startService(databaseUrl: string, adminToken: string) {
-  const port = await freePort();
-  const { NATS_URL: _nats, ...processEnv } = process.env;
-  const child = spawn(process.execPath, [MAIN], {
-    env: {
-      ...processEnv,
-      NODE_ENV: 'production',
-      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      DATABASE_URL: databaseUrl,
-      PURSER_ADMIN_TOKEN: adminToken,
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (let attempt = 0; ; attempt += 1) {
-    if (child.exitCode !== null) throw new Error(`the service exited with ${child.exitCode}`);
-    const ready = await fetch(`${url}/readyz`).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (ready) break;
-    if (attempt > 600) throw new Error('the service did not get ready in 60 s');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return {
-    url,
-    pid: child.pid!,
-    async stop() {
-      child.kill('SIGTERM');
-      if (child.exitCode === null) await once(child, 'exit');
-    },
-  };
-}
-
-async function graphql(url: string, token: string, query: string, variables: unknown) {
-  const response = await fetch(`${url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as { errors?: unknown };
+/** A GraphQL operation as the admin; throws with the errors when there are any. */
+async function graphql(service: ServiceProcess, query: string, variables: Record<string, unknown>) {
+  const body = await service.graphql(query, variables);
   if (body.errors) throw new Error(JSON.stringify(body.errors));
 }
 
@@ -244,12 +188,11 @@ async function main(): Promise<void> {
   const combos = Math.ceil(options.rows / (DAYS * MODELS.length * TOKEN_TYPES));
   const benchDatabase = await createBenchDatabase();
   const { name: databaseName, url: databaseUrl } = benchDatabase;
-  const adminToken = `bench-${randomBytes(12).toString('hex')}`;
-  let service: Awaited<ReturnType<typeof startService>> | undefined;
+  let service: ServiceProcess | undefined;
   const sql = new Client({ connectionString: databaseUrl.toString() });
   try {
     // The service migrates the new database as it starts.
-    service = await startService(databaseUrl.toString(), adminToken);
+    service = await startServiceProcess({ databaseUrl: databaseUrl.toString() });
     await sql.connect();
     const events = DAYS * MODELS.length * combos;
     log(`writing ${events} events (${combos} combinations × 2 models × 30 days) with COPY…`);
@@ -275,10 +218,10 @@ async function main(): Promise<void> {
     // Two rules: team-1 split evenly between two cost centers, team-2 to one.
     const center = `mutation($input: CostCenterInput!) { createCostCenter(input: $input) { code } }`;
     const rule = `mutation($input: AllocationRuleInput!) { createAllocationRule(input: $input) { id } }`;
-    await graphql(service.url, adminToken, center, { input: { code: 'CC-A', name: 'A' } });
-    await graphql(service.url, adminToken, center, { input: { code: 'CC-B', name: 'B' } });
+    await graphql(service, center, { input: { code: 'CC-A', name: 'A' } });
+    await graphql(service, center, { input: { code: 'CC-B', name: 'B' } });
     const effectiveFrom = '2026-10-01T00:00:00Z';
-    await graphql(service.url, adminToken, rule, {
+    await graphql(service, rule, {
       input: {
         name: 'team-1 shared',
         priority: 10,
@@ -288,7 +231,7 @@ async function main(): Promise<void> {
         effectiveFrom,
       },
     });
-    await graphql(service.url, adminToken, rule, {
+    await graphql(service, rule, {
       input: {
         name: 'team-2',
         priority: 20,
@@ -320,7 +263,7 @@ async function main(): Promise<void> {
     const exportStarted = process.hrtime.bigint();
     const read = await readInChild(
       `${service.url}/v1/exports/focus?from=2026-11-01&to=2026-12-01&version=1.3`,
-      adminToken,
+      service.adminToken,
     );
     const { lines, bytes, firstByteMs } = read;
     const billed = new Money(read.billed);

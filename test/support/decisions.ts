@@ -3,6 +3,9 @@ import { makeUsageEvent } from '@purser/adapters/testing';
 import { Money } from '@purser/pricing';
 import type { RunningPurser } from './purser';
 
+/** What the GraphQL helpers need of a service: in this process or its own. */
+type GraphqlService = Pick<RunningPurser, 'graphql'>;
+
 /** A name no other test or run uses: `prefix-` and 10 random hex digits. */
 export const unique = (prefix: string) => `${prefix}-${randomBytes(5).toString('hex')}`;
 
@@ -81,7 +84,7 @@ export interface DecisionAnswer {
 
 /** Creates a budget through GraphQL and returns it; throws with the errors otherwise. */
 export async function createBudget(
-  service: RunningPurser,
+  service: GraphqlService,
   input: Record<string, unknown>,
 ): Promise<BudgetAnswer> {
   const result = await service.graphql<{ createBudget: BudgetAnswer }>(CREATE_BUDGET, { input });
@@ -89,7 +92,7 @@ export async function createBudget(
   return result.data.createBudget;
 }
 
-export async function budgetState(service: RunningPurser, id: string): Promise<BudgetAnswer> {
+export async function budgetState(service: GraphqlService, id: string): Promise<BudgetAnswer> {
   const result = await service.graphql<{ budget: BudgetAnswer }>(BUDGET, { id });
   if (!result.data?.budget) throw new Error(`budget failed: ${JSON.stringify(result.errors)}`);
   return result.data.budget;
@@ -114,7 +117,7 @@ export async function authorize(
  * `input` says otherwise; throws when the service refuses it.
  */
 export async function upsertPrice(
-  service: RunningPurser,
+  service: GraphqlService,
   input: {
     model: string;
     prices: Record<string, string>;
@@ -132,7 +135,7 @@ export async function upsertPrice(
 
 /** Adds a price card so that a request's worst case is an exact, known amount. */
 export async function priceModel(
-  service: RunningPurser,
+  service: GraphqlService,
   model: string,
   prices: { inputTokens: string; outputTokens: string },
   provider = 'openai',

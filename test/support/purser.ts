@@ -50,6 +50,27 @@ export async function startPurser(
   const purser = await Purser.create({ env, ...(options.clock ? { clock: options.clock } : {}) });
   await purser.listen(0, '127.0.0.1');
   const url = purser.url;
+  return {
+    purser,
+    url,
+    adminToken,
+    database,
+    ...adminCalls(url, adminToken),
+    async stop() {
+      await purser.stop();
+      if (ownsDatabase) await database.drop();
+    },
+  };
+}
+
+/**
+ * GraphQL calls to a service at `url` (the admin's secret by default) and the key-making one
+ * built on it: the same whether the service runs in this process or in its own.
+ */
+export function adminCalls(
+  url: string,
+  adminToken: string,
+): Pick<RunningPurser, 'graphql' | 'keyFor'> {
   async function graphql<T>(
     query: string,
     variables?: Record<string, unknown>,
@@ -69,10 +90,6 @@ export async function startPurser(
     };
   }
   return {
-    purser,
-    url,
-    adminToken,
-    database,
     graphql,
     async keyFor(role) {
       const result = await graphql<{ createApiKey: { secret: string } }>(
@@ -81,10 +98,6 @@ export async function startPurser(
       );
       if (!result.data) throw new Error(`createApiKey failed: ${JSON.stringify(result.errors)}`);
       return result.data.createApiKey.secret;
-    },
-    async stop() {
-      await purser.stop();
-      if (ownsDatabase) await database.drop();
     },
   };
 }
