@@ -8,6 +8,7 @@ import {
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { compareDecimals } from '../lib/decimal';
+import { formatInstant } from '../lib/format';
 
 export interface Column<T> {
   id: string;
@@ -17,6 +18,69 @@ export interface Column<T> {
   render?: (row: T) => ComponentChildren;
   kind?: 'text' | 'decimal';
   sortable?: boolean;
+}
+
+/**
+ * A column of decimal strings (money, quantities): sorted as decimals, not as text, and
+ * shown by `show` from the value and its row. A missing value sorts first. The row type
+ * comes from the table (`NoInfer`), so `show` may be a formatter of any row with a currency.
+ */
+export function decimalColumn<T, V extends string | null | undefined>(
+  id: string,
+  header: string,
+  value: (row: T) => V,
+  show: (value: V, row: NoInfer<T>) => ComponentChildren,
+): Column<T> {
+  return {
+    id,
+    header,
+    kind: 'decimal',
+    value: (row) => value(row) ?? null,
+    render: (row) => show(value(row), row),
+  };
+}
+
+/** A column of instants: sorted on their ISO text, shown as "2026-11-20 14:05 UTC". */
+export function instantColumn<T>(
+  id: string,
+  header: string,
+  value: (row: T) => string | null | undefined,
+): Column<T> {
+  return {
+    id,
+    header,
+    value: (row) => value(row) ?? '',
+    render: (row) => formatInstant(value(row)),
+  };
+}
+
+/**
+ * A column of buttons that each pick their row (to show its chart or its lines below the
+ * table), not sorted: `pressed` marks the row shown; `name` finishes the button's name for
+ * a screen reader, since every button reads `label` on screen.
+ */
+export function pickColumn<T>(
+  id: string,
+  header: string,
+  button: {
+    label: string;
+    name: (row: T) => ComponentChildren;
+    pressed: (row: T) => boolean;
+    pick: (row: T) => void;
+  },
+): Column<T> {
+  return {
+    id,
+    header,
+    sortable: false,
+    value: () => null,
+    render: (row) => (
+      <button type="button" aria-pressed={button.pressed(row)} onClick={() => button.pick(row)}>
+        {button.label}
+        <span class="visually-hidden"> {button.name(row)}</span>
+      </button>
+    ),
+  };
 }
 
 interface TableProps<T> {

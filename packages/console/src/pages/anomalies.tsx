@@ -1,6 +1,13 @@
 import { useState } from 'preact/hooks';
 import { ChartView, PALETTE } from '../components/chart';
-import { type Column, DataTable } from '../components/data-table';
+import { CurrencyInput } from '../components/currency-input';
+import {
+  type Column,
+  DataTable,
+  decimalColumn,
+  instantColumn,
+  pickColumn,
+} from '../components/data-table';
 import { lastDays, type Range, RangePicker } from '../components/range-picker';
 import { ErrorMessage, Loading, StatusBadge } from '../components/status';
 import { graphql } from '../gql';
@@ -14,7 +21,7 @@ import {
   seriesDay,
   seriesText,
 } from '../lib/anomalies';
-import { formatInstant, formatMoney } from '../lib/format';
+import { formatMoney } from '../lib/format';
 import type { PageProps } from '../lib/page';
 import { useQuery } from '../lib/use-query';
 
@@ -142,39 +149,16 @@ export function AnomaliesPage({ run }: PageProps) {
     shown.find((row) => row.key === chosen) ??
     [...shown].sort((a, b) => b.score - a.score || a.key.localeCompare(b.key))[0];
   const columns: Column<Anomaly>[] = [
-    {
-      id: 'hour',
-      header: 'Hour (UTC)',
-      value: (row) => row.hour ?? '',
-      render: (row) => formatInstant(row.hour),
-    },
+    instantColumn('hour', 'Hour (UTC)', (row) => row.hour),
     { id: 'by', header: 'Series', value: (row) => row.series.dimension },
     { id: 'name', header: 'Name', value: (row) => row.series.name ?? '(none named)' },
-    {
-      id: 'expected',
-      header: 'Expected',
-      kind: 'decimal',
-      value: (row) => row.expected,
-      render: (row) => money(row.expected),
-    },
-    {
-      id: 'observed',
-      header: 'Observed',
-      kind: 'decimal',
-      value: (row) => row.observed,
-      render: (row) => money(row.observed),
-    },
-    {
-      id: 'excess',
-      header: 'Excess',
-      kind: 'decimal',
-      value: (row) => excess(row),
-      render: (row) => (
-        <StatusBadge tone="bad" icon="▲">
-          {money(excess(row))}
-        </StatusBadge>
-      ),
-    },
+    decimalColumn('expected', 'Expected', (row) => row.expected, money),
+    decimalColumn('observed', 'Observed', (row) => row.observed, money),
+    decimalColumn('excess', 'Excess', excess, (amount) => (
+      <StatusBadge tone="bad" icon="▲">
+        {money(amount)}
+      </StatusBadge>
+    )),
     {
       id: 'score',
       header: 'Score',
@@ -182,41 +166,22 @@ export function AnomaliesPage({ run }: PageProps) {
       value: (row) => String(row.score),
       render: (row) => row.score.toFixed(2),
     },
-    {
-      id: 'show',
-      header: 'Chart',
-      sortable: false,
-      value: () => null,
-      render: (row) => (
-        <button
-          type="button"
-          aria-pressed={selected?.key === row.key}
-          onClick={() => setChosen(row.key)}
-        >
-          Show
-          <span class="visually-hidden">
-            {' '}
-            {seriesText(row.series)} at {row.hour}
-          </span>
-        </button>
+    pickColumn('show', 'Chart', {
+      label: 'Show',
+      name: (row) => (
+        <>
+          {seriesText(row.series)} at {row.hour}
+        </>
       ),
-    },
+      pressed: (row) => selected?.key === row.key,
+      pick: (row) => setChosen(row.key),
+    }),
   ];
   return (
     <>
       <div class="controls">
         <RangePicker value={range} onChange={setRange} />
-        <label>
-          Currency
-          <input
-            value={currency}
-            size={4}
-            maxLength={3}
-            onChange={(event) =>
-              setCurrency(event.currentTarget.value.trim().toUpperCase() || 'USD')
-            }
-          />
-        </label>
+        <CurrencyInput value={currency} onChange={setCurrency} />
         <label>
           Series
           <select value={by} onChange={(event) => setBy(event.currentTarget.value)}>

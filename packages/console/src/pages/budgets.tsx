@@ -1,13 +1,19 @@
 import { useState } from 'preact/hooks';
 import { ChartView, PALETTE } from '../components/chart';
 import { PeriodForecast } from '../components/forecast';
-import { type Column, DataTable } from '../components/data-table';
+import {
+  type Column,
+  DataTable,
+  decimalColumn,
+  instantColumn,
+  pickColumn,
+} from '../components/data-table';
 import { ErrorMessage, Loading, StatusBadge } from '../components/status';
 import { graphql } from '../gql';
 import type { BudgetsQuery } from '../gql/graphql';
 import { burnDown, scopeToFilter } from '../lib/burn-down';
 import { compareDecimals } from '../lib/decimal';
-import { formatInstant, formatMoney, formatScope } from '../lib/format';
+import { formatMoney, formatScope } from '../lib/format';
 import type { PageProps } from '../lib/page';
 import { can } from '../lib/permissions';
 import { useQuery } from '../lib/use-query';
@@ -213,48 +219,18 @@ export function BudgetsPage({ me, run }: PageProps) {
   const nodes = budgets.data.budgets.edges.map((edge) => edge.node);
   const names = new Map(nodes.map((node) => [node.id, node.name]));
   const chosen = nodes.find((node) => node.id === selected) ?? nodes[0];
-  const money = (pick: (budget: Budget) => string | null | undefined) => (budget: Budget) =>
-    formatMoney(pick(budget), budget.currency);
+  const money = (value: string | null | undefined, row: { currency: string }) =>
+    formatMoney(value, row.currency);
   const columns: Column<Budget>[] = [
     { id: 'name', header: 'Budget', value: (row) => row.name },
     { id: 'scope', header: 'Scope', value: (row) => formatScope(row.scope) },
     { id: 'period', header: 'Period', value: (row) => row.period.toLowerCase() },
     { id: 'mode', header: 'Mode', value: (row) => row.mode.toLowerCase().replace('_', ' ') },
-    {
-      id: 'limit',
-      header: 'Limit',
-      kind: 'decimal',
-      value: (row) => row.limit,
-      render: money((row) => row.limit),
-    },
-    {
-      id: 'spent',
-      header: 'Spent',
-      kind: 'decimal',
-      value: (row) => row.spent,
-      render: money((row) => row.spent),
-    },
-    {
-      id: 'reserved',
-      header: 'Held',
-      kind: 'decimal',
-      value: (row) => row.reserved,
-      render: money((row) => row.reserved),
-    },
-    {
-      id: 'remaining',
-      header: 'Remaining',
-      kind: 'decimal',
-      value: (row) => row.remaining,
-      render: money((row) => row.remaining),
-    },
-    {
-      id: 'forecast',
-      header: 'Forecast',
-      kind: 'decimal',
-      value: (row) => row.forecast ?? null,
-      render: money((row) => row.forecast),
-    },
+    decimalColumn('limit', 'Limit', (row) => row.limit, money),
+    decimalColumn('spent', 'Spent', (row) => row.spent, money),
+    decimalColumn('reserved', 'Held', (row) => row.reserved, money),
+    decimalColumn('remaining', 'Remaining', (row) => row.remaining, money),
+    decimalColumn('forecast', 'Forecast', (row) => row.forecast, money),
     {
       id: 'use',
       header: 'Use',
@@ -262,29 +238,15 @@ export function BudgetsPage({ me, run }: PageProps) {
       value: () => null,
       render: (row) => <Meter budget={row} />,
     },
-    {
-      id: 'show',
-      header: 'Burn-down',
-      sortable: false,
-      value: () => null,
-      render: (row) => (
-        <button
-          type="button"
-          aria-pressed={row.id === chosen?.id}
-          onClick={() => setSelected(row.id)}
-        >
-          Show<span class="visually-hidden"> {row.name}</span>
-        </button>
-      ),
-    },
+    pickColumn('show', 'Burn-down', {
+      label: 'Show',
+      name: (row) => row.name,
+      pressed: (row) => row.id === chosen?.id,
+      pick: (row) => setSelected(row.id),
+    }),
   ];
   const alertColumns: Column<Alert>[] = [
-    {
-      id: 'createdAt',
-      header: 'When',
-      value: (row) => row.createdAt,
-      render: (row) => formatInstant(row.createdAt),
-    },
+    instantColumn('createdAt', 'When', (row) => row.createdAt),
     { id: 'budget', header: 'Budget', value: (row) => names.get(row.budgetId) ?? row.budgetId },
     {
       id: 'kind',
@@ -299,20 +261,8 @@ export function BudgetsPage({ me, run }: PageProps) {
         </StatusBadge>
       ),
     },
-    {
-      id: 'spent',
-      header: 'Spent',
-      kind: 'decimal',
-      value: (row) => row.spent,
-      render: (row) => formatMoney(row.spent, row.currency),
-    },
-    {
-      id: 'limit',
-      header: 'Limit',
-      kind: 'decimal',
-      value: (row) => row.limit,
-      render: (row) => formatMoney(row.limit, row.currency),
-    },
+    decimalColumn('spent', 'Spent', (row) => row.spent, money),
+    decimalColumn('limit', 'Limit', (row) => row.limit, money),
   ];
   return (
     <>

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { type Column, DataTable } from '../components/data-table';
+import { type Column, DataTable, decimalColumn, pickColumn } from '../components/data-table';
 import { ErrorMessage, Loading } from '../components/status';
 import { graphql } from '../gql';
 import type { ChargebackDetailQuery, ChargebackQuery } from '../gql/graphql';
@@ -63,13 +63,12 @@ function Detail({
     { id: 'rule', header: 'Rule', value: (row) => row.ruleName ?? '—' },
     { id: 'method', header: 'Method', value: (row) => row.method?.toLowerCase() ?? '—' },
     { id: 'dimensions', header: 'Usage', value: (row) => formatScope(row.dimensions) },
-    {
-      id: 'amount',
-      header: 'Amount',
-      kind: 'decimal',
-      value: (row) => row.amount,
-      render: (row) => formatMoney(row.amount, currency),
-    },
+    decimalColumn(
+      'amount',
+      'Amount',
+      (row) => row.amount,
+      (amount) => formatMoney(amount, currency),
+    ),
   ];
   return (
     <DataTable
@@ -95,49 +94,16 @@ export function ChargebackPage({ run, apiKey }: PageProps) {
   const columns: Column<Row>[] = [
     { id: 'costCenter', header: 'Cost center', value: (row) => row.costCenter },
     { id: 'name', header: 'Name', value: (row) => row.name },
-    {
-      id: 'direct',
-      header: 'Direct',
-      kind: 'decimal',
-      value: (row) => row.direct,
-      render: (row) => money(row.direct),
-    },
-    {
-      id: 'shared',
-      header: 'Shared',
-      kind: 'decimal',
-      value: (row) => row.shared,
-      render: (row) => money(row.shared),
-    },
-    {
-      id: 'trueUp',
-      header: 'True-up',
-      kind: 'decimal',
-      value: (row) => row.trueUp,
-      render: (row) => money(row.trueUp),
-    },
-    {
-      id: 'total',
-      header: 'Total',
-      kind: 'decimal',
-      value: (row) => row.total,
-      render: (row) => money(row.total),
-    },
-    {
-      id: 'detail',
-      header: 'Lines',
-      sortable: false,
-      value: () => null,
-      render: (row) => (
-        <button
-          type="button"
-          aria-pressed={selected === row.costCenter}
-          onClick={() => setSelected(row.costCenter)}
-        >
-          Drill down<span class="visually-hidden"> into {row.costCenter}</span>
-        </button>
-      ),
-    },
+    decimalColumn('direct', 'Direct', (row) => row.direct, money),
+    decimalColumn('shared', 'Shared', (row) => row.shared, money),
+    decimalColumn('trueUp', 'True-up', (row) => row.trueUp, money),
+    decimalColumn('total', 'Total', (row) => row.total, money),
+    pickColumn('detail', 'Lines', {
+      label: 'Drill down',
+      name: (row) => `into ${row.costCenter}`,
+      pressed: (row) => selected === row.costCenter,
+      pick: (row) => setSelected(row.costCenter),
+    }),
   ];
   const downloadCsv = async () => {
     setDownload(null);

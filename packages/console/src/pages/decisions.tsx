@@ -1,9 +1,9 @@
 import { useState } from 'preact/hooks';
-import { type Column, DataTable } from '../components/data-table';
+import { type Column, DataTable, decimalColumn, instantColumn } from '../components/data-table';
 import { ErrorMessage, Loading, StatusBadge } from '../components/status';
 import { graphql } from '../gql';
 import type { DecisionAction, DecisionsQuery } from '../gql/graphql';
-import { formatInstant, formatMoney, formatScope } from '../lib/format';
+import { formatMoney, formatScope } from '../lib/format';
 import type { PageProps } from '../lib/page';
 import { useQuery } from '../lib/use-query';
 
@@ -54,12 +54,7 @@ export function DecisionsPage({ run }: PageProps) {
     ? nodes.filter((node) => node.reasons.some((item) => item.code === reason))
     : nodes;
   const columns: Column<Decision>[] = [
-    {
-      id: 'createdAt',
-      header: 'When',
-      value: (row) => row.createdAt,
-      render: (row) => formatInstant(row.createdAt),
-    },
+    instantColumn('createdAt', 'When', (row) => row.createdAt),
     {
       id: 'action',
       header: 'Action',
@@ -90,13 +85,12 @@ export function DecisionsPage({ run }: PageProps) {
           </div>
         )),
     },
-    {
-      id: 'estimatedCost',
-      header: 'Worst case',
-      kind: 'decimal',
-      value: (row) => row.estimatedCost ?? null,
-      render: (row) => formatMoney(row.estimatedCost),
-    },
+    decimalColumn(
+      'estimatedCost',
+      'Worst case',
+      (row) => row.estimatedCost,
+      (cost) => formatMoney(cost),
+    ),
   ];
   return (
     <>

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { type Column, DataTable } from '../components/data-table';
+import { type Column, DataTable, decimalColumn } from '../components/data-table';
 import { lastDays, type Range, RangePicker } from '../components/range-picker';
 import { ErrorMessage, Loading, StatusBadge } from '../components/status';
 import { graphql } from '../gql';
@@ -54,34 +54,15 @@ export function ReconciliationPage({ run }: PageProps) {
   const columns: Column<Row>[] = [
     { id: 'day', header: 'Day', value: (row) => String(row.dimensions.day ?? '') },
     { id: 'model', header: 'Model', value: (row) => String(row.dimensions.model ?? '—') },
-    {
-      id: 'estimated',
-      header: 'Estimated',
-      kind: 'decimal',
-      value: (row) => row.estimated,
-      render: (row) => money(row.estimated),
-    },
-    {
-      id: 'billed',
-      header: 'Billed',
-      kind: 'decimal',
-      value: (row) => row.billed,
-      render: (row) => money(row.billed),
-    },
-    {
-      id: 'delta',
-      header: 'Variance',
-      kind: 'decimal',
-      value: (row) => row.delta,
-      render: (row) => money(row.delta),
-    },
-    {
-      id: 'deltaPercent',
-      header: 'Variance %',
-      kind: 'decimal',
-      value: (row) => row.deltaPercent ?? null,
-      render: (row) => (row.deltaPercent ? `${Number(row.deltaPercent).toFixed(2)} %` : '—'),
-    },
+    decimalColumn('estimated', 'Estimated', (row) => row.estimated, money),
+    decimalColumn('billed', 'Billed', (row) => row.billed, money),
+    decimalColumn('delta', 'Variance', (row) => row.delta, money),
+    decimalColumn(
+      'deltaPercent',
+      'Variance %',
+      (row) => row.deltaPercent,
+      (percent) => (percent ? `${Number(percent).toFixed(2)} %` : '—'),
+    ),
     {
       id: 'status',
       header: 'Status',

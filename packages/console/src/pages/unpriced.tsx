@@ -1,10 +1,9 @@
 import { useState } from 'preact/hooks';
-import { type Column, DataTable } from '../components/data-table';
+import { type Column, DataTable, instantColumn } from '../components/data-table';
 import { lastDays, type Range, RangePicker } from '../components/range-picker';
 import { ErrorMessage, Loading, StatusBadge } from '../components/status';
 import { graphql } from '../gql';
 import type { DeadLettersQuery, UnpricedUsageQuery } from '../gql/graphql';
-import { formatInstant } from '../lib/format';
 import type { PageProps } from '../lib/page';
 import { can } from '../lib/permissions';
 import { useQuery } from '../lib/use-query';
@@ -81,26 +80,11 @@ export function UnpricedPage({ me, run }: PageProps) {
     { id: 'model', header: 'Model', value: (row) => row.model },
     { id: 'events', header: 'Events', kind: 'decimal', value: (row) => String(row.events) },
     { id: 'keys', header: 'Usage without a price', value: (row) => row.unpricedKeys.join(', ') },
-    {
-      id: 'firstSeen',
-      header: 'First seen',
-      value: (row) => row.firstSeen,
-      render: (row) => formatInstant(row.firstSeen),
-    },
-    {
-      id: 'lastSeen',
-      header: 'Last seen',
-      value: (row) => row.lastSeen,
-      render: (row) => formatInstant(row.lastSeen),
-    },
+    instantColumn('firstSeen', 'First seen', (row) => row.firstSeen),
+    instantColumn('lastSeen', 'Last seen', (row) => row.lastSeen),
   ];
   const letterColumns: Column<DeadLetter>[] = [
-    {
-      id: 'createdAt',
-      header: 'When',
-      value: (row) => row.createdAt,
-      render: (row) => formatInstant(row.createdAt),
-    },
+    instantColumn('createdAt', 'When', (row) => row.createdAt),
     { id: 'reason', header: 'Reason', value: (row) => row.reason },
     { id: 'origin', header: 'Origin', value: (row) => row.origin },
     { id: 'eventId', header: 'Event', value: (row) => row.eventId ?? '—' },

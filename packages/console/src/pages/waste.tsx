@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
-import { type Column, DataTable } from '../components/data-table';
+import { CurrencyInput } from '../components/currency-input';
+import { type Column, DataTable, decimalColumn } from '../components/data-table';
 import { lastDays, type Range, RangePicker } from '../components/range-picker';
 import { ErrorMessage, Loading, StatusBadge } from '../components/status';
 import { graphql } from '../gql';
@@ -80,20 +81,8 @@ export function WastePage({ run }: PageProps) {
       render: (row) => <Category finding={row} />,
     },
     { id: 'scope', header: 'Scope', value: (row) => formatScope(row.scope) },
-    {
-      id: 'spend',
-      header: 'Spend',
-      kind: 'decimal',
-      value: (row) => row.spend,
-      render: (row) => money(row.spend, row),
-    },
-    {
-      id: 'recoverable',
-      header: 'Recoverable',
-      kind: 'decimal',
-      value: (row) => row.recoverable,
-      render: (row) => money(row.recoverable, row),
-    },
+    decimalColumn('spend', 'Spend', (row) => row.spend, money),
+    decimalColumn('recoverable', 'Recoverable', (row) => row.recoverable, money),
     { id: 'estimate', header: 'How it was estimated', value: (row) => row.estimate },
     {
       id: 'evidence',
@@ -120,17 +109,7 @@ export function WastePage({ run }: PageProps) {
             ))}
           </select>
         </label>
-        <label>
-          Currency
-          <input
-            value={currency}
-            size={4}
-            maxLength={3}
-            onChange={(event) =>
-              setCurrency(event.currentTarget.value.trim().toUpperCase() || 'USD')
-            }
-          />
-        </label>
+        <CurrencyInput value={currency} onChange={setCurrency} />
       </div>
       {report.error && <ErrorMessage error={report.error} />}
       {report.loading && !report.data && <Loading what="the waste report" />}
