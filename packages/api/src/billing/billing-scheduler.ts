@@ -1,4 +1,5 @@
 import type { Logger } from '../observability/logger';
+import { PeriodicPass } from '../runtime/periodic-pass';
 import type { BillingSourceService } from './billing-source.service';
 import type { BillingSyncService } from './billing-sync.service';
 
@@ -27,8 +28,7 @@ export function syncIntervalMs(value: string | undefined, nodeEnv: string): numb
  * end of today (UTC). A failing source is logged (never with its key) and the others go on.
  */
 export class BillingScheduler {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
+  private readonly passes = new PeriodicPass(() => this.pass());
 
   constructor(
     private readonly deps: {
@@ -40,29 +40,18 @@ export class BillingScheduler {
     },
   ) {}
 
-  private first?: NodeJS.Timeout;
-
   /**
    * First pass soon after start (a service restarted more often than the interval still
    * syncs), then every interval. A source synced less than 90 % of an interval ago (by
    * another replica, the CLI or a request) is skipped.
    */
   start(): void {
-    this.first = setTimeout(
-      () => void this.runOnce(),
-      Math.min(this.deps.intervalMs, FIRST_PASS_MS),
-    );
-    this.first.unref();
-    this.timer = setInterval(() => void this.runOnce(), this.deps.intervalMs);
-    this.timer.unref();
+    this.passes.start(this.deps.intervalMs, Math.min(this.deps.intervalMs, FIRST_PASS_MS));
   }
 
   /** One pass over every source; a pass still running is not started twice. */
   runOnce(): Promise<void> {
-    this.running ??= this.pass().finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
+    return this.passes.run();
   }
 
   private async pass(): Promise<void> {
@@ -88,9 +77,7 @@ export class BillingScheduler {
     }
   }
 
-  async stop(): Promise<void> {
-    if (this.first) clearTimeout(this.first);
-    if (this.timer) clearInterval(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.passes.stop();
   }
 }

@@ -2,6 +2,7 @@ import { ALERTS_SUBJECT, type BudgetThresholdCrossedInput } from '@purser/adapte
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from '../observability/logger';
+import { PeriodicPass } from '../runtime/periodic-pass';
 import type { BudgetLedger } from './budget-ledger';
 
 /**
@@ -11,8 +12,7 @@ import type { BudgetLedger } from './budget-ledger';
  * `onAlerts` (webhooks; marked `notified_at` apart).
  */
 export class BudgetMaintenance {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
+  private readonly passes = new PeriodicPass(() => this.pass());
 
   constructor(
     private readonly deps: {
@@ -28,33 +28,31 @@ export class BudgetMaintenance {
   ) {}
 
   start(): void {
-    this.timer = setInterval(() => void this.tick(), this.deps.intervalMs);
-    this.timer.unref();
+    this.passes.start(this.deps.intervalMs);
   }
 
   /** One pass; exposed so tests and shutdown can run it on demand. */
   tick(): Promise<void> {
-    this.running ??= (async () => {
-      try {
-        const expired = await this.deps.ledger.expire(this.deps.clock());
-        if (expired > 0) this.deps.logger.info({ expired }, 'expired holds released');
-        const allowances = await this.deps.ledger.expireAllowances();
-        if (allowances > 0)
-          this.deps.logger.info({ allowances }, 'expired hold allowances given back');
-        await this.publishAlerts();
-      } catch (error) {
-        this.deps.logger.warn({ err: error }, 'budget maintenance failed; will retry');
-      }
-      // Apart: NATS being away does not hold the webhooks back, nor the reverse.
-      try {
-        await this.notifyAlerts();
-      } catch (error) {
-        this.deps.logger.warn({ err: error }, 'handing budget alerts to notifications failed');
-      }
-    })().finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
+    return this.passes.run();
+  }
+
+  private async pass(): Promise<void> {
+    try {
+      const expired = await this.deps.ledger.expire(this.deps.clock());
+      if (expired > 0) this.deps.logger.info({ expired }, 'expired holds released');
+      const allowances = await this.deps.ledger.expireAllowances();
+      if (allowances > 0)
+        this.deps.logger.info({ allowances }, 'expired hold allowances given back');
+      await this.publishAlerts();
+    } catch (error) {
+      this.deps.logger.warn({ err: error }, 'budget maintenance failed; will retry');
+    }
+    // Apart: NATS being away does not hold the webhooks back, nor the reverse.
+    try {
+      await this.notifyAlerts();
+    } catch (error) {
+      this.deps.logger.warn({ err: error }, 'handing budget alerts to notifications failed');
+    }
   }
 
   async publishAlerts(): Promise<number> {
@@ -93,9 +91,8 @@ export class BudgetMaintenance {
     });
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.passes.stop();
   }
 }
 

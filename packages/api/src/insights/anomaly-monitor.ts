@@ -7,6 +7,7 @@ import {
 } from '@purser/adapters';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from '../observability/logger';
+import { PeriodicPass } from '../runtime/periodic-pass';
 import { Money } from '@purser/pricing';
 import { anomalyId, type AnomalyService, type AnomalyValue } from './anomaly.service';
 
@@ -55,8 +56,7 @@ function toPayload(row: Record<string, unknown>): AnomalyDetected {
  * exactly once unless a pass dies between sending and committing its mark.
  */
 export class AnomalyMonitor {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
+  private readonly passes = new PeriodicPass(() => this.pass());
 
   constructor(
     private readonly deps: {
@@ -70,25 +70,23 @@ export class AnomalyMonitor {
   ) {}
 
   start(): void {
-    this.timer = setInterval(() => void this.tick(), this.deps.intervalMs);
-    this.timer.unref();
+    this.passes.start(this.deps.intervalMs);
   }
 
   /** One pass; exposed so tests and shutdown can run it on demand. */
   tick(): Promise<void> {
-    this.running ??= (async () => {
-      try {
-        const recorded = await this.detect();
-        if (recorded > 0) this.deps.logger.info({ recorded }, 'spend anomalies recorded');
-        await this.publish();
-        await this.notify();
-      } catch (error) {
-        this.deps.logger.warn({ err: error }, 'anomaly monitor failed; will retry');
-      }
-    })().finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
+    return this.passes.run();
+  }
+
+  private async pass(): Promise<void> {
+    try {
+      const recorded = await this.detect();
+      if (recorded > 0) this.deps.logger.info({ recorded }, 'spend anomalies recorded');
+      await this.publish();
+      await this.notify();
+    } catch (error) {
+      this.deps.logger.warn({ err: error }, 'anomaly monitor failed; will retry');
+    }
   }
 
   /** Records the anomalies of the closed hours of the lookback not recorded yet; answers how many. */
@@ -186,8 +184,7 @@ export class AnomalyMonitor {
     });
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.passes.stop();
   }
 }

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { DataSource } from 'typeorm';
 import { returningRows } from '../db/returning';
 import type { Logger } from '../observability/logger';
+import { PeriodicPass } from '../runtime/periodic-pass';
 import { isRetryableStatus, parseRetryAfter, retryDelayMs, type RetryPolicy } from './backoff';
 import { renderBody } from './payloads';
 import { sealedField, type Sealer } from './sealer';
@@ -50,8 +51,7 @@ const CLAIM_RETURNING = `d.id::text AS id, d.delivery_key, d.webhook_id, d.event
  * error, 408, 425, 429, 5xx — until max attempts), or failed.
  */
 export class DeliveryWorker {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
+  private readonly passes = new PeriodicPass(() => this.sendDue());
   private again = false;
   private stopped = false;
 
@@ -72,32 +72,30 @@ export class DeliveryWorker {
   }
 
   start(): void {
-    this.timer = setInterval(() => void this.tick(), this.deps.options.intervalMs);
-    this.timer.unref();
+    this.passes.start(this.deps.options.intervalMs);
   }
 
   /** Wakes a started worker (after notify); a pass already running makes one more. */
   wake(): void {
-    if (this.stopped || !this.timer) return;
-    if (this.running) this.again = true;
+    if (this.stopped || !this.passes.started) return;
+    if (this.passes.underWay) this.again = true;
     else void this.tick();
   }
 
   /** Sends every due delivery, batch after batch; exposed so tests run it on demand. */
   tick(): Promise<void> {
-    this.running ??= (async () => {
-      do {
-        this.again = false;
-        try {
-          while (!this.stopped && (await this.pass()) === this.deps.options.concurrency);
-        } catch (error) {
-          this.deps.logger.warn({ err: error }, 'webhook delivery pass failed; will retry');
-        }
-      } while (this.again && !this.stopped);
-    })().finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
+    return this.passes.run();
+  }
+
+  private async sendDue(): Promise<void> {
+    do {
+      this.again = false;
+      try {
+        while (!this.stopped && (await this.pass()) === this.deps.options.concurrency);
+      } catch (error) {
+        this.deps.logger.warn({ err: error }, 'webhook delivery pass failed; will retry');
+      }
+    } while (this.again && !this.stopped);
   }
 
   /** Claims and sends one batch; answers how many were claimed. */
@@ -274,10 +272,9 @@ export class DeliveryWorker {
     }
   }
 
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    await this.running;
+    return this.passes.stop();
   }
 }
 

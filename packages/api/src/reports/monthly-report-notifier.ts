@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from '../observability/logger';
+import { PeriodicPass } from '../runtime/periodic-pass';
 import type { SpendService } from '../usage/spend.service';
 import { REPORT_CURRENCY } from './monthly-report.service';
 
@@ -46,33 +47,27 @@ const monthName = (start: Date) => start.toISOString().slice(0, 7);
  * and the next one tries again.
  */
 export class MonthlyReportNotifier {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<string | null>;
+  private readonly passes = new PeriodicPass(() =>
+    this.announce().catch((error: unknown) => {
+      this.deps.logger.warn({ err: error }, 'monthly report notice failed; will retry');
+      return null;
+    }),
+  );
 
   constructor(private readonly deps: MonthlyReportNotifierDependencies) {}
 
   start(): void {
-    this.timer = setInterval(() => void this.runOnce(), this.deps.intervalMs);
-    this.timer.unref();
+    this.passes.start(this.deps.intervalMs);
     void this.runOnce();
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.passes.stop();
   }
 
   /** One pass; answers the month it announced, or null. A pass under way is not run twice. */
   runOnce(): Promise<string | null> {
-    this.running ??= this.announce()
-      .catch((error: unknown) => {
-        this.deps.logger.warn({ err: error }, 'monthly report notice failed; will retry');
-        return null;
-      })
-      .finally(() => {
-        this.running = undefined;
-      });
-    return this.running;
+    return this.passes.run();
   }
 
   private async announce(): Promise<string | null> {
