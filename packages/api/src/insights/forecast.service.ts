@@ -142,40 +142,16 @@ export class ForecastService {
     const month = monthOf(options.period, now);
     const { days, start } = await this.series(manager, 'UTC', month.start, month.end, now);
     const to = now < month.end ? now : month.end;
-    if (kind === 'org') {
-      const spend = await usageByDay(manager, {
-        from: start,
-        to,
-        zone: 'UTC',
-        currency: options.currency,
-        scope: {},
-      });
-      return this.answer({
-        scope: { org: true },
-        period: month.name,
-        periodStart: month.start,
-        periodEnd: month.end,
-        now,
-        currency: options.currency,
-        timezone: 'UTC',
-        limit: null,
-        days: spendDays(days, spend),
-      });
-    }
-    const wanted = String(scope.costCenter ?? scope.costCenterId);
-    const centers = await this.deps.allocation.listCostCenters({ includeInactive: true });
-    const center = centers.find((item) =>
-      scope.costCenter ? item.code === wanted : item.id === wanted,
-    );
-    if (!center) throw notFound('cost center', wanted);
-    const spend = await allocatedByDay(this.deps.allocation, {
-      from: start,
-      to,
-      currency: options.currency,
-      costCenter: center.code,
-    });
+    const range = { from: start, to, currency: options.currency };
+    const { answerScope, spend } =
+      kind === 'org'
+        ? {
+            answerScope: { org: true },
+            spend: await usageByDay(manager, { ...range, zone: 'UTC', scope: {} }),
+          }
+        : await this.costCenterSpend(scope, range);
     return this.answer({
-      scope: { costCenter: center.code, costCenterId: center.id, name: center.name },
+      scope: answerScope,
       period: month.name,
       periodStart: month.start,
       periodEnd: month.end,
@@ -185,6 +161,23 @@ export class ForecastService {
       limit: null,
       days: spendDays(days, spend),
     });
+  }
+
+  /** A cost center's allocated spend per UTC day and its scope in the answer; NOT_FOUND when unknown. */
+  private async costCenterSpend(
+    scope: ForecastScopeValue,
+    range: { from: Date; to: Date; currency: string },
+  ) {
+    const wanted = String(scope.costCenter ?? scope.costCenterId);
+    const centers = await this.deps.allocation.listCostCenters({ includeInactive: true });
+    const center = centers.find((item) =>
+      scope.costCenter ? item.code === wanted : item.id === wanted,
+    );
+    if (!center) throw notFound('cost center', wanted);
+    return {
+      answerScope: { costCenter: center.code, costCenterId: center.id, name: center.name },
+      spend: await allocatedByDay(this.deps.allocation, { ...range, costCenter: center.code }),
+    };
   }
 
   /** The days from 56 days before today (or before the period's end, once over) to the period's end. */
