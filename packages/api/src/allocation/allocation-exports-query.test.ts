@@ -1,16 +1,5 @@
-import { PurserError } from '../errors';
+import { badInputMessage } from '../errors-testing';
 import { parseExportQuery, parseMonth } from './allocation-exports-query';
-
-function problemOf(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(PurserError);
-    expect((error as PurserError).code).toBe('BAD_USER_INPUT');
-    return (error as PurserError).message;
-  }
-  throw new Error('expected a BAD_USER_INPUT error');
-}
 
 describe('parseMonth', () => {
   it.each([
@@ -37,13 +26,13 @@ describe('parseMonth', () => {
     '1969-12',
     'x'.repeat(1000),
   ])('should refuse %j naming month and echoing at most 40 characters', (month) => {
-    const message = problemOf(() => parseMonth(month));
+    const message = badInputMessage(() => parseMonth(month));
     expect(message).toMatch(/^month: must be a UTC calendar month such as 2026-11/);
     expect(message.length).toBeLessThan(140);
   });
 
   it('should ask for a missing month', () => {
-    expect(problemOf(() => parseMonth(null))).toBe(
+    expect(badInputMessage(() => parseMonth(null))).toBe(
       'month: required, a UTC calendar month such as 2026-11',
     );
   });
@@ -118,6 +107,6 @@ describe('parseExportQuery', () => {
       'detail: rules (the default) or none (got "all")',
     ],
   ] as const)('should refuse %j (%s) naming the parameter', (query, kind, message) => {
-    expect(problemOf(() => parseExportQuery(query, kind))).toContain(message);
+    expect(badInputMessage(() => parseExportQuery(query, kind))).toContain(message);
   });
 });

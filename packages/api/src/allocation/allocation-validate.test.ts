@@ -2,6 +2,7 @@ import fc from 'fast-check';
 
 import { Money } from '@purser/pricing';
 import { PurserError } from '../errors';
+import { badInputMessage } from '../errors-testing';
 import { segmentsOf, type TimedRule } from './allocation-segments';
 import type { AllocationRuleInputValue, CostCenterValue } from './allocation-types';
 import { assertUniquePriorities, monthRange, validateRule } from './allocation-validate';
@@ -18,28 +19,17 @@ const base: AllocationRuleInputValue = {
   effectiveFrom: new Date('2026-11-01T00:00:00Z'),
 };
 
-const messageOf = (run: () => unknown): string => {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(PurserError);
-    expect((error as PurserError).code).toBe('BAD_USER_INPUT');
-    return (error as Error).message;
-  }
-  throw new Error('no error');
-};
-
 describe('validateRule', () => {
   it('names the field of an unknown match key (YAML and preview inputs are not typed)', () => {
     const input = { ...base, match: { colour: 'red' } } as unknown as AllocationRuleInputValue;
-    expect(messageOf(() => validateRule(input, known, { path: 'rules[3].' }))).toMatch(
+    expect(badInputMessage(() => validateRule(input, known, { path: 'rules[3].' }))).toMatch(
       /^rules\[3\]\.match\.colour: unknown match key/,
     );
   });
 
   it('refuses a tag named __proto__ by name (dropped, the rule would match all usage)', () => {
     const tags = JSON.parse('{"__proto__": "x"}') as Record<string, string>;
-    expect(messageOf(() => validateRule({ ...base, match: { tags } }, known))).toBe(
+    expect(badInputMessage(() => validateRule({ ...base, match: { tags } }, known))).toBe(
       'match.tags.__proto__: refused: usage events drop a tag of that name, so no rule could match it',
     );
   });
@@ -144,7 +134,7 @@ describe('validateRule', () => {
 describe('assertUniquePriorities and monthRange', () => {
   it('names the second rule holding a priority', () => {
     const rule = validateRule(base, known);
-    expect(messageOf(() => assertUniquePriorities([rule, { ...rule, name: 'b' }]))).toBe(
+    expect(badInputMessage(() => assertUniquePriorities([rule, { ...rule, name: 'b' }]))).toBe(
       'rules[1].priority: 1 is also the priority of rules[0] ("r")',
     );
   });
@@ -156,7 +146,7 @@ describe('assertUniquePriorities and monthRange', () => {
       end: new Date('2027-01-01T00:00:00Z'),
     });
     for (const bad of ['2026-13', '2026-1', '26-11', '', 'x']) {
-      expect(messageOf(() => monthRange(bad))).toMatch(/^month: /);
+      expect(badInputMessage(() => monthRange(bad))).toMatch(/^month: /);
     }
   });
 });

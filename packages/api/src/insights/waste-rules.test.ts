@@ -1,6 +1,6 @@
 import { createDefaultPricingCatalog, Money, type PriceCard } from '@purser/pricing';
 import fc from 'fast-check';
-import { PurserError } from '../errors';
+import { badInputMessage } from '../errors-testing';
 import {
   cacheWritePremium,
   checkWasteArgs,
@@ -25,18 +25,6 @@ const card = (provider: string, model: string): PriceCard => {
 const DAY = 86_400_000;
 const FROM = new Date('2026-11-01T00:00:00Z');
 
-/** The message of the error `run` throws (it must throw a BAD_USER_INPUT). */
-function refusal(run: () => void): string {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(PurserError);
-    expect((error as PurserError).code).toBe('BAD_USER_INPUT');
-    return (error as Error).message;
-  }
-  throw new Error('expected a refusal');
-}
-
 describe('checkWasteArgs', () => {
   it('should accept every range up to the limit and refuse any longer one, naming to', () => {
     fc.assert(
@@ -45,7 +33,7 @@ describe('checkWasteArgs', () => {
         if (span <= MAX_WASTE_RANGE_DAYS * DAY) {
           expect(() => checkWasteArgs(FROM, to, 10, 'USD')).not.toThrow();
         } else {
-          expect(refusal(() => checkWasteArgs(FROM, to, 10, 'USD'))).toMatch(
+          expect(badInputMessage(() => checkWasteArgs(FROM, to, 10, 'USD'))).toMatch(
             new RegExp(`^to: a waste report covers at most ${MAX_WASTE_RANGE_DAYS} days`),
           );
         }
@@ -57,13 +45,13 @@ describe('checkWasteArgs', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 400 * DAY }), (back) => {
         const to = new Date(FROM.getTime() - back);
-        expect(refusal(() => checkWasteArgs(FROM, to, 10, 'USD'))).toBe(
+        expect(badInputMessage(() => checkWasteArgs(FROM, to, 10, 'USD'))).toBe(
           'to: must be later than from',
         );
       }),
     );
-    expect(refusal(() => checkWasteArgs(new Date(NaN), FROM, 10, 'USD'))).toMatch(/^from:/);
-    expect(refusal(() => checkWasteArgs(FROM, new Date(NaN), 10, 'USD'))).toMatch(/^to:/);
+    expect(badInputMessage(() => checkWasteArgs(new Date(NaN), FROM, 10, 'USD'))).toMatch(/^from:/);
+    expect(badInputMessage(() => checkWasteArgs(FROM, new Date(NaN), 10, 'USD'))).toMatch(/^to:/);
   });
 
   it('should refuse a limit outside 1..max and a currency that is not an ISO code', () => {
@@ -76,7 +64,7 @@ describe('checkWasteArgs', () => {
           fc.double().filter((value) => !Number.isInteger(value)),
         ),
         (limit) => {
-          expect(refusal(() => checkWasteArgs(FROM, to, limit, 'USD'))).toMatch(/^limit: /);
+          expect(badInputMessage(() => checkWasteArgs(FROM, to, limit, 'USD'))).toMatch(/^limit: /);
         },
       ),
     );
@@ -84,7 +72,9 @@ describe('checkWasteArgs', () => {
       fc.property(
         fc.string().filter((value) => !/^[A-Z]{3}$/.test(value)),
         (currency) => {
-          expect(refusal(() => checkWasteArgs(FROM, to, 1, currency))).toMatch(/^currency: /);
+          expect(badInputMessage(() => checkWasteArgs(FROM, to, 1, currency))).toMatch(
+            /^currency: /,
+          );
         },
       ),
     );
