@@ -1,4 +1,5 @@
 import { badInput } from '../errors';
+import { refuseUnknown, shown, single } from '../http/query-parameters';
 import type { MonthRange } from './chargeback-csv-source';
 
 /** The query of an export request, checked. */
@@ -39,18 +40,6 @@ const PARAMETERS = {
     'unallocatedAccount',
   ],
 } as const;
-
-/** A value echoed in an error, cut short: the message stays small whatever was sent. */
-const shown = (value: string) =>
-  JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-
-/** One query parameter as a string (absent: null); given twice or as a structure: 400. */
-function single(query: Record<string, unknown>, name: string): string | null {
-  const value = Object.hasOwn(query, name) ? query[name] : undefined;
-  if (value === undefined) return null;
-  if (typeof value !== 'string') throw badInput(`${name}: give it once, as text`);
-  return value;
-}
 
 /** `2026-11` → the UTC month `[2026-11-01, 2026-12-01)`; anything else names `month`. */
 export function parseMonth(value: string | null): MonthRange {
@@ -115,11 +104,7 @@ function detailOf(value: string | null): boolean {
  */
 export function parseExportQuery(query: unknown, kind: keyof typeof PARAMETERS): ExportQuery {
   const values = (query ?? {}) as Record<string, unknown>;
-  const known: readonly string[] = PARAMETERS[kind];
-  const unknown = Object.keys(values).find((name) => !known.includes(name));
-  if (unknown !== undefined) {
-    throw badInput(`${shown(unknown)}: unknown query parameter (known: ${known.join(', ')})`);
-  }
+  refuseUnknown(values, PARAMETERS[kind]);
   const currency =
     checked(single(values, 'currency'), 'currency', CURRENCY, 'a three-letter ISO 4217 code') ??
     'USD';

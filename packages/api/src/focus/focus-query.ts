@@ -1,4 +1,5 @@
 import { badInput } from '../errors';
+import { refuseUnknown, shown, single } from '../http/query-parameters';
 import { FOCUS_VERSIONS, type FocusVersion } from './focus-columns';
 
 /** The checked parameters of a FOCUS export. */
@@ -17,17 +18,6 @@ const PARAMETERS = ['from', 'to', 'version', 'currency'];
 /** `2026-11-01` or a date-time at a UTC midnight (`2026-11-01T00:00:00Z`, `…00:00:00.000Z`). */
 const DAY = /^(\d{4})-(\d{2})-(\d{2})(?:T00:00(?::00(?:\.0{1,3})?)?(?:Z|[+-]00:00))?$/;
 const CURRENCY = /^[A-Za-z]{3}$/;
-
-/** A value echoed in an error, cut short: the message stays small whatever was sent. */
-const shown = (value: string) =>
-  JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-
-function single(query: Record<string, unknown>, name: string): string | null {
-  const value = Object.hasOwn(query, name) ? query[name] : undefined;
-  if (value === undefined) return null;
-  if (typeof value !== 'string') throw badInput(`${name}: give it once, as text`);
-  return value;
-}
 
 /** A whole UTC day, as a date or a date-time at midnight UTC; anything else names `name`. */
 export function parseDay(name: string, value: string | null): Date {
@@ -55,11 +45,7 @@ export function parseDay(name: string, value: string | null): Date {
  * are refused by name. Work is linear in the query's size.
  */
 export function parseFocusQuery(query: Record<string, unknown>): FocusQuery {
-  for (const name of Object.keys(query)) {
-    if (!PARAMETERS.includes(name)) {
-      throw badInput(`${shown(name)}: unknown parameter (known: ${PARAMETERS.join(', ')})`);
-    }
-  }
+  refuseUnknown(query, PARAMETERS, 'parameter');
   const from = parseDay('from', single(query, 'from'));
   const to = parseDay('to', single(query, 'to'));
   if (to.getTime() <= from.getTime()) throw badInput('to: must be later than from');

@@ -1,6 +1,7 @@
 import { parseMonth } from '../allocation/allocation-exports-query';
 import type { MonthRange } from '../allocation/chargeback-csv-source';
 import { badInput } from '../errors';
+import { refuseUnknown, shown, single } from '../http/query-parameters';
 
 export const REPORT_FORMATS = ['pdf', 'html', 'csv'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -12,17 +13,6 @@ export interface MonthlyReportQuery {
 }
 
 const PARAMETERS: readonly string[] = ['month', 'format'];
-
-/** A value echoed in an error, cut short: the message stays small whatever was sent. */
-const shown = (value: string) =>
-  JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-
-function single(query: Record<string, unknown>, name: string): string | null {
-  const value = Object.hasOwn(query, name) ? query[name] : undefined;
-  if (value === undefined) return null;
-  if (typeof value !== 'string') throw badInput(`${name}: give it once, as text`);
-  return value;
-}
 
 /** `pdf` (the default), `html` or `csv`; anything else names `format`. */
 export function parseFormat(value: string | null): ReportFormat {
@@ -41,10 +31,7 @@ export function parseFormat(value: string | null): ReportFormat {
  */
 export function parseMonthlyReportQuery(query: unknown): MonthlyReportQuery {
   const values = (query ?? {}) as Record<string, unknown>;
-  const unknown = Object.keys(values).find((name) => !PARAMETERS.includes(name));
-  if (unknown !== undefined) {
-    throw badInput(`${shown(unknown)}: unknown query parameter (known: ${PARAMETERS.join(', ')})`);
-  }
+  refuseUnknown(values, PARAMETERS);
   return {
     range: parseMonth(single(values, 'month')),
     format: parseFormat(single(values, 'format')),
