@@ -235,6 +235,17 @@ describe('PurserClient', () => {
       expect(fake.to('/graphql')).toHaveLength(1);
     });
 
+    it('should hand a call without a caller signal one signal that is never aborted', async () => {
+      const signals: AbortSignal[] = [];
+      await client().track(request, async (context) => {
+        signals.push(context.signal, context.signal, { ...context }.signal);
+        return completion('gpt-4o');
+      });
+      expect(signals[0]).toBeInstanceOf(AbortSignal);
+      expect(signals[0]!.aborted).toBe(false);
+      expect(new Set(signals).size).toBe(1);
+    });
+
     it('should release the hold of a decision that arrives after the caller aborted', async () => {
       fake.handler = (received) =>
         received.path === DECISION ? { body: restDecision(), delayMs: 150 } : allowAll(received);

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { urlToHttpOptions } from 'node:url';
 import { abortReason, PurserClientError } from './errors';
 
 /** An answer read whole (bounded), before any JSON parsing. */
@@ -31,6 +32,12 @@ export class HttpTransport {
   private readonly base: URL;
   private readonly agent: http.Agent;
   private readonly module: typeof http | typeof https;
+  private readonly authorization: string;
+  /**
+   * The request options of each path posted to (the client posts to three), resolved against
+   * the base URL once rather than parsed again on every call.
+   */
+  private readonly targets = new Map<string, { options: http.RequestOptions; pathname: string }>();
 
   constructor(private readonly options: HttpTransportOptions) {
     let base: URL;
@@ -52,6 +59,20 @@ export class HttpTransport {
     this.base = base;
     this.module = base.protocol === 'https:' ? https : http;
     this.agent = new this.module.Agent({ keepAlive: true, maxSockets: 256 });
+    this.authorization = `Bearer ${options.apiKey}`;
+  }
+
+  private target(path: string): { options: http.RequestOptions; pathname: string } {
+    let target = this.targets.get(path);
+    if (!target) {
+      const url = new URL(path.replace(/^\//, ''), this.base.href.replace(/\/?$/, '/'));
+      target = {
+        options: { ...urlToHttpOptions(url), method: 'POST', agent: this.agent },
+        pathname: url.pathname,
+      };
+      this.targets.set(path, target);
+    }
+    return target;
   }
 
   /**
@@ -66,9 +87,10 @@ export class HttpTransport {
     signal?: AbortSignal,
     late?: { answer: (answer: HttpAnswer) => void; withinMs: number },
   ): Promise<HttpAnswer> {
-    const payload = Buffer.from(JSON.stringify(body));
-    const target = new URL(path.replace(/^\//, ''), this.base.href.replace(/\/?$/, '/'));
-    const { timeoutMs, maxResponseBytes, apiKey } = this.options;
+    // A string, not a Buffer: Node then writes the head and the body in one piece.
+    const payload = JSON.stringify(body);
+    const target = this.target(path);
+    const { timeoutMs, maxResponseBytes } = this.options;
     return new Promise<HttpAnswer>((resolve, reject) => {
       let settled = false;
       let lateTimer: NodeJS.Timeout | undefined;
@@ -90,13 +112,12 @@ export class HttpTransport {
         lateTimer = setTimeout(() => request.destroy(), late.withinMs);
         lateTimer.unref();
       };
-      const request = this.module.request(target, {
-        method: 'POST',
-        agent: this.agent,
+      const request = this.module.request({
+        ...target.options,
         headers: {
           'content-type': 'application/json',
-          'content-length': payload.length,
-          authorization: `Bearer ${apiKey}`,
+          'content-length': Buffer.byteLength(payload),
+          authorization: this.authorization,
         },
       });
       const timer = setTimeout(() => {

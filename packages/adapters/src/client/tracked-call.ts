@@ -112,12 +112,17 @@ export class TrackedCall<R = unknown> {
   ) {
     this.meter = new UsageMeter(options.usageFormat ?? defaultUsageFormat(request.provider));
     this.eventId = options.eventId ?? randomUUID();
+    let signal = options.signal;
     this.context = {
       model: decision.model,
       maxOutputTokens: decision.maxOutputTokens,
       decisionId: decision.decisionId,
       decision,
-      signal: options.signal ?? new AbortController().signal,
+      // Made when first read: a signal that is never aborted costs more to build than the
+      // rest of the call's bookkeeping, and most calls without one never read it.
+      get signal() {
+        return (signal ??= new AbortController().signal);
+      },
       observeUsage: (raw, model) => this.meter.observe(raw, model),
       observeCanonicalUsage: (usage, model) => this.meter.observeCanonical(usage, model),
     };
