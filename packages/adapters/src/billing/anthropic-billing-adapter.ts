@@ -7,16 +7,18 @@ import type { BillingAdapterFactoryV1 } from './billing-adapter-factory-v1';
 import type { BillingAdapterSettings } from './billing-adapter-settings';
 import type { BillingAdapterV1 } from './billing-adapter-v1';
 import type { BillingFetchRequest } from './billing-fetch-request';
-import { BillingHttpClient, type BillingHttpProvider } from './billing-http';
+import type { BillingHttpProvider } from './billing-http';
 import {
-  isUtcMidnight,
+  bucketStartDay,
+  currencyOrUsd,
   jsonCount,
   jsonDecimal,
   parseBillingShape,
-  utcDay,
+  parseBucketResults,
+  type BucketResult,
   type WarningList,
 } from './billing-json';
-import { checkFetchRange, fetchAllPages } from './billing-pages';
+import { createDailyReportAdapter } from './billing-pages';
 import type { BillingCostType, BillingTokenType, ProviderCostLine } from './provider-cost-line';
 import type { ProviderUsageLine } from './provider-usage-line';
 
@@ -36,9 +38,6 @@ export const ANTHROPIC_BILLING_PROVIDER: BillingHttpProvider = {
 
 /** Settings of {@link createAnthropicBillingAdapter}. */
 export type AnthropicBillingSettings = BillingAdapterSettings;
-
-/** Buckets per page asked for (the reports' maximum for daily buckets). */
-const PAGE_LIMIT = '31';
 
 const bucketSchema = z.object({
   starting_at: z.string().max(64),
@@ -104,8 +103,17 @@ export function centsToAmount(cents: string): string {
   return formatDecimal(new Money(cents).div(100));
 }
 
-/** Reads a bucket's `starting_at` as a UTC day, warning when it is not a day bucket. */
-function bucketDay(startingAt: string, where: string, warnings: WarningList): string {
+/**
+ * A report bucket: its `starting_at` as a UTC day (warning when it is not a day bucket) and
+ * its results read with `resultSchema`.
+ */
+function readBucket<S extends z.ZodType>(
+  bucket: unknown,
+  where: string,
+  warnings: WarningList,
+  resultSchema: S,
+): { day: string; results: BucketResult<z.output<S>>[] } {
+  const { starting_at: startingAt, results } = parseBillingShape(bucketSchema, bucket, where);
   const start = /^\d{4}-\d{2}-\d{2}T/.test(startingAt)
     ? new Date(startingAt)
     : new Date(Number.NaN);
@@ -115,12 +123,10 @@ function bucketDay(startingAt: string, where: string, warnings: WarningList): st
       message: `${where}.starting_at: not an RFC 3339 time (got ${JSON.stringify(startingAt.slice(0, 64))})`,
     });
   }
-  if (!isUtcMidnight(start)) {
-    warnings.add(
-      `${where}: bucket starts at ${start.toISOString()}, not a UTC day; dated ${utcDay(start)}`,
-    );
-  }
-  return utcDay(start);
+  return {
+    day: bucketStartDay(start, where, warnings),
+    results: parseBucketResults(resultSchema, results, where),
+  };
 }
 
 /** Converts one cost report bucket (pure). Keys on `cost_type`, `token_type` and `model`, never on `description`. */
@@ -129,23 +135,14 @@ export function convertAnthropicCostBucket(
   where: string,
   warnings: WarningList,
 ): ProviderCostLine[] {
-  const parsed = parseBillingShape(bucketSchema, bucket, where);
-  const day = bucketDay(parsed.starting_at, where, warnings);
+  const { day, results } = readBucket(bucket, where, warnings, anthropicCostResultSchema);
   const lines: ProviderCostLine[] = [];
-  (parsed.results ?? []).forEach((raw, index) => {
-    const at = `${where}.results[${index}]`;
-    const result = parseBillingShape(anthropicCostResultSchema, raw, at);
+  for (const { raw, at, result } of results) {
     if (result.amount == null) {
       warnings.add(`${at}: no amount; line skipped`);
-      return;
+      continue;
     }
-    let currency = result.currency?.trim().toUpperCase() ?? '';
-    if (!/^[A-Z]{3}$/.test(currency)) {
-      warnings.add(
-        `${at}: currency ${JSON.stringify(result.currency ?? null)} is not ISO 4217; USD assumed`,
-      );
-      currency = 'USD';
-    }
+    const currency = currencyOrUsd(result.currency, at, warnings);
     let tokenType: BillingTokenType | null = null;
     if (result.token_type != null) {
       tokenType = ANTHROPIC_TOKEN_TYPES[result.token_type] ?? null;
@@ -188,7 +185,7 @@ export function convertAnthropicCostBucket(
       dimensions,
       raw,
     });
-  });
+  }
   return lines;
 }
 
@@ -212,10 +209,8 @@ export function convertAnthropicUsageBucket(
   where: string,
   warnings: WarningList,
 ): ProviderUsageLine[] {
-  const parsed = parseBillingShape(bucketSchema, bucket, where);
-  const day = bucketDay(parsed.starting_at, where, warnings);
-  return (parsed.results ?? []).map((raw, index) => {
-    const result = parseBillingShape(anthropicUsageResultSchema, raw, `${where}.results[${index}]`);
+  const { day, results } = readBucket(bucket, where, warnings, anthropicUsageResultSchema);
+  return results.map(({ raw, result }) => {
     const dimensions: Record<string, string> = {};
     if (result.api_key_id) dimensions.api_key_id = result.api_key_id;
     if (result.service_tier) dimensions.service_tier = result.service_tier;
@@ -243,7 +238,6 @@ function timeRange(request: BillingFetchRequest): [string, string][] {
   return [
     ['starting_at', rfc3339(request.from)],
     ['ending_at', rfc3339(request.to)],
-    ['bucket_width', '1d'],
   ];
 }
 
@@ -256,43 +250,19 @@ function timeRange(request: BillingFetchRequest): [string, string][] {
 export function createAnthropicBillingAdapter(
   settings: AnthropicBillingSettings,
 ): BillingAdapterV1 {
-  const client = new BillingHttpClient(ANTHROPIC_BILLING_PROVIDER, settings);
-  return {
-    specificationVersion: 'v1',
-    id: 'anthropic',
-    async doFetchCosts(request) {
-      checkFetchRange('anthropic', request);
-      return fetchAllPages({
-        client,
-        provider: 'anthropic',
-        path: '/organizations/cost_report',
-        query: [
-          ...timeRange(request),
-          ['group_by[]', 'workspace_id'],
-          ['group_by[]', 'description'],
-          ['limit', PAGE_LIMIT],
-        ],
-        request,
-        convertBucket: convertAnthropicCostBucket,
-      });
+  return createDailyReportAdapter(ANTHROPIC_BILLING_PROVIDER, settings, {
+    timeRange,
+    costs: {
+      path: '/organizations/cost_report',
+      groupBy: ['workspace_id', 'description'],
+      convertBucket: convertAnthropicCostBucket,
     },
-    async doFetchUsage(request) {
-      checkFetchRange('anthropic', request);
-      return fetchAllPages({
-        client,
-        provider: 'anthropic',
-        path: '/organizations/usage_report/messages',
-        query: [
-          ...timeRange(request),
-          ['group_by[]', 'workspace_id'],
-          ['group_by[]', 'model'],
-          ['limit', PAGE_LIMIT],
-        ],
-        request,
-        convertBucket: convertAnthropicUsageBucket,
-      });
+    usage: {
+      path: '/organizations/usage_report/messages',
+      groupBy: ['workspace_id', 'model'],
+      convertBucket: convertAnthropicUsageBucket,
     },
-  };
+  });
 }
 
 /** Registry record of the Anthropic billing adapter. */

@@ -97,6 +97,26 @@ export function parseBillingShape<S extends z.ZodType>(
   });
 }
 
+/** One result of a report bucket: as received, where it stands, and as `schema` reads it. */
+export interface BucketResult<Result> {
+  raw: unknown;
+  /** `<bucket>.results[<index>]`, for messages. */
+  at: string;
+  result: Result;
+}
+
+/** Each of a bucket's `results` parsed with `schema`, named by where it stands. */
+export function parseBucketResults<S extends z.ZodType>(
+  schema: S,
+  results: readonly unknown[] | null | undefined,
+  where: string,
+): BucketResult<z.output<S>>[] {
+  return (results ?? []).map((raw, index) => {
+    const at = `${where}.results[${index}]`;
+    return { raw, at, result: parseBillingShape(schema, raw, at) };
+  });
+}
+
 /**
  * A JSON number (read as its source text by {@link readBillingJson}) or a decimal string,
  * as a plain decimal string without exponent (`"1e-7"` → `"0.0000001"`).
@@ -135,6 +155,34 @@ export function utcDay(date: Date): string {
 /** Whether `date` is exactly a UTC midnight. */
 export function isUtcMidnight(date: Date): boolean {
   return date.getTime() % 86_400_000 === 0;
+}
+
+/**
+ * The UTC day of a daily bucket starting at `start` (a valid date), warning when the start
+ * is not a UTC midnight, so not a day bucket.
+ */
+export function bucketStartDay(start: Date, where: string, warnings: WarningList): string {
+  if (!isUtcMidnight(start)) {
+    warnings.add(
+      `${where}: bucket starts at ${start.toISOString()}, not a UTC day; dated ${utcDay(start)}`,
+    );
+  }
+  return utcDay(start);
+}
+
+/**
+ * An amount's currency, upper-cased, when it is an ISO 4217 code; otherwise USD (what the
+ * provider APIs bill in) with a warning naming the value found.
+ */
+export function currencyOrUsd(
+  currency: string | null | undefined,
+  at: string,
+  warnings: WarningList,
+): string {
+  const code = currency?.trim().toUpperCase() ?? '';
+  if (/^[A-Z]{3}$/.test(code)) return code;
+  warnings.add(`${at}: currency ${JSON.stringify(currency ?? null)} is not ISO 4217; USD assumed`);
+  return 'USD';
 }
 
 /** Collects warnings up to a bound, then counts the rest in one last line. */

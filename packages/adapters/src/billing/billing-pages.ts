@@ -1,10 +1,14 @@
 import { z } from 'zod';
 
 import { AdapterError } from '../errors';
+import type { BillingAdapterSettings } from './billing-adapter-settings';
+import type { BillingAdapterV1 } from './billing-adapter-v1';
 import type { BillingFetchRequest } from './billing-fetch-request';
 import type { BillingFetchResult } from './billing-fetch-result';
-import type { BillingHttpClient, QueryParameter } from './billing-http';
+import { BillingHttpClient, type BillingHttpProvider, type QueryParameter } from './billing-http';
 import { parseBillingShape, readBillingJson, WarningList } from './billing-json';
+import type { ProviderCostLine } from './provider-cost-line';
+import type { ProviderUsageLine } from './provider-usage-line';
 
 /** Default of {@link BillingFetchRequest.maxPages}. */
 export const DEFAULT_MAX_BILLING_PAGES = 1000;
@@ -35,6 +39,63 @@ export function checkFetchRange(provider: string, request: BillingFetchRequest):
       message: `${provider} billing: from (${request.from.toISOString()}) must be before to (${request.to.toISOString()})`,
     });
   }
+}
+
+/** Buckets per page asked for: the most the OpenAI and Anthropic reports give by day. */
+const DAILY_PAGE_LIMIT = '31';
+
+/** One daily report of a provider API: its path, its grouping and its bucket converter. */
+export interface DailyReport<Line> {
+  path: string;
+  /** The `group_by[]` keys, in order. */
+  groupBy: readonly string[];
+  convertBucket: (bucket: unknown, where: string, warnings: WarningList) => Line[];
+}
+
+/** A provider API's daily cost report and daily usage report, and how both take a range. */
+export interface DailyReports {
+  /** The query parameters of the range's start and end, in the provider's own words. */
+  timeRange: (request: BillingFetchRequest) => QueryParameter[];
+  costs: DailyReport<ProviderCostLine>;
+  usage: DailyReport<ProviderUsageLine>;
+}
+
+/**
+ * A billing adapter of a provider API with a daily cost report and a daily usage report:
+ * each fetch checks the range, then reads every page of day buckets, grouped by the
+ * report's `groupBy` in that order.
+ */
+export function createDailyReportAdapter(
+  provider: BillingHttpProvider,
+  settings: BillingAdapterSettings,
+  reports: DailyReports,
+): BillingAdapterV1 {
+  const client = new BillingHttpClient(provider, settings);
+  const fetchReport = async <Line>(
+    request: BillingFetchRequest,
+    report: DailyReport<Line>,
+  ): Promise<BillingFetchResult<Line>> => {
+    checkFetchRange(provider.id, request);
+    return fetchAllPages({
+      client,
+      provider: provider.id,
+      path: report.path,
+      query: [
+        ...reports.timeRange(request),
+        ['bucket_width', '1d'],
+        ...report.groupBy.map((key): QueryParameter => ['group_by[]', key]),
+        ['limit', DAILY_PAGE_LIMIT],
+      ],
+      request,
+      convertBucket: report.convertBucket,
+    });
+  };
+  return {
+    specificationVersion: 'v1',
+    id: provider.id,
+    doFetchCosts: (request) => fetchReport(request, reports.costs),
+    doFetchUsage: (request) => fetchReport(request, reports.usage),
+  };
 }
 
 /**

@@ -7,17 +7,19 @@ import type { BillingAdapterFactoryV1 } from './billing-adapter-factory-v1';
 import type { BillingAdapterSettings } from './billing-adapter-settings';
 import type { BillingAdapterV1 } from './billing-adapter-v1';
 import type { BillingFetchRequest } from './billing-fetch-request';
-import { BillingHttpClient, type BillingHttpProvider } from './billing-http';
+import type { BillingHttpProvider } from './billing-http';
 import {
-  isUtcMidnight,
+  bucketStartDay,
+  currencyOrUsd,
   jsonCount,
   jsonDecimal,
   jsonInteger,
   parseBillingShape,
-  utcDay,
+  parseBucketResults,
+  type BucketResult,
   type WarningList,
 } from './billing-json';
-import { checkFetchRange, fetchAllPages } from './billing-pages';
+import { createDailyReportAdapter } from './billing-pages';
 import type { BillingCostType, BillingTokenType, ProviderCostLine } from './provider-cost-line';
 import type { ProviderUsageLine } from './provider-usage-line';
 
@@ -37,9 +39,6 @@ export const OPENAI_BILLING_PROVIDER: BillingHttpProvider = {
 
 /** Settings of {@link createOpenAIBillingAdapter}. */
 export type OpenAIBillingSettings = BillingAdapterSettings;
-
-/** Buckets per page asked for (the Usage API's maximum for daily buckets). */
-const PAGE_LIMIT = '31';
 
 const bucketSchema = z.object({
   start_time: jsonInteger,
@@ -170,8 +169,17 @@ export function parseOpenAILineItem(lineItem: string): OpenAILineItem {
   };
 }
 
-/** Reads one bucket's start as a UTC day, warning when it is not a day bucket. */
-function bucketDay(startTime: number, where: string, warnings: WarningList): string {
+/**
+ * A Costs or Usage bucket: its start as a UTC day (warning when it is not a day bucket) and
+ * its results read with `resultSchema`.
+ */
+function readBucket<S extends z.ZodType>(
+  bucket: unknown,
+  where: string,
+  warnings: WarningList,
+  resultSchema: S,
+): { day: string; results: BucketResult<z.output<S>>[] } {
+  const { start_time: startTime, results } = parseBillingShape(bucketSchema, bucket, where);
   const start = new Date(startTime * 1000);
   if (Number.isNaN(start.getTime())) {
     throw new AdapterError({
@@ -179,12 +187,10 @@ function bucketDay(startTime: number, where: string, warnings: WarningList): str
       message: `${where}.start_time: not a Unix time (got ${startTime})`,
     });
   }
-  if (!isUtcMidnight(start)) {
-    warnings.add(
-      `${where}: bucket starts at ${start.toISOString()}, not a UTC day; dated ${utcDay(start)}`,
-    );
-  }
-  return utcDay(start);
+  return {
+    day: bucketStartDay(start, where, warnings),
+    results: parseBucketResults(resultSchema, results, where),
+  };
 }
 
 /** Converts one Costs bucket (pure). */
@@ -193,24 +199,15 @@ export function convertOpenAICostsBucket(
   where: string,
   warnings: WarningList,
 ): ProviderCostLine[] {
-  const parsed = parseBillingShape(bucketSchema, bucket, where);
-  const day = bucketDay(parsed.start_time, where, warnings);
+  const { day, results } = readBucket(bucket, where, warnings, openaiCostsResultSchema);
   const lines: ProviderCostLine[] = [];
-  (parsed.results ?? []).forEach((raw, index) => {
-    const at = `${where}.results[${index}]`;
-    const result = parseBillingShape(openaiCostsResultSchema, raw, at);
+  for (const { raw, at, result } of results) {
     const amount = result.amount?.value;
     if (amount == null) {
       warnings.add(`${at}: no amount.value; line skipped`);
-      return;
+      continue;
     }
-    let currency = result.amount?.currency?.trim().toUpperCase() ?? '';
-    if (!/^[A-Z]{3}$/.test(currency)) {
-      warnings.add(
-        `${at}: currency ${JSON.stringify(result.amount?.currency ?? null)} is not ISO 4217; USD assumed`,
-      );
-      currency = 'USD';
-    }
+    const currency = currencyOrUsd(result.amount?.currency, at, warnings);
     const lineItemText = result.line_item ?? '';
     const item = lineItemText === '' ? null : parseOpenAILineItem(lineItemText);
     if (item === null) {
@@ -241,7 +238,7 @@ export function convertOpenAICostsBucket(
       dimensions,
       raw,
     });
-  });
+  }
   return lines;
 }
 
@@ -295,11 +292,8 @@ export function convertOpenAIUsageBucket(
   where: string,
   warnings: WarningList,
 ): ProviderUsageLine[] {
-  const parsed = parseBillingShape(bucketSchema, bucket, where);
-  const day = bucketDay(parsed.start_time, where, warnings);
-  return (parsed.results ?? []).map((raw, index) => {
-    const at = `${where}.results[${index}]`;
-    const result = parseBillingShape(openaiUsageResultSchema, raw, at);
+  const { day, results } = readBucket(bucket, where, warnings, openaiUsageResultSchema);
+  return results.map(({ raw, at, result }) => {
     const notes: string[] = [];
     const usage = openaiUsageResultToUsage(result, notes);
     for (const note of notes) warnings.add(`${at}: ${note}`);
@@ -325,7 +319,6 @@ function timeRange(request: BillingFetchRequest): [string, string][] {
   return [
     ['start_time', String(Math.floor(request.from.getTime() / 1000))],
     ['end_time', String(Math.ceil(request.to.getTime() / 1000))],
-    ['bucket_width', '1d'],
   ];
 }
 
@@ -335,43 +328,19 @@ function timeRange(request: BillingFetchRequest): [string, string][] {
  * `GET /v1/organization/usage/completions` by day, grouped by project and model.
  */
 export function createOpenAIBillingAdapter(settings: OpenAIBillingSettings): BillingAdapterV1 {
-  const client = new BillingHttpClient(OPENAI_BILLING_PROVIDER, settings);
-  return {
-    specificationVersion: 'v1',
-    id: 'openai',
-    async doFetchCosts(request) {
-      checkFetchRange('openai', request);
-      return fetchAllPages({
-        client,
-        provider: 'openai',
-        path: '/organization/costs',
-        query: [
-          ...timeRange(request),
-          ['group_by[]', 'project_id'],
-          ['group_by[]', 'line_item'],
-          ['limit', PAGE_LIMIT],
-        ],
-        request,
-        convertBucket: convertOpenAICostsBucket,
-      });
+  return createDailyReportAdapter(OPENAI_BILLING_PROVIDER, settings, {
+    timeRange,
+    costs: {
+      path: '/organization/costs',
+      groupBy: ['project_id', 'line_item'],
+      convertBucket: convertOpenAICostsBucket,
     },
-    async doFetchUsage(request) {
-      checkFetchRange('openai', request);
-      return fetchAllPages({
-        client,
-        provider: 'openai',
-        path: '/organization/usage/completions',
-        query: [
-          ...timeRange(request),
-          ['group_by[]', 'project_id'],
-          ['group_by[]', 'model'],
-          ['limit', PAGE_LIMIT],
-        ],
-        request,
-        convertBucket: convertOpenAIUsageBucket,
-      });
+    usage: {
+      path: '/organization/usage/completions',
+      groupBy: ['project_id', 'model'],
+      convertBucket: convertOpenAIUsageBucket,
     },
-  };
+  });
 }
 
 /** Registry record of the OpenAI billing adapter. */
