@@ -1,7 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
-import { PurserError } from '../errors';
+import { parseQueryFlags } from '../http/query-parameters';
 import type { FocusExportService } from './focus-export.service';
 import { parseFocusQuery, type FocusQuery } from './focus-query';
 import { pipeChunks } from './focus.routes';
@@ -23,30 +23,7 @@ const FLAGS: Record<string, string> = {
 
 /** `--from 2026-11-01 --to 2026-12-01 [--version 1.3] [--currency USD] [--out FILE]`. */
 export function parseFocusArguments(argv: readonly string[]): FocusArguments {
-  const query: Record<string, string> = {};
-  let out: string | null = null;
-  for (let index = 0; index < argv.length; index += 2) {
-    const flag = argv[index];
-    const value = argv[index + 1];
-    if (value === undefined) return { problem: `${flag}: needs a value` };
-    if (flag === '--out') {
-      if (out !== null) return { problem: '--out: give it once' };
-      out = value;
-    } else if (Object.hasOwn(FLAGS, flag)) {
-      if (Object.hasOwn(query, FLAGS[flag])) return { problem: `${flag}: give it once` };
-      query[FLAGS[flag]] = value;
-    } else {
-      return {
-        problem: `${flag}: unknown option (known: ${Object.keys(FLAGS).join(', ')}, --out)`,
-      };
-    }
-  }
-  try {
-    return { query: parseFocusQuery(query), out: out === '-' ? null : out };
-  } catch (error) {
-    if (error instanceof PurserError) return { problem: `--${error.message}` };
-    throw error;
-  }
+  return parseQueryFlags(argv, FLAGS, parseFocusQuery);
 }
 
 /** Writes the export to `out` (a file path, or null for `stdout`), chunk by chunk. */

@@ -1,6 +1,6 @@
 // Reading a query string (`req.query`, or a CLI's flags read as one): every error is a
 // BAD_USER_INPUT that names the parameter and echoes what was sent cut short.
-import { badInput } from '../errors';
+import { badInput, PurserError } from '../errors';
 
 /** A value echoed in an error, cut short: the message stays small whatever was sent. */
 export const shown = (value: string) =>
@@ -26,5 +26,41 @@ export function refuseUnknown(
   const unknown = Object.keys(query).find((name) => !known.includes(name));
   if (unknown !== undefined) {
     throw badInput(`${shown(unknown)}: unknown ${noun} (known: ${known.join(', ')})`);
+  }
+}
+
+/**
+ * A command line of `--flag value` pairs read as the query a route takes (a CLI that writes
+ * the file the route answers): `flags` maps each flag to its parameter, `--out FILE` is where
+ * to write (`-` or none: stdout), and `parse` checks the query, its BAD_USER_INPUT becoming
+ * the problem, named by the flag.
+ */
+export function parseQueryFlags<Query>(
+  argv: readonly string[],
+  flags: Record<string, string>,
+  parse: (query: Record<string, string>) => Query,
+): { query: Query; out: string | null } | { problem: string } {
+  const query: Record<string, string> = {};
+  let out: string | null = null;
+  for (let index = 0; index < argv.length; index += 2) {
+    const flag = argv[index]!;
+    const value = argv[index + 1];
+    if (value === undefined) return { problem: `${flag}: needs a value` };
+    if (flag === '--out') {
+      if (out !== null) return { problem: '--out: give it once' };
+      out = value;
+    } else if (Object.hasOwn(flags, flag)) {
+      if (Object.hasOwn(query, flags[flag]!)) return { problem: `${flag}: give it once` };
+      query[flags[flag]!] = value;
+    } else {
+      const known = [...Object.keys(flags), '--out'].join(', ');
+      return { problem: `${flag}: unknown option (known: ${known})` };
+    }
+  }
+  try {
+    return { query: parse(query), out: out === '-' ? null : out };
+  } catch (error) {
+    if (error instanceof PurserError) return { problem: `--${error.message}` };
+    throw error;
   }
 }

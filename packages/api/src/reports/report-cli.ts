@@ -3,7 +3,7 @@ import type { Writable } from 'node:stream';
 import type { DataSource } from 'typeorm';
 import { AllocationService } from '../allocation/allocation.service';
 import { ReconciliationService } from '../billing/reconciliation.service';
-import { PurserError } from '../errors';
+import { parseQueryFlags } from '../http/query-parameters';
 import { BusinessMetricService } from '../metrics/business-metrics.service';
 import { UnitEconomicsService } from '../metrics/unit-economics.service';
 import type { Logger } from '../observability/logger';
@@ -29,28 +29,7 @@ export function parseReportArguments(argv: readonly string[]): ReportArguments {
   if (argv[0] !== 'monthly') {
     return { problem: `report ${argv[0] ?? ''}: unknown (report monthly --month 2026-11)` };
   }
-  const query: Record<string, string> = {};
-  let out: string | null = null;
-  for (let index = 1; index < argv.length; index += 2) {
-    const flag = argv[index]!;
-    const value = argv[index + 1];
-    if (value === undefined) return { problem: `${flag}: needs a value` };
-    if (flag === '--out') {
-      if (out !== null) return { problem: '--out: give it once' };
-      out = value;
-    } else if (Object.hasOwn(FLAGS, flag)) {
-      if (Object.hasOwn(query, FLAGS[flag]!)) return { problem: `${flag}: give it once` };
-      query[FLAGS[flag]!] = value;
-    } else {
-      return { problem: `${flag}: unknown option (known: --month, --format, --out)` };
-    }
-  }
-  try {
-    return { query: parseMonthlyReportQuery(query), out: out === '-' ? null : out };
-  } catch (error) {
-    if (error instanceof PurserError) return { problem: `--${error.message}` };
-    throw error;
-  }
+  return parseQueryFlags(argv.slice(1), FLAGS, parseMonthlyReportQuery);
 }
 
 /**
