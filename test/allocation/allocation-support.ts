@@ -2,7 +2,7 @@
 // tokens cost exactly $1 each and output tokens $0.000001 each, so every fixture's cost is
 // known by hand; usage posted through the real ingest path.
 import { makeUsageEvent } from '@purser/adapters/testing';
-import type { RunningPurser } from '../support/purser';
+import { postUsage, type RunningPurser } from '../support/purser';
 
 export const MODEL = 'alloc-model';
 
@@ -58,12 +58,7 @@ export async function ingest(
       tags: item.tags ?? {},
     }),
   );
-  const response = await fetch(`${service.url}/v1/usage`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify(events),
-  });
-  const body = (await response.json()) as { accepted: number; rejected: number };
+  const body = await postUsage(service, token, events);
   expect(body).toMatchObject({ accepted: items.length, rejected: 0 });
 }
 

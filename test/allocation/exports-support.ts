@@ -1,5 +1,7 @@
+import { makeUsageEvent } from '@purser/adapters/testing';
 import { Money } from '@purser/pricing';
 import type { RunningPurser } from '../support/purser';
+import { createCenters, createRule } from './allocation-support';
 
 /** An export answer: status, content type and body (records when it is CSV). */
 export interface ExportAnswer {
@@ -77,3 +79,57 @@ export function rowsOf(records: string[][]): Record<string, string>[] {
 
 export const sumOf = (values: readonly string[]) =>
   values.reduce((total, value) => total.plus(value || 0), new Money(0));
+
+/**
+ * Creates `centers` and the two rules the export suites allocate by, from 2026-10-01: team
+ * search DIRECT to CC-SEARCH (priority 10) and feature evals EVEN over CC-SEARCH, CC-ADS and
+ * CC-ORG (priority 20).
+ */
+export async function createExportRules(
+  service: RunningPurser,
+  centers: { code: string; name: string; parentCode?: string; glAccount?: string }[],
+): Promise<void> {
+  await createCenters(service, centers);
+  const effectiveFrom = '2026-10-01T00:00:00Z';
+  await createRule(service, {
+    name: 'search team',
+    priority: 10,
+    match: { team: 'search' },
+    method: 'DIRECT',
+    targets: [{ costCenter: 'CC-SEARCH' }],
+    effectiveFrom,
+  });
+  await createRule(service, {
+    name: 'evals, shared',
+    priority: 20,
+    match: { feature: 'evals' },
+    method: 'EVEN',
+    targets: [{ costCenter: 'CC-SEARCH' }, { costCenter: 'CC-ADS' }, { costCenter: 'CC-ORG' }],
+    effectiveFrom,
+  });
+}
+
+/**
+ * A usage event of the export suites: `input` tokens in and 7 out, on gpt-4o-mini (openai) or
+ * claude-3-haiku (anthropic), with `cacheRead` tokens read from a cache when there are any.
+ */
+export const exportUsage = (
+  id: string,
+  timestamp: string,
+  attribution: Record<string, unknown>,
+  input: number,
+  provider = 'openai',
+  cacheRead = 0,
+) =>
+  makeUsageEvent({
+    id,
+    provider,
+    model: provider === 'openai' ? 'gpt-4o-mini' : 'claude-3-haiku-20240307',
+    timestamp,
+    usage: {
+      input_tokens: input,
+      output_tokens: 7,
+      ...(cacheRead ? { cache_read_tokens: cacheRead } : {}),
+    },
+    attribution,
+  });

@@ -4,15 +4,13 @@
 // tying out to `spend` to the last decimal, the journal balancing exactly and rounded, a
 // closed month stated from its frozen rows and late usage as a prior-period adjustment, and
 // who may read them.
-import { makeUsageEvent } from '@purser/adapters/testing';
 import { Money } from '@purser/pricing';
-import { startPurser, type RunningPurser } from '../support/purser';
-import { getExport, rowsOf, sumOf } from './exports-support';
+import { postUsage as postUsageOf, startPurser, type RunningPurser } from '../support/purser';
+import { gql } from './allocation-support';
+import { createExportRules, exportUsage, getExport, rowsOf, sumOf } from './exports-support';
 
 type Json = Record<string, unknown>;
 
-const CREATE_COST_CENTER = `mutation($input: CostCenterInput!) { createCostCenter(input: $input) { code } }`;
-const CREATE_RULE = `mutation($input: AllocationRuleInput!) { createAllocationRule(input: $input) { id } }`;
 const SPEND = `query($from: DateTime!, $to: DateTime!) { spend(from: $from, to: $to, groupBy: [PROVIDER]) { total rows { dimensions cost } } }`;
 const NOVEMBER = { from: '2026-11-01T00:00:00Z', to: '2026-12-01T00:00:00Z' };
 
@@ -35,87 +33,44 @@ describe('chargeback and journal exports', () => {
   let service: RunningPurser;
   let gateway: string;
 
-  const graphql = async (query: string, variables: Json) => {
-    const result = await service.graphql(query, variables);
-    if (result.errors) throw new Error(JSON.stringify(result.errors));
-    return result.data as Json;
-  };
-  const postUsage = async (events: unknown[]) => {
-    const response = await fetch(`${service.url}/v1/usage`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${gateway}` },
-      body: JSON.stringify(events),
-    });
-    expect(((await response.json()) as Json).accepted).toBe(events.length);
-  };
-  const usage = (
-    id: string,
-    timestamp: string,
-    attribution: Json,
-    input: number,
-    provider = 'openai',
-  ) =>
-    makeUsageEvent({
-      id,
-      provider,
-      model: provider === 'openai' ? 'gpt-4o-mini' : 'claude-3-haiku-20240307',
-      timestamp,
-      usage: { input_tokens: input, output_tokens: 7 },
-      attribution,
-    });
+  const graphql = (query: string, variables: Json) => gql(service, query, variables);
+  const postUsage = async (events: unknown[]) =>
+    expect((await postUsageOf(service, gateway, events)).accepted).toBe(events.length);
 
   beforeAll(async () => {
     service = await startPurser();
     gateway = await service.keyFor('gateway');
-    for (const input of [
+    await createExportRules(service, [
       { code: 'CC-ORG', name: 'Acme, Inc.', glAccount: '6000' },
       { code: 'CC-SEARCH', name: 'Search "core"', parentCode: 'CC-ORG', glAccount: '6100' },
       { code: 'CC-ADS', name: 'Ads', parentCode: 'CC-ORG' },
       { code: 'CC-IDLE', name: '=cmd|idle', parentCode: 'CC-ORG', glAccount: '6300' },
-    ]) {
-      await graphql(CREATE_COST_CENTER, { input });
-    }
-    const effectiveFrom = '2026-10-01T00:00:00Z';
-    await graphql(CREATE_RULE, {
-      input: {
-        name: 'search team',
-        priority: 10,
-        match: { team: 'search' },
-        method: 'DIRECT',
-        targets: [{ costCenter: 'CC-SEARCH' }],
-        effectiveFrom,
-      },
-    });
-    await graphql(CREATE_RULE, {
-      input: {
-        name: 'evals, shared',
-        priority: 20,
-        match: { feature: 'evals' },
-        method: 'EVEN',
-        targets: [{ costCenter: 'CC-SEARCH' }, { costCenter: 'CC-ADS' }, { costCenter: 'CC-ORG' }],
-        effectiveFrom,
-      },
-    });
+    ]);
     await postUsage([
-      usage('n1', '2026-11-03T10:15:00Z', { team: 'search', feature: 'autocomplete' }, 12_345_678),
-      usage(
+      exportUsage(
+        'n1',
+        '2026-11-03T10:15:00Z',
+        { team: 'search', feature: 'autocomplete' },
+        12_345_678,
+      ),
+      exportUsage(
         'n2',
         '2026-11-04T11:00:00Z',
         { team: 'search', feature: 'ranking' },
         70_001_003,
         'anthropic',
       ),
-      usage('n3', '2026-11-05T12:30:00Z', { team: 'platform', feature: 'evals' }, 33_333_333),
-      usage(
+      exportUsage('n3', '2026-11-05T12:30:00Z', { team: 'platform', feature: 'evals' }, 33_333_333),
+      exportUsage(
         'n4',
         '2026-11-06T13:45:00Z',
         { team: 'platform', feature: 'evals' },
         1_001_001,
         'anthropic',
       ),
-      usage('n5', '2026-11-07T09:00:00Z', { team: 'other' }, 5_555_555),
-      usage('o1', '2026-10-31T23:59:00Z', { team: 'search' }, 1_000_000),
-      usage('d1', '2026-12-01T00:00:00Z', { team: 'search' }, 1_000_000),
+      exportUsage('n5', '2026-11-07T09:00:00Z', { team: 'other' }, 5_555_555),
+      exportUsage('o1', '2026-10-31T23:59:00Z', { team: 'search' }, 1_000_000),
+      exportUsage('d1', '2026-12-01T00:00:00Z', { team: 'search' }, 1_000_000),
     ]);
   });
   afterAll(() => service?.stop());
@@ -283,7 +238,9 @@ describe('chargeback and journal exports', () => {
     // Closed and nothing late: the same statements, rules and attribution included.
     expect(frozen).toEqual(before);
     // Late usage for the closed month: November's statement does not move.
-    await postUsage([usage('late1', '2026-11-20T10:00:00Z', { team: 'search' }, 250_000_000)]);
+    await postUsage([
+      exportUsage('late1', '2026-11-20T10:00:00Z', { team: 'search' }, 250_000_000),
+    ]);
     const late = rowsOf((await getExport(service, 'chargeback?month=2026-11')).records);
     expect(totals(late)).toEqual(totals(before));
     // CC-SEARCH's drill-down now holds the late usage: its frozen row is stated without rules.

@@ -7,7 +7,7 @@
 import { Money } from '@purser/pricing';
 import { makeUsageEvent } from '@purser/adapters/testing';
 import { upsertPrice } from '../support/decisions';
-import { startPurser, type RunningPurser } from '../support/purser';
+import { postUsage, type RunningPurser, startPurser } from '../support/purser';
 import { chargeback, createCenters, createRule, gql } from '../allocation/allocation-support';
 import { getExport, rowsOf, readCsv, sumOf } from '../allocation/exports-support';
 import { tableOf } from '../focus/validator/validator';
@@ -136,15 +136,7 @@ describe('from usage to the bill to FOCUS', () => {
         { team: 'search' },
       ),
     );
-    const response = await fetch(`${service.url}/v1/usage`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        authorization: `Bearer ${service.adminToken}`,
-      },
-      body: JSON.stringify(events),
-    });
-    expect(((await response.json()) as { accepted: number }).accepted).toBe(events.length);
+    expect((await postUsage(service, service.adminToken, events)).accepted).toBe(events.length);
 
     for (const [provider, apiKey] of [
       ['openai', 'sk-admin-e2e'],

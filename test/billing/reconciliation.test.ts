@@ -9,7 +9,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { connectNats, eventually } from '../support/nats';
 import { Money } from '@purser/pricing';
 import { upsertPrice } from '../support/decisions';
-import { startPurser, type RunningPurser } from '../support/purser';
+import { postUsage, type RunningPurser, startPurser } from '../support/purser';
 import { openaiCosts } from './fixtures';
 import { startReplay, type Replay } from './replay';
 
@@ -144,15 +144,7 @@ describe('reconciliation', () => {
       // 2026-07-03: the provider billed nothing (a missing day) → MISSING_PROVIDER.
       call('2026-07-03T08:00:00Z', 'gpt-4.1', { input: 1_000_000, output: 0 }),
     ];
-    const response = await fetch(`${service.url}/v1/usage`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        authorization: `Bearer ${service.adminToken}`,
-      },
-      body: JSON.stringify(events),
-    });
-    expect(((await response.json()) as { accepted: number }).accepted).toBe(events.length);
+    expect((await postUsage(service, service.adminToken, events)).accepted).toBe(events.length);
   });
   afterAll(async () => {
     await nats?.close();

@@ -3,35 +3,21 @@
 // total, quantities to the tokens sent; the header is the version's FOCUS columns; only admin
 // and finance may read it; a bad parameter answers 400 naming it (also on generated query
 // strings); and `pnpm purser export focus` writes the same file as the route.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
-import { makeUsageEvent } from '@purser/adapters/testing';
 import { Money } from '@purser/pricing';
-import { startPurser, type RunningPurser } from '../support/purser';
-import { getExport, rowsOf, sumOf } from '../allocation/exports-support';
-
-const CLI = path.resolve(__dirname, '../../packages/api/dist/cli.js');
-
-/** Runs the built CLI (`pnpm purser …`) on the service's database. */
-function runCli(args: string[], databaseUrl: string | undefined) {
-  return new Promise<{ code: number | null; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        LOG_LEVEL: 'silent',
-        PURSER_SEED_CATALOG: 'false',
-        ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('close', (code) => resolve({ code, stderr }));
-  });
-}
+import { runCli } from '../support/cli';
+import { postUsage, startPurser, type RunningPurser } from '../support/purser';
+import { gql } from '../allocation/allocation-support';
+import {
+  createExportRules,
+  exportUsage,
+  getExport,
+  rowsOf,
+  sumOf,
+} from '../allocation/exports-support';
 
 const columnsOf = (file: string) =>
   (
@@ -44,8 +30,6 @@ const columns12 = columnsOf('columns-1.2.json');
 
 type Json = Record<string, unknown>;
 
-const CREATE_COST_CENTER = `mutation($input: CostCenterInput!) { createCostCenter(input: $input) { code } }`;
-const CREATE_RULE = `mutation($input: AllocationRuleInput!) { createAllocationRule(input: $input) { id } }`;
 const SPEND = `query($from: DateTime!, $to: DateTime!) { spend(from: $from, to: $to) { total } }`;
 const CHARGEBACK = `query($from: DateTime!, $to: DateTime!) { chargeback(from: $from, to: $to) { total unallocated rows { costCenter total rolledUp } } }`;
 const NOVEMBER = { from: '2026-11-01T00:00:00Z', to: '2026-12-01T00:00:00Z' };
@@ -63,70 +47,26 @@ describe('FOCUS export', () => {
   let gateway: string;
   const sent = { input: 0, output: 0, cacheRead: 0 };
 
-  const graphql = async (query: string, variables: Json) => {
-    const result = await service.graphql(query, variables);
-    if (result.errors) throw new Error(JSON.stringify(result.errors));
-    return result.data as Json;
-  };
-  const event = (
-    id: string,
-    timestamp: string,
-    attribution: Json,
-    input: number,
-    provider = 'openai',
-    cacheRead = 0,
-  ) => {
-    const inNovember = timestamp >= NOVEMBER.from && timestamp < NOVEMBER.to;
-    if (inNovember) {
+  const graphql = (query: string, variables: Json) => gql(service, query, variables);
+  /** An export suite's usage event, its tokens counted in `sent` when it falls in November. */
+  const event = (...args: Parameters<typeof exportUsage>) => {
+    const [, timestamp, , input, , cacheRead = 0] = args;
+    if (timestamp >= NOVEMBER.from && timestamp < NOVEMBER.to) {
       sent.input += input;
       sent.output += 7;
       sent.cacheRead += cacheRead;
     }
-    return makeUsageEvent({
-      id,
-      provider,
-      model: provider === 'openai' ? 'gpt-4o-mini' : 'claude-3-haiku-20240307',
-      timestamp,
-      usage: {
-        input_tokens: input,
-        output_tokens: 7,
-        ...(cacheRead ? { cache_read_tokens: cacheRead } : {}),
-      },
-      attribution,
-    });
+    return exportUsage(...args);
   };
 
   beforeAll(async () => {
     service = await startPurser();
     gateway = await service.keyFor('gateway');
-    for (const input of [
+    await createExportRules(service, [
       { code: 'CC-SEARCH', name: 'Search' },
       { code: 'CC-ADS', name: 'Ads' },
       { code: 'CC-ORG', name: 'Org, "shared"' },
-    ]) {
-      await graphql(CREATE_COST_CENTER, { input });
-    }
-    const effectiveFrom = '2026-10-01T00:00:00Z';
-    await graphql(CREATE_RULE, {
-      input: {
-        name: 'search team',
-        priority: 10,
-        match: { team: 'search' },
-        method: 'DIRECT',
-        targets: [{ costCenter: 'CC-SEARCH' }],
-        effectiveFrom,
-      },
-    });
-    await graphql(CREATE_RULE, {
-      input: {
-        name: 'evals, shared',
-        priority: 20,
-        match: { feature: 'evals' },
-        method: 'EVEN',
-        targets: [{ costCenter: 'CC-SEARCH' }, { costCenter: 'CC-ADS' }, { costCenter: 'CC-ORG' }],
-        effectiveFrom,
-      },
-    });
+    ]);
     const events = [
       event(
         'n1',
@@ -151,12 +91,7 @@ describe('FOCUS export', () => {
       event('o1', '2026-10-31T23:59:00Z', { team: 'search' }, 1_000_000),
       event('d1', '2026-12-01T00:00:00Z', { team: 'search' }, 1_000_000),
     ];
-    const response = await fetch(`${service.url}/v1/usage`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${gateway}` },
-      body: JSON.stringify(events),
-    });
-    expect(((await response.json()) as Json).accepted).toBe(events.length);
+    expect((await postUsage(service, gateway, events)).accepted).toBe(events.length);
   });
   afterAll(() => service?.stop());
 

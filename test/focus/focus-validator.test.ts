@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { makeUsageEvent } from '@purser/adapters/testing';
-import { startPurser, type RunningPurser } from '../support/purser';
+import { postUsage, type RunningPurser, startPurser } from '../support/purser';
 import { getExport } from '../allocation/exports-support';
 import { loadCurrencyCodes, loadModel, tableOf } from './validator/validator';
 import { failedRules, SKIPPED, staticResults } from './validator/purser-profile';
@@ -86,12 +86,7 @@ describe('FOCUS export against the validator rule model', () => {
         }
       }
     }
-    const response = await fetch(`${service.url}/v1/usage`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${gateway}` },
-      body: JSON.stringify(events),
-    });
-    expect(((await response.json()) as { accepted: number }).accepted).toBe(events.length);
+    expect((await postUsage(service, gateway, events)).accepted).toBe(events.length);
   });
   afterAll(() => service?.stop());
 

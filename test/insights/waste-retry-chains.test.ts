@@ -2,7 +2,7 @@
 // failed call is that call's retry; the session's later successes are its own work and are
 // not counted as retries (one early failure does not make a whole agent run "retries").
 import { makeUsageEvent } from '@purser/adapters/testing';
-import { startPurser, type RunningPurser } from '../support/purser';
+import { postUsage, type RunningPurser, startPurser } from '../support/purser';
 import { type Finding, WASTE } from './waste-seed';
 
 /** gpt-4o-mini list prices: 1,000 in = 0.00015; 1,000 in + 100 out = 0.00021. */
@@ -39,15 +39,9 @@ describe('RETRY_WASTE session chains', () => {
       call('s3', false),
       call('s3', false),
     ];
-    const response = await fetch(`${service.url}/v1/usage`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        authorization: `Bearer ${await service.keyFor('gateway')}`,
-      },
-      body: JSON.stringify(events),
-    });
-    expect(((await response.json()) as { accepted: number }).accepted).toBe(events.length);
+    expect((await postUsage(service, await service.keyFor('gateway'), events)).accepted).toBe(
+      events.length,
+    );
   });
   afterAll(() => service?.stop());
 

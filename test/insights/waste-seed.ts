@@ -1,7 +1,7 @@
 // The usage of test/insights/waste.test.ts: each waste finding with amounts worked out by
 // hand from the default catalog's list prices, and usage next to each that must not be flagged.
 import { makeUsageEvent } from '@purser/adapters/testing';
-import type { RunningPurser } from '../support/purser';
+import { postUsage, type RunningPurser } from '../support/purser';
 
 type Json = Record<string, unknown>;
 export interface Finding {
@@ -266,12 +266,7 @@ export async function seedWaste(service: RunningPurser): Promise<string> {
       ),
     ),
   ];
-  const response = await fetch(`${service.url}/v1/usage`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${gateway}` },
-    body: JSON.stringify(events),
-  });
-  const accepted = ((await response.json()) as Json).accepted;
+  const { accepted } = await postUsage(service, gateway, events);
   if (accepted !== events.length) throw new Error(`seeded ${String(accepted)} of ${events.length}`);
   return prodKey;
 }

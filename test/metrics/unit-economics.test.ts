@@ -5,7 +5,7 @@
 import { makeUsageEvent } from '@purser/adapters/testing';
 import { Money } from '@purser/pricing';
 import { randomBytes } from 'node:crypto';
-import { startPurser, type RunningPurser } from '../support/purser';
+import { postUsage, type RunningPurser, startPurser } from '../support/purser';
 
 type Json = Record<string, unknown>;
 
@@ -67,12 +67,7 @@ describe('unit economics', () => {
       // outside the range
       usage('u5', '2026-11-12T00:00:00Z', { feature: feature.search, customer: 'acme' }, 1000),
     ];
-    const response = await fetch(`${service.url}/v1/usage`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${gateway}` },
-      body: JSON.stringify(events),
-    });
-    expect(((await response.json()) as Json).accepted).toBe(5);
+    expect((await postUsage(service, gateway, events)).accepted).toBe(5);
   });
   afterAll(() => service.stop());
 

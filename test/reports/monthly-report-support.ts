@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -46,24 +46,4 @@ export async function pdfPages(pdf: Buffer): Promise<string[]> {
   } finally {
     fs.rmSync(directory, { recursive: true, force: true });
   }
-}
-
-const CLI = path.resolve(__dirname, '../../packages/api/dist/cli.js');
-
-/** Runs the built CLI (`pnpm purser …`) on a database. */
-export function runCli(args: string[], databaseUrl: string | undefined) {
-  return new Promise<{ code: number | null; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        LOG_LEVEL: 'silent',
-        PURSER_SEED_CATALOG: 'false',
-        ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('close', (code) => resolve({ code, stderr }));
-  });
 }

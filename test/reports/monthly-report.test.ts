@@ -13,7 +13,8 @@ import { createBudget } from '../support/decisions';
 import { startPurser, type RunningPurser } from '../support/purser';
 import { gql, ingest, priceModels, MODEL } from '../allocation/allocation-support';
 import { readCsv, rowsOf, sumOf } from '../allocation/exports-support';
-import { getReport, pdfPages, runCli } from './monthly-report-support';
+import { runCli } from '../support/cli';
+import { getReport, pdfPages } from './monthly-report-support';
 
 const HOSTILE = '<script>alert("pwn")</script> & <b>';
 const NOVEMBER = { from: '2026-11-01T00:00:00Z', to: '2026-12-01T00:00:00Z' };

@@ -102,6 +102,30 @@ export function adminCalls(
   };
 }
 
+/** What `POST /v1/usage` answers for a batch. */
+export interface UsageAnswer {
+  accepted: number;
+  duplicates: number;
+  rejected: number;
+}
+
+/**
+ * POSTs a batch of usage events to `/v1/usage` as JSON with `token` (a gateway's or the admin's
+ * secret) and answers the parsed body; what it must say is the caller's to expect.
+ */
+export async function postUsage(
+  service: Pick<RunningPurser, 'url'>,
+  token: string,
+  events: unknown[],
+): Promise<UsageAnswer> {
+  const response = await fetch(`${service.url}/v1/usage`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify(events),
+  });
+  return (await response.json()) as UsageAnswer;
+}
+
 /** Two instances sharing one fresh Postgres database: two replicas of one deployment. */
 export interface Replicas {
   first: RunningPurser;

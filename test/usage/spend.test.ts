@@ -4,7 +4,7 @@
 import { makeUsageEvent } from '@purser/adapters/testing';
 import { Money } from '@purser/pricing';
 import { upsertPrice } from '../support/decisions';
-import { startPurser, type RunningPurser } from '../support/purser';
+import { postUsage, type RunningPurser, startPurser } from '../support/purser';
 
 /** Exact decimal arithmetic for expected values (never a JS number for money). */
 const Exact = Money;
@@ -328,12 +328,7 @@ describe('spend report', () => {
         ...(item.cacheHit ? { cache_hit: true } : {}),
       }),
     );
-    const response = await fetch(`${service.url}/v1/usage`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${gateway}` },
-      body: JSON.stringify(events),
-    });
-    expect(await response.json()).toMatchObject({
+    expect(await postUsage(service, gateway, events)).toMatchObject({
       accepted: FIXTURES.length,
       duplicates: 0,
       rejected: 0,
