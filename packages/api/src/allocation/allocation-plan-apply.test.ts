@@ -7,9 +7,7 @@ import {
   runAllocationCommand,
   type AllocationCommandApi,
 } from './allocation-plan-apply';
-import type { AllocationRuleVersionValue, CostCenterValue } from './allocation-types';
-
-const AT = new Date('2026-11-01T00:00:00Z');
+import { costCenter, rule as directRule } from './allocation-plan-testing';
 
 const FILE = `version: 1
 costCenters:
@@ -29,31 +27,8 @@ function fakeApi(refuse?: string) {
       if (name === refuse) throw badInput(`targets[0].costCenter: refused by the fake`);
       return answer;
     };
-  const stored: CostCenterValue = {
-    id: 'x',
-    code: 'CC-OLD',
-    name: 'old',
-    parentCode: null,
-    glAccount: null,
-    owner: null,
-    active: true,
-    createdAt: AT,
-    deactivatedAt: null,
-  };
-  const rule: AllocationRuleVersionValue = {
-    id: 'rule-gone',
-    version: 1,
-    name: 'gone',
-    priority: 1,
-    match: {},
-    method: 'DIRECT',
-    targets: [{ costCenter: 'CC-OLD' }],
-    effectiveFrom: AT,
-    effectiveTo: null,
-    deleted: false,
-    recordedAt: AT,
-    recordedBy: null,
-  };
+  const stored = costCenter('CC-OLD', null, { id: 'x', name: 'old' });
+  const rule = directRule('gone', 1, { id: 'rule-gone', targets: [{ costCenter: 'CC-OLD' }] });
   const api = {
     listCostCenters: record('listCostCenters', [stored]),
     rulesAt: record('rulesAt', [rule]),

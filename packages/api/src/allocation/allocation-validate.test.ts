@@ -4,7 +4,8 @@ import { Money } from '@purser/pricing';
 import { PurserError } from '../errors';
 import { badInputMessage } from '../errors-testing';
 import { segmentsOf, type TimedRule } from './allocation-segments';
-import type { AllocationRuleInputValue, CostCenterValue } from './allocation-types';
+import { costCenter } from './allocation-plan-testing';
+import type { AllocationRuleInputValue } from './allocation-types';
 import { assertUniquePriorities, monthRange, validateRule } from './allocation-validate';
 import { rowsOf, zeroSums, type SumsByCenter } from './chargeback-report';
 
@@ -189,21 +190,13 @@ describe('segmentsOf', () => {
 
 describe('rowsOf', () => {
   it('adds rolled-up parent rows over the whole subtree, the parent own money included', () => {
-    const center = (code: string, parentCode: string | null): CostCenterValue => ({
-      id: code,
-      code,
-      name: code,
-      parentCode,
-      glAccount: null,
-      owner: null,
-      active: true,
-      createdAt: new Date(0),
-      deactivatedAt: null,
-    });
     const centers = new Map(
-      [center('ORG', null), center('BU', 'ORG'), center('T1', 'BU'), center('T2', 'BU')].map(
-        (value) => [value.code, value],
-      ),
+      [
+        costCenter('ORG', null),
+        costCenter('BU', 'ORG'),
+        costCenter('T1', 'BU'),
+        costCenter('T2', 'BU'),
+      ].map((value) => [value.code, value]),
     );
     const sums: SumsByCenter = new Map([[null, zeroSums()]]);
     sums.set('T1', { ...zeroSums(), direct: new Money('1.5') });

@@ -6,6 +6,7 @@ import {
   MAX_ALLOCATION_FILE_BYTES,
   type AllocationFile,
 } from './allocation-yaml';
+import { costCenter as plainCostCenter, rule as directRule } from './allocation-plan-testing';
 import type { AllocationRuleVersionValue, CostCenterValue } from './allocation-types';
 
 const GOOD = `
@@ -259,42 +260,24 @@ describe('parseAllocationYaml', () => {
 });
 
 describe('renderAllocationYaml', () => {
-  const at = new Date('2026-11-01T00:00:00Z');
+  /** A name YAML must quote. */
   const costCenter = (
     code: string,
     parentCode: string | null,
     extra: Partial<CostCenterValue> = {},
-  ): CostCenterValue => ({
-    id: code,
-    code,
-    name: `${code} "name": with # and: colon`,
-    parentCode,
-    glAccount: null,
-    owner: null,
-    active: true,
-    createdAt: at,
-    deactivatedAt: null,
-    ...extra,
-  });
+  ): CostCenterValue =>
+    plainCostCenter(code, parentCode, { name: `${code} "name": with # and: colon`, ...extra });
+  /** An EVEN split between CC-A and CC-B. */
   const rule = (
     name: string,
     priority: number,
     extra: Partial<AllocationRuleVersionValue> = {},
-  ): AllocationRuleVersionValue => ({
-    id: name,
-    version: 1,
-    name,
-    priority,
-    match: {},
-    method: 'EVEN',
-    targets: [{ costCenter: 'CC-A' }, { costCenter: 'CC-B' }],
-    effectiveFrom: at,
-    effectiveTo: null,
-    deleted: false,
-    recordedAt: at,
-    recordedBy: null,
-    ...extra,
-  });
+  ): AllocationRuleVersionValue =>
+    directRule(name, priority, {
+      method: 'EVEN',
+      targets: [{ costCenter: 'CC-A' }, { costCenter: 'CC-B' }],
+      ...extra,
+    });
 
   it('should write the stored allocation so that reading it back gives the same file', () => {
     const file = allocationFileOf(
