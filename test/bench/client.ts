@@ -9,24 +9,29 @@
  * `--nats`), which the run also checks was delivered and settled to the last decimal.
  *
  *   pnpm bench:client [--rate 200] [--seconds 5] [--windows 2] [--warmup-seconds 2] [--nats]
- *                     [--linger-ms N] [--no-budget] [--in-process]
+ *                     [--linger-ms N] [--no-budget] [--in-process] [--service-cpu-prof DIR]
  *
  * Purser runs as its own process (`node packages/api/dist/main.js`, production settings), as a
  * gateway calls it; the mock provider and the stub run in this process's main thread, the
  * client and its load in a worker thread. `--in-process` runs Purser in the main thread too
  * (test settings), beside the provider and the stub, whose answers then wait for the service's
  * work and the other way round: alternate the two to see what sharing a loop costs.
+ * The service's own time per decision (the decision log's `latency_ms`: from the parsed request
+ * to the decision, without HTTP, authentication and JSON) is printed beside the client's
+ * figures; `--service-cpu-prof DIR` writes a CPU profile of the service process into DIR.
  * Postgres: DATABASE_URL (an admin connection: the bench creates a database and drops it).
  * PURSER_HOLD_SYNC_COMMIT, PURSER_HOLD_ALLOWANCES, PURSER_COUNTER_STALENESS_MS and
  * DATABASE_POOL_SIZE, when set, are passed to the instance (and printed).
  */
 import http from 'node:http';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { PurserClient } from '@purser/adapters/client';
 import { Money } from '@purser/pricing';
 import { chatCompletion, type MockProvider, startMockProvider } from '../client/mock-provider';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { queryDatabase } from '../support/database';
 import { budgetState, createBudget, priceModel, unique } from '../support/decisions';
 import { connectNats, createIngestConsumer, deleteIngestConsumer } from '../support/nats';
 import { type RunningPurser, startPurser } from '../support/purser';
@@ -50,6 +55,8 @@ interface Options {
   lingerMs?: number;
   /** Purser in this process's main thread (the layout before it had its own process). */
   inProcess: boolean;
+  /** Where the service process writes its CPU profile (`node --cpu-prof`), if anywhere. */
+  serviceCpuProf?: string;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -76,8 +83,15 @@ function parseArgs(argv: string[]): Options {
     else if (flag === '--nats') options.nats = true;
     else if (flag === '--no-budget') options.noBudget = true;
     else if (flag === '--in-process') options.inProcess = true;
-    else if (flag === '--linger-ms') options.lingerMs = value();
+    else if (flag === '--service-cpu-prof') {
+      const directory = argv[++index];
+      if (!directory) throw new Error(`${flag} needs a directory`);
+      options.serviceCpuProf = path.resolve(directory);
+    } else if (flag === '--linger-ms') options.lingerMs = value();
     else throw new Error(`unknown flag ${flag}`);
+  }
+  if (options.inProcess && options.serviceCpuProf) {
+    throw new Error('--service-cpu-prof needs the service in its own process (not --in-process)');
   }
   return options;
 }
@@ -108,6 +122,8 @@ interface WorkerResult {
   tracked: { input: number; output: number }[];
   stats: Record<string, number>;
   sequential: Record<Mode, number[]>;
+  /** When each track window started and ended (epoch ms): its decisions are in between. */
+  trackSpans: [number, number][];
 }
 
 /** One open-loop window of `seconds` at `rate`: each call timed from when it was due. */
@@ -225,9 +241,12 @@ async function runWorker(task: WorkerTask): Promise<WorkerResult> {
     await openLoop(rate, warmupSeconds / 3, paths[mode]);
   }
   const results: WindowResult[] = [];
+  const trackSpans: [number, number][] = [];
   for (let window = 0; window < windows; window += 1) {
     for (const mode of ['bare', 'stub', 'track'] as const) {
+      const started = Date.now();
       results.push({ mode, ...(await openLoop(rate, seconds, paths[mode])) });
+      if (mode === 'track') trackSpans.push([started, Date.now()]);
     }
   }
   const delivered = await client.flush(60_000);
@@ -238,12 +257,14 @@ async function runWorker(task: WorkerTask): Promise<WorkerResult> {
   await stubClient.close();
   await nats?.close();
   agent.destroy();
-  return { windows: results, tracked, stats, sequential };
+  return { windows: results, tracked, stats, sequential, trackSpans };
 }
 
 /** The service the bench measures, wherever it runs. */
 type BenchService = Pick<RunningPurser, 'url' | 'graphql' | 'keyFor' | 'stop'> & {
   layout: string;
+  /** Its database (the decision log is read there). */
+  databaseUrl: string;
 };
 
 /**
@@ -253,7 +274,11 @@ type BenchService = Pick<RunningPurser, 'url' | 'graphql' | 'keyFor' | 'stop'> &
 async function startService(options: Options, env: Record<string, string>): Promise<BenchService> {
   if (options.inProcess) {
     const service = await startPurser({ nats: options.nats, env });
-    return Object.assign(service, { layout: 'in this process (--in-process)' });
+    if (!service.database.url) throw new Error('bench:client needs DATABASE_URL (Postgres)');
+    return Object.assign(service, {
+      layout: 'in this process (--in-process)',
+      databaseUrl: service.database.url,
+    });
   }
   const database = await createBenchDatabase();
   try {
@@ -261,10 +286,14 @@ async function startService(options: Options, env: Record<string, string>): Prom
       databaseUrl: database.url.toString(),
       nats: options.nats,
       env,
+      ...(options.serviceCpuProf
+        ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${options.serviceCpuProf}`] }
+        : {}),
     });
     return {
       ...service,
       layout: `in its own process (pid ${service.pid})`,
+      databaseUrl: database.url.toString(),
       async stop() {
         await service.stop();
         await database.drop();
@@ -311,6 +340,26 @@ async function startStub(): Promise<{ url: string; close(): void }> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
   return { url: `http://127.0.0.1:${port}`, close: () => server.close() };
+}
+
+/**
+ * The service's own time for the decisions of the track windows, from its decision log
+ * (`latency_ms`: the parsed request to the decision, holds included; not HTTP, authentication
+ * or JSON). The log is written in batches within a few tens of milliseconds.
+ */
+async function serviceDecisionLatency(databaseUrl: string, spans: [number, number][]) {
+  const where = spans
+    .map((_, index) => `created_at BETWEEN $${2 * index + 1} AND $${2 * index + 2}`)
+    .join(' OR ');
+  const [row] = await queryDatabase<{ count: string; p50: number | null; p99: number | null }>(
+    databaseUrl,
+    `SELECT count(*)::text AS count,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms) AS p50,
+       percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms) AS p99
+     FROM decisions WHERE ${where}`,
+    spans.flatMap(([start, end]) => [new Date(start), new Date(end)]),
+  );
+  return { count: Number(row!.count), p50: row!.p50 ?? NaN, p99: row!.p99 ?? NaN };
 }
 
 function summary(latencies: number[]) {
@@ -418,6 +467,11 @@ async function main(): Promise<void> {
         `  overhead p99        ${overheadP99.toFixed(3)} ms   ${verdict(overheadP99, TARGET_P99_OVERHEAD_MS)}`,
         `  client stats        ${JSON.stringify(result.stats)}`,
       ].join('\n'),
+    );
+    const inService = await serviceDecisionLatency(service.databaseUrl, result.trackSpans);
+    console.log(
+      `  in the service      p50 ${inService.p50.toFixed(3)} ms   p99 ${inService.p99.toFixed(3)} ms   ` +
+        `(${inService.count} decisions of the track windows, the decision log's latency_ms)`,
     );
 
     // The usage of every tracked call was reported and settled: spend = priced usage, exactly.

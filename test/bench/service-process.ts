@@ -25,18 +25,21 @@ export interface ServiceProcess extends Pick<RunningPurser, 'graphql' | 'keyFor'
  * Starts the service with production settings (`NODE_ENV=production`, logs at `warn` unless
  * LOG_LEVEL says otherwise) on a free port of 127.0.0.1 against `databaseUrl` (it migrates a
  * new database as it starts), and waits until `/readyz` answers. NATS_URL is passed only with
- * `nats`; `env` adds or overrides settings (tunables, INGEST_CONSUMER_NAME).
+ * `nats`; `env` adds or overrides settings (tunables, INGEST_CONSUMER_NAME); `nodeArgs` go to
+ * node before the script.
  */
 export async function startServiceProcess(options: {
   databaseUrl: string;
   adminToken?: string;
   nats?: boolean;
   env?: Record<string, string>;
+  /** Node's own flags for the service (`--cpu-prof`…). */
+  nodeArgs?: string[];
 }): Promise<ServiceProcess> {
   const port = await freePort();
   const adminToken = options.adminToken ?? `bench-${randomBytes(12).toString('hex')}`;
   const { NATS_URL: natsUrl, ...processEnv } = process.env;
-  const child = spawn(process.execPath, [MAIN], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), MAIN], {
     env: {
       ...processEnv,
       NODE_ENV: 'production',
