@@ -5,6 +5,14 @@
 // the migration's backfill must sum the hourly rows already stored.
 import { createDataSource, migrations } from '@purser/api';
 import { makeUsageEvent } from '@purser/adapters/testing';
+import { Money } from '@purser/pricing';
+import {
+  chargeback,
+  createCenters,
+  createRule,
+  gql,
+  UPDATE_RULE,
+} from '../allocation/allocation-support';
 import { DATABASE_BACKENDS } from '../support/database';
 import { upsertPrice } from '../support/decisions';
 import { startPurser, type RunningPurser } from '../support/purser';
@@ -38,6 +46,24 @@ const EVENT_SUM = (column: string) =>
       ? 'count(*) FILTER (WHERE unpriced)'
       : `sum(${column})`;
 
+/** Ranges with whole days, partial days and partial hours at either end. */
+const RANGES: [string, string, string][] = [
+  ['whole days', '2026-06-02T00:00:00Z', '2026-06-04T00:00:00Z'],
+  ['partial days and hours at both ends', '2026-06-01T22:17:31Z', '2026-06-04T03:42:07.5Z'],
+  ['whole hours around whole days', '2026-06-01T21:00:00Z', '2026-06-04T05:00:00Z'],
+  ['one day and a bit', '2026-06-02T00:00:00Z', '2026-06-03T00:30:00Z'],
+  ['under a day across midnight', '2026-06-02T13:00:00Z', '2026-06-03T09:15:00Z'],
+];
+
+/** Some events carry a pool, some an owner, some both, most neither. */
+function tagsOf(index: number): Record<string, string> | undefined {
+  const tags: Record<string, string> = {};
+  if (index % 4 === 1) tags.pool = 'evals';
+  if (index % 5 === 0) tags.owner = 'ml';
+  if (index % 7 === 0) tags.owner = 'web';
+  return Object.keys(tags).length ? tags : undefined;
+}
+
 describe('usage_daily: the exact sum of its hours and events', () => {
   let service: RunningPurser;
   let project: string;
@@ -65,6 +91,7 @@ describe('usage_daily: the exact sum of its hours and events', () => {
       usage: { input_tokens: 1000 + index, output_tokens: 7 * index },
       attribution: { project, ...(team ? { team } : {}), ...(index % 4 ? { user: 'u1' } : {}) },
       ...(index % 11 === 0 ? { cache_hit: true } : {}),
+      ...(tagsOf(index) ? { tags: tagsOf(index) } : {}),
     });
   };
 
@@ -96,7 +123,33 @@ describe('usage_daily: the exact sum of its hours and events', () => {
     expect(daily).toEqual(events);
     expect(hourly).toEqual(events);
     expect(emptied[0]!.rows).toBe(0);
+    await expectTaggedExact();
     return events;
+  };
+
+  /** `usage_daily_tagged`: the events with tags, by day, combination and whole tag set. */
+  const expectTaggedExact = async () => {
+    const order = 'ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12';
+    const tagged = await query(
+      `SELECT day, ${DIMENSIONS}, tags, requests::text AS requests, trim_scale(cost)::text AS cost,
+              tags_key = sha256(convert_to(tags::text, 'UTF8')) AS keyed
+       FROM usage_daily_tagged WHERE project = $1 AND (requests <> 0 OR cost <> 0) ${order}`,
+      [project],
+    );
+    const events = await query(
+      `SELECT date_trunc('day', occurred_at, 'UTC') AS day, ${DIMENSIONS}, tags,
+              count(*)::text AS requests, trim_scale(sum(cost))::text AS cost, true AS keyed
+       FROM usage_events WHERE project = $1 AND tags <> '{}'::jsonb
+       GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 ${order}`,
+      [project],
+    );
+    const emptied = await query(
+      `SELECT count(*)::int AS rows FROM usage_daily_tagged WHERE project = $1 AND requests = 0 AND cost <> 0`,
+      [project],
+    );
+    expect(new Set(events.map((row) => JSON.stringify(row.tags))).size).toBe(5);
+    expect(tagged).toEqual(events);
+    expect(emptied[0]!.rows).toBe(0);
   };
 
   beforeAll(async () => {
@@ -169,13 +222,7 @@ describe('usage_daily: the exact sum of its hours and events', () => {
     expect(back.every((row) => row.currency === 'USD')).toBe(true);
   });
 
-  it.each([
-    ['whole days', '2026-06-02T00:00:00Z', '2026-06-04T00:00:00Z'],
-    ['partial days and hours at both ends', '2026-06-01T22:17:31Z', '2026-06-04T03:42:07.5Z'],
-    ['whole hours around whole days', '2026-06-01T21:00:00Z', '2026-06-04T05:00:00Z'],
-    ['one day and a bit', '2026-06-02T00:00:00Z', '2026-06-03T00:30:00Z'],
-    ['under a day across midnight', '2026-06-02T13:00:00Z', '2026-06-03T09:15:00Z'],
-  ])(
+  it.each(RANGES)(
     'should report over %s what the events alone say, whatever the grouping',
     async (_name, from, to) => {
       for (const groupBy of [[], ['day'], ['team', 'user'], ['day', 'model'], ['hour']] as const) {
@@ -202,6 +249,82 @@ describe('usage_daily: the exact sum of its hours and events', () => {
       }
     },
   );
+
+  describe('the chargeback, reading tagged usage from usage_daily_tagged for whole days', () => {
+    const CHANGE = '2026-06-03T13:00:00Z';
+    /** What each cost center takes, in rule order, as SQL over the events alone. */
+    const CLAIMS: [string, string][] = [
+      ['CC-SEARCH-EVALS', `tags ->> 'pool' = 'evals' AND team = 'search'`],
+      ['CC-ML', `tags ->> 'owner' = 'ml' AND occurred_at < '${CHANGE}'`],
+      ['CC-ML2', `tags ->> 'owner' = 'ml' AND occurred_at >= '${CHANGE}'`],
+      ['CC-EVALS', `tags ->> 'pool' = 'evals'`],
+      ['CC-ADS', `team = 'ads'`],
+    ];
+
+    beforeAll(async () => {
+      await createCenters(
+        service,
+        ['CC-SEARCH-EVALS', 'CC-ML', 'CC-ML2', 'CC-EVALS', 'CC-ADS'].map((code) => ({ code })),
+      );
+      const rule = (name: string, priority: number, match: object, costCenter: string) => ({
+        name,
+        priority,
+        match,
+        method: 'DIRECT',
+        targets: [{ costCenter }],
+        effectiveFrom: '2026-05-01T00:00:00Z',
+      });
+      await createRule(
+        service,
+        rule('search evals', 1, { team: 'search', tags: { pool: 'evals' } }, 'CC-SEARCH-EVALS'),
+      );
+      const ml = rule('ml', 2, { tags: { owner: 'ml' } }, 'CC-ML');
+      const { id } = await createRule(service, ml);
+      await gql(service, UPDATE_RULE, {
+        id,
+        input: { ...ml, targets: [{ costCenter: 'CC-ML2' }], effectiveFrom: CHANGE },
+      });
+      await createRule(service, rule('evals', 3, { tags: { pool: 'evals' } }, 'CC-EVALS'));
+      await createRule(service, rule('ads', 4, { team: 'ads' }, 'CC-ADS'));
+    });
+
+    it.each(RANGES)(
+      'should charge over %s what the events alone say, tag sets with two keys included',
+      async (_name, from, to) => {
+        const report = await chargeback(service, from, to);
+        const claimed: string[] = [];
+        const expected: Record<string, string> = {};
+        for (const [center, condition] of CLAIMS) {
+          const [row] = await query(
+            `SELECT coalesce(sum(cost), 0)::text AS cost FROM usage_events
+             WHERE currency = 'USD' AND occurred_at >= $1 AND occurred_at < $2
+               AND (${condition}) ${claimed.map((earlier) => `AND NOT coalesce(${earlier}, false)`).join(' ')}`,
+            [from, to],
+          );
+          expected[center] = row!.cost as string;
+          claimed.push(`(${condition})`);
+        }
+        const charged = Object.fromEntries(
+          report.rows.filter((row) => !row.rolledUp).map((row) => [row.costCenter, row.direct]),
+        );
+        for (const [center, cost] of Object.entries(expected)) {
+          expect([center, new Money(charged[center] ?? '0').minus(cost).isZero()]).toEqual([
+            center,
+            true,
+          ]);
+        }
+        expect(
+          new Money(expected['CC-ML']!).isZero() && new Money(expected['CC-ML2']!).isZero(),
+        ).toBe(false);
+        const [total] = await query(
+          `SELECT coalesce(sum(cost), 0)::text AS cost FROM usage_events
+           WHERE currency = 'USD' AND occurred_at >= $1 AND occurred_at < $2`,
+          [from, to],
+        );
+        expect(new Money(report.total).minus(total!.cost as string).isZero()).toBe(true);
+      },
+    );
+  });
 });
 
 describe.each(DATABASE_BACKENDS)('usage_daily migration on %s', (_name, makeDatabase) => {
@@ -242,6 +365,72 @@ describe.each(DATABASE_BACKENDS)('usage_daily migration on %s', (_name, makeData
           input: 12,
         },
         { day: '2026-06-03T00:00', team: null, requests: 4, unpriced: 2, cost: '2.5', input: 11 },
+      ]);
+    } finally {
+      await dataSource.destroy();
+      await database.drop();
+    }
+  });
+});
+
+describe.each(DATABASE_BACKENDS)('usage_daily_tagged migration on %s', (_name, makeDatabase) => {
+  it('should backfill the tagged rows from the events already stored, keyed by their tag set', async () => {
+    const database = await makeDatabase();
+    const dataSource = createDataSource({ url: database.url, dataDir: database.dataDir });
+    await dataSource.initialize();
+    try {
+      await dataSource.runMigrations({ transaction: 'each' });
+      const Tagged = migrations.find((migration) =>
+        migration.name.startsWith('DailyTaggedRollup'),
+      )!;
+      const runner = dataSource.createQueryRunner();
+      try {
+        await new Tagged().down(runner);
+        // Two events of one day and tag set (keys written in another order), one of another
+        // tag set, one the next day, one without tags (not in the table).
+        await dataSource.query(`
+          INSERT INTO usage_events (source, event_id, occurred_at, ingest_path, provider, model,
+            team, tags, cost, currency, cost_breakdown, unpriced)
+          VALUES ('s', 'e1', '2026-06-02T00:00:00Z', 'http', 'openai', 'm', 'ads', '{"a": "1", "b": "2"}', 0.1, 'USD', '[]', false),
+                 ('s', 'e2', '2026-06-02T23:59:59.999Z', 'http', 'openai', 'm', 'ads', '{"b": "2", "a": "1"}', 0.000000000000000001, 'USD', '[]', false),
+                 ('s', 'e3', '2026-06-02T12:00:00Z', 'http', 'openai', 'm', 'ads', '{"a": "1"}', 2, 'USD', '[]', false),
+                 ('s', 'e4', '2026-06-03T00:00:00Z', 'http', 'openai', 'm', NULL, '{"a": "1"}', 3, 'USD', '[]', false),
+                 ('s', 'e5', '2026-06-02T01:00:00Z', 'http', 'openai', 'm', 'ads', '{}', 5, 'USD', '[]', false)`);
+        await new Tagged().up(runner);
+      } finally {
+        await runner.release();
+      }
+      const rows = await dataSource.query(
+        `SELECT to_char(day AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI') AS day, team, tags,
+                requests::int AS requests, cost::text AS cost,
+                tags_key = sha256(convert_to(tags::text, 'UTF8')) AS keyed
+         FROM usage_daily_tagged ORDER BY day, requests DESC`,
+      );
+      expect(rows).toEqual([
+        {
+          day: '2026-06-02T00:00',
+          team: 'ads',
+          tags: { a: '1', b: '2' },
+          requests: 2,
+          cost: '0.100000000000000001',
+          keyed: true,
+        },
+        {
+          day: '2026-06-02T00:00',
+          team: 'ads',
+          tags: { a: '1' },
+          requests: 1,
+          cost: '2',
+          keyed: true,
+        },
+        {
+          day: '2026-06-03T00:00',
+          team: null,
+          tags: { a: '1' },
+          requests: 1,
+          cost: '3',
+          keyed: true,
+        },
       ]);
     } finally {
       await dataSource.destroy();

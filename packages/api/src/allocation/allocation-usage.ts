@@ -23,9 +23,10 @@ export interface UsageReadOptions {
  * attribution — the same rows `spend` sums: whole UTC days inside a segment from the
  * `usage_daily` rollup, the other whole hours from `usage_hourly`, only the partial hours at
  * the ends from `usage_events`, so the total ties out to `spend` exactly.
- * `usage_hourly` has no tags: events carrying a matched tag key are read (GIN index on tags)
- * per combination and tag values, and taken out of their combination's sum, leaving its
- * untagged rest (exact `numeric` arithmetic, then decimal.js).
+ * `usage_hourly` and `usage_daily` have no tags: usage carrying a matched tag key is read per
+ * combination and tag values (`usage_daily_tagged` for whole days, the events for the rest)
+ * and taken out of its combination's sum, leaving its untagged rest (exact `numeric`
+ * arithmetic, then decimal.js).
  */
 export async function readUsage(
   manager: EntityManager,
@@ -130,32 +131,53 @@ export function wholeHourParts(
   return parts;
 }
 
+/**
+ * Usage carrying a matched tag key, summed per segment, combination and the matched keys'
+ * values: whole UTC days inside a segment from `usage_daily_tagged` (the same day parts as
+ * {@link readUsage}), every other stretch from the events themselves (GIN index on tags).
+ */
 async function readTagged(
   manager: EntityManager,
   options: UsageReadOptions,
   bounds: string[],
 ): Promise<UsageAggregate[]> {
-  const params: unknown[] = [
-    options.currency,
-    bounds,
-    options.from.toISOString(),
-    options.to.toISOString(),
-    options.tagKeys,
-  ];
-  const tagColumns = options.tagKeys.map((key) => {
-    params.push(key);
-    return `tags ->> $${params.length}::text`;
-  });
+  const params: unknown[] = [options.currency, bounds, options.tagKeys];
+  const param = (value: unknown) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  const tagColumns = options.tagKeys.map(
+    (key, index) => `tags ->> ${param(key)}::text AS t${index}`,
+  );
   const dims = DIM_COLUMNS.join(', ');
   const width = DIM_COLUMNS.length + tagColumns.length;
   const groups = Array.from({ length: width }, (_, index) => index + 2).join(', ');
+  const part = (
+    table: 'usage_daily_tagged' | 'usage_events',
+    column: string,
+    start: Date,
+    end: Date,
+  ) =>
+    `SELECT width_bucket(${column}, $2::timestamptz[]) - 1 AS seg, ${dims}, ${tagColumns.join(', ')},
+       sum(cost) AS cost
+     FROM ${table}
+     WHERE currency = $1 AND ${column} >= ${param(start.toISOString())}
+       AND ${column} < ${param(end.toISOString())}
+       AND tags <> '{}'::jsonb AND tags ?| $3::text[]
+     GROUP BY 1, ${groups}`;
+  const parts: string[] = [];
+  let at = options.from;
+  for (const [table, , start, end] of wholeHourParts(options.bounds, options.from, options.to)) {
+    if (table !== 'usage_daily') continue;
+    if (at < start) parts.push(part('usage_events', 'occurred_at', at, start));
+    parts.push(part('usage_daily_tagged', 'day', start, end));
+    at = end;
+  }
+  if (at < options.to) parts.push(part('usage_events', 'occurred_at', at, options.to));
+  const tagNames = options.tagKeys.map((_, index) => `t${index}`).join(', ');
   const rows: Record<string, string | number | null>[] = await manager.query(
-    `SELECT width_bucket(occurred_at, $2::timestamptz[]) - 1 AS seg, ${dims},
-       ${tagColumns.map((column, index) => `${column} AS t${index}`).join(', ')},
-       sum(cost)::text AS cost
-     FROM usage_events
-     WHERE currency = $1 AND occurred_at >= $3 AND occurred_at < $4
-       AND tags <> '{}'::jsonb AND tags ?| $5::text[]
+    `SELECT seg, ${dims}, ${tagNames}, sum(cost)::text AS cost
+     FROM (${parts.join(' UNION ALL ')}) AS parts
      GROUP BY 1, ${groups}`,
     params,
   );

@@ -5,7 +5,13 @@ import { badInput } from '../errors';
 import type { Logger } from '../observability/logger';
 import type { PricingService } from '../pricing/pricing.service';
 import { priceEvent } from './ingest.service';
-import { dailyRollupSql, DIMENSION_COLUMNS, hourlyRollupSql, TOKEN_COLUMNS } from './usage-rows';
+import {
+  dailyRollupSql,
+  dailyTaggedRollupSql,
+  DIMENSION_COLUMNS,
+  hourlyRollupSql,
+  TOKEN_COLUMNS,
+} from './usage-rows';
 
 export interface RepriceOptions {
   from: Date;
@@ -85,9 +91,13 @@ function toEvent(row: StoredRow): UsageEvent {
   };
 }
 
-/** What a re-rating moves in `usage_hourly` and `usage_daily`: a stored row's key and sums. */
+/**
+ * What a re-rating moves in `usage_hourly`, `usage_daily` and `usage_daily_tagged`: a stored
+ * row's key, tags and sums.
+ */
 const ROLLED_UP = [
   'occurred_at',
+  'tags',
   ...DIMENSION_COLUMNS,
   'currency',
   'unpriced',
@@ -96,7 +106,8 @@ const ROLLED_UP = [
 ];
 
 /**
- * One statement per batch: store the new costs and move `usage_hourly` and `usage_daily` by
+ * One statement per batch: store the new costs and move `usage_hourly`, `usage_daily` and
+ * `usage_daily_tagged` by
  * exactly the difference — each re-rated row taken out as it was stored and added as it is now, through
  * the rollup statement ingest uses ({@link hourlyRollupSql}). All parts of the statement read
  * one snapshot, so `before` sees the rows as they were before `after` updated them.
@@ -121,6 +132,7 @@ const REPRICE_SQL = `
     SELECT 1, * FROM after
   ), rollup AS (${hourlyRollupSql('moved', 'weight')}
   ), daily AS (${dailyRollupSql('moved', 'weight')}
+  ), tagged AS (${dailyTaggedRollupSql('moved', 'weight')}
   )
   SELECT count(*)::int AS changed FROM after`;
 

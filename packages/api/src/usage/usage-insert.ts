@@ -7,6 +7,7 @@ import { wellFormed } from '../db/well-formed';
 import { storedIdentity } from './ingest-types';
 import {
   dailyRollupSql,
+  dailyTaggedRollupSql,
   DIMENSION_COLUMNS,
   hourlyRollupSql,
   type PricedEvent,
@@ -150,8 +151,8 @@ function columnValue(index: number): string {
 
 /**
  * One statement per batch: insert the events (the unique (source, event_id) key drops
- * those already stored) and add exactly the inserted ones to `usage_hourly` and
- * `usage_daily`, so rollups
+ * those already stored) and add exactly the inserted ones to `usage_hourly`,
+ * `usage_daily` and (those with tags) `usage_daily_tagged`, so rollups
  * and events cannot disagree and a redelivered batch adds nothing. Postgres sums the
  * numeric costs exactly and files each event under the hour of the instant it stored.
  * Rows are written in key order so that concurrent batches lock them in the same order
@@ -165,9 +166,10 @@ export const INSERT_EVENTS_SQL = `
     ORDER BY 1, 2
     ON CONFLICT (source, event_id) DO NOTHING
     RETURNING source, event_id, occurred_at, ${DIMENSION_COLUMNS.join(', ')}, currency, unpriced,
-      cost, ${TOKEN_COLUMNS.join(', ')}
+      cost, ${TOKEN_COLUMNS.join(', ')}, tags
   ), rollup AS (${hourlyRollupSql('inserted')}
   ), daily AS (${dailyRollupSql('inserted')}
+  ), tagged AS (${dailyTaggedRollupSql('inserted')}
   )
   SELECT source, event_id FROM inserted`;
 

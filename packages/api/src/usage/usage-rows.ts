@@ -100,3 +100,31 @@ export function hourlyRollupSql(relation: string, weight?: string): string {
 export function dailyRollupSql(relation: string, weight?: string): string {
   return rollupSql('day', relation, weight);
 }
+
+/** The key of a `usage_daily_tagged` row: {@link DAILY_KEY} and the tag set's SHA-256. */
+export const DAILY_TAGGED_KEY: readonly string[] = [...DAILY_KEY, 'tags_key'];
+
+/**
+ * The statement that adds stored events carrying tags to `usage_daily_tagged` (by UTC day,
+ * combination and whole tag set; events without tags are not in it), as {@link rollupSql}
+ * does for the other rollups: `relation` needs `tags` besides their columns; with `weight`
+ * each row counts that many times and groups that cancel are not written. Runs after the
+ * daily rollup in every writer, rows in key order.
+ */
+export function dailyTaggedRollupSql(relation: string, weight?: string): string {
+  const key = DAILY_TAGGED_KEY.map((_, index) => index + 1).join(', ');
+  const requests = weight ? `sum(${weight})` : 'count(*)';
+  const cost = weight ? `sum(${weight} * cost)` : 'sum(cost)';
+  const having = weight ? `\n    HAVING ${requests} <> 0 OR ${cost} <> 0` : '';
+  return `
+    INSERT INTO usage_daily_tagged (${DAILY_TAGGED_KEY.join(', ')}, tags, requests, cost)
+    SELECT date_trunc('day', occurred_at, 'UTC'), ${DIMENSION_COLUMNS.join(', ')}, currency,
+      sha256(convert_to(tags::text, 'UTF8')), tags, ${requests}, ${cost}
+    FROM ${relation}
+    WHERE tags <> '{}'::jsonb
+    GROUP BY ${key}, tags${having}
+    ORDER BY ${key}
+    ON CONFLICT (${DAILY_TAGGED_KEY.join(', ')})
+    DO UPDATE SET requests = usage_daily_tagged.requests + EXCLUDED.requests,
+      cost = usage_daily_tagged.cost + EXCLUDED.cost`;
+}

@@ -15,6 +15,7 @@ import { DailyRollup1763901700000 } from './1763901700000-daily-rollup';
 import { Anomalies1763901900000 } from './1763901900000-anomalies';
 import { Notifications1763902000000 } from './1763902000000-notifications';
 import { MonthlyReportNotices1763902100000 } from './1763902100000-monthly-report-notices';
+import { DailyTaggedRollup1763902200000 } from './1763902200000-daily-tagged-rollup';
 
 /** Every migration, oldest first. The same list runs on PGlite and on Postgres 15. */
 export const migrations = [
@@ -35,4 +36,5 @@ export const migrations = [
   Anomalies1763901900000,
   Notifications1763902000000,
   MonthlyReportNotices1763902100000,
+  DailyTaggedRollup1763902200000,
 ];
