@@ -13,6 +13,9 @@ const ACCOUNTS: JournalAccounts = {
   ...DEFAULT_JOURNAL_ACCOUNTS,
   providers: new Map([['openai', '2101']]),
 };
+/** The journal of November 2026 in USD, with the test's accounts. */
+const novemberJournal = (source: Omit<JournalSource, 'month' | 'currency'>) =>
+  journalCsv({ month: '2026-11', currency: 'USD', ...source }, ACCOUNTS);
 const column = (name: (typeof JOURNAL_HEADER)[number]) => JOURNAL_HEADER.indexOf(name);
 
 function sides(records: string[][]) {
@@ -31,23 +34,18 @@ function sides(records: string[][]) {
 describe('journalCsv', () => {
   it('should debit cost centers’ GL accounts and credit each provider’s account', () => {
     const records = parseCsv(
-      journalCsv(
-        {
-          month: '2026-11',
-          currency: 'USD',
-          costCenters: [
-            { code: 'CC-SEARCH', glAccount: '6100', amount: '3.335' },
-            { code: 'CC-ADS', glAccount: null, amount: '3.335' },
-            { code: 'CC-IDLE', glAccount: '6200', amount: '0' },
-          ],
-          unallocated: '0.33',
-          providers: [
-            { provider: 'openai', amount: '5' },
-            { provider: 'anthropic', amount: '2' },
-          ],
-        },
-        ACCOUNTS,
-      ),
+      novemberJournal({
+        costCenters: [
+          { code: 'CC-SEARCH', glAccount: '6100', amount: '3.335' },
+          { code: 'CC-ADS', glAccount: null, amount: '3.335' },
+          { code: 'CC-IDLE', glAccount: '6200', amount: '0' },
+        ],
+        unallocated: '0.33',
+        providers: [
+          { provider: 'openai', amount: '5' },
+          { provider: 'anthropic', amount: '2' },
+        ],
+      }),
     );
     expect(records).toEqual([
       [...JOURNAL_HEADER],
@@ -116,19 +114,14 @@ describe('journalCsv', () => {
 
   it('should post a negative cost center total as a credit', () => {
     const records = parseCsv(
-      journalCsv(
-        {
-          month: '2026-11',
-          currency: 'USD',
-          costCenters: [
-            { code: 'CC-A', glAccount: '6100', amount: '-1.5' },
-            { code: 'CC-B', glAccount: '6100', amount: '2.5' },
-          ],
-          unallocated: '0',
-          providers: [{ provider: 'openai', amount: '1' }],
-        },
-        ACCOUNTS,
-      ),
+      novemberJournal({
+        costCenters: [
+          { code: 'CC-A', glAccount: '6100', amount: '-1.5' },
+          { code: 'CC-B', glAccount: '6100', amount: '2.5' },
+        ],
+        unallocated: '0',
+        providers: [{ provider: 'openai', amount: '1' }],
+      }),
     );
     const credit = records.find((record) => record[column('cost_center')] === 'CC-A');
     expect(credit?.slice(column('debit'))).toEqual(['', '1.5', '', '1.50']);
@@ -138,16 +131,11 @@ describe('journalCsv', () => {
 
   it('should refuse a source whose providers do not sum to the cost', () => {
     expect(() =>
-      journalCsv(
-        {
-          month: '2026-11',
-          currency: 'USD',
-          costCenters: [{ code: 'CC-A', glAccount: '6100', amount: '1' }],
-          unallocated: '0',
-          providers: [{ provider: 'openai', amount: '1.000000001' }],
-        },
-        ACCOUNTS,
-      ),
+      novemberJournal({
+        costCenters: [{ code: 'CC-A', glAccount: '6100', amount: '1' }],
+        unallocated: '0',
+        providers: [{ provider: 'openai', amount: '1.000000001' }],
+      }),
     ).toThrow(/does not balance: debits 1 ≠ credits 1.000000001/);
   });
 
