@@ -3,15 +3,9 @@ import { join } from 'node:path';
 
 import { centsToAmount, createAnthropicBillingAdapter } from './anthropic-billing-adapter';
 import { BillingHttpError } from './billing-http-error';
-import {
-  json,
-  startReplayServer,
-  twoPages as twoPagesOf,
-  type ReplayServer,
-} from './__fixtures__/replay-server';
+import { json, replaySuite, twoPages as twoPagesOf } from './__fixtures__/replay-server';
 import { anthropicCostPage2, anthropicUsagePage2 } from './__fixtures__/second-pages';
-import type { ProviderCostLine } from './provider-cost-line';
-import { amountTotals } from './__fixtures__/totals';
+import { dayProjectTotals as totals } from './__fixtures__/totals';
 
 const COST_TEXT = readFileSync(join(__dirname, '__fixtures__/anthropic-cost-report.json'), 'utf8');
 const USAGE_TEXT = readFileSync(
@@ -23,33 +17,15 @@ const PAGE_TOKEN = 'page_MjAyNi0wNy0wM1QwMDowMDowMFo=';
 const RANGE = { from: new Date('2026-07-01T00:00:00Z'), to: new Date('2026-07-04T00:00:00Z') };
 const WS = 'wrkspc_01JwQvzr7rXLA5AGx3HKfFUJ';
 
-const totals = (lines: ProviderCostLine[]) =>
-  amountTotals(lines, (line) => `${line.day}|${line.project}`);
-
 const twoPages = (page1: string, page2: unknown) =>
   twoPagesOf(page1, page2, PAGE_TOKEN, { type: 'error', error: { type: 'invalid_request_error' } });
 
 describe('createAnthropicBillingAdapter (against a local replay server)', () => {
-  let server: ReplayServer | undefined;
-  const sleeps: number[] = [];
-  const settings = (extra: Record<string, unknown> = {}) => ({
-    apiKey: API_KEY,
-    baseUrl: server!.url,
-    sleep: async (ms: number) => {
-      sleeps.push(ms);
-    },
-    random: () => 0,
-    ...extra,
-  });
-
-  afterEach(async () => {
-    await server?.close();
-    server = undefined;
-    sleeps.length = 0;
-  });
+  const suite = replaySuite({ apiKey: API_KEY, random: 0 });
+  const { sleeps, settings } = suite;
 
   it('should follow next_page and give the README per-day totals, cents as dollars exactly', async () => {
-    server = await startReplayServer(twoPages(COST_TEXT, anthropicCostPage2()));
+    const server = await suite.start(twoPages(COST_TEXT, anthropicCostPage2()));
     const result = await createAnthropicBillingAdapter(settings({ baseUrl: `${server.url}/v1` }))
       .doFetchCosts!(RANGE);
 
@@ -111,7 +87,7 @@ describe('createAnthropicBillingAdapter (against a local replay server)', () => 
   });
 
   it('should read the usage report into canonical usage (disjoint input counters, 1h writes apart)', async () => {
-    server = await startReplayServer(twoPages(USAGE_TEXT, anthropicUsagePage2()));
+    const server = await suite.start(twoPages(USAGE_TEXT, anthropicUsagePage2()));
     const result = await createAnthropicBillingAdapter(settings()).doFetchUsage!(RANGE);
     expect(server.requests[0]!.path).toBe('/v1/organizations/usage_report/messages');
     expect(server.requests[0]!.query.getAll('group_by[]')).toEqual(['workspace_id', 'model']);
@@ -136,7 +112,7 @@ describe('createAnthropicBillingAdapter (against a local replay server)', () => 
   });
 
   it('should wait as retry-after says on a 429 and back off on a 500, then succeed', async () => {
-    server = await startReplayServer((_request, index) =>
+    const server = await suite.start((_request, index) =>
       index === 0
         ? json({ type: 'error', error: { type: 'rate_limit_error' } }, 429, { 'retry-after': '7' })
         : index === 1
@@ -151,7 +127,7 @@ describe('createAnthropicBillingAdapter (against a local replay server)', () => 
   it.each([401, 403])(
     'should refuse a %i naming Anthropic and the status, never the key',
     async (status) => {
-      server = await startReplayServer(() =>
+      const server = await suite.start(() =>
         json(
           {
             type: 'error',
@@ -185,7 +161,7 @@ describe('createAnthropicBillingAdapter (against a local replay server)', () => 
   );
 
   it('should time out a request that never answers', async () => {
-    server = await startReplayServer(() => ({ hang: true }));
+    await suite.start(() => ({ hang: true }));
     await expect(
       createAnthropicBillingAdapter(settings({ timeoutMs: 100, maxAttempts: 1 })).doFetchUsage!(
         RANGE,
@@ -199,7 +175,7 @@ describe('createAnthropicBillingAdapter (against a local replay server)', () => 
   });
 
   it('should stop when the caller aborts, without further attempts', async () => {
-    server = await startReplayServer(() => ({ hang: true }));
+    const server = await suite.start(() => ({ hang: true }));
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
     await expect(

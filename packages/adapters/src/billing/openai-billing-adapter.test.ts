@@ -4,20 +4,14 @@ import { join } from 'node:path';
 import { AdapterError } from '../errors';
 import { BillingHttpError } from './billing-http-error';
 import { WarningList } from './billing-json';
-import {
-  json,
-  startReplayServer,
-  twoPages as twoPagesOf,
-  type ReplayServer,
-} from './__fixtures__/replay-server';
+import { json, replaySuite, twoPages as twoPagesOf } from './__fixtures__/replay-server';
 import { openaiCostsPage2, openaiUsagePage2 } from './__fixtures__/second-pages';
 import {
   convertOpenAICostsBucket,
   createOpenAIBillingAdapter,
   parseOpenAILineItem,
 } from './openai-billing-adapter';
-import type { ProviderCostLine } from './provider-cost-line';
-import { amountTotals } from './__fixtures__/totals';
+import { dayProjectTotals as totals } from './__fixtures__/totals';
 
 const COSTS_TEXT = readFileSync(join(__dirname, '__fixtures__/openai-costs.json'), 'utf8');
 const USAGE_TEXT = readFileSync(
@@ -30,41 +24,16 @@ const RANGE = { from: new Date('2026-07-01T00:00:00Z'), to: new Date('2026-07-04
 const P1 = 'proj_R8kNq2VxW4tY6uZ1aB3cD5eF';
 const P2 = 'proj_L2mP7sT9vX1zC4bN6hJ8kQ0w';
 
-/** Σ amount per `day|project`, exact. */
-const totals = (lines: ProviderCostLine[]) =>
-  amountTotals(lines, (line) => `${line.day}|${line.project}`);
-
 /** Page 1 (the fixture text as is) without `page`, page 2 (built) with the fixture's token. */
 const twoPages = (page1: string, page2: unknown) =>
   twoPagesOf(page1, page2, PAGE_TOKEN, { error: { message: 'unknown page' } });
 
 describe('createOpenAIBillingAdapter (against a local replay server)', () => {
-  let server: ReplayServer | undefined;
-  const sleeps: number[] = [];
-  const warnings: { fields: Record<string, unknown>; message: string }[] = [];
-  const settings = (extra: Record<string, unknown> = {}) => ({
-    apiKey: API_KEY,
-    baseUrl: server!.url,
-    sleep: async (ms: number) => {
-      sleeps.push(ms);
-    },
-    random: () => 0.5,
-    logger: {
-      warn: (fields: Record<string, unknown>, message: string) =>
-        warnings.push({ fields, message }),
-    },
-    ...extra,
-  });
-
-  afterEach(async () => {
-    await server?.close();
-    server = undefined;
-    sleeps.length = 0;
-    warnings.length = 0;
-  });
+  const suite = replaySuite({ apiKey: API_KEY, random: 0.5 });
+  const { sleeps, warnings, settings } = suite;
 
   it('should follow next_page and give the README per-day totals exactly, both field sets', async () => {
-    server = await startReplayServer(twoPages(COSTS_TEXT, openaiCostsPage2()));
+    const server = await suite.start(twoPages(COSTS_TEXT, openaiCostsPage2()));
     const result = await createOpenAIBillingAdapter(settings()).doFetchCosts!(RANGE);
 
     expect(result.pages).toBe(2);
@@ -120,7 +89,7 @@ describe('createOpenAIBillingAdapter (against a local replay server)', () => {
   });
 
   it('should read completions usage across pages, deriving uncached input from the older field set', async () => {
-    server = await startReplayServer(twoPages(USAGE_TEXT, openaiUsagePage2()));
+    const server = await suite.start(twoPages(USAGE_TEXT, openaiUsagePage2()));
     const result = await createOpenAIBillingAdapter(settings()).doFetchUsage!(RANGE);
 
     expect(server.requests[0]!.path).toBe('/v1/organization/usage/completions');
@@ -144,7 +113,7 @@ describe('createOpenAIBillingAdapter (against a local replay server)', () => {
     ['with it', '/v1'],
     ['with it and a trailing slash', '/v1/'],
   ])('should accept a baseUrl %s', async (_label, suffix) => {
-    server = await startReplayServer(() =>
+    const server = await suite.start(() =>
       json({ object: 'page', data: [], has_more: false, next_page: null }),
     );
     await createOpenAIBillingAdapter(settings({ baseUrl: `${server.url}${suffix}` })).doFetchCosts!(
@@ -154,7 +123,7 @@ describe('createOpenAIBillingAdapter (against a local replay server)', () => {
   });
 
   it('should wait as retry-after says on a 429, then succeed', async () => {
-    server = await startReplayServer((_request, index) =>
+    const server = await suite.start((_request, index) =>
       index === 0
         ? json({ error: { message: 'Rate limit reached', type: 'rate_limit_exceeded' } }, 429, {
             'retry-after': '2',
@@ -177,7 +146,7 @@ describe('createOpenAIBillingAdapter (against a local replay server)', () => {
 
   it('should honour a retry-after given as an HTTP date', async () => {
     const now = Date.parse('2026-07-05T10:00:00Z');
-    server = await startReplayServer((_request, index) =>
+    await suite.start((_request, index) =>
       index === 0
         ? json({}, 429, { 'retry-after': 'Sun, 05 Jul 2026 10:00:03 GMT' })
         : json({ object: 'page', data: [], has_more: false, next_page: null }),
@@ -187,7 +156,7 @@ describe('createOpenAIBillingAdapter (against a local replay server)', () => {
   });
 
   it('should back off with jitter on a 500, then succeed', async () => {
-    server = await startReplayServer((_request, index) =>
+    const server = await suite.start((_request, index) =>
       index < 2
         ? json({ error: { message: 'boom' } }, index === 0 ? 500 : 503)
         : json({ object: 'page', data: [], has_more: false }),
@@ -202,7 +171,7 @@ describe('createOpenAIBillingAdapter (against a local replay server)', () => {
   });
 
   it('should give up after maxAttempts with a retryable error naming the provider and the status', async () => {
-    server = await startReplayServer(() => json({}, 502));
+    const server = await suite.start(() => json({}, 502));
     const error = await createOpenAIBillingAdapter(settings({ maxAttempts: 3 })).doFetchCosts!(
       RANGE,
     ).catch((caught: unknown) => caught);
@@ -222,7 +191,7 @@ describe('createOpenAIBillingAdapter (against a local replay server)', () => {
   });
 
   it('should fail at once when retry-after asks for longer than maxDelayMs', async () => {
-    server = await startReplayServer(() => json({}, 429, { 'retry-after': '3600' }));
+    const server = await suite.start(() => json({}, 429, { 'retry-after': '3600' }));
     const error = await createOpenAIBillingAdapter(settings()).doFetchCosts!(RANGE).catch(
       (caught: unknown) => caught,
     );
@@ -235,7 +204,7 @@ describe('createOpenAIBillingAdapter (against a local replay server)', () => {
   });
 
   it('should refuse a 401 at once, naming the provider and the status, never the key', async () => {
-    server = await startReplayServer(() =>
+    const server = await suite.start(() =>
       json(
         {
           error: {
@@ -275,7 +244,7 @@ describe('createOpenAIBillingAdapter (against a local replay server)', () => {
   });
 
   it('should time out a request that never answers, retry it, then fail', async () => {
-    server = await startReplayServer(() => ({ hang: true }));
+    const server = await suite.start(() => ({ hang: true }));
     const started = Date.now();
     const error = await createOpenAIBillingAdapter(settings({ timeoutMs: 150, maxAttempts: 2 }))
       .doFetchCosts!(RANGE).catch((caught: unknown) => caught);
@@ -293,10 +262,9 @@ describe('createOpenAIBillingAdapter (against a local replay server)', () => {
   });
 
   it('should fail on a network error without the key in the cause', async () => {
-    server = await startReplayServer(() => json({}));
+    const server = await suite.start(() => json({}));
     const url = server.url;
-    await server.close();
-    server = undefined;
+    await suite.stop();
     const error = await createOpenAIBillingAdapter({
       apiKey: API_KEY,
       baseUrl: url,
@@ -309,7 +277,7 @@ describe('createOpenAIBillingAdapter (against a local replay server)', () => {
   });
 
   it('should not follow a redirect (it would carry the key elsewhere)', async () => {
-    server = await startReplayServer(() => ({
+    const server = await suite.start(() => ({
       status: 307,
       headers: { location: 'http://example.invalid/steal' },
     }));
@@ -325,7 +293,7 @@ describe('createOpenAIBillingAdapter (against a local replay server)', () => {
 
   it('should read only the start of a large error body', async () => {
     const huge = `{"error":{"code":"server_error"}}${' '.repeat(8 * 1024 * 1024)}`;
-    server = await startReplayServer(() => ({ status: 500, body: huge }));
+    await suite.start(() => ({ status: 500, body: huge }));
     await expect(
       createOpenAIBillingAdapter(settings({ maxAttempts: 1 })).doFetchCosts!(RANGE),
     ).rejects.toMatchObject({
@@ -335,7 +303,7 @@ describe('createOpenAIBillingAdapter (against a local replay server)', () => {
   });
 
   it('should fail instead of looping when next_page repeats', async () => {
-    server = await startReplayServer(() =>
+    await suite.start(() =>
       json({ object: 'page', data: [], has_more: true, next_page: 'page_same' }),
     );
     await expect(createOpenAIBillingAdapter(settings()).doFetchCosts!(RANGE)).rejects.toThrow(
@@ -344,7 +312,7 @@ describe('createOpenAIBillingAdapter (against a local replay server)', () => {
   });
 
   it('should fail instead of answering part of the range when has_more has no next_page', async () => {
-    server = await startReplayServer(() => ({
+    await suite.start(() => ({
       body: COSTS_TEXT.replace(/"next_page": "[^"]*"/, '"next_page": null'),
     }));
     await expect(createOpenAIBillingAdapter(settings()).doFetchCosts!(RANGE)).rejects.toMatchObject(
@@ -357,7 +325,7 @@ describe('createOpenAIBillingAdapter (against a local replay server)', () => {
   });
 
   it('should reject a 400 without retrying and a missing key before any request', async () => {
-    server = await startReplayServer(() => json({ error: { code: 'invalid_parameter' } }, 400));
+    const server = await suite.start(() => json({ error: { code: 'invalid_parameter' } }, 400));
     await expect(createOpenAIBillingAdapter(settings()).doFetchCosts!(RANGE)).rejects.toMatchObject(
       {
         code: 'BILLING_REQUEST_REJECTED',

@@ -5,6 +5,8 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+import type { BillingAdapterSettings } from '../billing-adapter-settings';
+
 /** A request as the server saw it. */
 export interface RecordedRequest {
   method: string;
@@ -65,6 +67,63 @@ export async function startReplayServer(
         server.closeAllConnections();
         server.close(() => resolve());
       }),
+  };
+}
+
+/** What an adapter test logs and sleeps, and the replay server it runs against. */
+export interface ReplaySuite {
+  /** Every `sleep` the adapter asked for, in ms, in order (never waited). */
+  readonly sleeps: number[];
+  /** Every warning the adapter logged. */
+  readonly warnings: { fields: Record<string, unknown>; message: string }[];
+  /** Starts this test's server (closed after the test). */
+  start(respond: (request: RecordedRequest, index: number) => ReplayResponse): Promise<ReplayServer>;
+  /** Closes this test's server now. */
+  stop(): Promise<void>;
+  /** Adapter settings pointing at this test's server, with `extra` over them. */
+  settings(extra?: BillingAdapterSettings): BillingAdapterSettings;
+}
+
+/**
+ * The set-up of a billing adapter's tests against a replay server, for the `describe` it is
+ * called in: adapter settings with `apiKey`, recorded sleeps, a fixed jitter `random` and a
+ * logger; after each test the server is closed and the records emptied.
+ */
+export function replaySuite(options: { apiKey: string; random: number }): ReplaySuite {
+  let server: ReplayServer | undefined;
+  const sleeps: number[] = [];
+  const warnings: ReplaySuite['warnings'] = [];
+  const stop = async (): Promise<void> => {
+    await server?.close();
+    server = undefined;
+  };
+  afterEach(async () => {
+    await stop();
+    sleeps.length = 0;
+    warnings.length = 0;
+  });
+  return {
+    sleeps,
+    warnings,
+    async start(respond) {
+      server = await startReplayServer(respond);
+      return server;
+    },
+    stop,
+    settings: (extra = {}) => ({
+      apiKey: options.apiKey,
+      baseUrl: server!.url,
+      sleep: async (ms: number) => {
+        sleeps.push(ms);
+      },
+      random: () => options.random,
+      logger: {
+        warn: (fields: Record<string, unknown>, message: string) => {
+          warnings.push({ fields, message });
+        },
+      },
+      ...extra,
+    }),
   };
 }
 

@@ -31,9 +31,11 @@ function without(record: Record<string, unknown>, keys: readonly string[]): Reco
   return Object.fromEntries(Object.entries(record).filter(([key]) => !keys.includes(key)));
 }
 
-/** OpenAI Costs page 2: 2026-07-01's results dated 2026-07-03, older field set, last page. */
-export function openaiCostsPage2(): unknown {
-  const first = openaiCosts.data[0]!;
+/** OpenAI page 2 of a report: 2026-07-01's results dated 2026-07-03, without `olderLacks`. */
+function openaiPage2(
+  report: { data: { results: Record<string, unknown>[] }[] },
+  olderLacks: readonly string[],
+): unknown {
   return {
     object: 'page',
     data: [
@@ -41,7 +43,7 @@ export function openaiCostsPage2(): unknown {
         object: 'bucket',
         start_time: JULY_3,
         end_time: JULY_3 + 86400,
-        results: first.results.map((result) => without(result, ['quantity', 'quantity_unit'])),
+        results: report.data[0]!.results.map((result) => without(result, olderLacks)),
       },
     ],
     has_more: false,
@@ -49,22 +51,14 @@ export function openaiCostsPage2(): unknown {
   };
 }
 
+/** OpenAI Costs page 2: 2026-07-01's results dated 2026-07-03, older field set, last page. */
+export function openaiCostsPage2(): unknown {
+  return openaiPage2(openaiCosts, ['quantity', 'quantity_unit']);
+}
+
 /** OpenAI completions Usage page 2: 2026-07-01's results dated 2026-07-03, older field set. */
 export function openaiUsagePage2(): unknown {
-  const first = openaiUsage.data[0]!;
-  return {
-    object: 'page',
-    data: [
-      {
-        object: 'bucket',
-        start_time: JULY_3,
-        end_time: JULY_3 + 86400,
-        results: first.results.map((result) => without(result, NEW_USAGE_FIELDS)),
-      },
-    ],
-    has_more: false,
-    next_page: null,
-  };
+  return openaiPage2(openaiUsage, NEW_USAGE_FIELDS);
 }
 
 /** Anthropic page 2 of a report: 2026-07-01's results dated 2026-07-03, with newer fields. */

@@ -15,3 +15,8 @@ export function amountTotals(
   }
   return Object.fromEntries([...sums].map(([key, sum]) => [key, sum.toFixed()]));
 }
+
+/** Σ amount of the lines per `day|project`, exact: the per-day totals the provider READMEs give. */
+export function dayProjectTotals(lines: readonly ProviderCostLine[]): Record<string, string> {
+  return amountTotals(lines, (line) => `${line.day}|${line.project}`);
+}
