@@ -5,7 +5,7 @@ import { Purser, loadEnv, type Logger } from '@purser/api';
 import { randomBytes } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { eventually } from '../support/nats';
-import { openaiCosts } from './fixtures';
+import { openaiCostsAnswer } from './fixtures';
 import { startReplay, type Replay } from './replay';
 
 const SECRET = 'schedule-test-secret-of-at-least-32-chars';
@@ -50,9 +50,7 @@ describe('scheduled billing sync', () => {
       if (request.headers.authorization === `Bearer ${BAD_KEY}`) {
         return { status: 401, body: { error: { message: `invalid key ${BAD_KEY}` } } };
       }
-      return request.query.has('page')
-        ? { body: { object: 'page', data: [], has_more: false, next_page: null } }
-        : { body: openaiCosts() };
+      return openaiCostsAnswer(request);
     });
     database = await createTestDatabase();
     const admin = `test-admin-${randomBytes(8).toString('hex')}`;

@@ -8,9 +8,8 @@ import { makeUsageEvent } from '@purser/adapters/testing';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { connectNats, eventually } from '../support/nats';
 import { Money } from '@purser/pricing';
-import { upsertPrice } from '../support/decisions';
 import { postUsage, type RunningPurser, startPurser } from '../support/purser';
-import { openaiCosts } from './fixtures';
+import { openaiCostsAnswer, priceOpenaiFixtureModels } from './fixtures';
 import { startReplay, type Replay } from './replay';
 
 type Row = {
@@ -77,27 +76,12 @@ describe('reconciliation', () => {
         variances.push(message.json());
       },
     });
-    replay = await startReplay((request) =>
-      request.query.has('page')
-        ? { body: { object: 'page', data: [], has_more: false, next_page: null } }
-        : { body: openaiCosts() },
-    );
+    replay = await startReplay(openaiCostsAnswer);
     service = await startPurser({
       env: { PURSER_SECRET_KEY: 'reconciliation-test-secret-of-32-characters' },
       nats: true,
     });
-    // The default catalog's prices take effect after the fixtures' days: the same list
-    // prices (the fixtures' README) from June.
-    for (const [model, input, cached, output] of [
-      ['gpt-4.1', '2', '0.5', '8'],
-      ['gpt-4.1-mini', '0.4', '0.1', '1.6'],
-    ] as const) {
-      await upsertPrice(service, {
-        model,
-        effectiveFrom: '2026-06-01T00:00:00Z',
-        prices: { inputTokens: input, cacheReadTokens: cached, outputTokens: output },
-      });
-    }
+    await priceOpenaiFixtureModels(service);
     const created = await service.graphql<{ createBillingSource: { id: string } }>(
       `mutation($input: BillingSourceInput!) { createBillingSource(input: $input) { id } }`,
       {

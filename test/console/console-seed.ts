@@ -10,10 +10,9 @@ import {
   priceModels,
   type UsageFixture,
 } from '../allocation/allocation-support';
-import { openaiCosts } from '../billing/fixtures';
+import { openaiCostsAnswer, priceOpenaiFixtureModels } from '../billing/fixtures';
 import { startReplay, type Replay } from '../billing/replay';
-import { upsertPrice } from '../support/decisions';
-import type { RunningPurser } from '../support/purser';
+import { postUsage, type RunningPurser } from '../support/purser';
 
 const DAY_MS = 86_400_000;
 /** A UTC day `back` days before today, YYYY-MM-DD. */
@@ -125,21 +124,17 @@ export async function seedConsole(service: RunningPurser): Promise<Seeded> {
   const fixtures = usageFixtures(now);
   await ingest(service, gateway, fixtures);
   // An unpriced model and an event the parser refuses (a dead letter).
-  const response = await fetch(`${service.url}/v1/usage`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${gateway}` },
-    body: JSON.stringify([
-      makeUsageEvent({
-        id: 'c-unpriced',
-        timestamp: `${dayBefore(0, now)}T00:00:08Z`,
-        model: UNPRICED_MODEL,
-        usage: { input_tokens: 7, output_tokens: 1 },
-        attribution: { team: 'search' },
-      }),
-      { id: 'c-broken', source: 'console-test', provider: 'openai' },
-    ]),
-  });
-  expect(await response.json()).toMatchObject({ accepted: 1, rejected: 1 });
+  const answer = await postUsage(service, gateway, [
+    makeUsageEvent({
+      id: 'c-unpriced',
+      timestamp: `${dayBefore(0, now)}T00:00:08Z`,
+      model: UNPRICED_MODEL,
+      usage: { input_tokens: 7, output_tokens: 1 },
+      attribution: { team: 'search' },
+    }),
+    { id: 'c-broken', source: 'console-test', provider: 'openai' },
+  ]);
+  expect(answer).toMatchObject({ accepted: 1, rejected: 1 });
   // Decisions: search is allowed (and holds its worst case), ads is past its cap and denied.
   for (const [team, tokens, action] of [
     ['search', 1, 'ALLOW'],
@@ -179,21 +174,8 @@ export async function seedConsole(service: RunningPurser): Promise<Seeded> {
 
 /** The OpenAI cost fixtures (2026-07-01 and 02) against usage matching gpt-4.1 on 07-01. */
 async function seedReconciliation(service: RunningPurser): Promise<Replay> {
-  const replay = await startReplay((request) =>
-    request.query.has('page')
-      ? { body: { object: 'page', data: [], has_more: false, next_page: null } }
-      : { body: openaiCosts() },
-  );
-  for (const [model, input, cached, output] of [
-    ['gpt-4.1', '2', '0.5', '8'],
-    ['gpt-4.1-mini', '0.4', '0.1', '1.6'],
-  ] as const) {
-    await upsertPrice(service, {
-      model,
-      effectiveFrom: '2026-06-01T00:00:00Z',
-      prices: { inputTokens: input, cacheReadTokens: cached, outputTokens: output },
-    });
-  }
+  const replay = await startReplay(openaiCostsAnswer);
+  await priceOpenaiFixtureModels(service);
   const created = await gql<{ createBillingSource: { id: string } }>(
     service,
     `mutation($input: BillingSourceInput!) { createBillingSource(input: $input) { id } }`,

@@ -3,7 +3,7 @@
 // from then on counts toward it, in the transaction that stores it.
 import { makeUsageEvent } from '@purser/adapters/testing';
 import { budgetState, createBudget, priceModel, unique, PENNY } from '../support/decisions';
-import { servePurser } from '../support/purser';
+import { postUsage, servePurser } from '../support/purser';
 
 const MODEL = 't-penny-settle';
 
@@ -12,14 +12,7 @@ describe('ingest and budgets', () => {
     prepare: (service) => priceModel(service, MODEL, PENNY),
   });
 
-  const post = async (events: unknown[]) => {
-    const response = await fetch(`${served.service.url}/v1/usage`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${served.key}` },
-      body: JSON.stringify(events),
-    });
-    return (await response.json()) as { accepted: number; rejected: number };
-  };
+  const post = (events: unknown[]) => postUsage(served.service, served.key, events);
   const usage = (team: string, inputTokens: number) =>
     makeUsageEvent({
       id: unique('evt'),
