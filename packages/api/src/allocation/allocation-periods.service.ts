@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { badInput, PurserError } from '../errors';
-import { ALLOCATION_LOCK } from './allocation-rules.service';
+import { underAllocationLock } from './allocation-rules.service';
 import type { ActorValue, PeriodEventValue, PeriodValue } from './allocation-types';
 import { monthRange } from './allocation-validate';
 import { sumsOf } from './chargeback-report';
@@ -25,10 +25,9 @@ export class AllocationPeriodService {
     if (range.end > this.clock()) {
       throw badInput(`month: ${month} has not ended yet (it ends ${range.end.toISOString()})`);
     }
-    await this.dataSource.transaction(async (manager) => {
-      // Rule writes take the same lock: the versions this close reads are exactly those
-      // recorded before its closed_at.
-      await manager.query(`SELECT pg_advisory_xact_lock($1)`, [ALLOCATION_LOCK]);
+    // Rule writes take the same lock: the versions this close reads are exactly those
+    // recorded before its closed_at.
+    await underAllocationLock(this.dataSource, async (manager) => {
       await tuneForAggregation(manager);
       const current: { state: string }[] = await manager.query(
         `SELECT state FROM allocation_periods WHERE month = $1 FOR UPDATE`,
@@ -65,8 +64,7 @@ export class AllocationPeriodService {
     }
     if (reason.length > 1000) throw badInput('reason: at most 1000 characters');
     if (reason.includes('\u0000')) throw badInput('reason: must not contain U+0000');
-    await this.dataSource.transaction(async (manager) => {
-      await manager.query(`SELECT pg_advisory_xact_lock($1)`, [ALLOCATION_LOCK]);
+    await underAllocationLock(this.dataSource, async (manager) => {
       const current: { state: string }[] = await manager.query(
         `SELECT state FROM allocation_periods WHERE month = $1 FOR UPDATE`,
         [month],

@@ -16,6 +16,17 @@ import { hourStart, validateRule, type ValidRule } from './allocation-validate';
  */
 export const ALLOCATION_LOCK = 72_140_001;
 
+/** Runs `work` in a transaction that holds {@link ALLOCATION_LOCK}. */
+export function underAllocationLock<T>(
+  dataSource: DataSource,
+  work: (manager: EntityManager) => Promise<T>,
+): Promise<T> {
+  return dataSource.transaction(async (manager) => {
+    await manager.query(`SELECT pg_advisory_xact_lock($1)`, [ALLOCATION_LOCK]);
+    return work(manager);
+  });
+}
+
 interface VersionRow {
   rule_id: string;
   version: number;
@@ -75,8 +86,7 @@ export class AllocationRuleService {
     input: AllocationRuleInputValue,
     actor?: ActorValue,
   ): Promise<AllocationRuleVersionValue> {
-    return this.dataSource.transaction(async (manager) => {
-      await manager.query(`SELECT pg_advisory_xact_lock($1)`, [ALLOCATION_LOCK]);
+    return underAllocationLock(this.dataSource, async (manager) => {
       const rule = await this.validate(manager, input);
       await this.assertPriorityFree(manager, rule, null);
       const [{ id }]: { id: string }[] = await manager.query(
@@ -91,14 +101,11 @@ export class AllocationRuleService {
     input: AllocationRuleInputValue,
     actor?: ActorValue,
   ): Promise<AllocationRuleVersionValue> {
-    ruleId(id);
-    return this.dataSource.transaction(async (manager) => {
-      await manager.query(`SELECT pg_advisory_xact_lock($1)`, [ALLOCATION_LOCK]);
-      const latest = await this.latest(manager, id);
+    return this.nextVersion(id, actor, false, async (manager, latest) => {
       const rule = await this.validate(manager, input);
       this.assertNotBefore(latest, rule.effectiveFrom);
       await this.assertPriorityFree(manager, rule, id);
-      return this.insertVersion(manager, id, latest.version + 1, rule, false, actor);
+      return rule;
     });
   }
 
@@ -107,17 +114,14 @@ export class AllocationRuleService {
     effectiveFrom?: Date | null,
     actor?: ActorValue,
   ): Promise<AllocationRuleVersionValue> {
-    ruleId(id);
-    return this.dataSource.transaction(async (manager) => {
-      await manager.query(`SELECT pg_advisory_xact_lock($1)`, [ALLOCATION_LOCK]);
-      const latest = await this.latest(manager, id);
+    return this.nextVersion(id, actor, true, async (_manager, latest) => {
       if (latest.deleted) throw badInput(`id: allocation rule "${id}" is already deleted`);
       const at = effectiveFrom ?? hourStart(this.clock());
       if (Number.isNaN(at.getTime()) || at.getTime() % 3_600_000 !== 0) {
         throw badInput(`effectiveFrom: must be a whole UTC hour (got ${at.toISOString?.() ?? at})`);
       }
       this.assertNotBefore(latest, at);
-      const rule: ValidRule = {
+      return {
         name: latest.name,
         priority: latest.priority,
         match: latest.match,
@@ -125,7 +129,24 @@ export class AllocationRuleService {
         targets: latest.targets,
         effectiveFrom: at,
       };
-      return this.insertVersion(manager, id, latest.version + 1, rule, true, actor);
+    });
+  }
+
+  /**
+   * Under the allocation lock: the rule's latest version (NOT_FOUND without one) handed to
+   * `next`, whose answer is recorded as the following version (a delete when `deleted`).
+   */
+  private nextVersion(
+    id: string,
+    actor: ActorValue | undefined,
+    deleted: boolean,
+    next: (manager: EntityManager, latest: AllocationRuleVersionValue) => Promise<ValidRule>,
+  ): Promise<AllocationRuleVersionValue> {
+    ruleId(id);
+    return underAllocationLock(this.dataSource, async (manager) => {
+      const latest = await this.latest(manager, id);
+      const rule = await next(manager, latest);
+      return this.insertVersion(manager, id, latest.version + 1, rule, deleted, actor);
     });
   }
 
