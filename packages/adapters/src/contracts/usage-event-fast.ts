@@ -188,25 +188,38 @@ export function fastWireUsage(usage: unknown): Record<string, unknown> | undefin
   return out;
 }
 
-function fastUnits(units: unknown): Record<string, number> | undefined {
-  if (!isPlainObject(units)) return undefined;
-  const names = Object.keys(units);
-  if (names.length > USAGE_EVENT_LIMITS.maxUnits) return undefined;
-  const out: Record<string, number> = {};
-  for (const name of names) {
-    const quantity = units[name];
-    if (
-      name.length < 1 ||
-      name.length > 64 ||
-      name === '__proto__' ||
-      typeof quantity !== 'number' ||
-      !(quantity >= 0 && quantity <= USAGE_EVENT_LIMITS.maxUnitsPerKey)
-    ) {
+/**
+ * A copy of a plain object of at most `maxEntries` entries whose keys are 1 to `maxKeyLength`
+ * characters (never `__proto__`) and whose values pass `isValue`; otherwise `undefined`.
+ */
+function fastRecord<Value>(
+  record: unknown,
+  maxEntries: number,
+  maxKeyLength: number,
+  isValue: (value: unknown) => value is Value,
+): Record<string, Value> | undefined {
+  if (!isPlainObject(record)) return undefined;
+  const keys = Object.keys(record);
+  if (keys.length > maxEntries) return undefined;
+  const out: Record<string, Value> = {};
+  for (const key of keys) {
+    const value = record[key];
+    if (key.length < 1 || key.length > maxKeyLength || key === '__proto__' || !isValue(value)) {
       return undefined;
     }
-    out[name] = quantity;
+    out[key] = value;
   }
   return out;
+}
+
+function isUnitQuantity(quantity: unknown): quantity is number {
+  return (
+    typeof quantity === 'number' && quantity >= 0 && quantity <= USAGE_EVENT_LIMITS.maxUnitsPerKey
+  );
+}
+
+function fastUnits(units: unknown): Record<string, number> | undefined {
+  return fastRecord(units, USAGE_EVENT_LIMITS.maxUnits, 64, isUnitQuantity);
 }
 
 function fastAttribution(attribution: unknown): Record<string, string> | undefined {
@@ -221,23 +234,15 @@ function fastAttribution(attribution: unknown): Record<string, string> | undefin
   return out;
 }
 
+function isTagValue(value: unknown): value is string {
+  return typeof value === 'string' && value.length <= USAGE_EVENT_LIMITS.maxTagValueLength;
+}
+
 function fastTags(tags: unknown): Record<string, string> | undefined {
-  if (!isPlainObject(tags)) return undefined;
-  const keys = Object.keys(tags);
-  if (keys.length > USAGE_EVENT_LIMITS.maxTags) return undefined;
-  const out: Record<string, string> = {};
-  for (const key of keys) {
-    const value = tags[key];
-    if (
-      key.length < 1 ||
-      key.length > USAGE_EVENT_LIMITS.maxTagKeyLength ||
-      key === '__proto__' ||
-      typeof value !== 'string' ||
-      value.length > USAGE_EVENT_LIMITS.maxTagValueLength
-    ) {
-      return undefined;
-    }
-    out[key] = value;
-  }
-  return out;
+  return fastRecord(
+    tags,
+    USAGE_EVENT_LIMITS.maxTags,
+    USAGE_EVENT_LIMITS.maxTagKeyLength,
+    isTagValue,
+  );
 }
