@@ -23,6 +23,7 @@
  * PURSER_HOLD_SYNC_COMMIT, PURSER_HOLD_ALLOWANCES, PURSER_COUNTER_STALENESS_MS and
  * DATABASE_POOL_SIZE, when set, are passed to the instance (and printed).
  */
+import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -125,6 +126,9 @@ interface WorkerResult {
   /** When each track window started and ended (epoch ms): its decisions are in between. */
   trackSpans: [number, number][];
 }
+
+/** What the worker tells the main thread: a track window's edges, then its result. */
+type WorkerMessage = { edge: 'start' | 'end' } | { result: WorkerResult };
 
 /** One open-loop window of `seconds` at `rate`: each call timed from when it was due. */
 async function openLoop(
@@ -245,8 +249,12 @@ async function runWorker(task: WorkerTask): Promise<WorkerResult> {
   for (let window = 0; window < windows; window += 1) {
     for (const mode of ['bare', 'stub', 'track'] as const) {
       const started = Date.now();
+      if (mode === 'track') parentPort!.postMessage({ edge: 'start' } satisfies WorkerMessage);
       results.push({ mode, ...(await openLoop(rate, seconds, paths[mode])) });
-      if (mode === 'track') trackSpans.push([started, Date.now()]);
+      if (mode === 'track') {
+        parentPort!.postMessage({ edge: 'end' } satisfies WorkerMessage);
+        trackSpans.push([started, Date.now()]);
+      }
     }
   }
   const delivered = await client.flush(60_000);
@@ -265,6 +273,8 @@ type BenchService = Pick<RunningPurser, 'url' | 'graphql' | 'keyFor' | 'stop'> &
   layout: string;
   /** Its database (the decision log is read there). */
   databaseUrl: string;
+  /** The CPU time its process has used so far (user + system), when it has one of its own. */
+  cpuSeconds?: () => number;
 };
 
 /**
@@ -294,6 +304,7 @@ async function startService(options: Options, env: Record<string, string>): Prom
       ...service,
       layout: `in its own process (pid ${service.pid})`,
       databaseUrl: database.url.toString(),
+      cpuSeconds: () => processCpuSeconds(service.pid),
       async stop() {
         await service.stop();
         await database.drop();
@@ -340,6 +351,14 @@ async function startStub(): Promise<{ url: string; close(): void }> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
   return { url: `http://127.0.0.1:${port}`, close: () => server.close() };
+}
+
+/** User + system CPU time of a process so far, from /proc/<pid>/stat (clock ticks of 10 ms). */
+function processCpuSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (in parentheses): utime and stime are the 12th and 13th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /**
@@ -423,9 +442,17 @@ async function main(): Promise<void> {
       team,
       options,
     };
+    // The service process's CPU time over the track windows (read at their edges).
+    let serviceCpu = 0;
+    let cpuAtStart = 0;
     const result = await new Promise<WorkerResult>((resolve, reject) => {
       const worker = new Worker(__filename, { workerData: task });
-      worker.once('message', resolve);
+      worker.on('message', (message: WorkerMessage) => {
+        if ('result' in message) return resolve(message.result);
+        const cpu = service.cpuSeconds?.() ?? 0;
+        if (message.edge === 'start') cpuAtStart = cpu;
+        else serviceCpu += cpu - cpuAtStart;
+      });
       worker.once('error', reject);
       worker.once('exit', (code) => {
         if (code !== 0) reject(new Error(`client worker exited with ${code}`));
@@ -473,6 +500,13 @@ async function main(): Promise<void> {
       `  in the service      p50 ${inService.p50.toFixed(3)} ms   p99 ${inService.p99.toFixed(3)} ms   ` +
         `(${inService.count} decisions of the track windows, the decision log's latency_ms)`,
     );
+    if (service.cpuSeconds) {
+      console.log(
+        `  service CPU         ${((serviceCpu * 1000) / track.count).toFixed(3)} ms per tracked call ` +
+          `(the service process's user + system time over the track windows, usage ingest and ` +
+          `the decision log included, Postgres not)`,
+      );
+    }
 
     // The usage of every tracked call was reported and settled: spend = priced usage, exactly.
     const expected = result.tracked.reduce(
@@ -520,5 +554,7 @@ if (isMainThread) {
     process.exit(1);
   });
 } else {
-  void runWorker(workerData as WorkerTask).then((result) => parentPort!.postMessage(result));
+  void runWorker(workerData as WorkerTask).then((result) =>
+    parentPort!.postMessage({ result } satisfies WorkerMessage),
+  );
 }
