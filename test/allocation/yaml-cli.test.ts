@@ -2,21 +2,13 @@
 // operator runs it — the built CLI on real Postgres, changes made through the service (the
 // API sees them), the export → plan round trip planning nothing, a priority swap applied
 // step by step, and invalid files refused with exit 65 before anything is written.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
+import { spawnCli } from '../support/cli';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { startPurser, type RunningPurser } from '../support/purser';
-
-const CLI = path.resolve(__dirname, '../../packages/api/dist/cli.js');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 const FIRST = `version: 1
 costCenters:
@@ -59,21 +51,9 @@ describe('purser allocation export|plan|apply', () => {
   let service: RunningPurser;
 
   const run = (...args: string[]) =>
-    new Promise<Run>((resolve) => {
-      const child = spawn(process.execPath, [CLI, ...args], {
-        env: {
-          PATH: process.env.PATH ?? '',
-          LOG_LEVEL: 'silent',
-          PURSER_SEED_CATALOG: 'false',
-          ...(database.url ? { DATABASE_URL: database.url } : { PURSER_DATA_DIR: directory }),
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk) => (stdout += chunk));
-      child.stderr.on('data', (chunk) => (stderr += chunk));
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    spawnCli(args, {
+      PURSER_SEED_CATALOG: 'false',
+      ...(database.url ? { DATABASE_URL: database.url } : { PURSER_DATA_DIR: directory }),
     });
   const write = (name: string, text: string) => {
     const file = path.join(directory, name);

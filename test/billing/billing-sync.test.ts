@@ -4,8 +4,7 @@
 // PURSER_SECRET_KEY.
 import { loadEnv } from '@purser/api';
 import { Money } from '@purser/pricing';
-import { spawn } from 'node:child_process';
-import path from 'node:path';
+import { spawnCli } from '../support/cli';
 import { createTestDatabase } from '../support/database';
 import { startPurser, type RunningPurser } from '../support/purser';
 import { anthropicCosts, openaiCosts } from './fixtures';
@@ -30,23 +29,6 @@ function openaiPage(restate: boolean, withdraw = false): unknown {
   if (restate) page.data[0]!.results[2]!.amount.value = 3.4; // gpt-4.1 output of 2026-07-01
   if (withdraw) page.data[0]!.results.pop(); // 2026-07-01's web search
   return page;
-}
-
-const CLI = path.resolve(__dirname, '../../packages/api/dist/cli.js');
-
-/** Runs the built CLI (`pnpm purser …`) on a database. */
-function runCli(args: string[], env: Record<string, string>) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
 }
 
 const emptyLastPage = { object: 'page', data: [], has_more: false, next_page: null };
@@ -295,14 +277,14 @@ describe('billing sources and sync', () => {
     );
     const id = data!.billingSources.find((source) => source.name === 'anthropic-org')!.id;
     const args = ['billing', 'sync', '--source', id, '--from', '2026-07-01', '--to', '2026-07-03'];
-    const run = await runCli(args, { ...database, PURSER_SECRET_KEY: SECRET });
+    const run = await spawnCli(args, { ...database, PURSER_SECRET_KEY: SECRET });
     expect(run).toMatchObject({ code: 0, stderr: '' });
     expect(run.stdout).toBe('anthropic-org (anthropic): 0 imported, 24 unchanged, 0 restated\n');
-    const refused = await runCli(args, database);
+    const refused = await spawnCli(args, database);
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toMatch(/PURSER_SECRET_KEY is not set/);
     expect(refused.stderr + refused.stdout).not.toContain(ANTHROPIC_KEY);
-    const bad = await runCli(['billing', 'sync', '--from', '2026-07-01'], database);
+    const bad = await spawnCli(['billing', 'sync', '--from', '2026-07-01'], database);
     expect(bad.code).toBe(64);
   });
 
