@@ -1,4 +1,4 @@
-import { Money, type PricingCatalog } from '@purser/pricing';
+import { Money, type PriceCard, type PricingCatalog } from '@purser/pricing';
 import {
   cacheWritePremium,
   cheaperInChain,
@@ -37,6 +37,20 @@ function scopeOf(row: Row, keys: readonly string[]): Record<string, string> {
   return scope;
 }
 
+/** The scope of a finding on calls: the dimensions of a row of usage. */
+const USAGE_SCOPE = ['feature', 'team', 'provider', 'model'] as const;
+
+/**
+ * Each row with the price card of its model at its last call; a row without one in the
+ * report's currency is left out.
+ */
+function* withPriceCards(rows: Row[], context: FindingContext): Generator<[Row, PriceCard]> {
+  for (const row of rows) {
+    const match = context.catalog.match(text(row.provider), text(row.model), at(row.last_at));
+    if (match !== undefined && match.card.currency === context.currency) yield [row, match.card];
+  }
+}
+
 const describe = (scope: Record<string, string>) =>
   Object.entries(scope)
     .map(([key, value]) => `${key} ${JSON.stringify(value)}`)
@@ -60,7 +74,7 @@ export function modelMismatchFindings(rows: Row[], context: FindingContext): Was
     const actual = new Money(text(row.cost));
     const recoverable = actual.minus(repriced);
     if (!recoverable.greaterThan(0)) continue;
-    const scope = scopeOf(row, ['feature', 'team', 'provider', 'model']);
+    const scope = scopeOf(row, USAGE_SCOPE);
     const chain = [premium.card.model, cheaper.card.model];
     findings.push({
       category: 'MODEL_MISMATCH',
@@ -94,20 +108,18 @@ export function modelMismatchFindings(rows: Row[], context: FindingContext): Was
 /** CONTEXT_BLOAT: the repeated input priced at the model's cache-read rate. */
 export function contextBloatFindings(rows: Row[], context: FindingContext): WasteFindingValue[] {
   const findings: WasteFindingValue[] = [];
-  for (const row of rows) {
-    const match = context.catalog.match(text(row.provider), text(row.model), at(row.last_at));
-    if (match === undefined || match.card.currency !== context.currency) continue;
+  for (const [row, card] of withPriceCards(rows, context)) {
     const calls = count(row.calls);
-    const recoverable = contextBloatRecoverable(match.card, calls, text(row.min_input));
+    const recoverable = contextBloatRecoverable(card, calls, text(row.min_input));
     if (recoverable === undefined || !recoverable.greaterThan(0)) continue;
-    const scope = scopeOf(row, ['feature', 'team', 'provider', 'model']);
+    const scope = scopeOf(row, USAGE_SCOPE);
     findings.push({
       category: 'CONTEXT_BLOAT',
       scope,
       spend: decimalText(text(row.cost)),
       recoverable: decimalText(recoverable),
       currency: context.currency,
-      estimate: `(calls − 1) × smallest input (${text(row.min_input)} tokens, the part every call repeats) × (input rate − cache-read rate) of price card ${match.card.id}`,
+      estimate: `(calls − 1) × smallest input (${text(row.min_input)} tokens, the part every call repeats) × (input rate − cache-read rate) of price card ${card.id}`,
       evidence: {
         calls,
         averageInputTokens: decimalText(text(row.avg_input)),
@@ -127,7 +139,7 @@ export function retryFindings(rows: Row[], context: FindingContext): WasteFindin
   return rows.map((row) => {
     const failed = new Money(text(row.failed_cost));
     const retried = new Money(text(row.retried_cost));
-    const scope = scopeOf(row, ['feature', 'team', 'provider', 'model']);
+    const scope = scopeOf(row, USAGE_SCOPE);
     return {
       category: 'RETRY_WASTE',
       scope,
@@ -156,19 +168,17 @@ export function retryFindings(rows: Row[], context: FindingContext): WasteFindin
 /** CACHE_MISS: the write premium of cache writes nobody read back. */
 export function cacheMissFindings(rows: Row[], context: FindingContext): WasteFindingValue[] {
   const findings: WasteFindingValue[] = [];
-  for (const row of rows) {
-    const match = context.catalog.match(text(row.provider), text(row.model), at(row.last_at));
-    if (match === undefined || match.card.currency !== context.currency) continue;
-    const premium = cacheWritePremium(match.card, text(row.unread_5m), text(row.unread_1h));
+  for (const [row, card] of withPriceCards(rows, context)) {
+    const premium = cacheWritePremium(card, text(row.unread_5m), text(row.unread_1h));
     if (premium === undefined) continue;
-    const scope = scopeOf(row, ['feature', 'team', 'provider', 'model']);
+    const scope = scopeOf(row, USAGE_SCOPE);
     findings.push({
       category: 'CACHE_MISS',
       scope,
       spend: decimalText(text(row.unread_cost)),
       recoverable: decimalText(premium),
       currency: context.currency,
-      estimate: `unread cache-write tokens × (cache-write rate − input rate) of price card ${match.card.id}: the premium paid for writes no later call read`,
+      estimate: `unread cache-write tokens × (cache-write rate − input rate) of price card ${card.id}: the premium paid for writes no later call read`,
       evidence: {
         writeCalls: count(row.write_calls),
         unreadWriteCalls: count(row.unread_calls),
