@@ -37,28 +37,11 @@ export function fastUsageEventWire(record: Record<string, unknown>): UsageEventW
   for (const [key, max] of OPTIONAL_STRINGS_BEFORE_USAGE) {
     if (!copyOptionalString(record, out, key, max)) return undefined;
   }
-  if ('usage' in record) {
-    const usage = fastWireUsage(record.usage);
-    if (usage === undefined) return undefined;
-    out.usage = usage;
-  }
-  if ('provider_usage' in record) {
-    const raw = record.provider_usage;
-    const copy = copyProviderUsage(raw);
-    if (copy === undefined) return undefined;
-    out.provider_usage = copy;
-  }
+  if (!copyOptional(record, out, 'usage', fastWireUsage)) return undefined;
+  if (!copyOptional(record, out, 'provider_usage', copyProviderUsage)) return undefined;
   if (!copyOptionalString(record, out, 'usage_format', 32)) return undefined;
-  if ('attribution' in record) {
-    const attribution = fastAttribution(record.attribution);
-    if (attribution === undefined) return undefined;
-    out.attribution = attribution;
-  }
-  if ('tags' in record) {
-    const tags = fastTags(record.tags);
-    if (tags === undefined) return undefined;
-    out.tags = tags;
-  }
+  if (!copyOptional(record, out, 'attribution', fastAttribution)) return undefined;
+  if (!copyOptional(record, out, 'tags', fastTags)) return undefined;
   if ('latency_ms' in record) {
     const latency = record.latency_ms;
     if (
@@ -128,6 +111,20 @@ function isBoundedString(value: unknown, max: number): value is string {
 
 function isIntegerWithin(value: unknown, max: number): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= max;
+}
+
+/** Copies `key` as `read` makes it; false when it is present and `read` refuses it. */
+function copyOptional(
+  record: Record<string, unknown>,
+  out: Record<string, unknown>,
+  key: string,
+  read: (value: unknown) => unknown,
+): boolean {
+  if (!(key in record)) return true;
+  const value = read(record[key]);
+  if (value === undefined) return false;
+  out[key] = value;
+  return true;
 }
 
 /** Copies `key` when it holds a valid bounded string; false when it is present and not one. */
