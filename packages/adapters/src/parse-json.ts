@@ -302,58 +302,43 @@ export function locateJsonSyntaxError(text: string): JsonSyntaxErrorLocation {
     if (!match || match[0] === '' || match[0] === '-') fail('invalid number');
     index += match![0].length;
   };
+  /** An object's members or an array's elements, each by `scanItem`, through `closer`. */
+  const scanItems = (closer: '}' | ']', container: string, scanItem: () => void): void => {
+    index += 1; // opening bracket
+    skipWhitespace();
+    if (text[index] === closer) {
+      index += 1;
+      return;
+    }
+    for (;;) {
+      scanItem();
+      skipWhitespace();
+      if (text[index] === ',') {
+        index += 1;
+        continue;
+      }
+      if (text[index] === closer) {
+        index += 1;
+        return;
+      }
+      fail(`expected ',' or '${closer}' in ${container}`);
+    }
+  };
+  const scanMember = (): void => {
+    skipWhitespace();
+    if (text[index] !== '"') fail('expected a property name in double quotes');
+    scanString();
+    skipWhitespace();
+    if (text[index] !== ':') fail("expected ':' after a property name");
+    index += 1;
+    scanValue();
+  };
   const scanValue = (): void => {
     skipWhitespace();
     const char = text[index];
     if (char === undefined) fail('unexpected end of input');
-    if (char === '{') {
-      index += 1;
-      skipWhitespace();
-      if (text[index] === '}') {
-        index += 1;
-        return;
-      }
-      for (;;) {
-        skipWhitespace();
-        if (text[index] !== '"') fail('expected a property name in double quotes');
-        scanString();
-        skipWhitespace();
-        if (text[index] !== ':') fail("expected ':' after a property name");
-        index += 1;
-        scanValue();
-        skipWhitespace();
-        if (text[index] === ',') {
-          index += 1;
-          continue;
-        }
-        if (text[index] === '}') {
-          index += 1;
-          return;
-        }
-        fail("expected ',' or '}' in an object");
-      }
-    }
-    if (char === '[') {
-      index += 1;
-      skipWhitespace();
-      if (text[index] === ']') {
-        index += 1;
-        return;
-      }
-      for (;;) {
-        scanValue();
-        skipWhitespace();
-        if (text[index] === ',') {
-          index += 1;
-          continue;
-        }
-        if (text[index] === ']') {
-          index += 1;
-          return;
-        }
-        fail("expected ',' or ']' in an array");
-      }
-    }
+    if (char === '{') return scanItems('}', 'an object', scanMember);
+    if (char === '[') return scanItems(']', 'an array', scanValue);
     if (char === '"') return scanString();
     if (char === 't') return expectLiteral('true');
     if (char === 'f') return expectLiteral('false');
