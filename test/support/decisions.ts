@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { DecisionBudget } from '@purser/adapters/client';
 import { makeUsageEvent } from '@purser/adapters/testing';
 import { Money } from '@purser/pricing';
 import type { RunningPurser } from './purser';
@@ -53,15 +54,11 @@ export const CREATE_BUDGET = `mutation($input: CreateBudgetInput!) {
 
 export const BUDGET = `query($id: ID!) { budget(id: $id) { id limit spent reserved remaining resetsAt } }`;
 
-/** A budget as GraphQL answers it (`budget`, and each of a decision's `budgets`). */
-export interface BudgetAnswer {
-  id: string;
-  limit: string;
-  spent: string;
-  reserved: string;
-  remaining: string;
-  resetsAt: string | null;
-}
+/**
+ * A budget as GraphQL answers it (`budget`, and each of a decision's `budgets`): the fields the
+ * client's decisions carry.
+ */
+export type BudgetAnswer = DecisionBudget;
 
 export interface DecisionAnswer {
   decisionId: string;
