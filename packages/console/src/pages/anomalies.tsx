@@ -9,7 +9,7 @@ import {
   pickColumn,
 } from '../components/data-table';
 import { lastDays, type Range, RangePicker } from '../components/range-picker';
-import { ErrorMessage, Loading, StatusBadge } from '../components/status';
+import { ErrorMessage, Loading, QueryResult, StatusBadge } from '../components/status';
 import { graphql } from '../gql';
 import type { AnomaliesQuery } from '../gql/graphql';
 import {
@@ -194,29 +194,29 @@ export function AnomaliesPage({ run }: PageProps) {
           At most 31 days. Score ≥ 4 and an excess of 5 or more flag an hour.
         </span>
       </div>
-      {answer.error && <ErrorMessage error={answer.error} />}
-      {answer.loading && !answer.data && <Loading what="anomalies" />}
-      {answer.data && (
-        <>
-          <DataTable
-            caption="Anomalous hours per feature and team, by hour"
-            columns={columns}
-            rows={shown}
-            rowKey={(row) => row.key}
-            testId="anomalies-table"
-            empty="No anomalies in the period."
-          />
-          {selected && (
-            <SeriesChart
-              key={selected.key}
-              run={run}
-              anomaly={selected}
-              anomalies={answer.data.anomalies}
-              currency={currency}
+      <QueryResult query={answer} what="anomalies">
+        {(data) => (
+          <>
+            <DataTable
+              caption="Anomalous hours per feature and team, by hour"
+              columns={columns}
+              rows={shown}
+              rowKey={(row) => row.key}
+              testId="anomalies-table"
+              empty="No anomalies in the period."
             />
-          )}
-        </>
-      )}
+            {selected && (
+              <SeriesChart
+                key={selected.key}
+                run={run}
+                anomaly={selected}
+                anomalies={data.anomalies}
+                currency={currency}
+              />
+            )}
+          </>
+        )}
+      </QueryResult>
     </>
   );
 }

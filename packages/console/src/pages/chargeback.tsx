@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { type Column, DataTable, decimalColumn, pickColumn } from '../components/data-table';
 import { ErrorMessage, Loading } from '../components/status';
+import { Summary } from '../components/summary';
 import { graphql } from '../gql';
 import type { ChargebackDetailQuery, ChargebackQuery } from '../gql/graphql';
 import { downloadWithKey } from '../lib/download';
@@ -152,26 +153,16 @@ export function ChargebackPage({ run, apiKey }: PageProps) {
       {range && !data && !report.error && <Loading what="the chargeback" />}
       {data && range && (
         <>
-          <dl class="summary">
-            <div>
-              <dt>Total</dt>
-              <dd data-testid="chargeback-total">{money(data.total)}</dd>
-            </div>
-            <div>
-              <dt>Unallocated</dt>
-              <dd>{money(data.unallocated)}</dd>
-            </div>
-            <div>
-              <dt>Adjustments</dt>
-              <dd>{money(data.adjustmentsTotal)}</dd>
-            </div>
-            {data.frozenMonths.length > 0 && (
-              <div>
-                <dt>Closed months</dt>
-                <dd>{data.frozenMonths.join(', ')}</dd>
-              </div>
-            )}
-          </dl>
+          <Summary
+            items={[
+              { label: 'Total', value: money(data.total), testId: 'chargeback-total' },
+              { label: 'Unallocated', value: money(data.unallocated) },
+              { label: 'Adjustments', value: money(data.adjustmentsTotal) },
+              ...(data.frozenMonths.length > 0
+                ? [{ label: 'Closed months', value: data.frozenMonths.join(', ') }]
+                : []),
+            ]}
+          />
           <DataTable
             caption={`Chargeback for ${month} by cost center`}
             columns={columns}

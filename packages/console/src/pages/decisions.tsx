@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { type Column, DataTable, decimalColumn, instantColumn } from '../components/data-table';
-import { ErrorMessage, Loading, StatusBadge } from '../components/status';
+import { QueryResult, StatusBadge } from '../components/status';
 import { graphql } from '../gql';
 import type { DecisionAction, DecisionsQuery } from '../gql/graphql';
 import { formatMoney, formatScope } from '../lib/format';
@@ -127,18 +127,18 @@ export function DecisionsPage({ run }: PageProps) {
           The newest {PAGE} decisions{action ? ` with action ${action.toLowerCase()}` : ''}.
         </span>
       </div>
-      {decisions.error && <ErrorMessage error={decisions.error} />}
-      {decisions.loading && !decisions.data && <Loading what="decisions" />}
-      {decisions.data && (
-        <DataTable
-          caption="Decisions, newest first"
-          columns={columns}
-          rows={shown}
-          rowKey={(row) => row.decisionId}
-          testId="decisions-table"
-          empty="No decisions match."
-        />
-      )}
+      <QueryResult query={decisions} what="decisions">
+        {() => (
+          <DataTable
+            caption="Decisions, newest first"
+            columns={columns}
+            rows={shown}
+            rowKey={(row) => row.decisionId}
+            testId="decisions-table"
+            empty="No decisions match."
+          />
+        )}
+      </QueryResult>
     </>
   );
 }

@@ -1,9 +1,10 @@
 import { useState } from 'preact/hooks';
 import { ChartView, PALETTE } from '../components/chart';
-import { type Column, DataTable } from '../components/data-table';
+import { type Column, DataTable, decimalColumn } from '../components/data-table';
 import { lastDays, type Range, RangePicker } from '../components/range-picker';
 import { ForecastCard } from '../components/forecast';
 import { ErrorMessage, Loading } from '../components/status';
+import { Summary } from '../components/summary';
 import { graphql } from '../gql';
 import type { SpendDimension } from '../gql/graphql';
 import { formatMoney } from '../lib/format';
@@ -59,13 +60,12 @@ export function OverviewPage({ run }: PageProps) {
     : null;
   const columns: Column<Series>[] = [
     { id: 'name', header: LABELS[dimension], value: (row) => row.name },
-    {
-      id: 'total',
-      header: 'Spend',
-      kind: 'decimal',
-      value: (row) => row.total,
-      render: (row) => formatMoney(row.total, report?.currency),
-    },
+    decimalColumn(
+      'total',
+      'Spend',
+      (row) => row.total,
+      (total) => formatMoney(total, report?.currency),
+    ),
   ];
   return (
     <section aria-labelledby="overview-chart">
@@ -89,21 +89,22 @@ export function OverviewPage({ run }: PageProps) {
       {spend.loading && !report && <Loading what="spend" />}
       {report && stacked && (
         <>
-          <dl class="summary">
-            <div>
-              <dt>Spend in the period</dt>
-              <dd data-testid="spend-total">{formatMoney(report.total, report.currency)}</dd>
-            </div>
-            <div>
-              <dt>Requests</dt>
-              <dd>{report.requests.toLocaleString('en-US')}</dd>
-            </div>
-            <div>
-              <dt>Requests without a price</dt>
-              <dd>{report.unpricedRequests.toLocaleString('en-US')}</dd>
-            </div>
+          <Summary
+            items={[
+              {
+                label: 'Spend in the period',
+                value: formatMoney(report.total, report.currency),
+                testId: 'spend-total',
+              },
+              { label: 'Requests', value: report.requests.toLocaleString('en-US') },
+              {
+                label: 'Requests without a price',
+                value: report.unpricedRequests.toLocaleString('en-US'),
+              },
+            ]}
+          >
             <ForecastCard run={run} scope={{ org: true }} />
-          </dl>
+          </Summary>
           <h2 id="overview-chart">Spend per day by {LABELS[dimension].toLowerCase()}</h2>
           <ChartView
             type="bar"

@@ -1,7 +1,8 @@
 import { useState } from 'preact/hooks';
 import { type Column, DataTable, decimalColumn } from '../components/data-table';
 import { lastDays, type Range, RangePicker } from '../components/range-picker';
-import { ErrorMessage, Loading, StatusBadge } from '../components/status';
+import { QueryResult, StatusBadge } from '../components/status';
+import { Summary } from '../components/summary';
 import { graphql } from '../gql';
 import type { ReconciliationQuery, ReconciliationStatus } from '../gql/graphql';
 import { formatMoney } from '../lib/format';
@@ -97,35 +98,32 @@ export function ReconciliationPage({ run }: PageProps) {
           </datalist>
         </label>
       </div>
-      {report.error && <ErrorMessage error={report.error} />}
-      {report.loading && !data && <Loading what="the reconciliation" />}
-      {data && (
-        <>
-          <dl class="summary">
-            <div>
-              <dt>Estimated by Purser</dt>
-              <dd>{money(data.estimated)}</dd>
-            </div>
-            <div>
-              <dt>Billed</dt>
-              <dd>{money(data.billed)}</dd>
-            </div>
-            <div>
-              <dt>Variance</dt>
-              <dd data-testid="reconciliation-delta">{money(data.delta)}</dd>
-            </div>
-          </dl>
-          <DataTable
-            caption={`Variance by day and model (${provider})`}
-            columns={columns}
-            rows={data.rows}
-            initialSort={[{ id: 'day', desc: false }]}
-            rowKey={(row) => `${String(row.dimensions.day)}/${String(row.dimensions.model)}`}
-            testId="reconciliation-table"
-            empty="Nothing billed or used in the period."
-          />
-        </>
-      )}
+      <QueryResult query={report} what="the reconciliation">
+        {({ reconciliation }) => (
+          <>
+            <Summary
+              items={[
+                { label: 'Estimated by Purser', value: money(reconciliation.estimated) },
+                { label: 'Billed', value: money(reconciliation.billed) },
+                {
+                  label: 'Variance',
+                  value: money(reconciliation.delta),
+                  testId: 'reconciliation-delta',
+                },
+              ]}
+            />
+            <DataTable
+              caption={`Variance by day and model (${provider})`}
+              columns={columns}
+              rows={reconciliation.rows}
+              initialSort={[{ id: 'day', desc: false }]}
+              rowKey={(row) => `${String(row.dimensions.day)}/${String(row.dimensions.model)}`}
+              testId="reconciliation-table"
+              empty="Nothing billed or used in the period."
+            />
+          </>
+        )}
+      </QueryResult>
     </>
   );
 }

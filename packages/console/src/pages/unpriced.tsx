@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { type Column, DataTable, instantColumn } from '../components/data-table';
 import { lastDays, type Range, RangePicker } from '../components/range-picker';
-import { ErrorMessage, Loading, StatusBadge } from '../components/status';
+import { QueryResult, StatusBadge } from '../components/status';
 import { graphql } from '../gql';
 import type { DeadLettersQuery, UnpricedUsageQuery } from '../gql/graphql';
 import type { PageProps } from '../lib/page';
@@ -123,18 +123,18 @@ export function UnpricedPage({ me, run }: PageProps) {
         <div class="controls">
           <RangePicker value={range} onChange={setRange} />
         </div>
-        {unpriced.error && <ErrorMessage error={unpriced.error} />}
-        {unpriced.loading && !unpriced.data && <Loading what="unpriced models" />}
-        {unpriced.data && (
-          <DataTable
-            caption="Models seen without a price"
-            columns={unpricedColumns}
-            rows={unpriced.data.unpricedUsage}
-            rowKey={(row) => `${row.provider}/${row.model}`}
-            testId="unpriced-table"
-            empty="Every model in the period had a price."
-          />
-        )}
+        <QueryResult query={unpriced} what="unpriced models">
+          {(data) => (
+            <DataTable
+              caption="Models seen without a price"
+              columns={unpricedColumns}
+              rows={data.unpricedUsage}
+              rowKey={(row) => `${row.provider}/${row.model}`}
+              testId="unpriced-table"
+              empty="Every model in the period had a price."
+            />
+          )}
+        </QueryResult>
       </section>
       <section aria-labelledby="dead-letters-heading">
         <h2 id="dead-letters-heading">Dead letters</h2>
@@ -143,18 +143,18 @@ export function UnpricedPage({ me, run }: PageProps) {
             {replayed.text}
           </p>
         )}
-        {letters.error && <ErrorMessage error={letters.error} />}
-        {letters.loading && !letters.data && <Loading what="dead letters" />}
-        {letters.data && (
-          <DataTable
-            caption="Events that could not be ingested, newest first"
-            columns={letterColumns}
-            rows={letters.data.deadLetters.edges.map((edge) => edge.node)}
-            rowKey={(row) => row.id}
-            testId="dead-letters-table"
-            empty="No dead letters."
-          />
-        )}
+        <QueryResult query={letters} what="dead letters">
+          {(data) => (
+            <DataTable
+              caption="Events that could not be ingested, newest first"
+              columns={letterColumns}
+              rows={data.deadLetters.edges.map((edge) => edge.node)}
+              rowKey={(row) => row.id}
+              testId="dead-letters-table"
+              empty="No dead letters."
+            />
+          )}
+        </QueryResult>
       </section>
     </>
   );

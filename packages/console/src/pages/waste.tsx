@@ -2,7 +2,8 @@ import { useState } from 'preact/hooks';
 import { CurrencyInput } from '../components/currency-input';
 import { type Column, DataTable, decimalColumn } from '../components/data-table';
 import { lastDays, type Range, RangePicker } from '../components/range-picker';
-import { ErrorMessage, Loading, StatusBadge } from '../components/status';
+import { QueryResult, StatusBadge } from '../components/status';
+import { Summary } from '../components/summary';
 import { graphql } from '../gql';
 import type { WasteReportQuery } from '../gql/graphql';
 import { formatScope } from '../lib/format';
@@ -111,39 +112,37 @@ export function WastePage({ run }: PageProps) {
         </label>
         <CurrencyInput value={currency} onChange={setCurrency} />
       </div>
-      {report.error && <ErrorMessage error={report.error} />}
-      {report.loading && !report.data && <Loading what="the waste report" />}
-      {report.data && (
-        <>
-          <dl class="summary">
-            <div>
-              <dt>Findings</dt>
-              <dd data-testid="waste-count">{all.length}</dd>
-            </div>
-            <div>
-              <dt>Largest recoverable</dt>
-              <dd data-testid="waste-top">
-                {all.length ? wasteMoney(all[0].recoverable, all[0].currency) : '—'}
-              </dd>
-            </div>
-          </dl>
-          <p class="note">
-            Ranked by recoverable dollars, then spend
-            {currencies.length ? ` (${currencies.join(', ')})` : ''}. Categories may overlap (a
-            failed call on a premium model is in two), so the amounts are not added up.
-          </p>
-          <div class="waste">
-            <DataTable
-              caption="Waste findings, most recoverable dollars first"
-              columns={columns}
-              rows={shown}
-              rowKey={(row) => `${row.category}/${JSON.stringify(row.scope)}/${row.rank}`}
-              testId="waste-table"
-              empty="No waste found in the period."
+      <QueryResult query={report} what="the waste report">
+        {() => (
+          <>
+            <Summary
+              items={[
+                { label: 'Findings', value: all.length, testId: 'waste-count' },
+                {
+                  label: 'Largest recoverable',
+                  value: all.length ? wasteMoney(all[0].recoverable, all[0].currency) : '—',
+                  testId: 'waste-top',
+                },
+              ]}
             />
-          </div>
-        </>
-      )}
+            <p class="note">
+              Ranked by recoverable dollars, then spend
+              {currencies.length ? ` (${currencies.join(', ')})` : ''}. Categories may overlap (a
+              failed call on a premium model is in two), so the amounts are not added up.
+            </p>
+            <div class="waste">
+              <DataTable
+                caption="Waste findings, most recoverable dollars first"
+                columns={columns}
+                rows={shown}
+                rowKey={(row) => `${row.category}/${JSON.stringify(row.scope)}/${row.rank}`}
+                testId="waste-table"
+                empty="No waste found in the period."
+              />
+            </div>
+          </>
+        )}
+      </QueryResult>
     </>
   );
 }
