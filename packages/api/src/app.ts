@@ -156,94 +156,89 @@ export class Purser {
       },
       logger,
     );
-    await definitions.start();
-    purser.stoppables.push({ name: 'definitions listener', stop: () => definitions.stop() });
-    services.decisionLog.start();
-    purser.stoppables.push({ name: 'decision log', stop: () => services.decisionLog.stop() });
+    await purser.run('definitions listener', definitions);
+    await purser.run('decision log', services.decisionLog);
     if (services.allowances) {
-      const allowances = services.allowances;
-      allowances.start();
-      // After requests drained: writes the holds placed in memory and gives allowances back.
-      purser.stoppables.push({ name: 'hold allowances', stop: () => allowances.stop() });
+      // Stopped after requests drained: writes the holds kept in memory, gives allowances back.
+      await purser.run('hold allowances', services.allowances);
     }
-    const maintenance = new BudgetMaintenance({
-      dataSource,
-      ledger: services.ledger,
-      nats: () => nats,
-      logger,
-      clock,
-      intervalMs: env.PURSER_SWEEP_INTERVAL_SECONDS * 1000,
-      // Each recorded crossing goes to the webhook outbox once, in the transaction marking it.
-      onAlerts: async (manager, alerts) => {
-        for (const alert of alerts) {
-          await services.webhooks.notify('BUDGET_THRESHOLD', alert, {
-            id: alert.alert_id,
-            occurredAt: new Date(alert.crossed_at),
-            manager,
-          });
-        }
-      },
-    });
-    maintenance.start();
-    purser.maintenance = maintenance;
-    purser.stoppables.push({ name: 'budget maintenance', stop: () => maintenance.stop() });
-    // Waits for the attempts under way on stop; what is not sent stays in the outbox.
-    services.webhookWorker.start();
-    purser.stoppables.push({ name: 'webhook delivery', stop: () => services.webhookWorker.stop() });
-    if (env.PURSER_ANOMALY_INTERVAL_SECONDS > 0) {
-      const monitor = new AnomalyMonitor({
+    purser.maintenance = await purser.run(
+      'budget maintenance',
+      new BudgetMaintenance({
         dataSource,
-        anomalies: services.anomalies,
+        ledger: services.ledger,
         nats: () => nats,
         logger,
         clock,
-        intervalMs: env.PURSER_ANOMALY_INTERVAL_SECONDS * 1000,
-      });
-      monitor.start();
-      purser.anomalyMonitor = monitor;
-      purser.stoppables.push({ name: 'anomaly monitor', stop: () => monitor.stop() });
+        intervalMs: env.PURSER_SWEEP_INTERVAL_SECONDS * 1000,
+        // Each recorded crossing goes to the webhook outbox once, in the transaction marking it.
+        onAlerts: async (manager, alerts) => {
+          for (const alert of alerts) {
+            await services.webhooks.notify('BUDGET_THRESHOLD', alert, {
+              id: alert.alert_id,
+              occurredAt: new Date(alert.crossed_at),
+              manager,
+            });
+          }
+        },
+      }),
+    );
+    // Waits for the attempts under way on stop; what is not sent stays in the outbox.
+    await purser.run('webhook delivery', services.webhookWorker);
+    if (env.PURSER_ANOMALY_INTERVAL_SECONDS > 0) {
+      purser.anomalyMonitor = await purser.run(
+        'anomaly monitor',
+        new AnomalyMonitor({
+          dataSource,
+          anomalies: services.anomalies,
+          nats: () => nats,
+          logger,
+          clock,
+          intervalMs: env.PURSER_ANOMALY_INTERVAL_SECONDS * 1000,
+        }),
+      );
     }
     // Announces each closed month's report once (MONTHLY_REPORT), checked hourly.
-    const monthlyReports = new MonthlyReportNotifier({
-      dataSource,
-      spend: services.spend,
-      notify: (data, notice) => services.webhooks.notify('MONTHLY_REPORT', { ...data }, notice),
-      clock,
-      logger,
-      intervalMs: 3_600_000,
-      publicUrl: env.PURSER_PUBLIC_URL ?? null,
-    });
-    monthlyReports.start();
-    purser.monthlyReports = monthlyReports;
-    purser.stoppables.push({ name: 'monthly report notices', stop: () => monthlyReports.stop() });
+    purser.monthlyReports = await purser.run(
+      'monthly report notices',
+      new MonthlyReportNotifier({
+        dataSource,
+        spend: services.spend,
+        notify: (data, notice) => services.webhooks.notify('MONTHLY_REPORT', { ...data }, notice),
+        clock,
+        logger,
+        intervalMs: 3_600_000,
+        publicUrl: env.PURSER_PUBLIC_URL ?? null,
+      }),
+    );
     const billingInterval = syncIntervalMs(env.PURSER_BILLING_SYNC_INTERVAL, env.NODE_ENV);
     if (billingInterval !== null) {
-      const scheduler = new BillingScheduler({
-        sources: services.billingSources,
-        sync: services.billingSync,
-        logger,
-        clock,
-        intervalMs: billingInterval,
-      });
-      scheduler.start();
-      purser.billingScheduler = scheduler;
-      purser.stoppables.push({ name: 'billing sync', stop: () => scheduler.stop() });
+      purser.billingScheduler = await purser.run(
+        'billing sync',
+        new BillingScheduler({
+          sources: services.billingSources,
+          sync: services.billingSync,
+          logger,
+          clock,
+          intervalMs: billingInterval,
+        }),
+      );
     }
     purser.stoppables.push({ name: 'graphql', stop: () => http.apollo.stop() });
     if (nats && options.consume !== false) {
       // Loaded before the consumer starts: the first batch would otherwise wait for them.
       await Promise.all([services.pricing.catalog(), services.budgetCache.any(clock())]);
-      const consumer = new UsageConsumer({
-        nats,
-        ingest: services.ingest,
-        logger,
-        durableName: env.INGEST_CONSUMER_NAME,
-        batchSize: env.INGEST_BATCH_SIZE,
-        concurrency: env.INGEST_CONCURRENCY,
-      });
-      await consumer.start();
-      purser.consumer = consumer;
-      purser.stoppables.push({ name: 'usage consumer', stop: () => consumer.stop() });
+      purser.consumer = await purser.run(
+        'usage consumer',
+        new UsageConsumer({
+          nats,
+          ingest: services.ingest,
+          logger,
+          durableName: env.INGEST_CONSUMER_NAME,
+          batchSize: env.INGEST_BATCH_SIZE,
+          concurrency: env.INGEST_CONCURRENCY,
+        }),
+      );
     }
     return purser;
   }
@@ -288,6 +283,16 @@ export class Purser {
       this.logger.info('Purser stopped');
     })();
     return this.stopping;
+  }
+
+  /** Starts `job` and registers it to stop on shutdown; answers it. */
+  private async run<Job extends { start(): unknown; stop(): Promise<void> }>(
+    name: string,
+    job: Job,
+  ): Promise<Job> {
+    await job.start();
+    this.onStop(name, () => job.stop());
+    return job;
   }
 
   /** Registers a component to stop on shutdown (stopped before everything registered earlier). */
