@@ -217,7 +217,6 @@ describe('counters moved outside the decision path', () => {
     await priceModel(service, MODEL, PENNY);
   };
 
-  /** Spend recorded by another replica's settlement: straight into the window row. */
   /** A $1 budget on a new team that warns at half, and a first decision on it, allowed. */
   const firstOnHalfWarned = async (name: string) => {
     const team = unique('t');
@@ -234,6 +233,7 @@ describe('counters moved outside the decision path', () => {
     return { team, budget, first };
   };
 
+  /** Spend recorded by another replica's settlement: straight into the window row. */
   const spendElsewhere = async (budgetId: string, spent: string) => {
     await service.purser.dataSource.query(
       `UPDATE budget_windows SET spent = $2::numeric WHERE budget_id = $1`,
@@ -247,6 +247,18 @@ describe('counters moved outside the decision path', () => {
     ).toEqual([{ n: 1 }]);
   };
 
+  /** The next decision on `team` warns: its budget at 0.6 spent with two $0.01 holds. */
+  const expectWarnedAtSixtyCents = async (team: string, budgetId: string) => {
+    const warned = await authorize(service, ask({ team }), gateway);
+    expect(warned).toMatchObject({ allow: true, action: 'WARN' });
+    expect(warned.reasons).toEqual([
+      expect.objectContaining({ code: 'budget_threshold', budgetId }),
+    ]);
+    expect(warned.budgets).toEqual([
+      expect.objectContaining({ id: budgetId, spent: '0.6', reserved: '0.02' }),
+    ]);
+  };
+
   it('should see spend written to budget_windows by SQL at the next decision with PURSER_COUNTER_STALENESS_MS=0', async () => {
     await start({ PURSER_COUNTER_STALENESS_MS: '0' });
     const { team, budget } = await firstOnHalfWarned('filled elsewhere');
@@ -254,14 +266,7 @@ describe('counters moved outside the decision path', () => {
     // Past the soft threshold: only a decision on fresh counters warns (a hold re-checks the
     // limit under lock, but not the thresholds).
     await spendElsewhere(budget.id, '0.6');
-    const warned = await authorize(service, ask({ team }), gateway);
-    expect(warned).toMatchObject({ allow: true, action: 'WARN' });
-    expect(warned.reasons).toEqual([
-      expect.objectContaining({ code: 'budget_threshold', budgetId: budget.id }),
-    ]);
-    expect(warned.budgets).toEqual([
-      expect.objectContaining({ id: budget.id, spent: '0.6', reserved: '0.02' }),
-    ]);
+    await expectWarnedAtSixtyCents(team, budget.id);
 
     // Filled: denied.
     await spendElsewhere(budget.id, '1');
@@ -290,15 +295,8 @@ describe('counters moved outside the decision path', () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ accepted: 1, rejected: 0 });
 
-    const warned = await authorize(service, ask({ team }), gateway);
-    expect(warned).toMatchObject({ allow: true, action: 'WARN' });
-    expect(warned.reasons).toEqual([
-      expect.objectContaining({ code: 'budget_threshold', budgetId: budget.id }),
-    ]);
     // Spent 0.6; the second hold and this one reserved.
-    expect(warned.budgets).toEqual([
-      expect.objectContaining({ id: budget.id, spent: '0.6', reserved: '0.02' }),
-    ]);
+    await expectWarnedAtSixtyCents(team, budget.id);
 
     // A settlement that fills the budget: the next decision is denied by the policy.
     await postUsageJson(service, gateway, [

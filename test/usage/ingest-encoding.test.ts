@@ -47,6 +47,16 @@ describe('ingest batch encoding', () => {
       "it's",
       'literal \\ud800 text',
     ];
+    /** What each awkward event reports using: stored column for column under the same names. */
+    const usageOf = (value: string, index: number) => ({
+      input_tokens: 10 + index,
+      cache_read_tokens: 20,
+      cache_write_tokens: 5,
+      cache_write_1h_tokens: 3,
+      output_tokens: 7,
+      reasoning_tokens: 2,
+      units: { web_search_requests: 2, [value]: 1 },
+    });
     const events = awkward.map((value, index) =>
       makeUsageEvent({
         id: `${value}-${index}`,
@@ -55,15 +65,7 @@ describe('ingest batch encoding', () => {
         provider: 'anthropic',
         model: 'claude-sonnet-4-5-20250929',
         operation: value,
-        usage: {
-          input_tokens: 10 + index,
-          cache_read_tokens: 20,
-          cache_write_tokens: 5,
-          cache_write_1h_tokens: 3,
-          output_tokens: 7,
-          reasoning_tokens: 2,
-          units: { web_search_requests: 2, [value]: 1 },
-        },
+        usage: usageOf(value, index),
         attribution: {
           team: value,
           feature: 'f',
@@ -130,13 +132,7 @@ describe('ingest batch encoding', () => {
         retry_count: 2,
         cache_hit: false,
         batch: true,
-        input_tokens: 10 + index,
-        cache_read_tokens: 20,
-        cache_write_tokens: 5,
-        cache_write_1h_tokens: 3,
-        output_tokens: 7,
-        reasoning_tokens: 2,
-        units: { web_search_requests: 2, [value]: 1 },
+        ...usageOf(value, index),
         cost: expect.stringMatching(/^[0-9]+\.[0-9]+$/),
         currency: 'USD',
         cost_breakdown: [
