@@ -1,6 +1,3 @@
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
-
 import {
   convertProviderUsage,
   DEFAULT_USAGE_FORMAT_BY_PROVIDER,
@@ -18,15 +15,11 @@ import {
   GEMINI_GENERATE_CONTENT_USAGE,
   OPENAI_CHAT_COMPLETION_USAGE,
 } from './__fixtures__/fixture-usage';
+import { entriesByFile, isV1Entry } from './__fixtures__/registry-files';
 import type { UsageConverterV1 } from './usage-converter';
 
 function isConverter(value: unknown): value is UsageConverterV1 {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    (value as UsageConverterV1).specificationVersion === 'v1' &&
-    typeof (value as UsageConverterV1).convert === 'function'
-  );
+  return isV1Entry<UsageConverterV1>(value, 'convert');
 }
 
 describe('convertProviderUsage', () => {
@@ -56,14 +49,10 @@ describe('convertProviderUsage', () => {
   });
 
   it('should register every convert-*-usage.ts file under its own format', () => {
-    const files = readdirSync(__dirname).filter(
-      (file) => /^convert-.+-usage\.ts$/.test(file) && !file.endsWith('.test.ts'),
-    );
+    const files = entriesByFile(__dirname, /^convert-.+-usage\.ts$/, isConverter);
     expect(files.length).toBeGreaterThanOrEqual(4);
     const registered = new Set<UsageConverterV1>(Object.values(USAGE_CONVERTERS));
-    for (const file of files) {
-      const exported = Object.values(require(join(__dirname, file)) as Record<string, unknown>);
-      const converters = exported.filter(isConverter);
+    for (const { file, entries: converters } of files) {
       expect({ file, converters: converters.length }).toEqual({ file, converters: 1 });
       const [converter] = converters;
       expect({ file, registered: registered.has(converter!) }).toEqual({ file, registered: true });

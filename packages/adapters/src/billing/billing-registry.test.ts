@@ -1,7 +1,5 @@
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
-
 import { AdapterError } from '../errors';
+import { entriesByFile, isV1Entry } from '../__fixtures__/registry-files';
 import type { BillingAdapterFactoryV1 } from './billing-adapter-factory-v1';
 import {
   BILLING_ADAPTERS,
@@ -11,28 +9,19 @@ import {
 } from './billing-registry';
 
 function isFactory(value: unknown): value is BillingAdapterFactoryV1 {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    (value as BillingAdapterFactoryV1).specificationVersion === 'v1' &&
-    typeof (value as BillingAdapterFactoryV1).create === 'function'
-  );
+  return isV1Entry<BillingAdapterFactoryV1>(value, 'create');
 }
 
 describe('billing adapter registry', () => {
   it('should register every *-billing-adapter.ts file under its own id', () => {
-    const files = readdirSync(__dirname).filter(
-      (file) => /^.+-billing-adapter\.ts$/.test(file) && !file.endsWith('.test.ts'),
-    );
-    expect(files.sort()).toEqual([
+    const files = entriesByFile(__dirname, /^.+-billing-adapter\.ts$/, isFactory);
+    expect(files.map(({ file }) => file).sort()).toEqual([
       'anthropic-billing-adapter.ts',
       'focus-billing-adapter.ts',
       'openai-billing-adapter.ts',
     ]);
     const registered = new Set<BillingAdapterFactoryV1>(Object.values(BILLING_ADAPTERS));
-    for (const file of files) {
-      const exported = Object.values(require(join(__dirname, file)) as Record<string, unknown>);
-      const factories = exported.filter(isFactory);
+    for (const { file, entries: factories } of files) {
       expect({ file, factories: factories.length }).toEqual({ file, factories: 1 });
       const [factory] = factories;
       expect({ file, registered: registered.has(factory!) }).toEqual({ file, registered: true });
