@@ -3,21 +3,8 @@
 // (success, thrown error, abort, cut stream).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  PurserClient,
-  PurserClientError,
-  PurserDeniedError,
-  type PurserClientOptions,
-} from '@purser/adapters/client';
-import {
-  allowAll,
-  type FakePurser,
-  memoryLogger,
-  postedEvents,
-  restDecision,
-  startFakePurser,
-  waitFor,
-} from './fake-purser';
+import { PurserClient, PurserClientError, PurserDeniedError } from '@purser/adapters/client';
+import { allowAll, fakePurserPerTest, postedEvents, restDecision, waitFor } from './fake-purser';
 
 const DECISION = '/v1/data/purser/authz/decision';
 
@@ -42,38 +29,17 @@ const completion = (model: string) => ({
 });
 
 describe('PurserClient', () => {
-  let fake: FakePurser;
-  const clients: PurserClient[] = [];
-  const logger = memoryLogger();
-
-  const client = (options: Partial<PurserClientOptions> = {}) => {
-    const created = new PurserClient({
-      url: fake.url,
-      apiKey: 'secret-key',
-      failMode: 'closed',
-      timeoutMs: 500,
-      logger,
-      batch: { lingerMs: 5 },
-      retry: { initialDelayMs: 10, maxDelayMs: 50 },
-      ...options,
-    });
-    clients.push(created);
-    return created;
-  };
-
-  beforeEach(async () => {
-    logger.lines.length = 0;
-    fake = await startFakePurser(allowAll);
+  const rig = fakePurserPerTest({
+    apiKey: 'secret-key',
+    batch: { lingerMs: 5 },
+    retry: { initialDelayMs: 10, maxDelayMs: 50 },
   });
-  afterEach(async () => {
-    for (const created of clients.splice(0)) await created.close(100);
-    await fake.close();
-  });
+  const { client, clients, logger } = rig;
 
   describe('authorize', () => {
     it('should send the OPA input with the key and answer the decision in camelCase', async () => {
       const decision = await client().authorize(request);
-      expect(fake.to(DECISION)[0]).toEqual({
+      expect(rig.fake.to(DECISION)[0]).toEqual({
         method: 'POST',
         path: DECISION,
         authorization: 'Bearer secret-key',
@@ -100,7 +66,7 @@ describe('PurserClient', () => {
     });
 
     it('should answer a deny as a decision, and name a bad request before sending it', async () => {
-      fake.handler = () => ({
+      rig.fake.handler = () => ({
         body: restDecision({
           allow: false,
           action: 'deny',
@@ -116,11 +82,14 @@ describe('PurserClient', () => {
         code: 'INVALID_ARGUMENT',
         message: expect.stringContaining('estimatedInputTokens'),
       });
-      expect(fake.to(DECISION)).toHaveLength(1);
+      expect(rig.fake.to(DECISION)).toHaveLength(1);
     });
 
     it('should refuse a 401 as REJECTED even when failing open', async () => {
-      fake.handler = () => ({ status: 401, body: { code: 'UNAUTHENTICATED', message: 'bad key' } });
+      rig.fake.handler = () => ({
+        status: 401,
+        body: { code: 'UNAUTHENTICATED', message: 'bad key' },
+      });
       await expect(client({ failMode: 'open' }).authorize(request)).rejects.toMatchObject({
         code: 'REJECTED',
         status: 401,
@@ -140,7 +109,7 @@ describe('PurserClient', () => {
       expect(answer.id).toBe('chatcmpl-1');
       expect(seen).toEqual([{ model: 'gpt-4o', cap: 256, id: 'dec_1' }]);
       expect(await purser.flush(2_000)).toBe(true);
-      const [event] = postedEvents(fake);
+      const [event] = postedEvents(rig.fake);
       expect(event).toMatchObject({
         source: 'purser-client',
         provider: 'openai',
@@ -152,11 +121,11 @@ describe('PurserClient', () => {
         usage: { input_tokens: 800, cache_read_tokens: 200, output_tokens: 50 },
       });
       expect(typeof event!.id).toBe('string');
-      expect(fake.to('/graphql')).toHaveLength(0);
+      expect(rig.fake.to('/graphql')).toHaveLength(0);
     });
 
     it('should call the downgraded model with the lowered cap', async () => {
-      fake.handler = (received) =>
+      rig.fake.handler = (received) =>
         received.path === DECISION
           ? {
               body: restDecision({
@@ -175,11 +144,11 @@ describe('PurserClient', () => {
       });
       await purser.flush(2_000);
       expect(models).toEqual(['gpt-4o-mini/128']);
-      expect(postedEvents(fake)[0]).toMatchObject({ model: 'gpt-4o-mini' });
+      expect(postedEvents(rig.fake)[0]).toMatchObject({ model: 'gpt-4o-mini' });
     });
 
     it('should throw PurserDeniedError with the reasons and never make the call', async () => {
-      fake.handler = () => ({
+      rig.fake.handler = () => ({
         body: restDecision({
           allow: false,
           action: 'deny',
@@ -211,11 +180,11 @@ describe('PurserClient', () => {
           throw failure;
         }),
       ).rejects.toBe(failure);
-      expect(fake.to('/graphql').map((received) => received.body)).toEqual([
+      expect(rig.fake.to('/graphql').map((received) => received.body)).toEqual([
         { query: expect.stringContaining('releaseReservation'), variables: { id: 'dec_1' } },
       ]);
       await purser.flush(500);
-      expect(postedEvents(fake)).toHaveLength(0);
+      expect(postedEvents(rig.fake)).toHaveLength(0);
     });
 
     it('should release the hold when the caller aborts the call', async () => {
@@ -229,10 +198,10 @@ describe('PurserClient', () => {
           }),
         { signal: controller.signal },
       );
-      await waitFor(() => fake.to(DECISION).length === 1);
+      await waitFor(() => rig.fake.to(DECISION).length === 1);
       controller.abort();
       await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
-      expect(fake.to('/graphql')).toHaveLength(1);
+      expect(rig.fake.to('/graphql')).toHaveLength(1);
     });
 
     it('should hand a call without a caller signal one signal that is never aborted', async () => {
@@ -247,17 +216,17 @@ describe('PurserClient', () => {
     });
 
     it('should release the hold of a decision that arrives after the caller aborted', async () => {
-      fake.handler = (received) =>
+      rig.fake.handler = (received) =>
         received.path === DECISION ? { body: restDecision(), delayMs: 150 } : allowAll(received);
       const purser = client();
       const controller = new AbortController();
       const call = jest.fn();
       const pending = purser.track(request, call, { signal: controller.signal });
-      await waitFor(() => fake.to(DECISION).length === 1);
+      await waitFor(() => rig.fake.to(DECISION).length === 1);
       controller.abort();
       await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
       expect(call).not.toHaveBeenCalled();
-      expect(fake.to('/graphql').map((received) => received.body)).toEqual([
+      expect(rig.fake.to('/graphql').map((received) => received.body)).toEqual([
         expect.objectContaining({ variables: { id: 'dec_1' } }),
       ]);
       // Already aborted: Purser is not even asked.
@@ -266,11 +235,11 @@ describe('PurserClient', () => {
       ).rejects.toMatchObject({
         name: 'AbortError',
       });
-      expect(fake.to(DECISION)).toHaveLength(1);
+      expect(rig.fake.to(DECISION)).toHaveLength(1);
     });
 
     it('should not release a hold it does not have (no budget applied)', async () => {
-      fake.handler = (received) =>
+      rig.fake.handler = (received) =>
         received.path === DECISION
           ? { body: restDecision({ reservation: null }) }
           : allowAll(received);
@@ -279,13 +248,13 @@ describe('PurserClient', () => {
           throw new Error('x');
         }),
       ).rejects.toThrow('x');
-      expect(fake.to('/graphql')).toHaveLength(0);
+      expect(rig.fake.to('/graphql')).toHaveLength(0);
     });
 
     it('should release and warn when the response carries no usage', async () => {
       const purser = client();
       await purser.track(request, async () => ({ model: 'gpt-4o', choices: [] }));
-      expect(fake.to('/graphql')).toHaveLength(1);
+      expect(rig.fake.to('/graphql')).toHaveLength(1);
       expect(logger.lines.map((line) => line.message)).toContainEqual(
         expect.stringContaining('no usage'),
       );
@@ -304,8 +273,8 @@ describe('PurserClient', () => {
         ),
       ).rejects.toThrow('connection reset');
       await purser.flush(2_000);
-      expect(fake.to('/graphql')).toHaveLength(0);
-      expect(postedEvents(fake)).toEqual([
+      expect(rig.fake.to('/graphql')).toHaveLength(0);
+      expect(postedEvents(rig.fake)).toEqual([
         expect.objectContaining({
           provider: 'anthropic',
           status: 'error',
@@ -338,7 +307,7 @@ describe('PurserClient', () => {
       }
       expect(seen).toEqual(openaiChunks);
       await purser.flush(2_000);
-      expect(postedEvents(fake)).toEqual([
+      expect(postedEvents(rig.fake)).toEqual([
         expect.objectContaining({
           status: 'success',
           usage: { input_tokens: 10, output_tokens: 2 },
@@ -362,8 +331,8 @@ describe('PurserClient', () => {
         if ((chunk as { type: string }).type === 'content_block_delta') break;
       }
       await purser.flush(2_000);
-      const [event] = postedEvents(fake);
-      expect(postedEvents(fake)).toEqual([
+      const [event] = postedEvents(rig.fake);
+      expect(postedEvents(rig.fake)).toEqual([
         expect.objectContaining({
           model: 'claude-x',
           status: 'error',
@@ -373,7 +342,7 @@ describe('PurserClient', () => {
       ]);
       // The provider said the prompt's size: nothing is estimated.
       expect(event).not.toHaveProperty('tags');
-      expect(fake.to('/graphql')).toHaveLength(0);
+      expect(rig.fake.to('/graphql')).toHaveLength(0);
     });
 
     it('should report the estimated prompt, not release, when an OpenAI stream is cut before its usage chunk', async () => {
@@ -386,7 +355,7 @@ describe('PurserClient', () => {
         }
       }).rejects.toThrow('stream cut');
       await purser.flush(2_000);
-      expect(postedEvents(fake)).toEqual([
+      expect(postedEvents(rig.fake)).toEqual([
         expect.objectContaining({
           decision_id: 'dec_1',
           model: 'gpt-4o',
@@ -397,7 +366,7 @@ describe('PurserClient', () => {
           tags: { route: 'chat', usage_estimated: 'true' },
         }),
       ]);
-      expect(fake.to('/graphql')).toHaveLength(0);
+      expect(rig.fake.to('/graphql')).toHaveLength(0);
     });
 
     it('should release, not report an empty event, when a stream with no input estimate is cut', async () => {
@@ -410,8 +379,8 @@ describe('PurserClient', () => {
         }
       }).rejects.toThrow('stream cut');
       await purser.flush(2_000);
-      await waitFor(() => fake.to('/graphql').length === 1);
-      expect(postedEvents(fake)).toEqual([]);
+      await waitFor(() => rig.fake.to('/graphql').length === 1);
+      expect(postedEvents(rig.fake)).toEqual([]);
     });
 
     it('should report the estimated prompt and the output counted so far when the consumer stops early', async () => {
@@ -428,7 +397,7 @@ describe('PurserClient', () => {
         void chunk;
       }
       await purser.flush(2_000);
-      expect(postedEvents(fake)).toEqual([
+      expect(postedEvents(rig.fake)).toEqual([
         expect.objectContaining({
           decision_id: 'dec_1',
           status: 'error',
@@ -437,7 +406,7 @@ describe('PurserClient', () => {
           tags: { usage_estimated: 'true' },
         }),
       ]);
-      expect(fake.to('/graphql')).toHaveLength(0);
+      expect(rig.fake.to('/graphql')).toHaveLength(0);
     });
 
     it('should only release when the stream fails before its first chunk, and rethrow', async () => {
@@ -454,9 +423,9 @@ describe('PurserClient', () => {
           void chunk;
         }
       }).rejects.toThrow('connection refused');
-      expect(fake.to('/graphql')).toHaveLength(2);
+      expect(rig.fake.to('/graphql')).toHaveLength(2);
       await purser.flush(500);
-      expect(postedEvents(fake)).toHaveLength(0);
+      expect(postedEvents(rig.fake)).toHaveLength(0);
     });
   });
 
@@ -474,7 +443,7 @@ describe('PurserClient', () => {
       ['a 429', () => ({ status: 429, body: {} })],
       ['a timeout', () => ({ hang: true })],
     ])('should refuse with UNAVAILABLE on %s when failing closed', async (_name, answer) => {
-      fake.handler = answer;
+      rig.fake.handler = answer;
       const call = jest.fn();
       const started = Date.now();
       await expect(client({ timeoutMs: 200 }).track(request, call)).rejects.toMatchObject({
@@ -487,25 +456,25 @@ describe('PurserClient', () => {
     });
 
     it('should release the hold of a decision that arrives after the timeout', async () => {
-      fake.handler = (received) =>
+      rig.fake.handler = (received) =>
         received.path === DECISION ? { body: restDecision(), delayMs: 300 } : allowAll(received);
       const purser = client({ timeoutMs: 100 });
       await expect(purser.track(request, jest.fn())).rejects.toMatchObject({
         code: 'UNAVAILABLE',
       });
-      expect(fake.to('/graphql')).toHaveLength(0);
-      await waitFor(() => fake.to('/graphql').length === 1);
-      expect(fake.to('/graphql')[0]!.body).toMatchObject({ variables: { id: 'dec_1' } });
+      expect(rig.fake.to('/graphql')).toHaveLength(0);
+      await waitFor(() => rig.fake.to('/graphql').length === 1);
+      expect(rig.fake.to('/graphql')[0]!.body).toMatchObject({ variables: { id: 'dec_1' } });
       expect(purser.stats).toMatchObject({ lateReleases: 1, releaseFailures: 0 });
 
       // A late answer without a hold (no budget applied) asks for nothing.
-      fake.handler = (received) =>
+      rig.fake.handler = (received) =>
         received.path === DECISION
           ? { body: restDecision({ reservation: null }), delayMs: 300 }
           : allowAll(received);
       await expect(purser.authorize(request)).rejects.toMatchObject({ code: 'UNAVAILABLE' });
       await new Promise((resolve) => setTimeout(resolve, 400));
-      expect(fake.to('/graphql')).toHaveLength(1);
+      expect(rig.fake.to('/graphql')).toHaveLength(1);
     });
 
     it('should refuse with UNAVAILABLE on a refused connection when failing closed', async () => {
@@ -521,7 +490,7 @@ describe('PurserClient', () => {
 
     it('should let the call through when failing open, and report its usage once Purser is back', async () => {
       let up = false;
-      fake.handler = (received) =>
+      rig.fake.handler = (received) =>
         up ? allowAll(received) : { status: 503, body: { message: 'down' } };
       const purser = client({ failMode: 'open' });
       const models: string[] = [];
@@ -535,16 +504,16 @@ describe('PurserClient', () => {
       expect(logger.lines.map((line) => line.message)).toContainEqual(
         expect.stringContaining('fail open'),
       );
-      await waitFor(() => fake.to('/v1/usage').length >= 2);
-      expect(postedEvents(fake)).toHaveLength(fake.to('/v1/usage').length);
+      await waitFor(() => rig.fake.to('/v1/usage').length >= 2);
+      expect(postedEvents(rig.fake)).toHaveLength(rig.fake.to('/v1/usage').length);
       up = true;
       expect(await purser.flush(3_000)).toBe(true);
-      const delivered = fake.to('/v1/usage').at(-1)!.body as Record<string, unknown>[];
+      const delivered = rig.fake.to('/v1/usage').at(-1)!.body as Record<string, unknown>[];
       expect(delivered).toHaveLength(1);
       expect(delivered[0]).not.toHaveProperty('decision_id');
       expect(delivered[0]).toMatchObject({ usage: { input_tokens: 800, cache_read_tokens: 200 } });
       // Every attempt carried the same id: Purser stores it once.
-      expect(new Set(postedEvents(fake).map((event) => event.id)).size).toBe(1);
+      expect(new Set(postedEvents(rig.fake).map((event) => event.id)).size).toBe(1);
       expect(purser.stats).toMatchObject({ sent: 1, buffered: 0 });
       expect(purser.stats.retries).toBeGreaterThanOrEqual(1);
     });
@@ -561,7 +530,7 @@ describe('PurserClient', () => {
         failOpen: true,
         allow: true,
       });
-      fake.handler = () => ({ hang: true });
+      rig.fake.handler = () => ({ hang: true });
       await expect(
         client({ failMode: 'open', timeoutMs: 100 }).authorize(request),
       ).resolves.toMatchObject({

@@ -1,12 +1,11 @@
 // PurserClient's usage delivery against a fake Purser: batching by size and linger, retries
 // with backoff on 429/5xx/network, idempotency by event id, the bounded buffer, refusals
 // that are not retried; and `release`.
-import { PurserClient, type PurserClientOptions } from '@purser/adapters/client';
+import { PurserClient } from '@purser/adapters/client';
 import { makeUsageEvent } from '@purser/adapters/testing';
 import {
   allowAll,
-  type FakePurser,
-  memoryLogger,
+  fakePurserPerTest,
   postedEvents,
   startFakePurser,
   usageAccepted,
@@ -17,49 +16,26 @@ const events = (count: number, prefix = 'evt') =>
   Array.from({ length: count }, (_, index) => makeUsageEvent({ id: `${prefix}-${index}` }));
 
 describe('PurserClient usage delivery', () => {
-  let fake: FakePurser;
-  const clients: PurserClient[] = [];
-  const logger = memoryLogger();
-  const client = (options: Partial<PurserClientOptions> = {}) => {
-    const created = new PurserClient({
-      url: fake.url,
-      apiKey: 'k',
-      failMode: 'closed',
-      timeoutMs: 500,
-      logger,
-      retry: { initialDelayMs: 10, maxDelayMs: 40 },
-      ...options,
-    });
-    clients.push(created);
-    return created;
-  };
-
-  beforeEach(async () => {
-    logger.lines.length = 0;
-    fake = await startFakePurser(allowAll);
-  });
-  afterEach(async () => {
-    for (const created of clients.splice(0)) await created.close(100);
-    await fake.close();
-  });
+  const rig = fakePurserPerTest({ retry: { initialDelayMs: 10, maxDelayMs: 40 } });
+  const { client, clients, logger } = rig;
 
   it('should send full batches at once and the rest after the linger', async () => {
     const arrivals: number[] = [];
-    fake.handler = (request) => {
+    rig.fake.handler = (request) => {
       if (request.path === '/v1/usage') arrivals.push(Date.now());
       return allowAll(request);
     };
     const purser = client({ batch: { maxEvents: 100, lingerMs: 300 } });
     const started = Date.now();
     expect(purser.reportUsage(events(250))).toBe(250);
-    await waitFor(() => fake.to('/v1/usage').length === 3, 5_000);
+    await waitFor(() => rig.fake.to('/v1/usage').length === 3, 5_000);
     // Two full batches leave at once (in flight together, in either order), then the rest.
-    const sizes = fake.to('/v1/usage').map((request) => (request.body as unknown[]).length);
+    const sizes = rig.fake.to('/v1/usage').map((request) => (request.body as unknown[]).length);
     expect([...sizes].sort()).toEqual([100, 100, 50]);
     // The 50 left waited for the linger (timers never fire early).
     expect(arrivals[sizes.indexOf(50)]! - started).toBeGreaterThanOrEqual(300);
     expect(
-      postedEvents(fake)
+      postedEvents(rig.fake)
         .map((event) => event.id)
         .sort(),
     ).toEqual(
@@ -75,13 +51,13 @@ describe('PurserClient usage delivery', () => {
     const purser = client({ batch: { maxEvents: 100, lingerMs: 30 } });
     for (const event of events(5)) purser.reportUsage(event);
     await purser.flush(2_000);
-    expect(fake.to('/v1/usage')).toHaveLength(1);
-    expect(fake.to('/v1/usage')[0]!.authorization).toBe('Bearer k');
+    expect(rig.fake.to('/v1/usage')).toHaveLength(1);
+    expect(rig.fake.to('/v1/usage')[0]!.authorization).toBe('Bearer k');
   });
 
   it('should hold an id once while it is pending, and resend the same id after a failure', async () => {
     let failures = 2;
-    fake.handler = (request) => {
+    rig.fake.handler = (request) => {
       if (request.path === '/v1/usage' && failures > 0) {
         failures -= 1;
         return failures === 1
@@ -99,7 +75,7 @@ describe('PurserClient usage delivery', () => {
     expect(purser.reportUsage([event!, event!])).toBe(1);
     expect(purser.reportUsage(event!)).toBe(0);
     expect(await purser.flush(3_000)).toBe(true);
-    expect(postedEvents(fake).map((sent) => sent.id)).toEqual(['once-0', 'once-0', 'once-0']);
+    expect(postedEvents(rig.fake).map((sent) => sent.id)).toEqual(['once-0', 'once-0', 'once-0']);
     expect(purser.stats).toMatchObject({ sent: 1, retries: 2, buffered: 0 });
     // Delivered: the id may be reported again (Purser answers it as a duplicate).
     expect(purser.reportUsage(event!)).toBe(1);
@@ -107,7 +83,7 @@ describe('PurserClient usage delivery', () => {
 
   it('should back off between retries, doubling up to the cap', async () => {
     const times: number[] = [];
-    fake.handler = (request) => {
+    rig.fake.handler = (request) => {
       if (request.path !== '/v1/usage') return allowAll(request);
       times.push(Date.now());
       return times.length < 5
@@ -148,7 +124,7 @@ describe('PurserClient usage delivery', () => {
   });
 
   it('should drop events beyond the buffer bounds with one counted warning', async () => {
-    fake.handler = () => ({ status: 503, body: {} });
+    rig.fake.handler = () => ({ status: 503, body: {} });
     const purser = client({ buffer: { maxEvents: 5 }, batch: { lingerMs: 1000 } });
     expect(purser.reportUsage(events(8))).toBe(5);
     expect(purser.reportUsage(events(2, 'more'))).toBe(0);
@@ -165,7 +141,7 @@ describe('PurserClient usage delivery', () => {
   });
 
   it('should drop a batch Purser refuses (401) and warn on events it rejects, without retrying', async () => {
-    fake.handler = (request) =>
+    rig.fake.handler = (request) =>
       request.path === '/v1/usage'
         ? { status: 401, body: { code: 'UNAUTHENTICATED', message: 'bad key' } }
         : allowAll(request);
@@ -178,7 +154,7 @@ describe('PurserClient usage delivery', () => {
       fields: { events: 3, error: expect.stringContaining('bad key') },
     });
 
-    fake.handler = (request) => ({
+    rig.fake.handler = (request) => ({
       body: {
         accepted: 1,
         duplicates: 1,
@@ -214,7 +190,7 @@ describe('PurserClient usage delivery', () => {
   });
 
   it('should say what is left undelivered when closed before Purser came back', async () => {
-    fake.handler = () => ({ status: 503, body: {} });
+    rig.fake.handler = () => ({ status: 503, body: {} });
     const purser = client({ batch: { lingerMs: 1 } });
     purser.reportUsage(events(2));
     await purser.close(100);
@@ -229,9 +205,9 @@ describe('PurserClient usage delivery', () => {
     it('should call releaseReservation and answer its boolean', async () => {
       const purser = client();
       expect(await purser.release('dec_9')).toBe(true);
-      fake.handler = () => ({ body: { data: { releaseReservation: false } } });
+      rig.fake.handler = () => ({ body: { data: { releaseReservation: false } } });
       expect(await purser.release('dec_9')).toBe(false);
-      expect(fake.to('/graphql')[0]!.body).toEqual({
+      expect(rig.fake.to('/graphql')[0]!.body).toEqual({
         query: 'mutation($id: ID!) { releaseReservation(id: $id) }',
         variables: { id: 'dec_9' },
       });
@@ -239,7 +215,7 @@ describe('PurserClient usage delivery', () => {
 
     it('should throw typed errors for GraphQL errors and outages', async () => {
       const purser = client();
-      fake.handler = () => ({
+      rig.fake.handler = () => ({
         body: {
           data: null,
           errors: [{ message: 'Reservation "x" not found', extensions: { code: 'NOT_FOUND' } }],
@@ -249,7 +225,7 @@ describe('PurserClient usage delivery', () => {
         code: 'REJECTED',
         message: expect.stringContaining('NOT_FOUND'),
       });
-      fake.handler = () => ({ status: 503, raw: 'down' });
+      rig.fake.handler = () => ({ status: 503, raw: 'down' });
       await expect(purser.release('x')).rejects.toMatchObject({ code: 'UNAVAILABLE' });
       await expect(purser.release('')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     });

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { PurserClient, type PurserClientOptions } from '@purser/adapters/client';
 
 /** One request the fake received. */
 export interface Received {
@@ -165,4 +166,50 @@ export async function waitFor(check: () => boolean, timeoutMs = 5_000): Promise<
     if (Date.now() > deadline) throw new Error('waitFor: timed out');
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/** A suite's fake Purser and the clients its tests make ({@link fakePurserPerTest}). */
+export interface ClientRig {
+  /** This test's fake, answering {@link allowAll} until a test sets its handler. */
+  fake: FakePurser;
+  /** The suite's logger, emptied before each test. */
+  logger: ReturnType<typeof memoryLogger>;
+  /** The clients made in this test, closed after it (a test may take one out to close it). */
+  clients: PurserClient[];
+  /** A client of this test's fake: fail mode closed, a 500 ms timeout, the suite's options. */
+  client(options?: Partial<PurserClientOptions>): PurserClient;
+}
+
+/**
+ * Registers the suite's per-test set-up: before each test a fresh fake Purser and an empty
+ * log; after it, every client made is closed (100 ms to flush), then the fake.
+ */
+export function fakePurserPerTest(defaults: Partial<PurserClientOptions>): ClientRig {
+  const rig: ClientRig = {
+    fake: undefined as unknown as FakePurser,
+    logger: memoryLogger(),
+    clients: [],
+    client(options = {}) {
+      const created = new PurserClient({
+        url: rig.fake.url,
+        apiKey: 'k',
+        failMode: 'closed',
+        timeoutMs: 500,
+        logger: rig.logger,
+        ...defaults,
+        ...options,
+      });
+      rig.clients.push(created);
+      return created;
+    },
+  };
+  beforeEach(async () => {
+    rig.logger.lines.length = 0;
+    rig.fake = await startFakePurser(allowAll);
+  });
+  afterEach(async () => {
+    for (const created of rig.clients.splice(0)) await created.close(100);
+    await rig.fake.close();
+  });
+  return rig;
 }
