@@ -162,14 +162,12 @@ export class Purser {
       // Stopped after requests drained: writes the holds kept in memory, gives allowances back.
       await purser.run('hold allowances', services.allowances);
     }
+    const outboxJob = { dataSource, nats: () => nats, logger, clock };
     purser.maintenance = await purser.run(
       'budget maintenance',
       new BudgetMaintenance({
-        dataSource,
+        ...outboxJob,
         ledger: services.ledger,
-        nats: () => nats,
-        logger,
-        clock,
         intervalMs: env.PURSER_SWEEP_INTERVAL_SECONDS * 1000,
         // Each recorded crossing goes to the webhook outbox once, in the transaction marking it.
         onAlerts: async (manager, alerts) => {
@@ -189,11 +187,8 @@ export class Purser {
       purser.anomalyMonitor = await purser.run(
         'anomaly monitor',
         new AnomalyMonitor({
-          dataSource,
+          ...outboxJob,
           anomalies: services.anomalies,
-          nats: () => nats,
-          logger,
-          clock,
           intervalMs: env.PURSER_ANOMALY_INTERVAL_SECONDS * 1000,
         }),
       );

@@ -1,8 +1,6 @@
 import { ALERTS_SUBJECT, type BudgetThresholdCrossedInput } from '@purser/adapters';
-import type { NatsConnection } from '@nats-io/transport-node';
-import type { DataSource, EntityManager } from 'typeorm';
-import type { Logger } from '../observability/logger';
-import { PeriodicPass } from '../runtime/periodic-pass';
+import type { EntityManager } from 'typeorm';
+import { PeriodicPass, type OutboxJobDependencies } from '../runtime/periodic-pass';
 import type { BudgetLedger } from './budget-ledger';
 
 /**
@@ -15,13 +13,8 @@ export class BudgetMaintenance {
   private readonly passes = new PeriodicPass(() => this.pass());
 
   constructor(
-    private readonly deps: {
-      dataSource: DataSource;
+    private readonly deps: OutboxJobDependencies & {
       ledger: BudgetLedger;
-      nats: () => NatsConnection | null;
-      logger: Logger;
-      clock: () => Date;
-      intervalMs: number;
       /** Also given each recorded crossing once, in the transaction that marks it notified. */
       onAlerts?: (manager: EntityManager, alerts: BudgetThresholdCrossedInput[]) => Promise<void>;
     },

@@ -1,13 +1,12 @@
-import { headers, type NatsConnection } from '@nats-io/transport-node';
+import { headers } from '@nats-io/transport-node';
 import {
   ANOMALIES_SUBJECT,
   anomalyDetectedSchema,
   NATS_MSG_ID_HEADER,
   type AnomalyDetected,
 } from '@purser/adapters';
-import type { DataSource, EntityManager } from 'typeorm';
-import type { Logger } from '../observability/logger';
-import { PeriodicPass } from '../runtime/periodic-pass';
+import type { EntityManager } from 'typeorm';
+import { PeriodicPass, type OutboxJobDependencies } from '../runtime/periodic-pass';
 import { Money } from '@purser/pricing';
 import { anomalyId, type AnomalyService, type AnomalyValue } from './anomaly.service';
 
@@ -58,16 +57,7 @@ function toPayload(row: Record<string, unknown>): AnomalyDetected {
 export class AnomalyMonitor {
   private readonly passes = new PeriodicPass(() => this.pass());
 
-  constructor(
-    private readonly deps: {
-      dataSource: DataSource;
-      anomalies: AnomalyService;
-      nats: () => NatsConnection | null;
-      logger: Logger;
-      clock: () => Date;
-      intervalMs: number;
-    },
-  ) {}
+  constructor(private readonly deps: OutboxJobDependencies & { anomalies: AnomalyService }) {}
 
   start(): void {
     this.passes.start(this.deps.intervalMs);
