@@ -5,6 +5,7 @@
 // and the largest inputs a body may be are read in bounded time (the event loop's stall).
 import fc from 'fast-check';
 import { makeUsageEvent, realisticUsageEvents } from '../testing';
+import { clone, setOwn } from '../__fixtures__/own-keys';
 import { MAX_JSON_DEPTH } from './json-content';
 import {
   parseUsageEvent,
@@ -94,24 +95,6 @@ const nastyValue: fc.Arbitrary<unknown> = fc.oneof(
 
 type Json = Record<string, unknown>;
 
-/** A copy that keeps own "__proto__" keys as own keys (as JSON.parse makes them). */
-function copy<T>(value: T): T {
-  if (Array.isArray(value)) return value.map((item: unknown) => copy(item)) as T;
-  if (value === null || typeof value !== 'object') return value;
-  const out = {} as Json;
-  for (const key of Object.keys(value)) define(out, key, copy((value as Json)[key]));
-  return out as T;
-}
-
-function define(target: Json, key: string, value: unknown): void {
-  Object.defineProperty(target, key, {
-    value,
-    enumerable: true,
-    writable: true,
-    configurable: true,
-  });
-}
-
 interface Mutation {
   top: string;
   inner?: string;
@@ -141,13 +124,13 @@ function apply(event: Json, change: Mutation): void {
   if (change.inner !== undefined) {
     const holder = event[change.top];
     if (holder === null || typeof holder !== 'object' || Array.isArray(holder)) {
-      define(event, change.top, {});
+      setOwn(event, change.top, {});
     }
     target = event[change.top] as Json;
     key = change.inner;
   }
   if (change.remove) delete target[key];
-  else define(target, key, change.value);
+  else setOwn(target, key, change.value);
 }
 
 const mutatedEvent = fc
@@ -157,7 +140,7 @@ const mutatedEvent = fc
     envelope: fc.nat(9).map((roll) => roll === 0),
   })
   .map(({ base, changes, envelope }) => {
-    const event = copy(BASES[base]!);
+    const event = clone(BASES[base]!);
     for (const change of changes) apply(event, change);
     return { value: envelope ? wrapInCloudEvent(event) : event, changes, envelope };
   });

@@ -9,6 +9,7 @@ import {
 } from '@purser/pricing/testing';
 
 import { createRandom, fullWireOutcome, makeUsageEvent, realisticUsageEvents } from '../testing';
+import { clone, setOwn } from '../__fixtures__/own-keys';
 import { ATTRIBUTION_KEYS, usageEventWireSchema, wireUsageSchema } from './usage-event';
 import { fastUsageEventWire, fastWireUsage } from './usage-event-fast';
 
@@ -200,25 +201,6 @@ function fullEvent(index: number): Json {
   };
 }
 
-/**
- * A deep copy that keeps what a JSON round trip or `structuredClone` would lose or change:
- * `undefined`, NaN, null-prototype objects, own `__proto__` keys and this realm's prototypes.
- */
-function clone<T>(value: T): T {
-  if (Array.isArray(value)) return value.map((item: unknown) => clone(item)) as T;
-  if (value === null || typeof value !== 'object' || value instanceof Date) return value;
-  const copy = (Object.getPrototypeOf(value) === null ? Object.create(null) : {}) as Json;
-  for (const key of Object.keys(value)) {
-    Object.defineProperty(copy, key, {
-      value: clone((value as Json)[key]),
-      enumerable: true,
-      configurable: true,
-      writable: true,
-    });
-  }
-  return copy as T;
-}
-
 /** Sets (or deletes, for `undefined` with `remove`) one field of `event`, maybe nested. */
 function mutate(event: Json, random: () => number): void {
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
@@ -242,13 +224,7 @@ function mutate(event: Json, random: () => number): void {
     }
   }
   if (remove) delete target[key];
-  else if (key === '__proto__')
-    Object.defineProperty(target, key, {
-      value,
-      enumerable: true,
-      configurable: true,
-      writable: true,
-    });
+  else if (key === '__proto__') setOwn(target, key, value);
   else target[key] = value;
 }
 
@@ -328,13 +304,7 @@ describe('fastUsageEventWire', () => {
       for (const key of TOP_LEVEL_KEYS) {
         for (const value of NASTY) {
           const event = clone(base);
-          if (key === '__proto__')
-            Object.defineProperty(event, key, {
-              value,
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
+          if (key === '__proto__') setOwn(event, key, value);
           else event[key] = value;
           if (expectSameAsSchema(event) === 'fast') fast += 1;
           const nested = Object.hasOwn(NESTED_KEYS, key) ? NESTED_KEYS[key] : undefined;
@@ -403,13 +373,7 @@ describe('fastUsageEventWire on generated inputs', () => {
         if (holder === null || typeof holder !== 'object' || Array.isArray(holder)) continue;
         const key = path[path.length - 1]!;
         if (remove) delete (holder as Json)[key];
-        else
-          Object.defineProperty(holder, key, {
-            value,
-            enumerable: true,
-            configurable: true,
-            writable: true,
-          });
+        else setOwn(holder, key, value);
       }
       return event;
     });
