@@ -1,6 +1,6 @@
 import { ALERTS_SUBJECT, type BudgetThresholdCrossedInput } from '@purser/adapters';
 import type { EntityManager } from 'typeorm';
-import { PeriodicPass, type OutboxJobDependencies } from '../runtime/periodic-pass';
+import { OutboxJob, type OutboxJobDependencies } from '../runtime/outbox-job';
 import type { BudgetLedger } from './budget-ledger';
 
 /**
@@ -9,27 +9,14 @@ import type { BudgetLedger } from './budget-ledger';
  * threshold per window with the spend, published here, marked when sent) and handing them to
  * `onAlerts` (webhooks; marked `notified_at` apart).
  */
-export class BudgetMaintenance {
-  private readonly passes = new PeriodicPass(() => this.pass());
-
-  constructor(
-    private readonly deps: OutboxJobDependencies & {
-      ledger: BudgetLedger;
-      /** Also given each recorded crossing once, in the transaction that marks it notified. */
-      onAlerts?: (manager: EntityManager, alerts: BudgetThresholdCrossedInput[]) => Promise<void>;
-    },
-  ) {}
-
-  start(): void {
-    this.passes.start(this.deps.intervalMs);
+export class BudgetMaintenance extends OutboxJob<
+  OutboxJobDependencies & {
+    ledger: BudgetLedger;
+    /** Also given each recorded crossing once, in the transaction that marks it notified. */
+    onAlerts?: (manager: EntityManager, alerts: BudgetThresholdCrossedInput[]) => Promise<void>;
   }
-
-  /** One pass; exposed so tests and shutdown can run it on demand. */
-  tick(): Promise<void> {
-    return this.passes.run();
-  }
-
-  private async pass(): Promise<void> {
+> {
+  protected async pass(): Promise<void> {
     try {
       const expired = await this.deps.ledger.expire(this.deps.clock());
       if (expired > 0) this.deps.logger.info({ expired }, 'expired holds released');
@@ -82,10 +69,6 @@ export class BudgetMaintenance {
       );
       return ids.length;
     });
-  }
-
-  stop(): Promise<void> {
-    return this.passes.stop();
   }
 }
 

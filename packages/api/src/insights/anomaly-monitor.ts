@@ -6,7 +6,7 @@ import {
   type AnomalyDetected,
 } from '@purser/adapters';
 import type { EntityManager } from 'typeorm';
-import { PeriodicPass, type OutboxJobDependencies } from '../runtime/periodic-pass';
+import { OutboxJob, type OutboxJobDependencies } from '../runtime/outbox-job';
 import { Money } from '@purser/pricing';
 import { anomalyId, type AnomalyService, type AnomalyValue } from './anomaly.service';
 
@@ -54,21 +54,10 @@ function toPayload(row: Record<string, unknown>): AnomalyDetected {
  * replica that dies mid-pass leaves its rows unmarked for the next pass: at least once, and
  * exactly once unless a pass dies between sending and committing its mark.
  */
-export class AnomalyMonitor {
-  private readonly passes = new PeriodicPass(() => this.pass());
-
-  constructor(private readonly deps: OutboxJobDependencies & { anomalies: AnomalyService }) {}
-
-  start(): void {
-    this.passes.start(this.deps.intervalMs);
-  }
-
-  /** One pass; exposed so tests and shutdown can run it on demand. */
-  tick(): Promise<void> {
-    return this.passes.run();
-  }
-
-  private async pass(): Promise<void> {
+export class AnomalyMonitor extends OutboxJob<
+  OutboxJobDependencies & { anomalies: AnomalyService }
+> {
+  protected async pass(): Promise<void> {
     try {
       const recorded = await this.detect();
       if (recorded > 0) this.deps.logger.info({ recorded }, 'spend anomalies recorded');
@@ -172,9 +161,5 @@ export class AnomalyMonitor {
       );
       return rows.length;
     });
-  }
-
-  stop(): Promise<void> {
-    return this.passes.stop();
   }
 }

@@ -1,21 +1,3 @@
-import type { NatsConnection } from '@nats-io/transport-node';
-import type { DataSource } from 'typeorm';
-import type { Logger } from '../observability/logger';
-
-/**
- * What the assembly gives a background job that drains an outbox of the database onto NATS
- * (budget alerts, anomalies): the same connections, logger and clock as the requests.
- */
-export interface OutboxJobDependencies {
-  dataSource: DataSource;
-  /** The NATS connection, or null when NATS is not configured (rows wait, recorded). */
-  nats: () => NatsConnection | null;
-  logger: Logger;
-  clock: () => Date;
-  /** Time between two passes. */
-  intervalMs: number;
-}
-
 /**
  * A background job's pass, run on an interval and one at a time: asking for a pass while one
  * is under way joins it, so a slow pass is never stacked on by the timer, shutdown or a test.
