@@ -28,6 +28,19 @@ const completion = (model: string) => ({
   },
 });
 
+/** A fake's handler denying every decision: the team is over budget b1 (`extra`: more fields). */
+const overBudget =
+  (extra: Record<string, unknown> = {}) =>
+  () => ({
+    body: restDecision({
+      allow: false,
+      action: 'deny',
+      reservation: null,
+      reasons: [{ code: 'BUDGET_EXCEEDED', message: 'team over budget', budget_id: 'b1' }],
+      ...extra,
+    }),
+  });
+
 describe('PurserClient', () => {
   const rig = fakePurserPerTest({
     apiKey: 'secret-key',
@@ -66,14 +79,7 @@ describe('PurserClient', () => {
     });
 
     it('should answer a deny as a decision, and name a bad request before sending it', async () => {
-      rig.fake.handler = () => ({
-        body: restDecision({
-          allow: false,
-          action: 'deny',
-          reservation: null,
-          reasons: [{ code: 'BUDGET_EXCEEDED', message: 'team over budget', budget_id: 'b1' }],
-        }),
-      });
+      rig.fake.handler = overBudget();
       const decision = await client().authorize(request);
       expect(decision).toMatchObject({ allow: false, action: 'deny' });
       await expect(
@@ -148,15 +154,7 @@ describe('PurserClient', () => {
     });
 
     it('should throw PurserDeniedError with the reasons and never make the call', async () => {
-      rig.fake.handler = () => ({
-        body: restDecision({
-          allow: false,
-          action: 'deny',
-          reservation: null,
-          retry_after_seconds: 30,
-          reasons: [{ code: 'BUDGET_EXCEEDED', message: 'team over budget', budget_id: 'b1' }],
-        }),
-      });
+      rig.fake.handler = overBudget({ retry_after_seconds: 30 });
       const call = jest.fn();
       const error: unknown = await client()
         .track(request, call)
