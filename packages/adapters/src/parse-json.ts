@@ -41,6 +41,16 @@ export const DEFAULT_MAX_JSON_BYTES = 1024 * 1024;
  */
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
+/** The text of a body: a string as is, bytes only when they are strict UTF-8; else undefined. */
+export function strictUtf8Text(body: string | Uint8Array): string | undefined {
+  if (typeof body === 'string') return body;
+  try {
+    return strictUtf8.decode(body);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Result of {@link readJson}: the parsed value, not validated. */
 export type ReadJsonResult =
   | { ok: true; value: unknown; text: string }
@@ -66,24 +76,19 @@ export function readJson(
       issues: [],
     };
   }
-  let source: string;
-  if (typeof text === 'string') {
-    source = text;
-  } else {
-    try {
-      source = strictUtf8.decode(text);
-    } catch {
-      const position = firstInvalidUtf8Offset(text);
-      return {
-        ok: false,
-        kind: 'invalid_utf8',
-        message: `(body): not valid UTF-8 (invalid byte 0x${(text[position] ?? 0)
-          .toString(16)
-          .padStart(2, '0')} at byte ${position})`,
-        issues: [],
-        position,
-      };
-    }
+  const source = strictUtf8Text(text);
+  if (source === undefined) {
+    const bytes = text as Uint8Array; // a string is always text
+    const position = firstInvalidUtf8Offset(bytes);
+    return {
+      ok: false,
+      kind: 'invalid_utf8',
+      message: `(body): not valid UTF-8 (invalid byte 0x${(bytes[position] ?? 0)
+        .toString(16)
+        .padStart(2, '0')} at byte ${position})`,
+      issues: [],
+      position,
+    };
   }
   if (options.maxDepth !== undefined) {
     const deep = jsonTextDepthIssue(source, options.maxDepth);

@@ -2,6 +2,8 @@ import { z } from 'zod';
 
 import { instantSchema } from '@purser/pricing';
 
+import { strictUtf8Text } from '../parse-json';
+
 /**
  * Why a message was dead-lettered. `invalid_event`: it will never be valid (schema, JSON);
  * `unprocessable`: valid but impossible to apply (e.g. settles an unknown hold);
@@ -73,8 +75,6 @@ export interface CreateDeadLetterOptions {
   now: Date;
 }
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
 /**
  * Text any store takes: NUL (which Postgres text and jsonb refuse) and lone surrogates (not
  * UTF-8) become U+FFFD; at most `max` characters, never cutting a surrogate pair.
@@ -100,17 +100,7 @@ function storablePayload(payload: string | Uint8Array): {
   encoding: 'utf8' | 'base64';
   truncated: boolean;
 } {
-  let text: string | undefined;
-  let bytes: Uint8Array | undefined;
-  if (typeof payload === 'string') {
-    text = payload;
-  } else {
-    try {
-      text = strictUtf8.decode(payload);
-    } catch {
-      bytes = payload;
-    }
-  }
+  const text = strictUtf8Text(payload);
   // Text with a NUL cannot be stored as text: its bytes are kept, base64-encoded.
   if (text !== undefined && !text.includes('\u0000')) {
     // Only a string given as such can hold a lone surrogate; UTF-8 cannot carry it anyway.
@@ -122,7 +112,7 @@ function storablePayload(payload: string | Uint8Array): {
       truncated,
     };
   }
-  bytes ??= typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
+  const bytes = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
   const truncated = bytes.byteLength > MAX_DEAD_LETTER_PAYLOAD_CHARS;
   const kept = truncated ? bytes.subarray(0, MAX_DEAD_LETTER_PAYLOAD_CHARS) : bytes;
   return {
