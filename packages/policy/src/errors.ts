@@ -1,4 +1,4 @@
-import { isCodedError } from '@purser/pricing';
+import { CodedError, type CodedErrorOptions, isCodedError } from '@purser/pricing';
 
 /**
  * Stable machine-readable codes of {@link PolicyError}. Callers branch on the code, never on
@@ -18,32 +18,19 @@ export type PolicyErrorCode =
   /** The policy produced a decision that does not match the decision output schema. */
   | 'POLICY_DECISION_INVALID';
 
-/** Constructor parameters of {@link PolicyError}. */
-export interface PolicyErrorOptions {
-  /** Stable machine-readable code. */
-  code: PolicyErrorCode;
-  /** Human-readable explanation. */
-  message: string;
-  /** The underlying error, if any. */
-  cause?: unknown;
-  /** Structured details safe to log (never the input: it may carry customer data). */
-  details?: Record<string, unknown>;
-}
+/**
+ * Constructor parameters of {@link PolicyError}; its details never carry the input (it may
+ * carry customer data).
+ */
+export type PolicyErrorOptions = CodedErrorOptions<PolicyErrorCode>;
 
 /**
  * The one base error of `@purser/policy`. Nothing here is retryable: the same bundle and the
  * same input fail the same way.
  */
-export class PolicyError extends Error {
-  readonly code: PolicyErrorCode;
-  readonly isRetryable = false;
-  readonly details: Record<string, unknown>;
-
-  constructor({ code, message, cause, details }: PolicyErrorOptions) {
-    super(message, cause === undefined ? undefined : { cause });
-    this.name = 'PolicyError';
-    this.code = code;
-    this.details = details ?? {};
+export class PolicyError extends CodedError<PolicyErrorCode> {
+  constructor(options: PolicyErrorOptions) {
+    super('PolicyError', options);
   }
 
   /** Type guard that also works across duplicated module instances (checks the name). */

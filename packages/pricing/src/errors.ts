@@ -12,11 +12,11 @@ export type PricingErrorCode =
   /** Two amounts in different currencies were combined. */
   | 'CURRENCY_MISMATCH';
 
-/** Constructor parameters of {@link PricingError}. */
-export interface PricingErrorOptions {
+/** Constructor parameters of a {@link CodedError}. */
+export interface CodedErrorOptions<Code extends string> {
   /** Stable machine-readable code. */
-  code: PricingErrorCode;
-  /** Human-readable explanation that names the offending card or field. */
+  code: Code;
+  /** Human-readable explanation. */
   message: string;
   /** The underlying error, if any. */
   cause?: unknown;
@@ -25,19 +25,30 @@ export interface PricingErrorOptions {
 }
 
 /**
- * The one base error of `@purser/pricing`. Pricing is pure computation, so nothing here is
- * ever retryable: the same input fails the same way.
+ * What the base errors of the pure packages (pricing, policy) share: a stable `code`, details
+ * safe to log, and never retryable (the same input fails the same way). `name` is the
+ * subclass's own, which {@link isCodedError} checks where `instanceof` cannot.
  */
-export class PricingError extends Error {
-  readonly code: PricingErrorCode;
+export abstract class CodedError<Code extends string> extends Error {
+  readonly code: Code;
   readonly isRetryable = false;
   readonly details: Record<string, unknown>;
 
-  constructor({ code, message, cause, details }: PricingErrorOptions) {
+  protected constructor(name: string, { code, message, cause, details }: CodedErrorOptions<Code>) {
     super(message, cause === undefined ? undefined : { cause });
-    this.name = 'PricingError';
+    this.name = name;
     this.code = code;
     this.details = details ?? {};
+  }
+}
+
+/** Constructor parameters of {@link PricingError}; the message names the offending card or field. */
+export type PricingErrorOptions = CodedErrorOptions<PricingErrorCode>;
+
+/** The one base error of `@purser/pricing` (pure computation: nothing is retryable). */
+export class PricingError extends CodedError<PricingErrorCode> {
+  constructor(options: PricingErrorOptions) {
+    super('PricingError', options);
   }
 
   /** Type guard that also works across duplicated module instances (checks the name). */

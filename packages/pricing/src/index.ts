@@ -1,5 +1,7 @@
 export * from './usage';
 export {
+  CodedError,
+  type CodedErrorOptions,
   isCodedError,
   PricingError,
   type PricingErrorCode,
