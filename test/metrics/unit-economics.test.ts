@@ -5,7 +5,7 @@
 import { makeUsageEvent } from '@purser/adapters/testing';
 import { Money } from '@purser/pricing';
 import { randomBytes } from 'node:crypto';
-import { postUsage, type RunningPurser, startPurser } from '../support/purser';
+import { postJson, postUsage, type RunningPurser, startPurser } from '../support/purser';
 
 type Json = Record<string, unknown>;
 
@@ -33,14 +33,8 @@ describe('unit economics', () => {
   // Usage of this suite lives in its own database: the features are the suite's own.
   const feature = { bot: unique('bot'), search: unique('search'), mail: unique('mail') };
 
-  const postMetrics = async (body: unknown, token = gateway) => {
-    const response = await fetch(`${service.url}/v1/metrics`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json()) as Json };
-  };
+  const postMetrics = (body: unknown, token = gateway) =>
+    postJson<Json>(`${service.url}/v1/metrics`, token, body);
 
   /** gpt-4o-mini: 0.15 per 1M input, 0.60 per 1M output (the default catalog). */
   const usage = (id: string, timestamp: string, attribution: Json, input: number, output = 0) =>

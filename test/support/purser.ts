@@ -102,6 +102,30 @@ export function adminCalls(
   };
 }
 
+/** An HTTP answer: its status and its parsed JSON body. */
+export interface JsonAnswer<T> {
+  status: number;
+  body: T;
+}
+
+/**
+ * POSTs `body` JSON-encoded (a string too: it goes as a JSON string) to `url` with a bearer
+ * `token`, as `contentType`; answers the status and the parsed body.
+ */
+export async function postJson<T = Record<string, unknown>>(
+  url: string,
+  token: string,
+  body: unknown,
+  contentType = 'application/json',
+): Promise<JsonAnswer<T>> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': contentType, authorization: `Bearer ${token}` },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as T };
+}
+
 /** What `POST /v1/usage` answers for a batch. */
 export interface UsageAnswer {
   accepted: number;
@@ -110,7 +134,7 @@ export interface UsageAnswer {
 }
 
 /**
- * POSTs a batch of usage events to `/v1/usage` as JSON with `token` (a gateway's or the admin's
+ * POSTs a batch of usage events to `/v1/usage` with `token` (a gateway's or the admin's
  * secret) and answers the parsed body; what it must say is the caller's to expect.
  */
 export async function postUsage(
@@ -118,12 +142,7 @@ export async function postUsage(
   token: string,
   events: unknown[],
 ): Promise<UsageAnswer> {
-  const response = await fetch(`${service.url}/v1/usage`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify(events),
-  });
-  return (await response.json()) as UsageAnswer;
+  return (await postJson<UsageAnswer>(`${service.url}/v1/usage`, token, events)).body;
 }
 
 /** Two instances sharing one fresh Postgres database: two replicas of one deployment. */

@@ -3,19 +3,13 @@
 // events stored as dead letters, CloudEvents envelopes, late events in the right day.
 import { makeUsageEvent } from '@purser/adapters/testing';
 import { upsertPrice } from '../support/decisions';
-import { servePurser } from '../support/purser';
+import { postJson, servePurser } from '../support/purser';
 
 describe('HTTP and GraphQL ingest', () => {
   const served = servePurser('gateway');
 
-  const post = async (body: unknown, token = served.key, contentType = 'application/json') => {
-    const response = await fetch(`${served.service.url}/v1/usage`, {
-      method: 'POST',
-      headers: { 'content-type': contentType, authorization: `Bearer ${token}` },
-      body: JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-  };
+  const post = (body: unknown, token = served.key, contentType = 'application/json') =>
+    postJson(`${served.service.url}/v1/usage`, token, body, contentType);
 
   it('should store an event once, however often it is posted, and price it exactly', async () => {
     const event = makeUsageEvent({
