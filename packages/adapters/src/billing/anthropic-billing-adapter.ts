@@ -15,6 +15,7 @@ import {
   jsonDecimal,
   parseBillingShape,
   parseBucketResults,
+  stringDimensions,
   type BucketResult,
   type WarningList,
 } from './billing-json';
@@ -45,6 +46,13 @@ const bucketSchema = z.object({
   results: z.array(z.unknown()).max(100_000).nullish(),
 });
 
+/** How a result was served, in both reports: kept on each line as dimensions. */
+const serviceFields = {
+  service_tier: z.string().max(64).nullish(),
+  context_window: z.string().max(64).nullish(),
+  inference_geo: z.string().max(64).nullish(),
+};
+
 /**
  * One cost report result. `amount` is in the currency's lowest unit (cents) as a decimal
  * string, fractional cents included (`"553.566"` = $5.53566).
@@ -56,9 +64,7 @@ export const anthropicCostResultSchema = z.object({
   token_type: z.string().max(128).nullish(),
   description: z.string().max(1024).nullish(),
   model: z.string().max(256).nullish(),
-  service_tier: z.string().max(64).nullish(),
-  context_window: z.string().max(64).nullish(),
-  inference_geo: z.string().max(64).nullish(),
+  ...serviceFields,
   speed: z.string().max(64).nullish(),
   workspace_id: z.string().max(256).nullish(),
 });
@@ -68,9 +74,7 @@ export const anthropicUsageResultSchema = z.object({
   api_key_id: z.string().max(256).nullish(),
   workspace_id: z.string().max(256).nullish(),
   model: z.string().max(256).nullish(),
-  service_tier: z.string().max(64).nullish(),
-  context_window: z.string().max(64).nullish(),
-  inference_geo: z.string().max(64).nullish(),
+  ...serviceFields,
   uncached_input_tokens: jsonCount.nullish(),
   cache_read_input_tokens: jsonCount.nullish(),
   cache_creation: z
@@ -163,11 +167,12 @@ export function convertAnthropicCostBucket(
         `${at}: cost_type ${JSON.stringify(result.cost_type)} kept as an unmatched charge`,
       );
     }
-    const dimensions: Record<string, string> = {};
-    if (result.service_tier) dimensions.service_tier = result.service_tier;
-    if (result.context_window) dimensions.context_window = result.context_window;
-    if (result.inference_geo) dimensions.inference_geo = result.inference_geo;
-    if (result.speed) dimensions.speed = result.speed;
+    const dimensions = stringDimensions(result, [
+      'service_tier',
+      'context_window',
+      'inference_geo',
+      'speed',
+    ]);
     lines.push({
       day,
       provider: 'anthropic',
@@ -211,11 +216,12 @@ export function convertAnthropicUsageBucket(
 ): ProviderUsageLine[] {
   const { day, results } = readBucket(bucket, where, warnings, anthropicUsageResultSchema);
   return results.map(({ raw, result }) => {
-    const dimensions: Record<string, string> = {};
-    if (result.api_key_id) dimensions.api_key_id = result.api_key_id;
-    if (result.service_tier) dimensions.service_tier = result.service_tier;
-    if (result.context_window) dimensions.context_window = result.context_window;
-    if (result.inference_geo) dimensions.inference_geo = result.inference_geo;
+    const dimensions = stringDimensions(result, [
+      'api_key_id',
+      'service_tier',
+      'context_window',
+      'inference_geo',
+    ]);
     return {
       day,
       provider: 'anthropic',

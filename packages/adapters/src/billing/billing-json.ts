@@ -185,6 +185,19 @@ export function currencyOrUsd(
   return 'USD';
 }
 
+/** The named fields of a result that hold a non-empty string, in that order, as line dimensions. */
+export function stringDimensions<Key extends string>(
+  result: Partial<Record<Key, string | null>>,
+  keys: readonly Key[],
+): Record<string, string> {
+  const dimensions: Record<string, string> = {};
+  for (const key of keys) {
+    const value = result[key];
+    if (value) dimensions[key] = value;
+  }
+  return dimensions;
+}
+
 /** Collects warnings up to a bound, then counts the rest in one last line. */
 export class WarningList {
   readonly items: string[] = [];

@@ -16,6 +16,7 @@ import {
   jsonInteger,
   parseBillingShape,
   parseBucketResults,
+  stringDimensions,
   type BucketResult,
   type WarningList,
 } from './billing-json';
@@ -297,11 +298,10 @@ export function convertOpenAIUsageBucket(
     const notes: string[] = [];
     const usage = openaiUsageResultToUsage(result, notes);
     for (const note of notes) warnings.add(`${at}: ${note}`);
-    const dimensions: Record<string, string> = {};
-    if (result.batch != null) dimensions.batch = String(result.batch);
-    if (result.service_tier) dimensions.service_tier = result.service_tier;
-    if (result.api_key_id) dimensions.api_key_id = result.api_key_id;
-    if (result.user_id) dimensions.user_id = result.user_id;
+    const dimensions = {
+      ...(result.batch == null ? {} : { batch: String(result.batch) }),
+      ...stringDimensions(result, ['service_tier', 'api_key_id', 'user_id']),
+    };
     return {
       day,
       provider: 'openai',
