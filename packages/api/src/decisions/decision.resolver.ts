@@ -1,9 +1,11 @@
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { assertPermission, holdKeyOf } from '../auth/api-key.service';
+import type { Permission } from '../auth/roles';
 import { badInput, PurserError } from '../errors';
 import type { GraphQLContext } from '../graphql/context';
 import type { BudgetLedger } from '../budgets/budget-ledger';
 import type { AuthorizeService } from './authorize.service';
+import type { DecisionPath } from './decision-context';
 import type { DecisionQueryService } from './decision-query.service';
 import type { PolicyRuntime } from './policy-runtime';
 import { decodeCursor, pageSize } from '../graphql/pagination';
@@ -25,6 +27,20 @@ type Context = GraphQLContext<{
   policy: () => PolicyRuntime;
 }>;
 
+/** The decision on a GraphQL request, for a principal allowed `permission`, taken on `path`. */
+async function decide(
+  context: Context,
+  request: AuthorizeInput,
+  permission: Permission,
+  path: DecisionPath,
+): Promise<Decision> {
+  const principal = assertPermission(context.principal, permission);
+  const domainRequest = graphqlAuthorizeRequest(request);
+  return toGraphQLDecision(
+    await context.services.authorizer.authorize(domainRequest, principal, path),
+  );
+}
+
 @Resolver()
 export class DecisionResolver {
   @Mutation(() => Decision, {
@@ -34,11 +50,7 @@ export class DecisionResolver {
     @Arg('request', () => AuthorizeInput) request: AuthorizeInput,
     @Ctx() context: Context,
   ): Promise<Decision> {
-    const principal = assertPermission(context.principal, 'decisions.authorize');
-    const domainRequest = graphqlAuthorizeRequest(request);
-    return toGraphQLDecision(
-      await context.services.authorizer.authorize(domainRequest, principal, 'graphql'),
-    );
+    return decide(context, request, 'decisions.authorize', 'graphql');
   }
 
   @Query(() => Decision, {
@@ -48,11 +60,7 @@ export class DecisionResolver {
     @Arg('request', () => AuthorizeInput) request: AuthorizeInput,
     @Ctx() context: Context,
   ): Promise<Decision> {
-    const principal = assertPermission(context.principal, 'decisions.simulate');
-    const domainRequest = graphqlAuthorizeRequest(request);
-    return toGraphQLDecision(
-      await context.services.authorizer.authorize(domainRequest, principal, 'simulate'),
-    );
+    return decide(context, request, 'decisions.simulate', 'simulate');
   }
 
   @Mutation(() => Boolean, {
