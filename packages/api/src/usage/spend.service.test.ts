@@ -13,19 +13,35 @@ function recordingDataSource() {
   return { calls, service: new SpendService(dataSource) };
 }
 
-const report = (from: string, to: string, filter: Record<string, string> = {}) => {
+const report = (
+  from: string,
+  to: string,
+  filter: Record<string, string> = {},
+  groupBy: ('hour' | 'day' | 'team')[] = [],
+) => {
   const { calls, service } = recordingDataSource();
   return {
     calls,
     result: service.report({
       from: new Date(from),
       to: new Date(to),
-      groupBy: [],
+      groupBy,
       filter,
       currency: 'USD',
     }),
   };
 };
+
+/** The tables a report's query reads, with the bounds of each part (its last two parameters). */
+const partsOf = ({ sql, params }: { sql: string; params: unknown[] }) =>
+  [
+    ...sql.matchAll(
+      /FROM (usage_daily|usage_hourly|usage_events)\s+WHERE (.*?)(?=\s*(?:\)|UNION|GROUP))/gs,
+    ),
+  ].map(([, table, where]) => [
+    table,
+    ...[...where.matchAll(/\$(\d+)/g)].slice(-2).map(([, index]) => params[Number(index) - 1]),
+  ]);
 
 describe('SpendService', () => {
   it.each([
@@ -67,35 +83,14 @@ describe('SpendService', () => {
       unpricedRequests: 0,
     });
     expect(calls).toHaveLength(1);
-    const { sql, params } = calls[0];
-    const read = [
-      ...sql.matchAll(/FROM (usage_hourly|usage_events)\s+WHERE (.*?)(?=\s*(?:\)|UNION))/gs),
-    ].map(([, table, where]) => [
-      table,
-      ...[...where.matchAll(/\$(\d+)/g)].slice(-2).map(([, index]) => params[Number(index) - 1]),
-    ]);
-    expect(read).toEqual(parts);
+    expect(partsOf(calls[0])).toEqual(parts);
   });
 
   /** The tables a report over the range reads, with the bounds of each part. */
   const partsRead = async (from: string, to: string, groupBy: ('hour' | 'day' | 'team')[]) => {
-    const { calls, service } = recordingDataSource();
-    await service.report({
-      from: new Date(from),
-      to: new Date(to),
-      groupBy,
-      filter: {},
-      currency: 'USD',
-    });
-    const { sql, params } = calls[0];
-    return [
-      ...sql.matchAll(
-        /FROM (usage_daily|usage_hourly|usage_events)\s+WHERE (.*?)(?=\s*(?:\)|UNION|GROUP))/gs,
-      ),
-    ].map(([, table, where]) => [
-      table,
-      ...[...where.matchAll(/\$(\d+)/g)].slice(-2).map(([, index]) => params[Number(index) - 1]),
-    ]);
+    const { calls, result } = report(from, to, {}, groupBy);
+    await result;
+    return partsOf(calls[0]);
   };
 
   it.each([
