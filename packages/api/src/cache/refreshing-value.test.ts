@@ -41,6 +41,12 @@ function setup() {
     advance(ms: number) {
       now += ms;
     },
+    /** The first read, its load answering `first`. */
+    async loaded(first: number) {
+      const read = value.get();
+      source.resolveNext(first);
+      await read;
+    },
   };
 }
 
@@ -56,10 +62,8 @@ describe('RefreshingValue', () => {
   });
 
   it('should answer the kept value at once past refreshAfterMs and reload it in the background', async () => {
-    const { source, value, advance } = setup();
-    const first = value.get();
-    source.resolveNext(1);
-    await first;
+    const { source, value, advance, loaded } = setup();
+    await loaded(1);
     advance(50);
     expect(await value.get()).toBe(1);
     expect(await value.get()).toBe(1);
@@ -71,10 +75,8 @@ describe('RefreshingValue', () => {
   });
 
   it('should make readers wait for a fresh value past expireAfterMs', async () => {
-    const { source, value, advance } = setup();
-    const first = value.get();
-    source.resolveNext(1);
-    await first;
+    const { source, value, advance, loaded } = setup();
+    await loaded(1);
     advance(100);
     let answered: number | undefined;
     const reader = value.get().then((result) => (answered = result));
@@ -122,10 +124,8 @@ describe('RefreshingValue', () => {
   });
 
   it('should keep answering the kept value when a background reload fails, and say why', async () => {
-    const { source, value, advance, refreshErrors } = setup();
-    const first = value.get();
-    source.resolveNext(1);
-    await first;
+    const { source, value, advance, refreshErrors, loaded } = setup();
+    await loaded(1);
     advance(60);
     expect(await value.get()).toBe(1);
     source.rejectNext(new Error('blip'));
@@ -136,11 +136,9 @@ describe('RefreshingValue', () => {
   });
 
   it('should answer peek only while the value has not expired', async () => {
-    const { source, value, advance } = setup();
+    const { value, advance, loaded } = setup();
     expect(value.peek()).toBeUndefined();
-    const first = value.get();
-    source.resolveNext(5);
-    await first;
+    await loaded(5);
     advance(99);
     expect(value.peek()).toBe(5);
     advance(1);
