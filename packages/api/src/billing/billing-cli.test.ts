@@ -54,22 +54,28 @@ describe('runBillingSync', () => {
   }));
   const range = { from: new Date('2026-07-01T00:00:00Z'), to: new Date('2026-07-02T00:00:00Z') };
 
-  it('should sync every API source, go on after a failure and exit 1', async () => {
+  /** Syncs every source of `list`, source `a` failing with `failure`: the code, what was synced, printed. */
+  async function syncAll(list: typeof sources, failure: string) {
     const synced: string[] = [];
     const out: string[] = [];
     const err: string[] = [];
     const code = await runBillingSync(
       {
-        list: async () => sources,
+        list: async () => list,
         sync: async (id) => {
           synced.push(id);
-          if (id === 'a') throw new Error('provider answered 500');
+          if (id === 'a') throw new Error(failure);
           return { linesImported: 3, linesUnchanged: 1, linesRestated: 0, warnings: [] };
         },
       },
       { sourceId: null, ...range },
       { out: (text) => out.push(text), err: (text) => err.push(text) },
     );
+    return { code, synced, out, err };
+  }
+
+  it('should sync every API source, go on after a failure and exit 1', async () => {
+    const { code, synced, out, err } = await syncAll(sources, 'provider answered 500');
     expect(code).toBe(1);
     expect(synced).toEqual(['a', 'b']);
     expect(out).toEqual(['an (anthropic): 3 imported, 1 unchanged, 0 restated\n']);
@@ -77,22 +83,12 @@ describe('runBillingSync', () => {
   });
 
   it('should skip an API source without a key, as the scheduled sync does, and exit 0', async () => {
-    const synced: string[] = [];
-    const out: string[] = [];
     const keyless = sources.map((source) =>
       source.id === 'a' ? { ...source, hasApiKey: false } : source,
     );
-    const code = await runBillingSync(
-      {
-        list: async () => keyless,
-        sync: async (id) => {
-          synced.push(id);
-          if (id === 'a') throw new Error('billing source "oa" has no apiKey; set one to sync it');
-          return { linesImported: 3, linesUnchanged: 1, linesRestated: 0, warnings: [] };
-        },
-      },
-      { sourceId: null, ...range },
-      { out: (text) => out.push(text), err: () => undefined },
+    const { code, synced, out } = await syncAll(
+      keyless,
+      'billing source "oa" has no apiKey; set one to sync it',
     );
     expect(code).toBe(0);
     expect(synced).toEqual(['b']);
