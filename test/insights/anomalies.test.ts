@@ -5,18 +5,14 @@
 // too little history flag nothing; roles; range errors and
 // generated arguments answered as BAD_USER_INPUT naming the argument, never a 500.
 import fc from 'fast-check';
-import { randomBytes } from 'node:crypto';
-import { gql, ingest, priceModels, type UsageFixture } from '../allocation/allocation-support';
+import { gql, ingest, priceModels } from '../allocation/allocation-support';
+import { unique } from '../support/decisions';
 import { startPurser, type RunningPurser } from '../support/purser';
+import { dayAt, flatDays } from './anomaly-support';
 
 const ANOMALIES = `query($from: DateTime!, $to: DateTime!, $currency: String) {
   anomalies(from: $from, to: $to, currency: $currency) { dimensions expected observed score }
 }`;
-
-const DAY_MS = 86_400_000;
-const unique = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
-const dayAt = (day: number, hour: number) =>
-  new Date(Date.UTC(2026, 8, 29) + day * DAY_MS + hour * 3_600_000).toISOString();
 
 describe('anomalies', () => {
   let service: RunningPurser;
@@ -33,16 +29,8 @@ describe('anomalies', () => {
     const gateway = await service.keyFor('gateway');
     await priceModels(service);
     await priceModels(service, ['eur-model'], 'EUR');
-    const events: UsageFixture[] = [];
     // 2026-09-29 (a Tuesday) to 2026-11-25: 10.00 a day, all of it at 14:00 UTC.
-    for (let day = 0; day < 58; day += 1) {
-      events.push({
-        id: unique('d'),
-        at: dayAt(day, 14),
-        input: 10,
-        attribution: { feature, team },
-      });
-    }
+    const events = flatDays(58, { feature, team });
     // A feature flat at 14:00 whose hours either side swing between 0 and 4 week by week (under
     // the minimum excess themselves): its spread is its neighbouring hours' (MAD 2, scale
     // 2.9652), so 10 more at 14:00 scores 3.37, not an anomaly (alone, its MAD would be 0).

@@ -5,16 +5,12 @@
 // them to be told again, and each is handed to the listeners exactly once in all.
 import { ANOMALIES_SUBJECT, anomalyDetectedSchema, type AnomalyDetected } from '@purser/adapters';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { randomBytes } from 'node:crypto';
-import { ingest, priceModels, type UsageFixture } from '../allocation/allocation-support';
+import { ingest, priceModels } from '../allocation/allocation-support';
 import { createTestDatabase, hasPostgres, type TestDatabase } from '../support/database';
 import { connectNats } from '../support/nats';
+import { unique } from '../support/decisions';
 import { startPurser, type RunningPurser } from '../support/purser';
-
-const DAY_MS = 86_400_000;
-const unique = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
-const dayAt = (day: number, hour: number) =>
-  new Date(Date.UTC(2026, 8, 29) + day * DAY_MS + hour * 3_600_000).toISOString();
+import { dayAt, flatDays } from './anomaly-support';
 
 (hasPostgres ? describe : describe.skip)('anomaly monitor (needs DATABASE_URL)', () => {
   let database: TestDatabase;
@@ -37,15 +33,7 @@ const dayAt = (day: number, hour: number) =>
     nats = await connectNats();
     const gateway = await withoutNats.keyFor('gateway');
     await priceModels(withoutNats);
-    const events: UsageFixture[] = [];
-    for (let day = 0; day < 57; day += 1) {
-      events.push({
-        id: unique('d'),
-        at: dayAt(day, 14),
-        input: 10,
-        attribution: { feature, team },
-      });
-    }
+    const events = flatDays(57, { feature, team });
     events.push({ id: unique('s'), at: dayAt(56, 14), input: 500, attribution: { feature, team } });
     await ingest(withoutNats, gateway, events);
     // The replica without NATS has a listener that fails once; the others record what they are told.
