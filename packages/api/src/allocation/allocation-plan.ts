@@ -37,29 +37,30 @@ export interface AllocationPlan {
 
 const quote = (value: string | null) => (value === null ? 'none' : JSON.stringify(value));
 
+/** The fields a file may change on a stored cost center: as the file names it, as stored. */
+const CHANGEABLE = [
+  ['name', 'name'],
+  ['parent', 'parentCode'],
+  ['glAccount', 'glAccount'],
+  ['owner', 'owner'],
+] as const satisfies readonly (readonly [
+  keyof AllocationFileCostCenter,
+  keyof CostCenterPatchValue & keyof CostCenterValue,
+])[];
+
 function costCenterChanges(
   wanted: AllocationFileCostCenter,
   stored: CostCenterValue,
 ): { patch: CostCenterPatchValue; changes: string[] } {
-  const patch: CostCenterPatchValue = {};
+  const patch: Record<string, string | null> = {};
   const changes: string[] = [];
-  if (wanted.name !== stored.name) {
-    patch.name = wanted.name;
-    changes.push(`name ${quote(stored.name)} → ${quote(wanted.name)}`);
+  for (const [field, storedField] of CHANGEABLE) {
+    if (wanted[field] !== stored[storedField]) {
+      patch[storedField] = wanted[field];
+      changes.push(`${field} ${quote(stored[storedField])} → ${quote(wanted[field])}`);
+    }
   }
-  if (wanted.parent !== stored.parentCode) {
-    patch.parentCode = wanted.parent;
-    changes.push(`parent ${quote(stored.parentCode)} → ${quote(wanted.parent)}`);
-  }
-  if (wanted.glAccount !== stored.glAccount) {
-    patch.glAccount = wanted.glAccount;
-    changes.push(`glAccount ${quote(stored.glAccount)} → ${quote(wanted.glAccount)}`);
-  }
-  if (wanted.owner !== stored.owner) {
-    patch.owner = wanted.owner;
-    changes.push(`owner ${quote(stored.owner)} → ${quote(wanted.owner)}`);
-  }
-  return { patch, changes };
+  return { patch: patch as CostCenterPatchValue, changes };
 }
 
 /** `CC-A 60, CC-B 40` or `CC-A, CC-B`. */
