@@ -1,6 +1,6 @@
 /** A local HTTP server replaying provider billing pages, recording each request. */
 import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenLocally } from '../support/local-server';
 
 export interface Recorded {
   path: string;
@@ -30,14 +30,5 @@ export async function startReplay(
     outgoing.writeHead(answer.status ?? 200, { 'content-type': 'application/json' });
     outgoing.end(JSON.stringify(answer.body));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return { ...(await listenLocally(server)), requests };
 }

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenLocally } from '../support/local-server';
 
 /** What the mock provider was asked and answered, per request. */
 export interface ProviderCall {
@@ -62,16 +62,7 @@ export async function startMockProvider(): Promise<MockProvider> {
     });
   });
   server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    calls,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return { ...(await listenLocally(server)), calls };
 }
 
 /** Calls the mock provider as an OpenAI SDK would, over kept-alive connections. */
