@@ -1,4 +1,5 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { AttributionFields } from '../graphql/attribution-fields';
 import { DecimalScalar, JSONObjectScalar } from '../graphql/scalars';
 
 export enum AllocationMethod {
@@ -52,16 +53,9 @@ export class CostCenterNode extends CostCenter {
 }
 
 @InputType({ description: 'Exact values; every field set must equal the usage’s. Empty fits all.' })
-export class AllocationMatchInput {
+export class AllocationMatchInput extends AttributionFields {
   @Field(() => String, { nullable: true }) provider?: string;
   @Field(() => String, { nullable: true }) model?: string;
-  @Field(() => String, { nullable: true }) team?: string;
-  @Field(() => String, { nullable: true }) feature?: string;
-  @Field(() => String, { nullable: true }) environment?: string;
-  @Field(() => String, { nullable: true }) customer?: string;
-  @Field(() => String, { nullable: true }) project?: string;
-  @Field(() => String, { nullable: true }) user?: string;
-  @Field(() => String, { nullable: true }) agent?: string;
   @Field(() => JSONObjectScalar, {
     nullable: true,
     description: 'Tag key → exact string value.',

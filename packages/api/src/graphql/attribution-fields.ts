@@ -1,6 +1,9 @@
 import { Field, InputType } from 'type-graphql';
 
-/** The attribution dimensions shared by spend filters, request attribution and budget scopes. */
+/**
+ * The attribution dimensions shared by spend filters, request attribution, budget scopes and
+ * allocation rule matches.
+ */
 @InputType()
 export class AttributionFields {
   @Field(() => String, { nullable: true }) team?: string;
