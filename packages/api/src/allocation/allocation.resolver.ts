@@ -43,6 +43,14 @@ export function toRuleInput(input: AllocationRuleInput): AllocationRuleInputValu
   } as AllocationRuleInputValue;
 }
 
+/** A chargeback's range and options as the service takes them: a null argument is its default. */
+const chargebackOptions = (from: Date, to: Date, rollUp?: boolean, currency?: string) => ({
+  from,
+  to,
+  rollUp: rollUp ?? false,
+  currency: currency ?? undefined,
+});
+
 const toRule = (version: AllocationRuleVersionValue): AllocationRule =>
   version as unknown as AllocationRule;
 
@@ -167,12 +175,9 @@ export class AllocationResolver {
     @Arg('currency', () => String, { nullable: true }) currency?: string,
   ): Promise<ChargebackReport> {
     assertPermission(context.principal, 'allocation.read');
-    return context.services.allocation.chargeback({
-      from,
-      to,
-      rollUp: rollUp ?? false,
-      currency: currency ?? undefined,
-    }) as Promise<ChargebackReport>;
+    return context.services.allocation.chargeback(
+      chargebackOptions(from, to, rollUp, currency),
+    ) as Promise<ChargebackReport>;
   }
 
   @Query(() => [ChargebackLine], {
@@ -206,12 +211,10 @@ export class AllocationResolver {
     @Arg('currency', () => String, { nullable: true }) currency?: string,
   ): Promise<ChargebackReport> {
     assertPermission(context.principal, 'allocation.read');
-    return context.services.allocation.previewAllocation(rules.map(toRuleInput), {
-      from,
-      to,
-      rollUp: rollUp ?? false,
-      currency: currency ?? undefined,
-    }) as Promise<ChargebackReport>;
+    return context.services.allocation.previewAllocation(
+      rules.map(toRuleInput),
+      chargebackOptions(from, to, rollUp, currency),
+    ) as Promise<ChargebackReport>;
   }
 
   @Query(() => [Period], { description: 'Months ever closed, newest first, with their history.' })
