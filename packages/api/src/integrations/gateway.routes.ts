@@ -254,23 +254,20 @@ export function gatewayRoutes(router: Router, services: RouteServices): void {
   const raw = express.raw({ type: () => true, limit: MAX_GATEWAY_BODY_BYTES });
   // One route a path (a route's path labels its metrics). Any suffix too: APISIX calls
   // `{host}/v1/data/{policy}`, so its `host` carries the prefix.
-  const kongUnreadable = unreadableBody(kongRefusal);
-  const apisixUnreadable = unreadableBody(apisixRefusal);
-  for (const path of ['/gateways/kong', '/gateways/kong/*rest']) {
-    router.post(
-      path,
-      json,
-      (request: Request, response: Response) => kong(services, request, response),
-      kongUnreadable,
-    );
-  }
-  for (const path of ['/gateways/apisix', '/gateways/apisix/*rest']) {
-    router.post(
-      path,
-      json,
-      (request: Request, response: Response) => apisix(services, request, response),
-      apisixUnreadable,
-    );
+  const dataApiGateways = [
+    ['kong', kong, kongRefusal],
+    ['apisix', apisix, apisixRefusal],
+  ] as const;
+  for (const [gateway, answer, refusal] of dataApiGateways) {
+    const unreadable = unreadableBody(refusal);
+    for (const path of [`/gateways/${gateway}`, `/gateways/${gateway}/*rest`]) {
+      router.post(
+        path,
+        json,
+        (request: Request, response: Response) => answer(services, request, response),
+        unreadable,
+      );
+    }
   }
   for (const path of ['/gateways/envoy', '/gateways/envoy/*path']) {
     router.all(path, raw, (request, response) => envoy(services, request, response));
