@@ -28,6 +28,24 @@ describe('validateRule', () => {
     );
   });
 
+  it('names the same first bad match field whatever order the keys came in', () => {
+    const orders = [
+      { provider: '', team: '', tags: { app: '' } },
+      { tags: { app: '' }, team: '', provider: '' },
+      { team: '', provider: '' },
+    ];
+    for (const match of orders) {
+      expect(badInputMessage(() => validateRule({ ...base, match }, known))).toMatch(
+        /^match\.provider: /,
+      );
+    }
+    expect(
+      badInputMessage(() =>
+        validateRule({ ...base, match: { tags: { app: '' }, team: '' } }, known),
+      ),
+    ).toMatch(/^match\.team: /);
+  });
+
   it('refuses a tag named __proto__ by name (dropped, the rule would match all usage)', () => {
     const tags = JSON.parse('{"__proto__": "x"}') as Record<string, string>;
     expect(badInputMessage(() => validateRule({ ...base, match: { tags } }, known))).toBe(

@@ -87,16 +87,24 @@ export function validateCostCenterInput(input: CostCenterInputValue): CostCenter
   };
 }
 
+/** The match fields in the order they are checked. */
+const MATCH_FIELDS = [...MATCH_KEYS, 'tags'] as const;
+
 function validateMatch(match: unknown, path: string): AllocationMatchValue {
   if (match === undefined || match === null) return {};
   if (!isPlainObject(match)) throw badInput(`${path}: must be an object`);
   const valid: AllocationMatchValue = {};
-  for (const [key, value] of Object.entries(match)) {
+  for (const key of Object.keys(match)) {
     if (!MATCH_KEY_SET.has(key)) {
       throw badInput(
         `${path}.${key.slice(0, 64)}: unknown match key (known: ${[...MATCH_KEYS, 'tags'].join(', ')})`,
       );
     }
+  }
+  // In the keys' own order, not the input's: the same match names the same first problem
+  // whichever way its keys came (GraphQL inputs arrive in their class's field order).
+  for (const key of MATCH_FIELDS) {
+    const value = (match as Record<string, unknown>)[key];
     if (value === undefined || value === null) continue;
     if (key === 'tags') {
       if (!isPlainObject(value)) throw badInput(`${path}.tags: must be an object`);
