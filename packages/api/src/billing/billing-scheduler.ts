@@ -28,7 +28,10 @@ export function syncIntervalMs(value: string | undefined, nodeEnv: string): numb
  * end of today (UTC). A failing source is logged (never with its key) and the others go on.
  */
 export class BillingScheduler {
-  private readonly passes = new PeriodicPass(() => this.pass());
+  private readonly passes = new PeriodicPass(
+    () => this.pass(),
+    (error) => this.deps.logger.error({ err: error }, 'billing sync pass failed; will retry'),
+  );
 
   constructor(
     private readonly deps: {

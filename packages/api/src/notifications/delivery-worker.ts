@@ -51,7 +51,10 @@ const CLAIM_RETURNING = `d.id::text AS id, d.delivery_key, d.webhook_id, d.event
  * error, 408, 425, 429, 5xx — until max attempts), or failed.
  */
 export class DeliveryWorker {
-  private readonly passes = new PeriodicPass(() => this.sendDue());
+  private readonly passes = new PeriodicPass(
+    () => this.sendDue(),
+    (error) => this.deps.logger.error({ err: error }, 'webhook delivery pass failed; will retry'),
+  );
   private again = false;
   private stopped = false;
 

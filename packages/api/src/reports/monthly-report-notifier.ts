@@ -47,11 +47,13 @@ const monthName = (start: Date) => start.toISOString().slice(0, 7);
  * and the next one tries again.
  */
 export class MonthlyReportNotifier {
-  private readonly passes = new PeriodicPass(() =>
-    this.announce().catch((error: unknown) => {
-      this.deps.logger.warn({ err: error }, 'monthly report notice failed; will retry');
-      return null;
-    }),
+  private readonly passes = new PeriodicPass(
+    () =>
+      this.announce().catch((error: unknown) => {
+        this.deps.logger.warn({ err: error }, 'monthly report notice failed; will retry');
+        return null;
+      }),
+    (error) => this.deps.logger.error({ err: error }, 'monthly report pass failed; will retry'),
   );
 
   constructor(private readonly deps: MonthlyReportNotifierDependencies) {}

@@ -22,7 +22,10 @@ export interface OutboxJobDependencies {
  * `intervalMs` ({@link PeriodicPass}); a subclass writes the pass.
  */
 export abstract class OutboxJob<Dependencies extends OutboxJobDependencies> {
-  private readonly passes = new PeriodicPass(() => this.pass());
+  private readonly passes = new PeriodicPass(
+    () => this.pass(),
+    (error) => this.deps.logger.error({ err: error }, 'outbox pass failed; will retry'),
+  );
 
   constructor(protected readonly deps: Dependencies) {}
 

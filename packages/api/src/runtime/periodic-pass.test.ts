@@ -1,6 +1,43 @@
 import { PeriodicPass } from './periodic-pass';
 
+const unexpected = (error: unknown) => {
+  throw new Error(`no pass should fail here: ${String(error)}`);
+};
+
 describe('PeriodicPass', () => {
+  it('should hand a failed pass the timer started to onFailure, and go on with the next', async () => {
+    jest.useFakeTimers();
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const failures: unknown[] = [];
+      let passes = 0;
+      const job = new PeriodicPass(
+        async () => {
+          passes += 1;
+          if (passes === 1) throw new Error('database restarting');
+          return passes;
+        },
+        (error) => failures.push(error),
+      );
+      job.start(1000);
+      await jest.advanceTimersByTimeAsync(1000);
+      expect(failures).toEqual([new Error('database restarting')]);
+      await jest.advanceTimersByTimeAsync(1000);
+      expect(passes).toBe(2);
+      expect(failures).toHaveLength(1);
+      await job.stop();
+      // A rejection nothing handled would be reported on a later turn of the loop.
+      jest.useRealTimers();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+    } finally {
+      jest.useRealTimers();
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('should join a pass under way instead of starting a second one', async () => {
     let release: (value: number) => void = () => undefined;
     let passes = 0;
@@ -10,6 +47,7 @@ describe('PeriodicPass', () => {
           passes += 1;
           release = resolve;
         }),
+      unexpected,
     );
     const first = job.run();
     const second = job.run();
@@ -31,7 +69,7 @@ describe('PeriodicPass', () => {
       let passes = 0;
       const job = new PeriodicPass(async () => {
         passes += 1;
-      });
+      }, unexpected);
       expect(job.started).toBe(false);
       job.start(1000, 10);
       expect(job.started).toBe(true);
@@ -59,6 +97,7 @@ describe('PeriodicPass', () => {
             resolve();
           };
         }),
+      unexpected,
     );
     void job.run();
     const stopped = job.stop().then(() => events.push('stopped'));
