@@ -213,6 +213,17 @@ describe('PurserClient', () => {
       expect(new Set(signals).size).toBe(1);
     });
 
+    it('should let a call put its own signal on the context, as on any field', async () => {
+      const own = AbortSignal.timeout(60_000);
+      let seen: AbortSignal | undefined;
+      await client().track(request, async (context) => {
+        context.signal = own;
+        seen = context.signal;
+        return completion('gpt-4o');
+      });
+      expect(seen).toBe(own);
+    });
+
     it('should release the hold of a decision that arrives after the caller aborted', async () => {
       rig.fake.handler = (received) =>
         received.path === DECISION ? { body: restDecision(), delayMs: 150 } : allowAll(received);

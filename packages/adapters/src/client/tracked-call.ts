@@ -123,6 +123,10 @@ export class TrackedCall<R = unknown> {
       get signal() {
         return (signal ??= new AbortController().signal);
       },
+      // Still a plain field to the caller, as before: one may put its own signal there.
+      set signal(value: AbortSignal) {
+        signal = value;
+      },
       observeUsage: (raw, model) => this.meter.observe(raw, model),
       observeCanonicalUsage: (usage, model) => this.meter.observeCanonical(usage, model),
     };
