@@ -53,6 +53,7 @@ const RANGES: [string, string, string][] = [
   ['whole hours around whole days', '2026-06-01T21:00:00Z', '2026-06-04T05:00:00Z'],
   ['one day and a bit', '2026-06-02T00:00:00Z', '2026-06-03T00:30:00Z'],
   ['under a day across midnight', '2026-06-02T13:00:00Z', '2026-06-03T09:15:00Z'],
+  ['whole days across two rule changes', '2026-06-02T00:00:00Z', '2026-06-05T00:00:00Z'],
 ];
 
 /** Some events carry a pool, some an owner, some both, most neither. */
@@ -183,9 +184,18 @@ describe('usage_daily: the exact sum of its hours and events', () => {
   });
 
   it('should add late events to their day once, a redelivered batch adding nothing', async () => {
-    const late = Array.from({ length: 12 }, (_, index) =>
-      event(100 + index, `2026-06-0${2 + (index % 3)}T23:59:59.${String(index).padStart(3, '0')}Z`),
-    );
+    const late = [
+      ...Array.from({ length: 12 }, (_, index) =>
+        event(
+          100 + index,
+          `2026-06-0${2 + (index % 3)}T23:59:59.${String(index).padStart(3, '0')}Z`,
+        ),
+      ),
+      // Tagged, in the partial days at the ends of the chargeback's ranges below.
+      event(301, '2026-06-01T22:30:00Z'),
+      event(305, '2026-06-01T23:59:59.999Z'),
+      event(309, '2026-06-03T00:10:00Z'),
+    ];
     await ingest(late);
     await ingest([...late, event(0, '2026-06-02T00:00:00Z'), event(200, '2026-06-01T00:00:00Z')]);
     const rows = await expectDailyExact();
@@ -252,11 +262,14 @@ describe('usage_daily: the exact sum of its hours and events', () => {
 
   describe('the chargeback, reading tagged usage from usage_daily_tagged for whole days', () => {
     const CHANGE = '2026-06-03T13:00:00Z';
+    /** A second change at midnight: whole days on both sides of it read from the rollup. */
+    const MIDNIGHT_CHANGE = '2026-06-04T00:00:00Z';
     /** What each cost center takes, in rule order, as SQL over the events alone. */
     const CLAIMS: [string, string][] = [
       ['CC-SEARCH-EVALS', `tags ->> 'pool' = 'evals' AND team = 'search'`],
       ['CC-ML', `tags ->> 'owner' = 'ml' AND occurred_at < '${CHANGE}'`],
       ['CC-ML2', `tags ->> 'owner' = 'ml' AND occurred_at >= '${CHANGE}'`],
+      ['CC-EVALS2', `tags ->> 'pool' = 'evals' AND occurred_at >= '${MIDNIGHT_CHANGE}'`],
       ['CC-EVALS', `tags ->> 'pool' = 'evals'`],
       ['CC-ADS', `team = 'ads'`],
     ];
@@ -264,7 +277,9 @@ describe('usage_daily: the exact sum of its hours and events', () => {
     beforeAll(async () => {
       await createCenters(
         service,
-        ['CC-SEARCH-EVALS', 'CC-ML', 'CC-ML2', 'CC-EVALS', 'CC-ADS'].map((code) => ({ code })),
+        ['CC-SEARCH-EVALS', 'CC-ML', 'CC-ML2', 'CC-EVALS', 'CC-EVALS2', 'CC-ADS'].map((code) => ({
+          code,
+        })),
       );
       const rule = (name: string, priority: number, match: object, costCenter: string) => ({
         name,
@@ -284,7 +299,12 @@ describe('usage_daily: the exact sum of its hours and events', () => {
         id,
         input: { ...ml, targets: [{ costCenter: 'CC-ML2' }], effectiveFrom: CHANGE },
       });
-      await createRule(service, rule('evals', 3, { tags: { pool: 'evals' } }, 'CC-EVALS'));
+      const evals = rule('evals', 3, { tags: { pool: 'evals' } }, 'CC-EVALS');
+      const created = await createRule(service, evals);
+      await gql(service, UPDATE_RULE, {
+        id: created.id,
+        input: { ...evals, targets: [{ costCenter: 'CC-EVALS2' }], effectiveFrom: MIDNIGHT_CHANGE },
+      });
       await createRule(service, rule('ads', 4, { team: 'ads' }, 'CC-ADS'));
     });
 

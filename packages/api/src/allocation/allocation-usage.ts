@@ -33,10 +33,9 @@ export async function readUsage(
   options: UsageReadOptions,
 ): Promise<UsageAggregate[]> {
   const { from, to, currency } = options;
-  const bounds = options.bounds.map((bound) => bound.toISOString());
   const firstWholeHour = new Date(Math.ceil(from.getTime() / HOUR_MS) * HOUR_MS);
   const endWholeHour = new Date(Math.floor(to.getTime() / HOUR_MS) * HOUR_MS);
-  const params: unknown[] = [currency, bounds];
+  const params: unknown[] = [currency, options.bounds.map((bound) => bound.toISOString())];
   const param = (value: unknown) => {
     params.push(value);
     return `$${params.length}`;
@@ -67,26 +66,41 @@ export async function readUsage(
   } else {
     parts.push(part('usage_events', 'occurred_at', from, to));
   }
-  const rows: Record<string, string | number | null>[] = await manager.query(
-    `SELECT seg, ${dims}, sum(cost)::text AS cost FROM (${parts.join(' UNION ALL ')}) AS parts
-     GROUP BY 1, ${groupAll} HAVING sum(cost) <> 0`,
+  const tagNulls = options.tagKeys.map((_, index) => `NULL::text AS t${index}`);
+  const combinations = `SELECT false AS tagged, seg, ${[dims, ...tagNulls].join(', ')},
+       sum(cost)::text AS cost
+     FROM (${parts.join(' UNION ALL ')}) AS parts
+     GROUP BY 2, ${DIM_COLUMNS.map((_, index) => index + 3).join(', ')} HAVING sum(cost) <> 0`;
+  // One statement, so one snapshot: an event committed between two reads would be in its tag
+  // values' sum but not in its combination's, and be charged twice.
+  const rows: Record<string, string | number | boolean | null>[] = await manager.query(
+    options.tagKeys.length === 0
+      ? combinations
+      : `${combinations} UNION ALL ${taggedSql(options, param)}`,
     params,
   );
   const noTags = Object.fromEntries(options.tagKeys.map((key) => [key, null]));
   const byKey = new Map<string, UsageAggregate>();
   const result: UsageAggregate[] = [];
+  const tagged: UsageAggregate[] = [];
   for (const row of rows) {
     const aggregate: UsageAggregate = {
       segment: Number(row.seg),
       dims: dimsOf(row),
-      tags: noTags,
+      tags: row.tagged
+        ? Object.fromEntries(
+            options.tagKeys.map((key, index) => [key, (row[`t${index}`] as string | null) ?? null]),
+          )
+        : noTags,
       amount: new Money(row.cost as string),
     };
+    if (row.tagged) {
+      tagged.push(aggregate);
+      continue;
+    }
     byKey.set(keyOf(aggregate), aggregate);
     result.push(aggregate);
   }
-  if (options.tagKeys.length === 0) return result;
-  const tagged = await readTagged(manager, options, bounds);
   for (const row of tagged) {
     const untagged = byKey.get(keyOf(row));
     // Every tagged event is in its combination's sum; a missing one means the rollup and
@@ -132,26 +146,18 @@ export function wholeHourParts(
 }
 
 /**
- * Usage carrying a matched tag key, summed per segment, combination and the matched keys'
- * values: whole UTC days inside a segment from `usage_daily_tagged` (the same day parts as
- * {@link readUsage}), every other stretch from the events themselves (GIN index on tags).
+ * The statement part for usage carrying a matched tag key, summed per segment, combination and
+ * the matched keys' values (`tagged` true): whole UTC days inside a segment from
+ * `usage_daily_tagged` (the same day parts as {@link readUsage}), every other stretch from the
+ * events themselves (GIN index on tags). `$1` is the currency, `$2` the segment bounds.
  */
-async function readTagged(
-  manager: EntityManager,
-  options: UsageReadOptions,
-  bounds: string[],
-): Promise<UsageAggregate[]> {
-  const params: unknown[] = [options.currency, bounds, options.tagKeys];
-  const param = (value: unknown) => {
-    params.push(value);
-    return `$${params.length}`;
-  };
+function taggedSql(options: UsageReadOptions, param: (value: unknown) => string): string {
+  const keys = param(options.tagKeys);
   const tagColumns = options.tagKeys.map(
     (key, index) => `tags ->> ${param(key)}::text AS t${index}`,
   );
   const dims = DIM_COLUMNS.join(', ');
   const width = DIM_COLUMNS.length + tagColumns.length;
-  const groups = Array.from({ length: width }, (_, index) => index + 2).join(', ');
   const part = (
     table: 'usage_daily_tagged' | 'usage_events',
     column: string,
@@ -163,8 +169,8 @@ async function readTagged(
      FROM ${table}
      WHERE currency = $1 AND ${column} >= ${param(start.toISOString())}
        AND ${column} < ${param(end.toISOString())}
-       AND tags <> '{}'::jsonb AND tags ?| $3::text[]
-     GROUP BY 1, ${groups}`;
+       AND tags <> '{}'::jsonb AND tags ?| ${keys}::text[]
+     GROUP BY ${Array.from({ length: width + 1 }, (_, index) => index + 1).join(', ')}`;
   const parts: string[] = [];
   let at = options.from;
   for (const [table, , start, end] of wholeHourParts(options.bounds, options.from, options.to)) {
@@ -174,24 +180,15 @@ async function readTagged(
     at = end;
   }
   if (at < options.to) parts.push(part('usage_events', 'occurred_at', at, options.to));
-  const tagNames = options.tagKeys.map((_, index) => `t${index}`).join(', ');
-  const rows: Record<string, string | number | null>[] = await manager.query(
-    `SELECT seg, ${dims}, ${tagNames}, sum(cost)::text AS cost
+  const tagNames = options.tagKeys.map((_, index) => `t${index}`);
+  return `SELECT true, seg, ${[dims, ...tagNames].join(', ')}, sum(cost)::text
      FROM (${parts.join(' UNION ALL ')}) AS parts
-     GROUP BY 1, ${groups}`,
-    params,
-  );
-  return rows.map((row) => ({
-    segment: Number(row.seg),
-    dims: dimsOf(row),
-    tags: Object.fromEntries(
-      options.tagKeys.map((key, index) => [key, (row[`t${index}`] as string | null) ?? null]),
-    ),
-    amount: new Money(row.cost as string),
-  }));
+     GROUP BY ${Array.from({ length: width + 1 }, (_, index) => index + 2).join(', ')}`;
 }
 
-function dimsOf(row: Record<string, string | number | null>): Record<MatchKey, string | null> {
+function dimsOf(
+  row: Record<string, string | number | boolean | null>,
+): Record<MatchKey, string | null> {
   return Object.fromEntries(
     MATCH_KEYS.map((key) => [key, (row[columnOf(key)] as string | null) ?? null]),
   ) as Record<MatchKey, string | null>;
