@@ -61,9 +61,11 @@ const ROLLUPS = {
  * `currency`, `unpriced`, `cost` and the token columns) and files each row under the hour (or
  * day) of the instant Postgres stored, summing costs exactly in `numeric`. With `weight` (a
  * column of +1 or −1 per row) each row counts that many times, and groups whose sums all
- * cancel are not written. Rows are written in key order, so concurrent batches and reprices
- * lock them in the same order and cannot deadlock (every writer writes the hourly rows first,
- * then the daily ones).
+ * cancel are not written. Rows are written in key order, and every writer lists its rollup
+ * steps in the same order (hourly, daily, tagged): Postgres runs data-modifying CTEs the main
+ * query does not read in an order of its own (last listed first, seen on Postgres 15), but the
+ * same order for the same list, so concurrent batches and reprices lock rows in one order and
+ * cannot deadlock. A new writer must list them the same way.
  */
 export function rollupSql(period: 'hour' | 'day', relation: string, weight?: string): string {
   const { table, key: keyColumns } = ROLLUPS[period];
@@ -108,8 +110,8 @@ export const DAILY_TAGGED_KEY: readonly string[] = [...DAILY_KEY, 'tags_key'];
  * The statement that adds stored events carrying tags to `usage_daily_tagged` (by UTC day,
  * combination and whole tag set; events without tags are not in it), as {@link rollupSql}
  * does for the other rollups: `relation` needs `tags` besides their columns; with `weight`
- * each row counts that many times and groups that cancel are not written. Runs after the
- * daily rollup in every writer, rows in key order.
+ * each row counts that many times and groups that cancel are not written. Listed after the
+ * daily rollup in every writer (see {@link rollupSql} on lock order), rows in key order.
  */
 export function dailyTaggedRollupSql(relation: string, weight?: string): string {
   const key = DAILY_TAGGED_KEY.map((_, index) => index + 1).join(', ');
