@@ -7,6 +7,42 @@ import tseslint from 'typescript-eslint';
  * import its own layer and the layers below, never one above; between domains only the edges
  * listed in DOMAIN_EDGES. Each zone names a layer (`target`) and what it must not import (`from`).
  */
+/** Node's blocking calls (fs, child_process, zlib, crypto) by name, as an esquery regex. */
+const SYNC_CALLS =
+  '/^(' +
+  [
+    'readFile',
+    'writeFile',
+    'appendFile',
+    'exists',
+    'stat',
+    'lstat',
+    'readdir',
+    'mkdir',
+    'rm',
+    'unlink',
+    'rename',
+    'copyFile',
+    'open',
+    'read',
+    'write',
+    'access',
+    'realpath',
+    'exec',
+    'execFile',
+    'spawn',
+    'gzip',
+    'gunzip',
+    'inflate',
+    'deflate',
+    'brotliCompress',
+    'brotliDecompress',
+    'pbkdf2',
+    'scrypt',
+    'hkdf',
+    'generateKeyPair',
+  ].join('|') +
+  ')Sync$/';
 const API = 'packages/api/src';
 const at = (...paths) => paths.map((item) => `${API}/${item}`);
 const FOUNDATION = at(
@@ -150,6 +186,35 @@ export default tseslint.config(
       'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js', '.json'] })],
     },
     rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
+  },
+  // No synchronous file, process, compression or key-derivation call in the service's code: it
+  // holds the event loop, and every request with it, for as long as the disk or the CPU takes,
+  // and the loop-stall tests count only CPU time (test/support/loop-watch.ts). Start-up and
+  // command-line code is listed apart.
+  {
+    files: [`${API}/**/*.ts`],
+    ignores: [
+      `${API}/**/*.test.ts`,
+      `${API}/**/*-testing.ts`,
+      `${API}/cli.ts`,
+      `${API}/**/*-cli.ts`,
+      `${API}/database.ts`,
+      `${API}/print-schema.ts`,
+      // Reads the built console once, at its first request (documented there).
+      `${API}/http/console-static.ts`,
+      // Derives its key once, when the service starts.
+      `${API}/billing/secret-box.ts`,
+    ],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: `CallExpression[callee.name=${SYNC_CALLS}], CallExpression[callee.property.name=${SYNC_CALLS}]`,
+          message:
+            'A synchronous call holds the event loop for every request: use the async API (start-up code is listed apart in eslint.config.mjs).',
+        },
+      ],
+    },
   },
   // The layers of packages/api (tests beside the code may import across them).
   {

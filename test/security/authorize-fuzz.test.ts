@@ -156,22 +156,26 @@ describe('authorize under generated input', () => {
       max_output_tokens: 1,
     };
     const headers = { 'content-type': 'application/json', authorization: `Bearer ${gateway}` };
-    await fetch(`${service.url}/v1/data/purser/authz/decision`, {
+    const rest = await fetch(`${service.url}/v1/data/purser/authz/decision`, {
       method: 'POST',
       headers,
       body: JSON.stringify({ input }),
     });
+    expect(rest.status).toBe(200);
     const request = {
       provider: 'openai',
       model: MODEL,
       estimatedInputTokens: 1,
       maxOutputTokens: 1,
     };
-    await fetch(`${service.url}/graphql`, {
+    const graphql = await fetch(`${service.url}/graphql`, {
       method: 'POST',
       headers,
       body: JSON.stringify({ query: AUTHORIZE, variables: { request } }),
     });
+    expect(
+      ((await graphql.json()) as { data?: { authorize?: unknown } }).data?.authorize,
+    ).toBeTruthy();
     loop.start();
   });
   afterAll(async () => {

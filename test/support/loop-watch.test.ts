@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LoopWatch, watchLoop } from './loop-watch';
 
@@ -52,9 +51,9 @@ describe('LoopWatch', () => {
   // The case the watch exists for: a process that waits for a core. SIGSTOP stops a child that
   // watches its own loop for 600 ms; its ticks come late by that much, yet nothing held the loop.
   it('should tell a process that was stopped from one that held its loop', async () => {
-    const compiled = path.resolve(__dirname, '../dist/support/loop-watch.js');
+    // The class as this run compiled it, not a build that may be missing or stale.
     const script = `
-      const { LoopWatch } = require(${JSON.stringify(compiled)});
+      const LoopWatch = ${LoopWatch.toString()};
       const watch = new LoopWatch().start();
       process.stdout.write('ready\\n');
       setTimeout(() => {
