@@ -96,6 +96,23 @@ describe('strict UTF-8', () => {
 });
 
 describe('locateJsonSyntaxError', () => {
+  it.each(['[', '{"a":'])(
+    'should answer, not overflow the stack, on %s nested 50,000 deep',
+    (open) => {
+      const text = open.repeat(50_000);
+      expect(locateJsonSyntaxError(text)).toMatchObject({
+        position: open.length * 1000,
+        problem: 'nested more than 1000 levels deep',
+      });
+      expect(parseJson(text, schema)).toMatchObject({ ok: false, kind: 'invalid_json' });
+    },
+  );
+
+  it('should still locate an error past many closed containers', () => {
+    const text = `[${'[[]],'.repeat(5000)}1,]`;
+    expect(locateJsonSyntaxError(text).problem).toBe('unexpected character "]"');
+  });
+
   it.each([
     ['', 0, 'unexpected end of input'],
     ['{"a":1,}', 7, 'expected a property name in double quotes'],

@@ -254,12 +254,16 @@ export interface JsonSyntaxErrorLocation {
   problem: string;
 }
 
+/** How deep {@link locateJsonSyntaxError} follows nesting (its scan recurses). */
+const MAX_SCAN_DEPTH = 1000;
+
 /**
  * Finds the first syntax error of a JSON text. Node 20's `JSON.parse` messages do not always
  * carry a position, and an operator reading a dead letter needs one. Only called on failure.
  */
 export function locateJsonSyntaxError(text: string): JsonSyntaxErrorLocation {
   let index = 0;
+  let depth = 0;
   const fail = (problem: string): never => {
     throw new JsonScanError(index, problem);
   };
@@ -309,10 +313,14 @@ export function locateJsonSyntaxError(text: string): JsonSyntaxErrorLocation {
   };
   /** An object's members or an array's elements, each by `scanItem`, through `closer`. */
   const scanItems = (closer: '}' | ']', container: string, scanItem: () => void): void => {
+    // Each level takes a few stack frames: past this depth the scan stops with an answer
+    // instead of a RangeError (callers without a maxDepth reach here with any nesting).
+    if (++depth > MAX_SCAN_DEPTH) fail(`nested more than ${MAX_SCAN_DEPTH} levels deep`);
     index += 1; // opening bracket
     skipWhitespace();
     if (text[index] === closer) {
       index += 1;
+      depth -= 1;
       return;
     }
     for (;;) {
@@ -324,6 +332,7 @@ export function locateJsonSyntaxError(text: string): JsonSyntaxErrorLocation {
       }
       if (text[index] === closer) {
         index += 1;
+        depth -= 1;
         return;
       }
       fail(`expected ',' or '${closer}' in ${container}`);
