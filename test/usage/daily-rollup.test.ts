@@ -347,114 +347,111 @@ describe('usage_daily: the exact sum of its hours and events', () => {
   });
 });
 
+/**
+ * A fresh database migrated to the end, `name`'s migration taken down, `seed` run, the migration
+ * brought up again (its backfill reads what `seed` stored): answers what `read` reads then.
+ */
+async function afterBackfill<T>(
+  makeDatabase: (typeof DATABASE_BACKENDS)[number][1],
+  name: string,
+  seed: string,
+  read: string,
+): Promise<T> {
+  const database = await makeDatabase();
+  const dataSource = createDataSource({ url: database.url, dataDir: database.dataDir });
+  await dataSource.initialize();
+  try {
+    await dataSource.runMigrations({ transaction: 'each' });
+    const Migration = migrations.find((migration) => migration.name.startsWith(name))!;
+    const runner = dataSource.createQueryRunner();
+    try {
+      await new Migration().down(runner);
+      await dataSource.query(seed);
+      await new Migration().up(runner);
+    } finally {
+      await runner.release();
+    }
+    return (await dataSource.query(read)) as T;
+  } finally {
+    await dataSource.destroy();
+    await database.drop();
+  }
+}
+
 describe.each(DATABASE_BACKENDS)('usage_daily migration on %s', (_name, makeDatabase) => {
   it('should backfill the daily rows from the hourly rows already stored', async () => {
-    const database = await makeDatabase();
-    const dataSource = createDataSource({ url: database.url, dataDir: database.dataDir });
-    await dataSource.initialize();
-    try {
-      await dataSource.runMigrations({ transaction: 'each' });
-      const DailyRollup = migrations.find((migration) => migration.name.startsWith('DailyRollup'))!;
-      const runner = dataSource.createQueryRunner();
-      try {
-        await new DailyRollup().down(runner);
-        await dataSource.query(`
-          INSERT INTO usage_hourly (hour, provider, model, team, currency, requests, unpriced_requests, cost, input_tokens)
-          VALUES ('2026-06-02T00:00:00Z', 'openai', 'm', NULL, 'USD', 2, 1, 0.10, 5),
-                 ('2026-06-02T23:00:00Z', 'openai', 'm', NULL, 'USD', 3, 0, 0.000000000000000001, 7),
-                 ('2026-06-02T05:00:00Z', 'openai', 'm', 'ads', 'USD', 1, 0, 1, 1),
-                 ('2026-06-03T00:00:00Z', 'openai', 'm', NULL, 'USD', 4, 2, 2.5, 11)`);
-        await new DailyRollup().up(runner);
-      } finally {
-        await runner.release();
-      }
-      const rows = await dataSource.query(
-        `SELECT to_char(day AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI') AS day, team,
-                requests::int AS requests, unpriced_requests::int AS unpriced, cost::text AS cost,
-                input_tokens::int AS input
-         FROM usage_daily ORDER BY day, team NULLS LAST`,
-      );
-      expect(rows).toEqual([
-        { day: '2026-06-02T00:00', team: 'ads', requests: 1, unpriced: 0, cost: '1', input: 1 },
-        {
-          day: '2026-06-02T00:00',
-          team: null,
-          requests: 5,
-          unpriced: 1,
-          cost: '0.100000000000000001',
-          input: 12,
-        },
-        { day: '2026-06-03T00:00', team: null, requests: 4, unpriced: 2, cost: '2.5', input: 11 },
-      ]);
-    } finally {
-      await dataSource.destroy();
-      await database.drop();
-    }
+    const rows = await afterBackfill(
+      makeDatabase,
+      'DailyRollup',
+      `INSERT INTO usage_hourly (hour, provider, model, team, currency, requests, unpriced_requests, cost, input_tokens)
+       VALUES ('2026-06-02T00:00:00Z', 'openai', 'm', NULL, 'USD', 2, 1, 0.10, 5),
+              ('2026-06-02T23:00:00Z', 'openai', 'm', NULL, 'USD', 3, 0, 0.000000000000000001, 7),
+              ('2026-06-02T05:00:00Z', 'openai', 'm', 'ads', 'USD', 1, 0, 1, 1),
+              ('2026-06-03T00:00:00Z', 'openai', 'm', NULL, 'USD', 4, 2, 2.5, 11)`,
+      `SELECT to_char(day AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI') AS day, team,
+              requests::int AS requests, unpriced_requests::int AS unpriced, cost::text AS cost,
+              input_tokens::int AS input
+       FROM usage_daily ORDER BY day, team NULLS LAST`,
+    );
+    expect(rows).toEqual([
+      { day: '2026-06-02T00:00', team: 'ads', requests: 1, unpriced: 0, cost: '1', input: 1 },
+      {
+        day: '2026-06-02T00:00',
+        team: null,
+        requests: 5,
+        unpriced: 1,
+        cost: '0.100000000000000001',
+        input: 12,
+      },
+      { day: '2026-06-03T00:00', team: null, requests: 4, unpriced: 2, cost: '2.5', input: 11 },
+    ]);
   });
 });
 
 describe.each(DATABASE_BACKENDS)('usage_daily_tagged migration on %s', (_name, makeDatabase) => {
   it('should backfill the tagged rows from the events already stored, keyed by their tag set', async () => {
-    const database = await makeDatabase();
-    const dataSource = createDataSource({ url: database.url, dataDir: database.dataDir });
-    await dataSource.initialize();
-    try {
-      await dataSource.runMigrations({ transaction: 'each' });
-      const Tagged = migrations.find((migration) =>
-        migration.name.startsWith('DailyTaggedRollup'),
-      )!;
-      const runner = dataSource.createQueryRunner();
-      try {
-        await new Tagged().down(runner);
-        // Two events of one day and tag set (keys written in another order), one of another
-        // tag set, one the next day, one without tags (not in the table).
-        await dataSource.query(`
-          INSERT INTO usage_events (source, event_id, occurred_at, ingest_path, provider, model,
-            team, tags, cost, currency, cost_breakdown, unpriced)
-          VALUES ('s', 'e1', '2026-06-02T00:00:00Z', 'http', 'openai', 'm', 'ads', '{"a": "1", "b": "2"}', 0.1, 'USD', '[]', false),
-                 ('s', 'e2', '2026-06-02T23:59:59.999Z', 'http', 'openai', 'm', 'ads', '{"b": "2", "a": "1"}', 0.000000000000000001, 'USD', '[]', false),
-                 ('s', 'e3', '2026-06-02T12:00:00Z', 'http', 'openai', 'm', 'ads', '{"a": "1"}', 2, 'USD', '[]', false),
-                 ('s', 'e4', '2026-06-03T00:00:00Z', 'http', 'openai', 'm', NULL, '{"a": "1"}', 3, 'USD', '[]', false),
-                 ('s', 'e5', '2026-06-02T01:00:00Z', 'http', 'openai', 'm', 'ads', '{}', 5, 'USD', '[]', false)`);
-        await new Tagged().up(runner);
-      } finally {
-        await runner.release();
-      }
-      const rows = await dataSource.query(
-        `SELECT to_char(day AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI') AS day, team, tags,
-                requests::int AS requests, cost::text AS cost,
-                tags_key = sha256(convert_to(tags::text, 'UTF8')) AS keyed
-         FROM usage_daily_tagged ORDER BY day, requests DESC`,
-      );
-      expect(rows).toEqual([
-        {
-          day: '2026-06-02T00:00',
-          team: 'ads',
-          tags: { a: '1', b: '2' },
-          requests: 2,
-          cost: '0.100000000000000001',
-          keyed: true,
-        },
-        {
-          day: '2026-06-02T00:00',
-          team: 'ads',
-          tags: { a: '1' },
-          requests: 1,
-          cost: '2',
-          keyed: true,
-        },
-        {
-          day: '2026-06-03T00:00',
-          team: null,
-          tags: { a: '1' },
-          requests: 1,
-          cost: '3',
-          keyed: true,
-        },
-      ]);
-    } finally {
-      await dataSource.destroy();
-      await database.drop();
-    }
+    // Two events of one day and tag set (keys written in another order), one of another tag
+    // set, one the next day, one without tags (not in the table).
+    const rows = await afterBackfill(
+      makeDatabase,
+      'DailyTaggedRollup',
+      `INSERT INTO usage_events (source, event_id, occurred_at, ingest_path, provider, model,
+         team, tags, cost, currency, cost_breakdown, unpriced)
+       VALUES ('s', 'e1', '2026-06-02T00:00:00Z', 'http', 'openai', 'm', 'ads', '{"a": "1", "b": "2"}', 0.1, 'USD', '[]', false),
+              ('s', 'e2', '2026-06-02T23:59:59.999Z', 'http', 'openai', 'm', 'ads', '{"b": "2", "a": "1"}', 0.000000000000000001, 'USD', '[]', false),
+              ('s', 'e3', '2026-06-02T12:00:00Z', 'http', 'openai', 'm', 'ads', '{"a": "1"}', 2, 'USD', '[]', false),
+              ('s', 'e4', '2026-06-03T00:00:00Z', 'http', 'openai', 'm', NULL, '{"a": "1"}', 3, 'USD', '[]', false),
+              ('s', 'e5', '2026-06-02T01:00:00Z', 'http', 'openai', 'm', 'ads', '{}', 5, 'USD', '[]', false)`,
+      `SELECT to_char(day AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI') AS day, team, tags,
+              requests::int AS requests, cost::text AS cost,
+              tags_key = sha256(convert_to(tags::text, 'UTF8')) AS keyed
+       FROM usage_daily_tagged ORDER BY day, requests DESC`,
+    );
+    expect(rows).toEqual([
+      {
+        day: '2026-06-02T00:00',
+        team: 'ads',
+        tags: { a: '1', b: '2' },
+        requests: 2,
+        cost: '0.100000000000000001',
+        keyed: true,
+      },
+      {
+        day: '2026-06-02T00:00',
+        team: 'ads',
+        tags: { a: '1' },
+        requests: 1,
+        cost: '2',
+        keyed: true,
+      },
+      {
+        day: '2026-06-03T00:00',
+        team: null,
+        tags: { a: '1' },
+        requests: 1,
+        cost: '3',
+        keyed: true,
+      },
+    ]);
   });
 });
