@@ -10,6 +10,7 @@
  *
  *   pnpm bench:client [--rate 200] [--seconds 5] [--windows 2] [--warmup-seconds 2] [--nats]
  *                     [--linger-ms N] [--no-budget] [--in-process] [--service-cpu-prof DIR]
+ *                     [--track-warmup-seconds N]
  *
  * Purser runs as its own process (`node packages/api/dist/main.js`, production settings), as a
  * gateway calls it; the mock provider and the stub run in this process's main thread, the
@@ -19,6 +20,11 @@
  * The service's own time per decision (the decision log's `latency_ms`: from the parsed request
  * to the decision, without HTTP, authentication and JSON) is printed beside the client's
  * figures; `--service-cpu-prof DIR` writes a CPU profile of the service process into DIR.
+ * Each track window follows ten seconds without a decision (the bare and stub windows), so the
+ * service starts it cold: its hold allowances (docs/0005) start only after a full second of at
+ * least 50 holds/s, and until then every hold is a Postgres round trip and commit.
+ * `--track-warmup-seconds N` runs N unmeasured seconds of track calls right before each track
+ * window, so that it measures the service's steady state at the rate instead (default 0).
  * Postgres: DATABASE_URL (an admin connection: the bench creates a database and drops it).
  * PURSER_HOLD_SYNC_COMMIT, PURSER_HOLD_ALLOWANCES, PURSER_COUNTER_STALENESS_MS and
  * DATABASE_POOL_SIZE, when set, are passed to the instance (and printed).
@@ -49,6 +55,8 @@ interface Options {
   seconds: number;
   windows: number;
   warmupSeconds: number;
+  /** Unmeasured track calls right before each track window (the service's steady state). */
+  trackWarmupSeconds: number;
   nats: boolean;
   /** No budget: decisions place no hold (what holds cost, by difference). */
   noBudget: boolean;
@@ -66,6 +74,7 @@ function parseArgs(argv: string[]): Options {
     seconds: 5,
     windows: 2,
     warmupSeconds: 2,
+    trackWarmupSeconds: 0,
     nats: false,
     noBudget: false,
     inProcess: false,
@@ -81,6 +90,7 @@ function parseArgs(argv: string[]): Options {
     else if (flag === '--seconds') options.seconds = value();
     else if (flag === '--windows') options.windows = Math.round(value());
     else if (flag === '--warmup-seconds') options.warmupSeconds = value();
+    else if (flag === '--track-warmup-seconds') options.trackWarmupSeconds = value();
     else if (flag === '--nats') options.nats = true;
     else if (flag === '--no-budget') options.noBudget = true;
     else if (flag === '--in-process') options.inProcess = true;
@@ -229,7 +239,7 @@ async function runWorker(task: WorkerTask): Promise<WorkerResult> {
         return answer;
       });
   };
-  const { rate, seconds, windows, warmupSeconds } = task.options;
+  const { rate, seconds, windows, warmupSeconds, trackWarmupSeconds } = task.options;
   // One call at a time: what each path costs when nothing queues (the open loop's lower bound).
   const paths: Record<Mode, (index: number) => Promise<unknown>> = { bare, stub, track };
   const sequential: Record<Mode, number[]> = { bare: [], stub: [], track: [] };
@@ -248,6 +258,9 @@ async function runWorker(task: WorkerTask): Promise<WorkerResult> {
   const trackSpans: [number, number][] = [];
   for (let window = 0; window < windows; window += 1) {
     for (const mode of ['bare', 'stub', 'track'] as const) {
+      if (mode === 'track' && trackWarmupSeconds > 0) {
+        await openLoop(rate, trackWarmupSeconds, track);
+      }
       const started = Date.now();
       if (mode === 'track') parentPort!.postMessage({ edge: 'start' } satisfies WorkerMessage);
       results.push({ mode, ...(await openLoop(rate, seconds, paths[mode])) });
