@@ -20,7 +20,7 @@
  * The service's own time per decision (the decision log's `latency_ms`: from the parsed request
  * to the decision, without HTTP, authentication and JSON) is printed beside the client's
  * figures; `--service-cpu-prof DIR` writes a CPU profile of the service process into DIR.
- * Each track window follows ten seconds without a decision (the bare and stub windows), so the
+ * Each track window follows two windows without a decision (bare and stub), so the
  * service starts it cold: its hold allowances (docs/0005) start only after a full second of at
  * least 50 holds/s, and until then every hold is a Postgres round trip and commit.
  * `--track-warmup-seconds N` runs N unmeasured seconds of track calls right before each track
@@ -88,10 +88,13 @@ function parseArgs(argv: string[]): Options {
     };
     if (flag === '--rate') options.rate = value();
     else if (flag === '--seconds') options.seconds = value();
-    else if (flag === '--windows') options.windows = Math.round(value());
+    else if (flag === '--windows') options.windows = Math.max(1, Math.round(value()));
     else if (flag === '--warmup-seconds') options.warmupSeconds = value();
-    else if (flag === '--track-warmup-seconds') options.trackWarmupSeconds = value();
-    else if (flag === '--nats') options.nats = true;
+    else if (flag === '--track-warmup-seconds') {
+      const parsed = Number(argv[++index]);
+      if (!Number.isFinite(parsed) || parsed < 0) throw new Error(`${flag} needs a number >= 0`);
+      options.trackWarmupSeconds = parsed;
+    } else if (flag === '--nats') options.nats = true;
     else if (flag === '--no-budget') options.noBudget = true;
     else if (flag === '--in-process') options.inProcess = true;
     else if (flag === '--service-cpu-prof') {

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import path from 'node:path';
@@ -38,7 +38,8 @@ export async function startServiceProcess(options: {
 }): Promise<ServiceProcess> {
   const port = await freePort();
   const adminToken = options.adminToken ?? `bench-${randomBytes(12).toString('hex')}`;
-  const { NATS_URL: natsUrl, ...processEnv } = process.env;
+  // Neither the bench's NATS nor its Node flags (a heap limit would change bench:export's figure).
+  const { NATS_URL: natsUrl, NODE_OPTIONS: _nodeOptions, ...processEnv } = process.env;
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), MAIN], {
     env: {
       ...processEnv,
@@ -56,7 +57,8 @@ export async function startServiceProcess(options: {
   const url = `http://127.0.0.1:${port}`;
   try {
     for (let attempt = 0; ; attempt += 1) {
-      if (child.exitCode !== null) throw new Error(`the service exited with ${child.exitCode}`);
+      if (ended(child))
+        throw new Error(`the service exited with ${child.exitCode ?? child.signalCode}`);
       const ready = await fetch(`${url}/readyz`).then(
         (response) => response.ok,
         () => false,
@@ -75,9 +77,14 @@ export async function startServiceProcess(options: {
     adminToken,
     ...adminCalls(url, adminToken),
     async stop() {
-      if (child.exitCode !== null) return;
+      if (ended(child)) return;
       child.kill('SIGTERM');
       await once(child, 'exit');
     },
   };
+}
+
+/** Whether the child has ended, by an exit or by a signal (an OOM kill leaves exitCode null). */
+function ended(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
 }
