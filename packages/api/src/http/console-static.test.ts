@@ -6,7 +6,7 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import express from 'express';
 import fc from 'fast-check';
-import { CONSOLE_CSP, consolePath, consoleStatic } from './console-static';
+import { acceptsGzip, CONSOLE_CSP, consolePath, consoleStatic } from './console-static';
 
 const INDEX = '<!doctype html><title>console</title><script src="/console/assets/app-1a2b.js">';
 const SCRIPT = `console.log(${JSON.stringify('x'.repeat(2000))});`;
@@ -181,6 +181,49 @@ describe('consoleStatic', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('should answer generated Accept-Encoding and If-None-Match headers with the script, whole', async () => {
+    const space = fc.constantFrom(' ', '\t', ' '.repeat(1000));
+    const coding = fc.oneof(
+      fc.constantFrom('gzip', 'GZIP', 'br', 'identity', '*', 'deflate', ''),
+      fc.string({ maxLength: 8 }),
+    );
+    const entry = fc
+      .tuple(space, coding, space, fc.option(fc.constantFrom('0', '1', '0.5', '0.0', 'x', '')))
+      .map(([before, name, after, q]) => `${before}${name}${after}${q === null ? '' : `;q=${q}`}`);
+    const header = fc.array(entry, { maxLength: 5 }).map((entries) => entries.join(','));
+    const tags = fc
+      .array(fc.oneof(fc.constantFrom('*', 'W/"x"', '"', ''), fc.string({ maxLength: 10 })), {
+        maxLength: 4,
+      })
+      .map((list) => list.join(`,${' '.repeat(100)}`));
+    await fc.assert(
+      fc.asyncProperty(header, tags, async (accept, match) => {
+        const answer = await get(port, '/console/assets/app-1a2b.js', {
+          'accept-encoding': accept,
+          'if-none-match': match,
+        });
+        expect([200, 304]).toContain(answer.status);
+        if (answer.status !== 200) return;
+        const body =
+          answer.headers['content-encoding'] === 'gzip' ? gunzipSync(answer.body) : answer.body;
+        expect(body.toString()).toBe(SCRIPT);
+        expect(answer.headers['content-encoding'] === 'gzip').toBe(acceptsGzip(accept));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('should read gzip and its q from an Accept-Encoding value', () => {
+    expect(acceptsGzip('gzip')).toBe(true);
+    expect(acceptsGzip('br, GZip ;q=0.5')).toBe(true);
+    expect(acceptsGzip('gzip;q=0')).toBe(false);
+    expect(acceptsGzip('gzip ; q = 0.0')).toBe(false);
+    expect(acceptsGzip('x-gzip, deflate')).toBe(false);
+    expect(acceptsGzip('')).toBe(false);
+    // The value that made the former regular expression backtrack on every split of the spaces.
+    expect(acceptsGzip(`gzip${' '.repeat(16_000)}x`)).toBe(false);
   });
 
   it('should decode a path or say it cannot name a file', () => {

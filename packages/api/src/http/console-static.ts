@@ -153,10 +153,8 @@ export function consoleStatic(dir: string = DEFAULT_CONSOLE_DIR) {
     response.setHeader('Cache-Control', file.immutable ? IMMUTABLE : 'no-cache');
     response.setHeader('Vary', 'Accept-Encoding');
     // gzip unless the client refuses it (`gzip;q=0`); each body its own tag.
-    const accepted = /(?:^|,)\s*gzip\s*(?:;\s*q\s*=\s*([0-9.]+))?\s*(?:,|$)/i.exec(
-      String(request.headers['accept-encoding'] ?? ''),
-    );
-    const gzip = file.gzip !== null && accepted !== null && Number(accepted[1] ?? '1') > 0;
+    const gzip =
+      file.gzip !== null && acceptsGzip(String(request.headers['accept-encoding'] ?? ''));
     const etag = gzip ? `${file.etag.slice(0, -1)}-gz"` : file.etag;
     response.setHeader('ETag', etag);
     const matches = String(request.headers['if-none-match'] ?? '')
@@ -173,4 +171,22 @@ export function consoleStatic(dir: string = DEFAULT_CONSOLE_DIR) {
     if (request.method === 'HEAD') response.end();
     else response.end(body);
   };
+}
+
+/**
+ * Whether an Accept-Encoding value takes gzip: listed, with no `q` or a `q` above 0. Read by
+ * splitting, one pass over the value (the header comes before any key is checked, and a
+ * regular expression over it backtracked quadratically on long runs of spaces).
+ */
+export function acceptsGzip(header: string): boolean {
+  for (const entry of header.split(',')) {
+    const [name, ...parameters] = entry.split(';');
+    if (name!.trim().toLowerCase() !== 'gzip') continue;
+    for (const parameter of parameters) {
+      const [key, value] = parameter.split('=');
+      if (key!.trim().toLowerCase() === 'q') return Number(value?.trim() ?? '') > 0;
+    }
+    return true;
+  }
+  return false;
 }
