@@ -39,7 +39,7 @@ export interface BenchAllocation {
   createRule(input: BenchRule): Promise<{ id: string }>;
   updateRule(id: string, input: BenchRule): Promise<unknown>;
   chargeback(options: { from: Date; to: Date; currency?: string }): Promise<{
-    rows: { total: string; rolledUp?: boolean }[];
+    rows: { costCenter: string; total: string; rolledUp?: boolean }[];
     unallocated: string;
     total: string;
     adjustmentsTotal?: string;

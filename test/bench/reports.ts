@@ -17,6 +17,7 @@
  * `--reuse purser_bench_<hex>` times a database a `--keep` run left (its data and rules), and
  * keeps it: the slow writing once, the timed runs again later (on a quieter machine).
  */
+import { createHash } from 'node:crypto';
 import { loadEnv, migrations, Purser } from '@purser/api';
 import { formatDecimal, Money } from '@purser/pricing';
 import { type BenchAllocation, createAllocation } from './reports-allocation';
@@ -96,7 +97,8 @@ function summary(series: Series) {
 
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
-  const benchDatabase = options.reuse ? keptDatabase(options.reuse) : await createBenchDatabase();
+  const benchDatabase =
+    options.reuse !== null ? keptDatabase(options.reuse) : await createBenchDatabase();
   const keep = options.keep || options.reuse !== null;
   const databaseUrl = benchDatabase.url;
   let purser: Purser | undefined;
@@ -113,7 +115,7 @@ async function main(): Promise<void> {
     purser = await Purser.create({ env, consume: false });
     const { dataSource } = purser;
 
-    const data = options.reuse ? null : await write();
+    const data = options.reuse !== null ? null : await write();
     async function write() {
       log(
         `writing ${options.requests} requests over 30 days, 2,000 combinations (seed ${options.seed})…`,
@@ -165,7 +167,7 @@ async function main(): Promise<void> {
     }
 
     const allocation = (purser.services as unknown as { allocation?: BenchAllocation }).allocation;
-    if (options.reuse) {
+    if (options.reuse !== null) {
       log(
         `reusing ${options.reuse}: its data and allocation rules as the run that kept it wrote them`,
       );
@@ -245,6 +247,34 @@ async function main(): Promise<void> {
       }
       log(
         `checked: spend team × day (${spendReport.rows.length} rows) = generated, exactly; ${chargebackNote}`,
+      );
+    }
+
+    // The chargeback's total ties out whatever its tag rules read (unallocated takes the rest):
+    // the tagged rollup is checked against the tagged events day by day, and the report's rows
+    // are printed as a digest, so runs of two versions on one database can be compared.
+    const [taggedCheck] = (await dataSource.query(
+      `SELECT count(*)::int AS days FROM (
+         SELECT date_trunc('day', occurred_at, 'UTC') AS day, sum(cost) AS cost FROM usage_events
+         WHERE tags <> '{}'::jsonb AND occurred_at >= $1 AND occurred_at < $2 GROUP BY 1) AS e
+       FULL JOIN (
+         SELECT day, sum(cost) AS cost FROM usage_daily_tagged
+         WHERE day >= $1 AND day < $2 GROUP BY 1 HAVING sum(cost) <> 0) AS t USING (day)
+       WHERE e.cost IS DISTINCT FROM t.cost`,
+      [range.from.toISOString(), range.to.toISOString()],
+    )) as { days: number }[];
+    if (taggedCheck!.days > 0)
+      throw new Error(
+        `usage_daily_tagged differs from the tagged events on ${taggedCheck!.days} days`,
+      );
+    if (chargeback) {
+      const rows = (await chargeback()).rows
+        .filter((row) => !row.rolledUp)
+        .map((row) => `${row.costCenter}=${row.total}`)
+        .sort()
+        .join(',');
+      log(
+        `checked: usage_daily_tagged = the tagged events, every day; chargeback rows digest ${createHash('sha256').update(rows).digest('hex').slice(0, 16)}`,
       );
     }
 
