@@ -25,8 +25,9 @@ describe('arguments with a default, given null', () => {
       `query($c: String, $m: String) { grossMargin(from: "2026-11-01T00:00:00Z", to: "2026-11-02T00:00:00Z", currency: $c, revenueMetric: $m) { currency } }`,
       { c: null, m: null },
     ],
-  ])('%s answers its default for a null variable', async (_name, query, variables) => {
+  ])('%s answers its default for a null variable', async (name, query, variables) => {
     const answer = await service.graphql<Record<string, { currency?: string }>>(query, variables);
     expect(answer.errors).toBeUndefined();
+    expect(answer.data![name]!.currency).toBe('USD');
   });
 });

@@ -130,8 +130,8 @@ export class AnomalyService {
     for (const listener of this.listeners) await listener(anomalies, manager);
   }
 
-  /** Anomalies of the hours starting in `[from, to)`, in one currency, ordered by hour. */
   /**
+   * Anomalies of the hours starting in `[from, to)`, in one currency, ordered by hour.
    * `limit`: most anomalies answered, the highest scores (default {@link MAX_ANOMALIES}, the
    * GraphQL answer's cap); the monitor reads all of its 24 hours.
    */
