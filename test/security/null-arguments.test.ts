@@ -26,8 +26,15 @@ describe('arguments with a default, given null', () => {
       { c: null, m: null },
     ],
   ])('%s answers its default for a null variable', async (name, query, variables) => {
-    const answer = await service.graphql<Record<string, { currency?: string }>>(query, variables);
+    const answer = await service.graphql<Record<string, { currency?: string } | unknown[]>>(
+      query,
+      variables,
+    );
     expect(answer.errors).toBeUndefined();
-    expect(answer.data![name]!.currency).toBe('USD');
+    // spend and grossMargin answer one object that names its currency; unitEconomics answers
+    // rows, none on this empty database.
+    const value = answer.data![name];
+    if (Array.isArray(value)) expect(value).toEqual([]);
+    else expect(value!.currency).toBe('USD');
   });
 });
