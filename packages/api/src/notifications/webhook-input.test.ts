@@ -81,6 +81,27 @@ describe('webhook input', () => {
     );
   });
 
+  it('should refuse the metadata services that are not link-local, and only those', () => {
+    for (const url of [
+      'http://[fd00:ec2::254]/latest/meta-data/',
+      'http://[FD00:EC2:0:0:0:0:0:254]/',
+      'http://100.100.100.200/latest/meta-data/',
+      'http://metadata.google.internal/computeMetadata/v1/',
+      'http://METADATA.google.internal./',
+      'http://metadata.goog/',
+    ]) {
+      expect(() => checkWebhookInput({ ...valid, url })).toThrow('or a cloud metadata service');
+    }
+    // Their neighbours are ordinary private receivers.
+    for (const url of [
+      'http://[fd00:ec2::253]/',
+      'http://100.100.100.201/',
+      'http://hooks.google.internal/',
+    ]) {
+      expect(checkWebhookInput({ ...valid, url }).url).toBe(url);
+    }
+  });
+
   it('should refuse empty, unknown and repeated events naming the event', () => {
     expect(() => checkEvents([])).toThrow('events: at least one of BUDGET_THRESHOLD');
     expect(() => checkEvents(['BUDGET_THRESHOLD', 'TEST'])).toThrow('events: "TEST" is not one of');

@@ -60,10 +60,28 @@ export function checkName(value: unknown): string {
   return name;
 }
 
-/** A literal link-local address as the URL parser leaves it (decimal and mapped forms too). */
+/**
+ * Cloud instance metadata services outside the link-local ranges, as the URL parser leaves
+ * them: AWS's IPv6 endpoint (a unique-local address), Alibaba Cloud's, and Google Cloud's names.
+ */
+const METADATA_HOSTS = new Set([
+  'fd00:ec2::254',
+  '100.100.100.200',
+  'metadata.google.internal',
+  'metadata.goog',
+]);
+
+/**
+ * A literal link-local address as the URL parser leaves it (decimal and mapped forms too), or
+ * a known metadata service's address or name.
+ */
 function isLinkLocal(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  const host = hostname
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '')
+    .toLowerCase();
   return (
+    METADATA_HOSTS.has(host) ||
     /^169\.254\.\d+\.\d+$/.test(host) ||
     /^fe[89ab][0-9a-f]?:/.test(host) ||
     /^::ffff:a9fe:[0-9a-f]{1,4}$/.test(host) ||
@@ -104,7 +122,7 @@ export function checkUrl(value: unknown): string {
   if (url.hash) throw badInput('url: must not have a #fragment', { field: 'url' });
   if (isLinkLocal(url.hostname)) {
     throw badInput(
-      'url: must not be a link-local address (169.254.0.0/16, fe80::/10: where clouds serve instance metadata)',
+      'url: must not be a link-local address or a cloud metadata service (169.254.0.0/16, fe80::/10, fd00:ec2::254, 100.100.100.200, metadata.google.internal: where clouds serve instance metadata)',
       { field: 'url' },
     );
   }
