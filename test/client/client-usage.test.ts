@@ -55,6 +55,25 @@ describe('PurserClient usage delivery', () => {
     expect(rig.fake.to('/v1/usage')[0]!.authorization).toBe('Bearer k');
   });
 
+  it('should linger 250 ms by default, so events a moment apart share one batch', async () => {
+    const arrivals: number[] = [];
+    rig.fake.handler = (request) => {
+      if (request.path === '/v1/usage') arrivals.push(Date.now());
+      return allowAll(request);
+    };
+    const purser = client();
+    const started = Date.now();
+    const [first, ...rest] = events(5, 'linger');
+    purser.reportUsage(first!);
+    // The others come 100 ms later, within the first one's linger.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    for (const event of rest) purser.reportUsage(event);
+    await waitFor(() => rig.fake.to('/v1/usage').length === 1, 5_000);
+    // Timers never fire early: the batch left no sooner than the linger after the first event.
+    expect(arrivals[0]! - started).toBeGreaterThanOrEqual(250);
+    expect(rig.fake.to('/v1/usage')[0]!.body).toHaveLength(5);
+  });
+
   it('should hold an id once while it is pending, and resend the same id after a failure', async () => {
     let failures = 2;
     rig.fake.handler = (request) => {
