@@ -5,7 +5,7 @@
 // the migration's backfill must sum the hourly rows already stored.
 import { createDataSource, migrations } from '@purser/api';
 import { makeUsageEvent } from '@purser/adapters/testing';
-import { Money } from '@purser/pricing';
+import { Money, TOKEN_KEYS } from '@purser/pricing';
 import {
   chargeback,
   createCenters,
@@ -21,17 +21,8 @@ const MODELS = ['daily-new', 'daily-known'];
 const TEAMS = ['search', 'ads', null];
 const DIMENSIONS =
   'provider, model, team, feature, environment, customer, project, user_id, agent, currency';
-const SUMS = [
-  'requests',
-  'unpriced_requests',
-  'cost',
-  'input_tokens',
-  'cache_read_tokens',
-  'cache_write_tokens',
-  'cache_write_1h_tokens',
-  'output_tokens',
-  'reasoning_tokens',
-];
+/** The rollups' sums: request counts, cost, and a column per token bucket of the vocabulary. */
+const SUMS = ['requests', 'unpriced_requests', 'cost', ...TOKEN_KEYS];
 /** The sums, as text, trailing zeros of costs trimmed (1.50 and 1.5 are the same amount). */
 const sumsOf = (expression: (column: string) => string) =>
   SUMS.map((column) =>

@@ -2,7 +2,7 @@
 // hours read from the usage_hourly rollup and partial edge hours from usage_events, summed
 // exactly in numeric; a period's total the same whatever the grouping; roles on the query.
 import { makeUsageEvent } from '@purser/adapters/testing';
-import { Money } from '@purser/pricing';
+import { Money, TOKEN_KEYS } from '@purser/pricing';
 import { upsertPrice } from '../support/decisions';
 import { postUsage, type RunningPurser, startPurser } from '../support/purser';
 
@@ -139,15 +139,6 @@ const FIXTURES: Fixture[] = [
     }), // 0.001
     at: '2026-03-10T11:00:00.000Z',
   },
-];
-
-const TOKEN_KEYS = [
-  'input_tokens',
-  'cache_read_tokens',
-  'cache_write_tokens',
-  'cache_write_1h_tokens',
-  'output_tokens',
-  'reasoning_tokens',
 ];
 
 type Dimension =
