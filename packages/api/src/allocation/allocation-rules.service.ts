@@ -2,11 +2,8 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { badInput, notFound } from '../errors';
 import type {
   ActorValue,
-  AllocationMatchValue,
-  AllocationMethodName,
   AllocationRuleInputValue,
   AllocationRuleVersionValue,
-  AllocationTargetValue,
 } from './allocation-types';
 import { hourStart, validateRule, type ValidRule } from './allocation-validate';
 
@@ -27,20 +24,20 @@ export function underAllocationLock<T>(
   });
 }
 
-interface VersionRow {
+/**
+ * A version as read from {@link VERSIONS}: the columns stored as the value holds them are
+ * typed from it, so a change to a rule's match, method or targets is made in one place.
+ */
+type VersionRow = Pick<
+  AllocationRuleVersionValue,
+  'version' | 'name' | 'priority' | 'match' | 'method' | 'targets' | 'deleted'
+> & {
   rule_id: string;
-  version: number;
-  name: string;
-  priority: number;
-  match: AllocationMatchValue;
-  method: AllocationMethodName;
-  targets: AllocationTargetValue[];
   effective_from: Date;
   effective_to: Date | null;
-  deleted: boolean;
   recorded_at: Date;
   recorded_by: string | null;
-}
+};
 
 /**
  * Every version with its end (the next version's start), as recorded up to `$1` (null:
