@@ -3,23 +3,18 @@
  * Plain values, no GraphQL decorators (those are in `allocation.types.ts`): the services,
  * the exports and the rules-as-code CLI all speak these. Money is a decimal string.
  */
+import { ROLLUP_ATTRIBUTION_KEYS } from '@purser/adapters';
 
 /** How a matched row's cost is split among a rule's targets. */
 export const ALLOCATION_METHODS = ['DIRECT', 'FIXED', 'EVEN', 'PROPORTIONAL'] as const;
 export type AllocationMethodName = (typeof ALLOCATION_METHODS)[number];
 
-/** The exact-value match fields of a rule besides `tags` (the usage columns' API names). */
-export const MATCH_KEYS = [
-  'provider',
-  'model',
-  'team',
-  'feature',
-  'environment',
-  'customer',
-  'project',
-  'user',
-  'agent',
-] as const;
+/**
+ * The exact-value match fields of a rule besides `tags` (the usage columns' API names): the
+ * provider, the model and the attribution keys the usage rollups are kept by, since the
+ * chargeback reads whole days and hours from those rollups.
+ */
+export const MATCH_KEYS = ['provider', 'model', ...ROLLUP_ATTRIBUTION_KEYS] as const;
 export type MatchKey = (typeof MATCH_KEYS)[number];
 
 /** Which rows a rule takes: every given field must equal the row's value; `{}` fits all. */
