@@ -85,8 +85,8 @@ export class BudgetLedger {
   }
 
   /**
-   * Places a hold: in memory when this replica's allowances cover it (docs/0005), else
-   * batched with the holds asked for concurrently (`purser_hold_batch`).
+   * Places a hold: in memory when this replica's allowances cover it or it holds on nothing
+   * (docs/0005), else batched with the holds asked for concurrently (`purser_hold_batch`).
    */
   hold(request: HoldRequest): Promise<HoldResult> {
     const local = this.options.allowances?.tryHold(request);

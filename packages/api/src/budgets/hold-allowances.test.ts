@@ -131,4 +131,91 @@ describe('HoldAllowances', () => {
     expect(keepsOf(stopped)).toEqual(['0']);
     expect(targetsOf(stopped)).toEqual(['0']);
   });
+
+  /** A hold on no budget and no velocity counter: nothing could refuse it. */
+  const onNothing = (index: number) => ({ ...hold(index), budgets: [] });
+
+  it('should place a hold on nothing from the first one, and write it in a sync sent no window', async () => {
+    const database = fakeDatabase('0');
+    const allowances = new HoldAllowances(database.dataSource, createLogger('silent'), options);
+    expect(allowances.tryHold(onNothing(1))).toEqual({
+      ok: true,
+      local: true,
+      spent: [],
+      reserved: [],
+      counted: [],
+    });
+    expect(allowances.placedOnNothing).toBe(1);
+    expect(allowances.placedInMemory).toBe(0);
+    await allowances.flush();
+    expect(database.calls).toHaveLength(1);
+    const sync = syncOf(database.calls[0]!);
+    expect(sync.holds).toEqual([
+      expect.objectContaining({ id: onNothing(1).reservationId, decision_id: 'decision-1' }),
+    ]);
+    expect(sync.windows).toEqual([]);
+    expect(sync.hold_windows).toEqual([]);
+    // Nothing is lent for it, so nothing is renewed once it is written.
+    expect(allowances.lent()).toEqual([]);
+    await allowances.stop();
+    expect(database.calls).toHaveLength(1);
+  });
+
+  it('should send a hold with a velocity counter, or on nothing after a failed sync, to the exact path', async () => {
+    const database = fakeDatabase('0');
+    const allowances = new HoldAllowances(database.dataSource, createLogger('silent'), options);
+    const counted = {
+      ...onNothing(1),
+      counters: [
+        {
+          limitId: 'limit',
+          scopeValue: 'session',
+          windowStart: new Date(0),
+          amount: '1',
+          limit: '10',
+        },
+      ],
+    };
+    expect(allowances.tryHold(counted)).toBeNull();
+    expect(allowances.tryHold(onNothing(2))?.local).toBe(true);
+    database.failOnce();
+    await allowances.flush();
+    // The database may be out of reach: the exact path follows PURSER_FAIL_MODE.
+    expect(allowances.tryHold(onNothing(3))).toBeNull();
+    await allowances.flush();
+    expect(reservationIdsOf(database.calls.at(-1)!)).toEqual([onNothing(2).reservationId]);
+    expect(allowances.tryHold(onNothing(4))?.local).toBe(true);
+    expect(allowances.placedOnNothing).toBe(2);
+    await allowances.stop();
+    expect(reservationIdsOf(database.calls.at(-1)!)).toEqual([onNothing(4).reservationId]);
+  });
+
+  it('should send a hold on nothing to the exact path while a sync has waited half an allowance life', async () => {
+    const calls: unknown[][] = [];
+    let answerFirst!: () => void;
+    const first = new Promise<unknown[]>((resolve) => (answerFirst = () => resolve([])));
+    // The first sync waits for its answer until told; the others are answered at once.
+    const dataSource = {
+      options: {},
+      query: async (_text: string, values: unknown[]) => {
+        calls.push(values);
+        return calls.length === 1 ? first : [];
+      },
+    } as unknown as DataSource;
+    const allowances = new HoldAllowances(dataSource, createLogger('silent'), options);
+    expect(allowances.tryHold(onNothing(1))?.local).toBe(true);
+    const written = allowances.flush();
+    now += DEFAULT_ALLOWANCE_OPTIONS.ttlMs / 2 - 1;
+    expect(allowances.tryHold(onNothing(2))?.local).toBe(true);
+    now += 1;
+    expect(allowances.tryHold(onNothing(3))).toBeNull();
+    answerFirst();
+    await written;
+    expect(allowances.tryHold(onNothing(4))?.local).toBe(true);
+    await allowances.stop();
+    expect(calls.map(reservationIdsOf)).toEqual([
+      [onNothing(1).reservationId],
+      [onNothing(2).reservationId, onNothing(4).reservationId],
+    ]);
+  });
 });

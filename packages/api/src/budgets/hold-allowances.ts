@@ -67,8 +67,12 @@ export class HoldAllowances implements InMemoryHolds {
   private syncing?: Promise<void>;
   private stopped = false;
   private failures = 0;
-  /** Holds placed in memory so far (a metric, and what tests check). */
+  /** When (by the clock) the last sync was sent. */
+  private syncSentAt = 0;
+  /** Holds placed in memory within allowances so far (a metric, and what tests check). */
   placedInMemory = 0;
+  /** Holds on no budget and no velocity counter placed in memory so far ({@link tryHold}). */
+  placedOnNothing = 0;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -94,13 +98,16 @@ export class HoldAllowances implements InMemoryHolds {
 
   /**
    * Places `request` in memory when every budget window it holds on has an allowance with
-   * room for it; otherwise null (the exact path). A hold that could be placed in memory
-   * counts towards each window's rate either way.
+   * room for it, or when it holds on nothing; otherwise null (the exact path). A hold that
+   * could be placed in memory counts towards each window's rate either way.
    */
   tryHold(request: HoldRequest): HoldResult | null {
-    // A hold with velocity counters, or on no budget, is never placed in memory, so it does
-    // not count towards a window's rate either (an allowance for it would only sit lent).
-    if (request.counters.length > 0 || request.budgets.length === 0 || this.stopped) return null;
+    if (this.stopped) return null;
+    if (request.counters.length === 0 && request.budgets.length === 0)
+      return this.holdOnNothing(request);
+    // A hold with velocity counters is never placed in memory, so it does not count towards a
+    // window's rate either (an allowance for it would only sit lent).
+    if (request.counters.length > 0) return null;
     const now = this.now();
     const amount = nanosOf(request.amount);
     const windows: WindowState[] = [];
@@ -123,6 +130,25 @@ export class HoldAllowances implements InMemoryHolds {
       reserved: request.budgets.map((budget) => budget.reserved),
       counted: [],
     };
+  }
+
+  /**
+   * A hold on no budget and no velocity counter: `purser_hold_batch` has nothing to refuse it
+   * on, and it takes no room, so waiting for its own round trip and commit only made such a
+   * decision slower than one held within an allowance. It is answered at once and its
+   * reservation written by the next sync, like a hold within an allowance (docs/0005). After
+   * a sync failed, and until one succeeds, or while one has waited for its answer as long as
+   * an allowance is used, it takes the exact path, which follows PURSER_FAIL_MODE while the
+   * database is out of reach.
+   */
+  private holdOnNothing(request: HoldRequest): HoldResult | null {
+    const stuck =
+      this.syncing !== undefined && this.now() - this.syncSentAt >= this.options.ttlMs / 2;
+    if (this.failures > 0 || stuck) return null;
+    this.pending.push({ request, windows: [] });
+    this.placedOnNothing += 1;
+    this.schedule(this.options.syncDelayMs);
+    return { ok: true, local: true, spent: [], reserved: [], counted: [] };
   }
 
   /** Leaves a window to exact holds for an allowance's life, and gives its allowance back now. */
@@ -267,6 +293,7 @@ export class HoldAllowances implements InMemoryHolds {
       this.timer = undefined;
     }
     const now = this.now();
+    this.syncSentAt = now;
     const holds = this.pending;
     this.pending = [];
     const states: WindowState[] = [];
@@ -298,7 +325,8 @@ export class HoldAllowances implements InMemoryHolds {
       state.cap = keep;
       state.placed = 0n;
     }
-    if (states.length === 0) return;
+    // Holds on nothing are written even when no window has anything to renew.
+    if (states.length === 0 && holds.length === 0) return;
     const positions = new Map(states.map((state, position) => [state, position + 1]));
     const holdWindows: HoldWindowRow[] = [];
     holds.forEach((pending, position) => {

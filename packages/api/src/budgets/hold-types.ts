@@ -59,7 +59,10 @@ export type HoldAttempt = { waited: false; held: HoldResult } | { waited: true }
  * them; `HoldAllowances` is the implementation.
  */
 export interface InMemoryHolds {
-  /** Places `request` in memory when its allowances cover it; otherwise null (the exact path). */
+  /**
+   * Places `request` in memory when its allowances cover it, or when it holds on no budget and
+   * no velocity counter (nothing could refuse it); otherwise null (the exact path).
+   */
   tryHold(request: HoldRequest): HoldResult | null;
   /** Leaves a window to exact holds for an allowance's life, and gives its allowance back now. */
   yieldWindow(budgetId: string, windowStart: Date, windowEnd: Date | null): void;

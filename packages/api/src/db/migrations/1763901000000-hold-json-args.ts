@@ -45,7 +45,7 @@ const LOCK_WINDOWS_FUNCTION = `
   $$`;
 
 /** The variables both functions read a batch's holds into (`holds`, the reservations). */
-const HOLD_VARIABLES = `
+export const HOLD_VARIABLES = `
     hold_ids uuid[];
     hold_decisions text[];
     hold_amounts numeric[];
@@ -63,7 +63,7 @@ const HOLD_VARIABLES = `
  * `batch->'hold_windows'` (for each budget window of each hold, grouped by hold in hold
  * order: `hold` and `budget_window`, 1-based positions in `holds` and `windows`).
  */
-const READ_HOLDS = `
+export const READ_HOLDS = `
     SELECT array_agg(h.id ORDER BY h.n), array_agg(h.decision_id ORDER BY h.n), array_agg(h.amount ORDER BY h.n),
            array_agg(h.currency ORDER BY h.n), array_agg(h.attribution ORDER BY h.n),
            array_agg(h.created_at ORDER BY h.n), array_agg(h.expires_at ORDER BY h.n),
@@ -79,7 +79,7 @@ const READ_HOLDS = `
            WITH ORDINALITY AS l(hold, budget_window, n);`;
 
 /** The reservations of the holds with `placed_filter` true (`n`: the hold's position). */
-function insertReservations(placedFilter: string): string {
+export function insertReservations(placedFilter: string): string {
   return `INSERT INTO reservations (id, decision_id, status, amount, currency, attribution, created_at, expires_at, key_id)
             SELECT id, d, 'held', a, cu, at, cr, e, k
             FROM unnest(hold_ids, hold_decisions, hold_amounts, hold_currencies, hold_attributions, hold_created,
@@ -253,7 +253,7 @@ const HOLD_BATCH_FUNCTION = `
  *       windows: [{ budget_id, window_start, window_end, keep, target }],
  *       sync_commit }
  */
-const ALLOWANCE_SYNC_FUNCTION = `
+export const ALLOWANCE_SYNC_FUNCTION = `
   CREATE FUNCTION purser_allowance_sync(batch jsonb)
   RETURNS TABLE (o_allowance text, o_desired text, o_spent text, o_reserved text)
   LANGUAGE plpgsql AS $$

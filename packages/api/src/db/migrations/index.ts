@@ -16,6 +16,7 @@ import { Anomalies1763901900000 } from './1763901900000-anomalies';
 import { Notifications1763902000000 } from './1763902000000-notifications';
 import { MonthlyReportNotices1763902100000 } from './1763902100000-monthly-report-notices';
 import { DailyTaggedRollup1763902200000 } from './1763902200000-daily-tagged-rollup';
+import { HoldsOnNoBudget1763902300000 } from './1763902300000-holds-on-no-budget';
 
 /** Every migration, oldest first. The same list runs on PGlite and on Postgres 15. */
 export const migrations = [
@@ -37,4 +38,5 @@ export const migrations = [
   Notifications1763902000000,
   MonthlyReportNotices1763902100000,
   DailyTaggedRollup1763902200000,
+  HoldsOnNoBudget1763902300000,
 ];
