@@ -35,16 +35,30 @@ export interface MonthlyReportNotifierDependencies {
 /** How long after a month ends it is announced: usage sent late is counted first. */
 export const ANNOUNCE_GRACE_MS = 6 * 3_600_000;
 
+/**
+ * The most months one pass announces. A pass after downtime catches up the months it missed,
+ * each with two spend reports and a transaction of its own; twelve covers a year's outage in
+ * one pass, while a clock set years ahead (a bad NTP answer) cannot hold a pass, and the
+ * shutdown that waits for it, for minutes: the months left over go to the next passes.
+ */
+export const MAX_MONTHS_PER_PASS = 12;
+
 const monthStart = (year: number, month: number) => new Date(Date.UTC(year, month, 1));
+const nextMonth = (start: Date) => monthStart(start.getUTCFullYear(), start.getUTCMonth() + 1);
 const monthName = (start: Date) => start.toISOString().slice(0, 7);
 
 /**
  * Announces each closed UTC month's report once (MONTHLY_REPORT), {@link ANNOUNCE_GRACE_MS}
- * after the month ends: a pass takes the month that ended that long ago, records it in `monthly_report_notices` and puts
- * the notice in the webhook outbox in the same transaction, so replicas and restarts
- * announce a month exactly once. A month is announced even when no webhook listens (a
- * webhook created later does not get past months' reports). A failed pass records nothing
- * and the next one tries again.
+ * after the month ends. A pass announces, oldest first, every closed month after the newest
+ * one recorded in `monthly_report_notices`, so months missed while the service was down or
+ * failing are announced late rather than never; on a database with no notice yet it
+ * announces only the last closed month (a new install does not announce all of history).
+ * Each month is recorded and its notice put in the webhook outbox in one transaction, and
+ * the record is claimed with an insert that another replica's claim makes a no-op, so
+ * replicas and restarts announce a month exactly once. A month is announced even when no
+ * webhook listens (a webhook created later does not get past months' reports). A month
+ * that fails is not recorded, and the pass stops there: announcing a later month would move
+ * the newest record past it, so the next pass tries it again.
  */
 export class MonthlyReportNotifier {
   private readonly passes = new PeriodicPass(
@@ -67,24 +81,63 @@ export class MonthlyReportNotifier {
     return this.passes.stop();
   }
 
-  /** One pass; answers the month it announced, or null. A pass under way is not run twice. */
+  /**
+   * One pass; answers the newest month it announced (after downtime it may have announced
+   * older ones before it), or null. A pass under way is not run twice.
+   */
   runOnce(): Promise<string | null> {
     return this.passes.run();
   }
 
   private async announce(): Promise<string | null> {
-    const { dataSource, clock } = this.deps;
+    let newest: string | null = null;
+    for (const from of await this.monthsDue()) {
+      try {
+        newest = (await this.announceMonth(from)) ?? newest;
+      } catch (error) {
+        this.deps.logger.warn(
+          { err: error, month: monthName(from) },
+          'monthly report notice failed; will retry',
+        );
+        break;
+      }
+    }
+    return newest;
+  }
+
+  /** The closed months to announce, oldest first (the first of each month, UTC). */
+  private async monthsDue(): Promise<Date[]> {
     // The month that ended at least the grace ago: late usage (a NATS backlog) is in.
-    const now = new Date(clock().getTime() - ANNOUNCE_GRACE_MS);
-    const to = monthStart(now.getUTCFullYear(), now.getUTCMonth());
-    const from = monthStart(to.getUTCFullYear(), to.getUTCMonth() - 1);
+    const now = new Date(this.deps.clock().getTime() - ANNOUNCE_GRACE_MS);
+    const lastClosed = monthStart(now.getUTCFullYear(), now.getUTCMonth() - 1);
+    // A notice of a month not closed yet (written while the clock ran ahead, before catch-up
+    // existed) is passed over: taken as the newest, it would hold every month up to it back.
+    const [recorded] = (await this.deps.dataSource.query(
+      `SELECT max(month) FILTER (WHERE month <= $1) AS newest, count(*)::int AS notices
+       FROM monthly_report_notices`,
+      [monthName(lastClosed)],
+    )) as { newest: string | null; notices: number }[];
+    if (!recorded || recorded.notices === 0) return [lastClosed];
+    // Every notice is of a later month: the clock went back, and those months are done.
+    if (recorded.newest === null) return [];
+    const [year, month] = recorded.newest.split('-').map(Number) as [number, number];
+    const due: Date[] = [];
+    // `month` counts from 1, Date.UTC's from 0: monthStart(year, month) is the month after.
+    for (
+      let from = monthStart(year, month);
+      from <= lastClosed && due.length < MAX_MONTHS_PER_PASS;
+      from = nextMonth(from)
+    )
+      due.push(from);
+    return due;
+  }
+
+  /** Announces the month starting at `from`; answers it, or null when another replica did. */
+  private async announceMonth(from: Date): Promise<string | null> {
+    const { dataSource } = this.deps;
+    const to = nextMonth(from);
     const previous = monthStart(from.getUTCFullYear(), from.getUTCMonth() - 1);
     const month = monthName(from);
-    const done: unknown[] = await dataSource.query(
-      `SELECT 1 FROM monthly_report_notices WHERE month = $1`,
-      [month],
-    );
-    if (done.length > 0) return null;
     const [total, previousTotal] = await Promise.all([
       this.total(from, to),
       this.total(previous, from),
@@ -106,7 +159,8 @@ export class MonthlyReportNotifier {
          VALUES ($1, $2, $3, 0) ON CONFLICT (month) DO NOTHING RETURNING month`,
         [month, total, REPORT_CURRENCY],
       );
-      // Another replica announced it between the check and here.
+      // Another replica announced it since this pass looked (the insert waits for its
+      // commit, so the month is done): the pass goes on to the next one.
       if (claimed.length === 0) return null;
       const webhooks = await this.deps.notify(notice, {
         id: `monthly-report:${month}`,
