@@ -135,14 +135,20 @@ export interface UsageAnswer {
 
 /**
  * POSTs a batch of usage events to `/v1/usage` with `token` (a gateway's or the admin's
- * secret) and answers the parsed body; what it must say is the caller's to expect.
+ * secret) and answers the parsed counts; a refused request (not 200) throws with its answer.
  */
 export async function postUsage(
   service: Pick<RunningPurser, 'url'>,
   token: string,
   events: unknown[],
 ): Promise<UsageAnswer> {
-  return (await postJson<UsageAnswer>(`${service.url}/v1/usage`, token, events)).body;
+  const answer = await postJson<UsageAnswer>(`${service.url}/v1/usage`, token, events);
+  // Anything but 200 is a refused request (its body an error, not counts): say so here
+  // rather than let a caller read `accepted` off an error body as undefined.
+  if (answer.status !== 200) {
+    throw new Error(`POST /v1/usage answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+  }
+  return answer.body;
 }
 
 /** Two instances sharing one fresh Postgres database: two replicas of one deployment. */
