@@ -1,5 +1,6 @@
-// Webhook races on a real Postgres, each made to happen on purpose (a transaction held open):
-// what a fake database cannot show, since the outcome is decided by Postgres' visibility.
+// Webhook races on a real Postgres, each made to happen on purpose (a transaction held open, a
+// request held at the receiver): what a fake database cannot show, since the outcome is
+// decided by Postgres' locks and visibility.
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { unique } from '../support/decisions';
 import { startPurser, type RunningPurser } from '../support/purser';
@@ -29,7 +30,10 @@ describe('webhook races', () => {
   let database: TestDatabase;
   let service: RunningPurser;
   let receiver: HeldReceiver;
-  const start = () => startPurser({ database, env: ENV });
+  // The services' clock: real time plus what a test added.
+  let offsetMs = 0;
+  const clock = () => new Date(Date.now() + offsetMs);
+  const start = () => startPurser({ database, clock, env: ENV });
 
   beforeAll(async () => {
     receiver = await startHeldReceiver((path) => (path === '/enabled' ? 204 : 'hold'));
@@ -56,6 +60,21 @@ describe('webhook races', () => {
        WHERE webhook_id = $1 ORDER BY id`,
       [webhookId],
     );
+  }
+
+  /** Resolves once the webhook's attempt `attempt` is recorded (fails after 10 s). */
+  async function recorded(webhookId: string, attempt: number): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const rows: unknown[] = await service.purser.dataSource.query(
+        `SELECT 1 FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id
+         WHERE d.webhook_id = $1 AND a.attempt = $2`,
+        [webhookId, attempt],
+      );
+      if (rows.length > 0) return;
+      if (Date.now() > deadline) throw new Error(`attempt ${attempt} was never recorded`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
   }
 
   // BUDGET_THRESHOLD: nothing in this service notifies it on its own (no budget), unlike the
@@ -100,5 +119,46 @@ describe('webhook races', () => {
       }),
     );
     expect(receiver.at('/disabled')).toHaveLength(0);
+  });
+
+  it('should let a late attempt whose lease ran out record itself and leave the delivery to the newer one', async () => {
+    const webhook = await createWebhook('/late', ['RECONCILIATION_VARIANCE']);
+    // A second replica on the same database takes the delivery over once the lease runs out.
+    const second = await start();
+    try {
+      await service.purser.services.webhooks.notify('RECONCILIATION_VARIANCE', {
+        provider: 'openai',
+      });
+      const [late] = await receiver.arrived('/late', 1);
+      // Attempt 1 is held at the receiver; past its lease (timeout + 60 s) the delivery is
+      // due again, and whichever replica is not busy with attempt 1 claims attempt 2.
+      offsetMs += 3_600_000;
+      const passes = [
+        service.purser.services.webhookWorker.tick(),
+        second.purser.services.webhookWorker.tick(),
+      ];
+      const [, newer] = await receiver.arrived('/late', 2);
+      // Attempt 1 ends first, with a permanent refusal, while attempt 2 is under way.
+      late!.answer(410);
+      await recorded(webhook, 1);
+      newer!.answer(200);
+      await Promise.all(passes);
+      await recorded(webhook, 2);
+
+      expect(await deliveries(webhook)).toEqual([
+        { state: 'delivered', attempts: 2, last_status: 200, last_error: null },
+      ]);
+      const attempts = await service.purser.dataSource.query(
+        `SELECT a.attempt, a.status_code, a.error FROM webhook_attempts a
+         JOIN webhook_deliveries d ON d.id = a.delivery_id WHERE d.webhook_id = $1 ORDER BY a.attempt`,
+        [webhook],
+      );
+      expect(attempts).toEqual([
+        { attempt: 1, status_code: 410, error: 'HTTP 410' },
+        { attempt: 2, status_code: 200, error: null },
+      ]);
+    } finally {
+      await second.stop();
+    }
   });
 });
