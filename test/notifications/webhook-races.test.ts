@@ -161,4 +161,32 @@ describe('webhook races', () => {
       await second.stop();
     }
   });
+
+  it('should go on with the batch when a webhook is deleted during its attempt', async () => {
+    const deleted = await createWebhook('/deleted', ['ANOMALY']);
+    const kept = await createWebhook('/kept', ['ANOMALY']);
+    // One statement writes both deliveries: the pass the notify wakes claims both in one batch.
+    await service.purser.services.webhooks.notify('ANOMALY', { score: 9 });
+    const pass = service.purser.services.webhookWorker.tick();
+    const [toDeleted] = await receiver.arrived('/deleted', 1);
+    const [toKept] = await receiver.arrived('/kept', 1);
+    const removed = await service.graphql(`mutation($id: ID!) { deleteWebhook(id: $id) }`, {
+      id: deleted,
+    });
+    expect(removed.errors).toBeUndefined();
+    // Recording the deleted webhook's attempt finds no delivery; the pass must still wait for
+    // (and record) the rest of its batch, which shutdown relies on too.
+    toDeleted!.answer(200);
+    const ended = await Promise.race([
+      pass.then(() => 'ended'),
+      new Promise((resolve) => setTimeout(() => resolve('under way'), 1000)),
+    ]);
+    expect(ended).toBe('under way');
+    toKept!.answer(200);
+    await pass;
+    expect(await deliveries(kept)).toEqual([
+      { state: 'delivered', attempts: 1, last_status: 200, last_error: null },
+    ]);
+    expect(await deliveries(deleted)).toEqual([]);
+  });
 });
