@@ -1,6 +1,7 @@
 // Webhook races on a real Postgres, each made to happen on purpose (a transaction held open, a
-// request held at the receiver): what a fake database cannot show, since the outcome is
-// decided by Postgres' locks and visibility.
+// request held at the receiver, a row lock held in another connection): what a fake database
+// cannot show, since the outcome is decided by Postgres' locks and visibility.
+import { Client } from 'pg';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { unique } from '../support/decisions';
 import { startPurser, type RunningPurser } from '../support/purser';
@@ -188,5 +189,42 @@ describe('webhook races', () => {
       { state: 'delivered', attempts: 1, last_status: 200, last_error: null },
     ]);
     expect(await deliveries(deleted)).toEqual([]);
+  });
+
+  it('should keep both of two partial updates made at once', async () => {
+    const webhook = await createWebhook('/updated', ['ANOMALY']);
+    const renamed = unique('renamed');
+    // A row lock held in another connection: both updates read the webhook, then wait on it
+    // to write, so each has read the other's field before either wrote.
+    const holder = new Client({ connectionString: database.url });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT id FROM webhooks WHERE id = $1 FOR UPDATE', [webhook]);
+      const rename = service.graphql(UPDATE, { id: webhook, input: { name: renamed } });
+      const disable = service.graphql(UPDATE, { id: webhook, input: { enabled: false } });
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        // Asked outside the holder's transaction, whose statistics snapshot stays as it began.
+        const [{ waiting }] = await service.purser.dataSource.query(
+          `SELECT count(*)::int AS waiting FROM pg_stat_activity
+           WHERE datname = current_database() AND wait_event_type = 'Lock'
+             AND query LIKE 'UPDATE webhooks SET%'`,
+        );
+        if (waiting === 2) break;
+        if (Date.now() > deadline) throw new Error(`${waiting} updates waiting, 2 expected`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      await holder.query('COMMIT');
+      const answers = await Promise.all([rename, disable]);
+      for (const answer of answers) expect(answer.errors).toBeUndefined();
+    } finally {
+      await holder.end();
+    }
+    const [row] = await service.purser.dataSource.query(
+      `SELECT name, enabled FROM webhooks WHERE id = $1`,
+      [webhook],
+    );
+    expect(row).toEqual({ name: renamed, enabled: false });
   });
 });
