@@ -464,7 +464,7 @@ async function main(): Promise<void> {
         .join('; ')}\n`,
     );
     process.stdout.write(
-      `Holds placed: ${holds.reservations} reservations, ${holds.holds} budget holds; ${purser.services.allowances?.placedInMemory ?? 0} placed in memory within allowances (docs/0005)\n`,
+      `Holds placed: ${holds.reservations} reservations, ${holds.holds} budget holds; ${purser.services.allowances?.placedInMemory ?? 0} placed in memory within allowances and ${purser.services.allowances?.placedOnNothing ?? 0} on no budget (docs/0005)\n`,
     );
     // What the heap growth setting costs: the instance, the floor and the load generator's
     // threads all live in this process.

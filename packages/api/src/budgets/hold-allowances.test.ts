@@ -190,6 +190,40 @@ describe('HoldAllowances', () => {
     expect(reservationIdsOf(database.calls.at(-1)!)).toEqual([onNothing(4).reservationId]);
   });
 
+  it('should write a hold on nothing by itself, a sync delay after placing it', async () => {
+    const database = fakeDatabase('0');
+    const allowances = new HoldAllowances(database.dataSource, createLogger('silent'), options);
+    expect(allowances.tryHold(onNothing(1))?.local).toBe(true);
+    // No flush, no renewer (not started), no window: only the hold's own schedule syncs.
+    await new Promise((resolve) => setTimeout(resolve, options.syncDelayMs + 50));
+    expect(database.calls.map(reservationIdsOf)).toEqual([[onNothing(1).reservationId]]);
+    await allowances.stop();
+  });
+
+  it('should find the database back for holds on nothing after a failed sync that carried no hold', async () => {
+    const database = fakeDatabase('0');
+    const allowances = new HoldAllowances(database.dataSource, createLogger('silent'), options);
+    const settle = async () => {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await allowances.flush();
+    };
+    // A give-back with nothing lent and no hold in it fails (the database is away).
+    allowances.yieldWindow('budget', new Date(0), null);
+    database.failOnce();
+    await settle();
+    expect(database.calls).toHaveLength(1);
+    // The database is back and the window long quiet: nothing else would sync again.
+    now += 5_000;
+    expect(allowances.tryHold(onNothing(1))).toBeNull();
+    await settle();
+    // That refusal sent an empty sync, which found the database answering.
+    expect(database.calls).toHaveLength(2);
+    expect(syncOf(database.calls[1]!)).toMatchObject({ holds: [], windows: [] });
+    expect(allowances.tryHold(onNothing(2))?.local).toBe(true);
+    await allowances.stop();
+    expect(reservationIdsOf(database.calls.at(-1)!)).toEqual([onNothing(2).reservationId]);
+  });
+
   it('should send a hold on nothing to the exact path while a sync has waited half an allowance life', async () => {
     const calls: unknown[][] = [];
     let answerFirst!: () => void;

@@ -144,7 +144,13 @@ export class HoldAllowances implements InMemoryHolds {
   private holdOnNothing(request: HoldRequest): HoldResult | null {
     const stuck =
       this.syncing !== undefined && this.now() - this.syncSentAt >= this.options.ttlMs / 2;
-    if (this.failures > 0 || stuck) return null;
+    if (this.failures > 0 || stuck) {
+      // A sync after a failure is what finds the database back. The one that failed may have
+      // carried no hold (a give-back), and with no window active none is scheduled: without
+      // this, every such decision would take the exact path for good.
+      if (this.failures > 0) this.schedule(this.options.syncDelayMs);
+      return null;
+    }
     this.pending.push({ request, windows: [] });
     this.placedOnNothing += 1;
     this.schedule(this.options.syncDelayMs);
@@ -175,10 +181,10 @@ export class HoldAllowances implements InMemoryHolds {
     if (this.pending.length > 0 || this.windows.size > 0) await this.sync();
     if (this.pending.length > 0) {
       // Their calls went ahead and their usage still counts; the room they were placed in
-      // stays lent until the allowances expire.
+      // stays lent until the allowances expire. Holds on nothing took no room.
       this.logger.error(
         { holds: this.pending.length },
-        'stopping with holds placed within allowances that could not be written',
+        'stopping with holds placed in memory (within allowances or on no budget) that could not be written',
       );
     }
   }
@@ -325,8 +331,9 @@ export class HoldAllowances implements InMemoryHolds {
       state.cap = keep;
       state.placed = 0n;
     }
-    // Holds on nothing are written even when no window has anything to renew.
-    if (states.length === 0 && holds.length === 0) return;
+    // Holds on nothing are written even when no window has anything to renew; after a failure
+    // an empty sync still goes, to learn whether the database answers again.
+    if (states.length === 0 && holds.length === 0 && this.failures === 0) return;
     const positions = new Map(states.map((state, position) => [state, position + 1]));
     const holdWindows: HoldWindowRow[] = [];
     holds.forEach((pending, position) => {
@@ -379,7 +386,7 @@ export class HoldAllowances implements InMemoryHolds {
       const retryMs = Math.min(1_000, this.options.syncDelayMs * 2 ** this.failures);
       this.logger.warn(
         { err: error, holds: holds.length, retry_ms: retryMs },
-        'writing holds placed within allowances failed; will retry',
+        'writing holds placed in memory (within allowances or on no budget) failed; will retry',
       );
       await new Promise((resolve) => setTimeout(resolve, retryMs).unref());
     }
