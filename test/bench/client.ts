@@ -21,8 +21,8 @@
  * to the decision, without HTTP, authentication and JSON) is printed beside the client's
  * figures; `--service-cpu-prof DIR` writes a CPU profile of the service process into DIR.
  * Each track window follows two windows without a decision (bare and stub), so the
- * service would start it cold: its hold allowances (docs/0005) start only once the last full
- * second held at least 50 holds, and until then every hold is a Postgres round trip and commit. A
+ * service would start it cold: its hold allowances (docs/0005) start only after a full second
+ * of at least 50 holds/s, and until then every hold is a Postgres round trip and commit. A
  * gateway at 200 calls/s is not idle ten seconds in fifteen, so each track window is preceded
  * by `--track-warmup-seconds N` (default 2) of track calls at the rate: timed and printed on a
  * line of their own (`track, warm-up`), not counted in the overhead, which is the service's

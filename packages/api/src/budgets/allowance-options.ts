@@ -2,7 +2,7 @@
 export interface AllowanceOptions {
   /** This replica's id in `hold_allowances`; a new one per process. */
   replicaId: string;
-  /** Holds on a budget window over the last full second (in quarter seconds) before it takes an allowance. */
+  /** Holds per second on a budget window (over the last full second) before it takes an allowance. */
   minRate: number;
   /** How long an allowance lives in the database; the replica stops using it at half of that. */
   ttlMs: number;

@@ -113,31 +113,6 @@ describe('HoldAllowances', () => {
     await allowances.stop();
   });
 
-  it('should ask for an allowance a quarter second after the rate is reached, and read the rate over the last full second', async () => {
-    const database = fakeDatabase('0.1');
-    const allowances = new HoldAllowances(database.dataSource, createLogger('silent'), {
-      ...options,
-      minRate: 4,
-    });
-    now = Math.ceil(now / 1000) * 1000 + 1000;
-    // Four holds in one quarter second: the exact path, each counted towards the rate.
-    for (let index = 0; index < 4; index += 1) expect(allowances.tryHold(hold(index))).toBeNull();
-    now += 250;
-    await allowances.sync();
-    // At least four of its largest holds (more than the horizon's 250 ms of 0.04 a second).
-    expect(targetsOf(database.calls.at(-1)!)).toEqual(['0.04']);
-    expect(allowances.tryHold(hold(4))?.local).toBe(true);
-    // Three quarters later those four still fall within the last full second...
-    now += 750;
-    await allowances.sync();
-    expect(targetsOf(database.calls.at(-1)!)).not.toEqual(['0']);
-    // ...and one quarter on they no longer count: the one placed in memory is below the rate.
-    now += 250;
-    await allowances.sync();
-    expect(targetsOf(database.calls.at(-1)!)).toEqual(['0']);
-    await allowances.stop();
-  });
-
   it('should keep the holds of a failed sync and write them in the next one, counting their room as used', async () => {
     const { allowances, database } = await warmed('0.02');
     expect(allowances.tryHold(hold(1))?.local).toBe(true);

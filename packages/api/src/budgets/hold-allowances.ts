@@ -5,7 +5,6 @@ import type { Logger } from '../observability/logger';
 import { fromNanos, toNanosCeil } from '@purser/pricing';
 import { type AllowanceOptions, allowanceWaitMs } from './allowance-options';
 import type { HoldRequest, HoldResult, InMemoryHolds } from './hold-types';
-import { emptyRate, moveToSlot, slotOf, type WindowRate } from './window-rate';
 import { type AllowanceSyncDocument, type HoldWindowRow, reservationRows } from './hold-documents';
 
 export { type AllowanceOptions, DEFAULT_ALLOWANCE_OPTIONS } from './allowance-options';
@@ -20,7 +19,7 @@ function nanosOf(amount: string): bigint {
 }
 
 /** One budget window as this replica sees it: its allowance and its recent holds. */
-interface WindowState extends WindowRate {
+interface WindowState {
   key: string;
   budgetId: string;
   windowStart: Date;
@@ -35,6 +34,12 @@ interface WindowState extends WindowRate {
   granted: bigint;
   /** When (by the clock) the allowance stops being used: half its life after the sync was sent. */
   deadline: number;
+  /** Holds and their amount in the current and the previous second (every path). */
+  second: number;
+  count: number;
+  amount: bigint;
+  previousCount: number;
+  previousAmount: bigint;
   largest: bigint;
   lastHold: number;
   /** Until when this replica leaves the window to exact holds (a refusal met allowances). */
@@ -210,7 +215,7 @@ export class HoldAllowances implements InMemoryHolds {
   ): WindowState {
     const key = `${budgetId}|${windowStart.getTime()}`;
     let state = this.windows.get(key);
-    const slot = slotOf(now);
+    const second = Math.floor(now / 1000);
     if (!state) {
       state = {
         key,
@@ -222,14 +227,18 @@ export class HoldAllowances implements InMemoryHolds {
         desired: 0n,
         granted: 0n,
         deadline: 0,
-        ...emptyRate(slot),
+        second,
+        count: 0,
+        amount: 0n,
+        previousCount: 0,
+        previousAmount: 0n,
         largest: 0n,
         lastHold: now,
         yieldedUntil: 0,
       };
       this.windows.set(key, state);
     }
-    moveToSlot(state, slot);
+    this.moveToSecond(state, second);
     if (counts) {
       state.count += 1;
       state.amount += amount;
@@ -237,6 +246,17 @@ export class HoldAllowances implements InMemoryHolds {
       state.lastHold = now;
     }
     return state;
+  }
+
+  /** Starts counting `second`: the last one is kept when adjacent, as the rate. */
+  private moveToSecond(state: WindowState, second: number): void {
+    if (second === state.second) return;
+    const adjacent = second === state.second + 1;
+    state.previousCount = adjacent ? state.count : 0;
+    state.previousAmount = adjacent ? state.amount : 0n;
+    state.count = 0;
+    state.amount = 0n;
+    state.second = second;
   }
 
   private schedule(delayMs: number): void {
@@ -255,7 +275,7 @@ export class HoldAllowances implements InMemoryHolds {
   /** What a window asks of the database: its target (0 gives it back). */
   private target(state: WindowState, now: number): bigint {
     if (this.stopped || state.yieldedUntil > now) return 0n;
-    moveToSlot(state, slotOf(now));
+    this.moveToSecond(state, Math.floor(now / 1000));
     if (state.previousCount < this.options.minRate) return 0n;
     const horizon = BigInt(Math.round(this.options.horizonMs));
     const byRate = (state.previousAmount * horizon) / 1000n;

@@ -120,7 +120,7 @@ export const envSchema = z.object({
    * places holds within it in memory, writing them behind (docs/0005-hold-allowances.md).
    */
   PURSER_HOLD_ALLOWANCES: booleanString.default(true),
-  /** Holds on a budget window over the last full second (sliding by quarters) before allowances start. */
+  /** Holds per second on a budget window, over a full second, before allowances start. */
   PURSER_HOLD_ALLOWANCE_MIN_RATE: positiveInt(50),
   /** The largest share of a budget window's room one replica's allowance may take. */
   PURSER_HOLD_ALLOWANCE_SHARE: z.coerce.number().gt(0).max(1).default(0.02),
