@@ -36,12 +36,13 @@ export interface MonthlyReportNotifierDependencies {
 export const ANNOUNCE_GRACE_MS = 6 * 3_600_000;
 
 /**
- * The most months one pass announces. A pass after downtime catches up the months it missed,
- * each with two spend reports and a transaction of its own; twelve covers a year's outage in
- * one pass, while a clock set years ahead (a bad NTP answer) cannot hold a pass, and the
- * shutdown that waits for it, for minutes: the months left over go to the next passes.
+ * How many closed months, counting the last, a pass catches up after downtime. Older missed
+ * months are passed over (logged): a database restored from an old backup, or an install
+ * revived after a year, would otherwise send every webhook a year of reports, whose totals
+ * miss usage too old to ingest; and a clock set far ahead uses up at most these months near
+ * its own "now", not the real months after the newest notice.
  */
-export const MAX_MONTHS_PER_PASS = 12;
+export const CATCH_UP_MONTHS = 3;
 
 const monthStart = (year: number, month: number) => new Date(Date.UTC(year, month, 1));
 const nextMonth = (start: Date) => monthStart(start.getUTCFullYear(), start.getUTCMonth() + 1);
@@ -50,8 +51,8 @@ const monthName = (start: Date) => start.toISOString().slice(0, 7);
 /**
  * Announces each closed UTC month's report once (MONTHLY_REPORT), {@link ANNOUNCE_GRACE_MS}
  * after the month ends. A pass announces, oldest first, every closed month after the newest
- * one recorded in `monthly_report_notices`, so months missed while the service was down or
- * failing are announced late rather than never; on a database with no notice yet it
+ * one recorded in `monthly_report_notices` (of the last {@link CATCH_UP_MONTHS}), so months
+ * missed while the service was down or failing are announced late rather than never; on a database with no notice yet it
  * announces only the last closed month (a new install does not announce all of history).
  * Each month is recorded and its notice put in the webhook outbox in one transaction, and
  * the record is claimed with an insert that another replica's claim makes a no-op, so
@@ -121,14 +122,21 @@ export class MonthlyReportNotifier {
     // Every notice is of a later month: the clock went back, and those months are done.
     if (recorded.newest === null) return [];
     const [year, month] = recorded.newest.split('-').map(Number) as [number, number];
-    const due: Date[] = [];
     // `month` counts from 1, Date.UTC's from 0: monthStart(year, month) is the month after.
-    for (
-      let from = monthStart(year, month);
-      from <= lastClosed && due.length < MAX_MONTHS_PER_PASS;
-      from = nextMonth(from)
-    )
-      due.push(from);
+    let from = monthStart(year, month);
+    const oldest = monthStart(
+      lastClosed.getUTCFullYear(),
+      lastClosed.getUTCMonth() - CATCH_UP_MONTHS + 1,
+    );
+    if (from < oldest) {
+      this.deps.logger.warn(
+        { from: monthName(from), until: monthName(oldest), newest_notice: recorded.newest },
+        `monthly reports of months closed more than ${CATCH_UP_MONTHS} months ago are not announced`,
+      );
+      from = oldest;
+    }
+    const due: Date[] = [];
+    for (; from <= lastClosed; from = nextMonth(from)) due.push(from);
     return due;
   }
 
