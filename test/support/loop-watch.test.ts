@@ -1,20 +1,23 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LoopWatch, watchLoop } from './loop-watch';
+import { Worker } from 'node:worker_threads';
+import { LoopWatch, threadCpuMs, watchLoop } from './loop-watch';
 
 /**
- * Holds the loop for at least `ms` of wall time and until this process has used `ms` of CPU:
- * on a loaded machine wall time alone may hold little CPU, and the process's CPU counts its
- * other threads too (a collector sweeping), so CPU alone may pass in less wall time.
+ * Holds the loop for at least `ms` of wall time and until this thread has used `ms` of CPU:
+ * on a loaded machine wall time alone may hold little CPU.
  */
 function spin(ms: number): void {
-  const start = process.cpuUsage();
+  const start = threadCpuMs();
   const started = performance.now();
   for (;;) {
-    const used = process.cpuUsage(start);
-    if ((used.user + used.system) / 1000 >= ms && performance.now() - started >= ms) return;
+    if (threadCpuMs() - start >= ms && performance.now() - started >= ms) return;
   }
 }
+
+/** Linux's per-thread CPU time, which the watch reads where it can. */
+const perThread = existsSync('/proc/thread-self/schedstat');
 
 describe('LoopWatch', () => {
   it('should count a loop held by this process as held', async () => {
@@ -59,7 +62,11 @@ describe('LoopWatch', () => {
     // The class as this run compiled it, not a build that may be missing or stale.
     const script = `
       const LoopWatch = ${LoopWatch.toString()};
-      const watch = new LoopWatch().start();
+      const usage = () => {
+        const { user, system } = process.cpuUsage();
+        return (user + system) / 1000;
+      };
+      const watch = new LoopWatch(5, usage).start();
       process.stdout.write('ready\\n');
       setTimeout(() => {
         watch.stop();
@@ -85,4 +92,27 @@ describe('LoopWatch', () => {
     expect(figures.delay).toBeGreaterThanOrEqual(500);
     expect(figures.held).toBeLessThan(100);
   });
+
+  // The loop's thread waits without the CPU while another thread of the process spins: the
+  // process used the CPU, the loop did not hold it.
+  (perThread ? it : it.skip)(
+    "should not count the CPU of the process's other threads as the loop's",
+    async () => {
+      const worker = new Worker(
+        `const started = Date.now();
+         require('node:worker_threads').parentPort.postMessage('spinning');
+         while (Date.now() - started < 700);`,
+        { eval: true },
+      );
+      await new Promise((resolve) => worker.once('message', resolve));
+      const watch = new LoopWatch().start();
+      // Blocks this thread for 400 ms, asleep: its ticks come late by that much.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 400);
+      await sleep(20);
+      watch.stop();
+      await worker.terminate();
+      expect(watch.maxDelayMs).toBeGreaterThanOrEqual(350);
+      expect(watch.maxHeldMs).toBeLessThan(100);
+    },
+  );
 });
