@@ -79,6 +79,15 @@ describe('anomalies view', () => {
     );
   });
 
+  it('should name a series whose value is an object that String() cannot convert', () => {
+    // The counterexample a CI run's seed found: String({ toString: null }) throws.
+    expect(locate({ '': { toString: null } }).series).toEqual({
+      dimension: '',
+      name: '{"toString":null}',
+    });
+    expect(locate({ team: [1, 'a'] }).series.name).toBe('[1,"a"]');
+  });
+
   it('should keep every hour of the day and sum exactly the rows inside it', () => {
     const hourOf = fc.integer({ min: 0, max: 47 });
     const cost = fc

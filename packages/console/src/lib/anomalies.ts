@@ -4,6 +4,7 @@
  * decimal strings; sums and differences are exact.
  */
 import { subtractDecimals, sumDecimals } from './decimal';
+import { jsonText } from './format';
 
 export interface AnomalyLike {
   dimensions: Record<string, unknown>;
@@ -38,7 +39,7 @@ export function locate(dimensions: Record<string, unknown>): Located {
   const keys = Object.keys(dimensions).filter((key) => key !== 'hour');
   const dimension = ['feature', 'team'].find((key) => key in dimensions) ?? keys[0] ?? 'series';
   const raw = dimensions[dimension];
-  const name = raw === null || raw === undefined || raw === '' ? null : String(raw);
+  const name = raw === null || raw === undefined || raw === '' ? null : jsonText(raw);
   return { series: { dimension, name }, hour: normalHour(dimensions.hour) };
 }
 

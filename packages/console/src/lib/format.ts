@@ -51,11 +51,26 @@ export function formatInstant(value: string | null | undefined): string {
   return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
+/**
+ * Any JSON value as text: a string as it is, another primitive as `String` writes it, an
+ * object or array as JSON. `String` itself throws on an object whose `toString` is not a
+ * function (`{"toString": null}`, which a service answer may hold as a dimension's value).
+ */
+export function jsonText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value === null || typeof value !== 'object') return String(value);
+  try {
+    return JSON.stringify(value) ?? '';
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
+
 /** A JSON object's entries as "team=search, feature=chat" (empty: "everything"). */
 export function formatScope(scope: Record<string, unknown> | null | undefined): string {
   const entries = Object.entries(scope ?? {}).filter(([, value]) => value !== null && value !== '');
   if (!entries.length) return 'everything';
-  return entries.map(([key, value]) => `${key}=${String(value)}`).join(', ');
+  return entries.map(([key, value]) => `${key}=${jsonText(value)}`).join(', ');
 }
 
 /** The UTC day (YYYY-MM-DD) of a Date. */

@@ -26,6 +26,20 @@ describe('stackSpend', () => {
     ]);
   });
 
+  it('should stack values String() cannot convert, and skip a day that is not a day', () => {
+    const stacked = stackSpend(
+      [
+        { cost: '2', dimensions: { day: '2026-11-01', team: { toString: null } } },
+        { cost: '3', dimensions: { day: { toString: null }, team: 'ads' } },
+      ],
+      'team',
+      days,
+    );
+    expect(stacked.series).toEqual([
+      { name: '{"toString":null}', values: ['2', '0', '0'], total: '2' },
+    ]);
+  });
+
   it('should sum the values past the limit into (other)', () => {
     const rows = ['a', 'b', 'c', 'd'].map((team, index) => ({
       cost: String(index + 1),

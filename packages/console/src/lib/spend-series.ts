@@ -1,4 +1,5 @@
 import { compareDecimals, sumDecimals } from './decimal';
+import { jsonText } from './format';
 
 /** The dimensions the overview can stack spend by (SpendDimension values, lower case). */
 export const STACK_DIMENSIONS = [
@@ -61,11 +62,11 @@ export function stackSpend(
   const dayIndex = new Map(days.map((day, index) => [day, index]));
   const byValue = new Map<string, string[][]>();
   for (const row of rows) {
-    const day = String(row.dimensions.day ?? '');
+    const day = jsonText(row.dimensions.day ?? '');
     const index = dayIndex.get(day);
     if (index === undefined) continue;
     const raw = row.dimensions[dimension];
-    const name = raw === null || raw === undefined || raw === '' ? UNTAGGED : String(raw);
+    const name = raw === null || raw === undefined || raw === '' ? UNTAGGED : jsonText(raw);
     let cells = byValue.get(name);
     if (!cells) {
       cells = days.map(() => []);
