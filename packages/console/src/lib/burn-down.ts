@@ -1,5 +1,6 @@
 import { subtractDecimals, sumDecimals } from './decimal';
 import { daysBetween, type SpendRowLike } from './spend-series';
+import { jsonText } from './format';
 
 /** Budget scope keys (snake_case) the spend report can filter on (SpendFilter, camelCase). */
 const FILTERABLE: Record<string, string> = {
@@ -74,7 +75,7 @@ export function burnDown(input: {
   );
   const byDay = new Map<string, string[]>();
   for (const row of input.rows) {
-    const day = String(row.dimensions.day ?? '');
+    const day = jsonText(row.dimensions.day ?? '');
     byDay.set(day, [...(byDay.get(day) ?? []), row.cost]);
   }
   let spent = '0';

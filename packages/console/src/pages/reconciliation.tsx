@@ -5,7 +5,7 @@ import { QueryResult, StatusBadge } from '../components/status';
 import { Summary } from '../components/summary';
 import { graphql } from '../gql';
 import type { ReconciliationQuery, ReconciliationStatus } from '../gql/graphql';
-import { formatMoney } from '../lib/format';
+import { formatMoney, jsonText } from '../lib/format';
 import type { PageProps } from '../lib/page';
 import { useQuery } from '../lib/use-query';
 
@@ -53,8 +53,8 @@ export function ReconciliationPage({ run }: PageProps) {
   const data = report.data?.reconciliation;
   const money = (value: string) => formatMoney(value, data?.currency);
   const columns: Column<Row>[] = [
-    { id: 'day', header: 'Day', value: (row) => String(row.dimensions.day ?? '') },
-    { id: 'model', header: 'Model', value: (row) => String(row.dimensions.model ?? '—') },
+    { id: 'day', header: 'Day', value: (row) => jsonText(row.dimensions.day ?? '') },
+    { id: 'model', header: 'Model', value: (row) => jsonText(row.dimensions.model ?? '—') },
     decimalColumn('estimated', 'Estimated', (row) => row.estimated, money),
     decimalColumn('billed', 'Billed', (row) => row.billed, money),
     decimalColumn('delta', 'Variance', (row) => row.delta, money),
@@ -117,7 +117,7 @@ export function ReconciliationPage({ run }: PageProps) {
               columns={columns}
               rows={reconciliation.rows}
               initialSort={[{ id: 'day', desc: false }]}
-              rowKey={(row) => `${String(row.dimensions.day)}/${String(row.dimensions.model)}`}
+              rowKey={(row) => `${jsonText(row.dimensions.day)}/${jsonText(row.dimensions.model)}`}
               testId="reconciliation-table"
               empty="Nothing billed or used in the period."
             />
