@@ -57,10 +57,10 @@ interface Options {
   seconds: number;
   windows: number;
   warmupSeconds: number;
-  /** Unmeasured track calls right before each track window (the service's steady state). */
+  /** Track calls right before each track window, timed apart (the overhead is then the steady state's). */
   trackWarmupSeconds: number;
   nats: boolean;
-  /** No budget: decisions place no hold (what holds cost, by difference). */
+  /** No budget: decisions hold on nothing (placed in memory, written behind; docs/0005). */
   noBudget: boolean;
   /** The client's usage linger (default: the client's own). */
   lingerMs?: number;
@@ -127,7 +127,7 @@ type Mode = 'bare' | 'stub' | 'track';
 
 interface WindowResult {
   mode: Mode;
-  /** The unmeasured track calls right before a track window (`--track-warmup-seconds`). */
+  /** The track calls right before a track window (`--track-warmup-seconds`), timed apart. */
   warmup?: boolean;
   latencies: number[];
   failed: number;

@@ -5,7 +5,7 @@ import { Client } from 'pg';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { unique } from '../support/decisions';
 import { startPurser, type RunningPurser } from '../support/purser';
-import { startHeldReceiver, type HeldReceiver } from './held-receiver';
+import { type Receiver, startReceiver } from './receiver';
 import { CREATE } from './webhook-kit';
 
 const ENV = {
@@ -30,14 +30,14 @@ interface DeliveryRow {
 describe('webhook races', () => {
   let database: TestDatabase;
   let service: RunningPurser;
-  let receiver: HeldReceiver;
+  let receiver: Receiver;
   // The services' clock: real time plus what a test added.
   let offsetMs = 0;
   const clock = () => new Date(Date.now() + offsetMs);
   const start = () => startPurser({ database, clock, env: ENV });
 
   beforeAll(async () => {
-    receiver = await startHeldReceiver((path) => (path === '/enabled' ? 204 : 'hold'));
+    receiver = await startReceiver((path) => (path === '/enabled' ? 204 : 'hold'));
     database = await createTestDatabase();
     service = await start();
   });
